@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Makes sure PostgreSQL (with pgvector >= 0.8) and Redis answer, installing and
+# starting them from Debian's packages when we are root on Debian/Ubuntu and
+# they are missing. Then provisions the database: the owner role that runs
+# migrations, the runtime role the apps use (no superuser, no BYPASSRLS) and
+# the `vector` extension (pgvector is not a trusted extension: it needs a
+# superuser, so it is created here and not in a migration).
+# Sourced by start.sh / test.sh after toolchain.sh; exports DATABASE_URL etc.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+PGHOST_="${PGHOST:-127.0.0.1}"; PGPORT_="${PGPORT:-5432}"
+DB_NAME="${DB_NAME:-ragdocs}"
+SUPER_URL="${DATABASE_ADMIN_URL:-postgres://postgres@$PGHOST_:$PGPORT_/postgres}"
+: "${DATABASE_MIGRATION_URL:=postgres://rag_owner:rag_owner@$PGHOST_:$PGPORT_/$DB_NAME}"
+: "${DATABASE_URL:=postgres://rag_app:rag_app@$PGHOST_:$PGPORT_/$DB_NAME}"
+: "${REDIS_URL:=redis://127.0.0.1:6379}"
+export DATABASE_URL DATABASE_MIGRATION_URL REDIS_URL
+
+say() { echo "services: $*" >&2; }
+is_root_debian() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
+APT_UPDATED=0
+apt_install() {
+  if [ "$APT_UPDATED" = 0 ]; then apt-get update -qq >/dev/null; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+pg_up() { pg_isready -q -h "$PGHOST_" -p "$PGPORT_" 2>/dev/null; }
+redis_up() { node -e '
+  const s=require("net").connect({host:new URL(process.argv[1]).hostname,port:+new URL(process.argv[1]).port||6379});
+  s.on("connect",()=>{s.write("PING\r\n")});s.on("data",d=>{process.exit(String(d).includes("PONG")?0:1)});
+  s.on("error",()=>process.exit(1));setTimeout(()=>process.exit(1),2000)' "$REDIS_URL"; }
+
+# --- PostgreSQL -------------------------------------------------------------
+if ! command -v pg_isready >/dev/null 2>&1 && is_root_debian; then
+  say "installing PostgreSQL from Debian's packages"; apt_install postgresql postgresql-client
+fi
+if ! pg_up && is_root_debian && command -v pg_ctlcluster >/dev/null 2>&1; then
+  say "starting PostgreSQL"; pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start || true
+  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+fi
+if ! pg_up; then
+  say "PostgreSQL is not reachable at $PGHOST_:$PGPORT_."
+  say "Provide PostgreSQL >= 15 with pgvector >= 0.8 and set DATABASE_ADMIN_URL (superuser, for provisioning),"
+  say "or DATABASE_URL + DATABASE_MIGRATION_URL to an already provisioned database (see README, 'Managed databases')."
+  exit 1
+fi
+
+psql_super() { psql "$SUPER_URL" -v ON_ERROR_STOP=1 -qtAX "$@"; }
+
+vector_available() { [ -n "$(psql_super -c "select default_version from pg_available_extensions where name='vector' and string_to_array(default_version,'.')::int[] >= '{0,8,0}'")" ]; }
+if ! vector_available; then
+  if is_root_debian; then
+    PGMAJOR="$(psql_super -c "show server_version_num" | cut -c1-2)"
+    say "building pgvector for PostgreSQL $PGMAJOR from Debian's source package"
+    apt_install "postgresql-server-dev-$PGMAJOR" build-essential dpkg-dev
+    work="$(mktemp -d)"
+    # the mirror the system already uses (URIs: of a .sources file, or a deb line)
+    mirror="$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list /etc/apt/sources.list 2>/dev/null \
+      | grep -E '^(URIs:|deb )' | grep -oE 'https?://[^ ]+' | grep -v security | head -1 || true)"
+    mirror="${mirror:-http://deb.debian.org/debian}"
+    mkdir -p "$work/lists/partial"
+    echo "deb-src [trusted=yes] ${mirror%/} trixie main" > "$work/sources.list"
+    apt_opts=(-o APT::Sandbox::User=root -o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=-" -o "Dir::State::Lists=$work/lists")
+    apt-get "${apt_opts[@]}" update -qq >/dev/null
+    (cd "$work" && apt-get "${apt_opts[@]}" source -qq --download-only pgvector >/dev/null && dpkg-source -x --no-check ./pgvector_*.dsc src >/dev/null)
+    make -s -C "$work/src" PG_CONFIG="/usr/lib/postgresql/$PGMAJOR/bin/pg_config" >/dev/null 2>&1
+    make -s -C "$work/src" PG_CONFIG="/usr/lib/postgresql/$PGMAJOR/bin/pg_config" install >/dev/null
+    rm -rf "$work"
+  fi
+  vector_available || { say "pgvector >= 0.8 is not installed on this PostgreSQL server; install it (https://github.com/pgvector/pgvector)"; exit 1; }
+fi
+
+# Roles and database. rag_owner owns the schema and runs migrations; rag_app is
+# what the apps use: it owns nothing and cannot bypass RLS. Local passwords are
+# for the developer machine only; production passes its own URLs.
+psql_super <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rag_owner') THEN
+    CREATE ROLE rag_owner LOGIN PASSWORD 'rag_owner' NOSUPERUSER NOBYPASSRLS CREATEROLE;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rag_app') THEN
+    CREATE ROLE rag_app LOGIN PASSWORD 'rag_app' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+  END IF;
+END \$\$;
+SQL
+ensure_db() {
+  local db="$1"
+  if [ -z "$(psql_super -c "select 1 from pg_database where datname='$db'")" ]; then
+    psql_super -c "CREATE DATABASE \"$db\" OWNER rag_owner"
+  fi
+  psql "${SUPER_URL%/*}/$db" -v ON_ERROR_STOP=1 -qtAX \
+    -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS vector" \
+    -c "ALTER EXTENSION vector UPDATE" \
+    -c "GRANT CONNECT ON DATABASE \"$db\" TO rag_app"
+}
+ensure_db "$DB_NAME"
+
+# --- Redis ------------------------------------------------------------------
+if ! redis_up; then
+  if ! command -v redis-server >/dev/null 2>&1 && is_root_debian; then
+    say "installing Redis from Debian's packages"; apt_install redis-server
+  fi
+  if command -v redis-server >/dev/null 2>&1; then
+    say "starting Redis"
+    mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$(node -p 'new URL(process.argv[1]).port||6379' "$REDIS_URL")" \
+      --save "" --appendonly no --maxmemory-policy noeviction --dir /tmp --logfile /tmp/ragdocs-redis.log
+    for _ in $(seq 1 20); do redis_up && break; sleep 0.5; done
+  fi
+  redis_up || { say "Redis is not reachable at $REDIS_URL; start Redis >= 6.2 or set REDIS_URL"; exit 1; }
+fi
+say "PostgreSQL (pgvector) and Redis are ready"
