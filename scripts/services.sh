@@ -94,6 +94,9 @@ ensure_db() {
     -c "ALTER EXTENSION vector UPDATE" \
     -c "GRANT CONNECT ON DATABASE \"$db\" TO rag_app"
 }
+if [ "${RESET_DB:-0}" = 1 ]; then
+  psql_super -c "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)"
+fi
 ensure_db "$DB_NAME"
 
 # --- Redis ------------------------------------------------------------------

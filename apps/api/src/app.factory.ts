@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { ValidationPipe, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
+import type { AppConfig } from '#libs/config/config.js';
+import { ApiModule } from './api.module.js';
+import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { requestIdMiddleware } from './common/request-id.middleware.js';
+import { setupSwagger } from './docs/docs.js';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Builds the API app (used by main.ts and by the end-to-end tests). */
+export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
+    bodyParser: false,
+    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+  });
+  if (config.trustProxy) app.set('trust proxy', true);
+  app.use(requestIdMiddleware);
+  app.use(helmet());
+  // JSON bodies are small by design; uploads go through multipart with their own limit.
+  app.useBodyParser('json', { limit: config.limits.jsonBodyMaxBytes });
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+      validationError: { target: false, value: false },
+    }),
+  );
+  setupSwagger(app, config.auth.adminApiKey);
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,31 @@
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { RequestWithPrincipal } from '#libs/tenancy/tenant.interceptor.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
+import { Public } from './auth.decorators.js';
+import { LoginDto, MeDto, TokenDto } from './auth.dto.js';
+import { AuthService } from './auth.service.js';
+
+@ApiTags('auth')
+@Controller('api/v1')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('auth/login')
+  @HttpCode(200)
+  @ApiOkResponse({ type: TokenDto })
+  @ApiErrors(400, 401)
+  login(@Body() body: LoginDto): Promise<TokenDto> {
+    return this.auth.login(body.tenant, body.email, body.password);
+  }
+
+  @Get('me')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: MeDto })
+  @ApiErrors(401, 403)
+  me(@Req() req: RequestWithPrincipal): MeDto {
+    const p = req.principal!;
+    return { userId: p.userId!, tenantId: p.tenantId!, email: p.email!, role: p.role! };
+  }
+}

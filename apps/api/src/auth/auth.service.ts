@@ -1,0 +1,50 @@
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { APP_CONFIG } from '#libs/config/config.module.js';
+import type { AppConfig } from '#libs/config/config.js';
+import type { RequestWithPrincipal } from '#libs/tenancy/tenant.interceptor.js';
+import { API_KEY_PREFIX, hashApiKey, safeEqual } from './api-key.js';
+import { AuthRepository } from './auth.repository.js';
+import { verifyPassword } from './password.js';
+
+export type Principal = NonNullable<RequestWithPrincipal['principal']>;
+
+interface AccessTokenClaims { sub: string; tid: string; role: Principal['role']; email: string }
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly repo: AuthRepository,
+    private readonly jwt: JwtService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Resolves a bearer token (admin key, API key or JWT) to a principal, or undefined. */
+  async resolveBearer(token: string): Promise<Principal | undefined> {
+    if (safeEqual(token, this.config.auth.adminApiKey)) return { platformAdmin: true };
+    if (token.startsWith(API_KEY_PREFIX)) {
+      const owner = await this.repo.findApiKeyOwner(hashApiKey(token));
+      return owner && { tenantId: owner.tenantId, userId: owner.userId, role: owner.role, email: owner.email, keyId: owner.keyId };
+    }
+    try {
+      const claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, { algorithms: ['HS256'] });
+      return { tenantId: claims.tid, userId: claims.sub, role: claims.role, email: claims.email };
+    } catch {
+      return undefined;
+    }
+  }
+
+  isAdminKey(candidate: string): boolean {
+    return safeEqual(candidate, this.config.auth.adminApiKey);
+  }
+
+  async login(slug: string, email: string, password: string) {
+    const user = await this.repo.findLoginCandidate(slug, email);
+    // verifyPassword burns the same time when the user is missing: no user-existence oracle.
+    const ok = await verifyPassword(password, user?.passwordHash);
+    if (!user || !ok) throw new UnauthorizedException('Invalid tenant, email or password');
+    const claims: AccessTokenClaims = { sub: user.userId, tid: user.tenantId, role: user.role, email: user.email };
+    const accessToken = await this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: this.config.auth.jwtExpiresInSeconds });
+    return { accessToken, tokenType: 'Bearer' as const, expiresIn: this.config.auth.jwtExpiresInSeconds };
+  }
+}

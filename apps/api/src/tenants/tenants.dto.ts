@@ -1,0 +1,43 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+
+export class TenantSettingsDto {
+  @ApiPropertyOptional({ description: 'Default system prompt for conversations' })
+  @IsOptional() @IsString() @MaxLength(20000)
+  systemPrompt?: string;
+
+  @ApiPropertyOptional({ example: 'english', description: 'PostgreSQL text search configuration for keyword search' })
+  @IsOptional() @IsString() @Matches(/^[a-z_]{2,63}$/, { message: 'settings.searchLanguage must be a text search configuration name' })
+  searchLanguage?: string;
+
+  @ApiPropertyOptional({ description: 'Daily LLM token quota; unset = unlimited' })
+  @IsOptional() @IsInt() @Min(0) @Max(1e12)
+  dailyTokenQuota?: number;
+}
+
+export class CreateTenantDto {
+  @ApiProperty({ example: 'Acme Corp' })
+  @IsString() @MinLength(1) @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ example: 'acme', description: 'Lowercase letters, digits and dashes; used to log in' })
+  @IsString() @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: 'slug must be 2-63 lowercase letters, digits or dashes' })
+  slug: string;
+
+  @ApiPropertyOptional({ type: TenantSettingsDto })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => TenantSettingsDto)
+  settings?: TenantSettingsDto;
+}
+
+export class TenantDto {
+  @ApiProperty() id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() slug: string;
+  @ApiProperty({ type: TenantSettingsDto }) settings: TenantSettingsDto;
+  @ApiProperty() createdAt: Date;
+}
+
+export class TenantListDto {
+  @ApiProperty({ type: [TenantDto] }) items: TenantDto[];
+}

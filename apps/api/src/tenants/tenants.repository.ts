@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { TenantEntity, type TenantSettings } from '#libs/database/entities/index.js';
+
+@Injectable()
+export class TenantsRepository {
+  async insert(m: EntityManager, row: { id: string; name: string; slug: string; settings: TenantSettings }): Promise<TenantEntity> {
+    await m.insert(TenantEntity, row);
+    return m.findOneByOrFail(TenantEntity, { id: row.id });
+  }
+
+  /** Only the current tenant's own row is visible (RLS). */
+  findCurrent(m: EntityManager, id: string): Promise<TenantEntity | null> {
+    return m.findOneBy(TenantEntity, { id });
+  }
+
+  /** The one cross-tenant read, through a SECURITY DEFINER function. */
+  async listAll(m: EntityManager): Promise<TenantEntity[]> {
+    const rows = await m.query(`SELECT id, name, slug, settings, created_at FROM admin_list_tenants()`);
+    return rows.map((r: Record<string, unknown>) => Object.assign(new TenantEntity(), {
+      id: r.id, name: r.name, slug: r.slug, settings: r.settings, createdAt: r.created_at,
+    }));
+  }
+}

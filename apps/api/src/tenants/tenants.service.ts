@@ -1,0 +1,36 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { TenantDb } from '#libs/database/tenant-db.js';
+import type { TenantEntity } from '#libs/database/entities/index.js';
+import type { CreateTenantDto, TenantDto } from './tenants.dto.js';
+import { TenantsRepository } from './tenants.repository.js';
+
+const toDto = (t: TenantEntity): TenantDto => ({ id: t.id, name: t.name, slug: t.slug, settings: t.settings, createdAt: t.createdAt });
+
+@Injectable()
+export class TenantsService {
+  constructor(private readonly db: TenantDb, private readonly repo: TenantsRepository) {}
+
+  /** The new tenant's row is written inside its own tenant context, so RLS WITH CHECK holds. */
+  async create(dto: CreateTenantDto): Promise<TenantDto> {
+    const id = randomUUID();
+    const row = await this.db.runFor(id, (m) => this.repo.insert(m, { id, name: dto.name, slug: dto.slug, settings: { ...(dto.settings ?? {}) } }));
+    return toDto(row);
+  }
+
+  async list(): Promise<{ items: TenantDto[] }> {
+    const rows = await this.db.dataSource.transaction((m) => this.repo.listAll(m));
+    return { items: rows.map(toDto) };
+  }
+
+  /** 404 unless the tenant exists; used before acting inside a named tenant. */
+  async assertExists(tenantId: string): Promise<void> {
+    const found = await this.db.runFor(tenantId, (m) => this.repo.findCurrent(m, tenantId));
+    if (!found) throw new NotFoundException('Tenant not found');
+  }
+
+  /** The current tenant's row (settings for prompts, search language, quota). */
+  current(tenantId: string): Promise<TenantEntity | null> {
+    return this.db.runFor(tenantId, (m) => this.repo.findCurrent(m, tenantId));
+  }
+}

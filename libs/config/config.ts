@@ -1,0 +1,95 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { crossFieldProblems, EnvironmentDto } from './env.dto.js';
+
+export type ProviderKind = 'openai' | 'openai-compatible' | 'local';
+
+/** The typed view of the environment that the rest of the code reads. */
+export interface AppConfig {
+  env: EnvironmentDto['NODE_ENV'];
+  port: number;
+  logLevel: EnvironmentDto['LOG_LEVEL'];
+  trustProxy: boolean;
+  database: {
+    url: string;
+    migrationUrl: string;
+    poolMin: number;
+    poolMax: number;
+    connectTimeoutMs: number;
+    statementTimeoutMs: number;
+    idleTimeoutMs: number;
+    maxLifetimeSeconds: number;
+  };
+  redisUrl: string;
+  auth: { adminApiKey: string; jwtSecret: string; jwtExpiresInSeconds: number };
+  ai: {
+    openaiApiKey?: string;
+    openaiBaseUrl?: string;
+    embeddingProvider: ProviderKind;
+    embeddingModel: string;
+    embeddingDimensions: number;
+    chatProvider: ProviderKind;
+    chatModel: string;
+  };
+  worker: { concurrency: number };
+  limits: { uploadMaxBytes: number; jsonBodyMaxBytes: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function flatten(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) => [
+    ...Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? m : `${e.property}: ${m}`)),
+    ...flatten(e.children ?? []),
+  ]);
+}
+
+/** Validates the whole environment and throws one error naming every problem. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty strings mean "unset" so that `FOO=` in a .env file falls back to the default.
+  const plain = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const env = plainToInstance(EnvironmentDto, plain, { exposeDefaultValues: true });
+  const problems = [
+    ...flatten(validateSync(env, { whitelist: false, forbidUnknownValues: false })),
+    ...crossFieldProblems(env),
+  ];
+  if (problems.length) throw new ConfigError(problems);
+
+  // With a key the real provider is the default; without one the built-in offline one.
+  const defaultProvider: ProviderKind = env.OPENAI_API_KEY ? (env.OPENAI_BASE_URL ? 'openai-compatible' : 'openai') : 'local';
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY ?? false,
+    database: {
+      url: env.DATABASE_URL,
+      migrationUrl: env.DATABASE_MIGRATION_URL,
+      poolMin: env.DB_POOL_MIN,
+      poolMax: env.DB_POOL_MAX,
+      connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+      idleTimeoutMs: env.DB_IDLE_TIMEOUT_MS,
+      maxLifetimeSeconds: env.DB_MAX_LIFETIME_SECONDS,
+    },
+    redisUrl: env.REDIS_URL,
+    auth: { adminApiKey: env.ADMIN_API_KEY, jwtSecret: env.JWT_SECRET, jwtExpiresInSeconds: env.JWT_EXPIRES_IN_SECONDS },
+    ai: {
+      openaiApiKey: env.OPENAI_API_KEY,
+      openaiBaseUrl: env.OPENAI_BASE_URL,
+      embeddingProvider: env.EMBEDDING_PROVIDER ?? defaultProvider,
+      embeddingModel: (env.EMBEDDING_PROVIDER ?? defaultProvider) === 'local' && !source.EMBEDDING_MODEL ? 'local-hash-v1' : env.EMBEDDING_MODEL,
+      embeddingDimensions: env.EMBEDDING_DIMENSIONS,
+      chatProvider: env.CHAT_PROVIDER ?? defaultProvider,
+      chatModel: (env.CHAT_PROVIDER ?? defaultProvider) === 'local' && !source.CHAT_MODEL ? 'local-extractive' : env.CHAT_MODEL,
+    },
+    worker: { concurrency: env.WORKER_CONCURRENCY },
+    limits: { uploadMaxBytes: env.UPLOAD_MAX_BYTES, jsonBodyMaxBytes: env.JSON_BODY_MAX_BYTES },
+  };
+}

@@ -1,0 +1,104 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+
+/**
+ * Every environment variable the apps read, validated once at start-up.
+ * Defaults work on a developer machine; see .env.example for what each means.
+ */
+export class EnvironmentDto {
+  @IsOptional() @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://rag_app:rag_app@127.0.0.1:5432/ragdocs';
+
+  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_MIGRATION_URL must be a postgres:// URL' })
+  DATABASE_MIGRATION_URL = 'postgres://rag_owner:rag_owner@127.0.0.1:5432/ragdocs';
+
+  // Pool sizing from the seed design: 20 kept, bursts to 60.
+  @Transform(toInt) @IsInt() @Min(0) @Max(1000)
+  DB_POOL_MIN = 20;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  DB_POOL_MAX = 60;
+
+  @Transform(toInt) @IsInt() @Min(100)
+  DB_CONNECT_TIMEOUT_MS = 5000;
+
+  @Transform(toInt) @IsInt() @Min(100)
+  DB_STATEMENT_TIMEOUT_MS = 30000;
+
+  @Transform(toInt) @IsInt() @Min(1000)
+  DB_IDLE_TIMEOUT_MS = 30000;
+
+  // Connections are recycled after this long, so a failed-over or restarted
+  // server never leaves stale sockets in the pool.
+  @Transform(toInt) @IsInt() @Min(0)
+  DB_MAX_LIFETIME_SECONDS = 1800;
+
+  @IsString() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @IsString() @MinLength(24, { message: 'ADMIN_API_KEY must be at least 24 characters' })
+  ADMIN_API_KEY: string;
+
+  @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET: string;
+
+  @Transform(toInt) @IsInt() @Min(60)
+  JWT_EXPIRES_IN_SECONDS = 3600;
+
+  @IsOptional() @IsString()
+  OPENAI_API_KEY?: string;
+
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }, { message: 'OPENAI_BASE_URL must be an http(s) URL' })
+  OPENAI_BASE_URL?: string;
+
+  @IsOptional() @IsIn(['openai', 'openai-compatible', 'local'])
+  EMBEDDING_PROVIDER?: 'openai' | 'openai-compatible' | 'local';
+
+  @IsString()
+  EMBEDDING_MODEL = 'text-embedding-3-small';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(16000)
+  EMBEDDING_DIMENSIONS = 1536;
+
+  @IsOptional() @IsIn(['openai', 'openai-compatible', 'local'])
+  CHAT_PROVIDER?: 'openai' | 'openai-compatible' | 'local';
+
+  @IsString()
+  CHAT_MODEL = 'gpt-4o-mini';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  WORKER_CONCURRENCY = 2;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  UPLOAD_MAX_BYTES = 50 * 1024 * 1024;
+
+  @Transform(toInt) @IsInt() @Min(1024)
+  JSON_BODY_MAX_BYTES = 1024 * 1024;
+
+  @Transform(toBool) @IsOptional()
+  TRUST_PROXY?: boolean;
+
+  @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}
+
+/** The provider-dependent checks class-validator cannot express per field. */
+export function crossFieldProblems(env: EnvironmentDto): string[] {
+  const problems: string[] = [];
+  for (const [name, provider] of [['EMBEDDING_PROVIDER', env.EMBEDDING_PROVIDER], ['CHAT_PROVIDER', env.CHAT_PROVIDER]] as const) {
+    if (provider === 'openai' && !env.OPENAI_API_KEY) problems.push(`${name}=openai needs OPENAI_API_KEY`);
+    if (provider === 'openai-compatible' && !env.OPENAI_BASE_URL) problems.push(`${name}=openai-compatible needs OPENAI_BASE_URL`);
+  }
+  if (env.DB_POOL_MIN > env.DB_POOL_MAX) problems.push(`DB_POOL_MIN (${env.DB_POOL_MIN}) must not exceed DB_POOL_MAX (${env.DB_POOL_MAX})`);
+  return problems;
+}

@@ -1,0 +1,19 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+export interface TenantSettings {
+  /** Default system prompt for this tenant's conversations. */
+  systemPrompt?: string;
+  /** PostgreSQL text search configuration for keyword search (default `simple`). */
+  searchLanguage?: string;
+  /** Optional daily LLM token quota; unset = unlimited. */
+  dailyTokenQuota?: number;
+}
+
+@Entity('tenants')
+export class TenantEntity {
+  @PrimaryColumn('uuid') id: string;
+  @Column('text') name: string;
+  @Column('text') slug: string;
+  @Column('jsonb', { default: {} }) settings: TenantSettings;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+}

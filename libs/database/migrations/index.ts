@@ -1,0 +1,4 @@
+import { InitSchema1764000000000 } from './1764000000000-init-schema.js';
+
+/** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
+export const MIGRATIONS = [InitSchema1764000000000];

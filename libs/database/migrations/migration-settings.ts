@@ -1,0 +1,20 @@
+/**
+ * What the schema migrations need from the environment. Read directly (not
+ * through AppConfig) because migrations must run without the app's secrets.
+ */
+export interface MigrationSettings {
+  embeddingDimensions: number;
+  runtimeRole: string;
+  runtimePassword?: string;
+}
+
+export function migrationSettings(env: NodeJS.ProcessEnv = process.env): MigrationSettings {
+  const dims = Number(env.EMBEDDING_DIMENSIONS || 1536);
+  if (!Number.isInteger(dims) || dims < 1 || dims > 16000) throw new Error(`EMBEDDING_DIMENSIONS must be an integer 1..16000, got ${env.EMBEDDING_DIMENSIONS}`);
+  const url = new URL(env.DATABASE_URL || 'postgres://rag_app:rag_app@127.0.0.1:5432/ragdocs');
+  const runtimeRole = decodeURIComponent(url.username);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(runtimeRole)) throw new Error(`DATABASE_URL's user must be a plain role name, got "${runtimeRole}"`);
+  return { embeddingDimensions: dims, runtimeRole, runtimePassword: url.password ? decodeURIComponent(url.password) : undefined };
+}
+
+export const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;

@@ -1,0 +1,19 @@
+import mammoth from 'mammoth';
+import { IngestionError, IngestionMessages } from '../ingestion.error.js';
+import type { ParsedPage } from '../parsed-document.js';
+
+/**
+ * DOCX has no stable notion of pages (they depend on rendering), so the whole document
+ * is page 1. mammoth separates paragraphs with blank lines, which the chunker uses.
+ */
+export async function parseDocx(bytes: Uint8Array): Promise<ParsedPage[]> {
+  // A Buffer view over the same memory: no copy.
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  try {
+    const { value } = await mammoth.extractRawText({ buffer });
+    return [{ pageNumber: 1, text: value }];
+  } catch (error) {
+    // mammoth/JSZip fail on damaged archives and on ZIPs lacking the parts Word writes.
+    throw new IngestionError(IngestionMessages.corruptDocx, true, { cause: error });
+  }
+}

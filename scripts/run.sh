@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs one compiled app with the project's Node: api | worker | migrate | bench.
+# Builds first when dist/ is missing or older than the sources.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source scripts/toolchain.sh
+[ -f .env ] && { set -a; source .env; set +a; }
+[ -d node_modules ] || npm ci --no-audit --no-fund
+source scripts/env-defaults.sh
+if [ ! -f dist/apps/api/src/main.js ] || [ -n "$(find apps libs bench -name '*.ts' -newer dist/apps/api/src/main.js 2>/dev/null | head -1)" ]; then
+  npx tsc -p tsconfig.build.json
+fi
+case "${1:-}" in
+  api) exec node --enable-source-maps dist/apps/api/src/main.js ;;
+  worker) exec node --enable-source-maps dist/apps/worker/src/main.js ;;
+  migrate) exec node --enable-source-maps dist/apps/migrate/main.js ;;
+  bench) shift; exec node --enable-source-maps dist/bench/run.js "$@" ;;
+  *) echo "usage: scripts/run.sh api|worker|migrate|bench" >&2; exit 2 ;;
+esac

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `npm start`: toolchain, dependencies, PostgreSQL+pgvector and Redis,
+# migrations, then the API and one worker together. Ctrl-C stops both.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source scripts/toolchain.sh
+[ -f .env ] && { set -a; source .env; set +a; }
+[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+source scripts/services.sh
+source scripts/env-defaults.sh
+npx tsc -p tsconfig.build.json
+node dist/apps/migrate/main.js
+
+node --enable-source-maps dist/apps/api/src/main.js & API_PID=$!
+node --enable-source-maps dist/apps/worker/src/main.js & WORKER_PID=$!
+trap 'kill -TERM $API_PID $WORKER_PID 2>/dev/null; wait' INT TERM
+PORT="${PORT:-3000}"
+for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+cat <<MSG
+
+  API        http://localhost:$PORT/api/v1
+  Swagger UI http://localhost:$PORT/docs   (user: admin, password: the admin key)
+  Health     http://localhost:$PORT/health/ready
+  Admin key  $ADMIN_API_KEY
+  Providers  embeddings: ${EMBEDDING_PROVIDER:-$([ -n "${OPENAI_API_KEY:-}" ] && echo openai || echo local)}, chat: ${CHAT_PROVIDER:-$([ -n "${OPENAI_API_KEY:-}" ] && echo openai || echo local)}
+
+  More workers: npm run start:worker   (in another terminal, as many as you like)
+MSG
+wait -n $API_PID $WORKER_PID || true
+kill -TERM $API_PID $WORKER_PID 2>/dev/null || true
+wait

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `npm test`: the same preparation as `npm start` (toolchain, dependencies,
+# PostgreSQL+pgvector, Redis), a fresh test database, migrations, then every
+# test suite against the real services. Ends with one line "N passed, N failed".
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source scripts/toolchain.sh
+[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+
+export NODE_ENV=test
+export DB_NAME="${TEST_DB_NAME:-ragdocs_test}"
+export DATABASE_URL="postgres://rag_app:rag_app@${PGHOST:-127.0.0.1}:${PGPORT:-5432}/$DB_NAME"
+export DATABASE_MIGRATION_URL="postgres://rag_owner:rag_owner@${PGHOST:-127.0.0.1}:${PGPORT:-5432}/$DB_NAME"
+export DATABASE_ADMIN_URL="${DATABASE_ADMIN_URL:-postgres://postgres@${PGHOST:-127.0.0.1}:${PGPORT:-5432}/postgres}"
+export RESET_DB=1
+source scripts/services.sh
+source scripts/env-defaults.sh
+export LOG_LEVEL="${LOG_LEVEL:-warn}"
+# Tests get small pools; the pool-size behaviour itself has its own tests.
+export DB_POOL_MIN=0 DB_POOL_MAX=10
+
+rm -rf dist
+npx tsc -p tsconfig.build.json
+node dist/apps/migrate/main.js
+
+report="$(mktemp)"
+set +e
+node --test --test-concurrency=1 --test-timeout=600000 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$report" \
+  ${TEST_FILES:-"dist/test/**/*.test.js"}
+status=$?
+set -e
+count() { grep -E "^# $1 [0-9]+" "$report" | tail -1 | awk '{print $3}'; }
+pass="$(count pass)"; fail="$(count fail)"; cancelled="$(count cancelled)"; skipped="$(count skipped)"; todo="$(count todo)"
+fail=$(( ${fail:-0} + ${cancelled:-0} ))
+skipped=$(( ${skipped:-0} + ${todo:-0} ))
+rm -f "$report"
+if [ "$status" != 0 ] && [ "$fail" = 0 ]; then fail=1; fi  # a crash outside any test still fails the run
+if [ "$skipped" -gt 0 ]; then echo "${pass:-0} passed, $fail failed, $skipped skipped"; else echo "${pass:-0} passed, $fail failed"; fi
+exit "$status"

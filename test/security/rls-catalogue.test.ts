@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type pg from 'pg';
+import { superClient } from '../support/db.js';
+
+let db: pg.Client;
+const runtimeRole = decodeURIComponent(new URL(process.env.DATABASE_URL!).username);
+
+before(async () => { db = await superClient(); });
+after(async () => { await db.end(); });
+
+test('every table with a tenant_id column has ENABLE + FORCE RLS and a tenant_isolation policy with USING and WITH CHECK', async () => {
+  const { rows } = await db.query(`
+    SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+           p.polname, pg_get_expr(p.polqual, p.polrelid) AS using_expr, pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+    LEFT JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = 'tenant_isolation'
+    WHERE c.relkind IN ('r', 'p')`);
+  assert.ok(rows.length >= 12, `expected the tenant tables, found ${rows.length}`);
+  const problems: string[] = [];
+  for (const r of rows) {
+    if (!r.relrowsecurity) problems.push(`${r.relname}: RLS not enabled`);
+    if (!r.relforcerowsecurity) problems.push(`${r.relname}: RLS not forced`);
+    if (!r.polname) { problems.push(`${r.relname}: no tenant_isolation policy`); continue; }
+    for (const [kind, expr] of [['USING', r.using_expr], ['WITH CHECK', r.check_expr]]) {
+      if (!expr || !/tenant_id = \(?NULLIF\(current_setting\('app\.current_tenant_id'::text, true\), ''::text\)\)?::uuid/.test(expr)) {
+        problems.push(`${r.relname}: ${kind} is ${expr}`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('no policy other than the auth lookups grants rows without the tenant check, and those only to the NOLOGIN auth role', async () => {
+  const { rows } = await db.query(`
+    SELECT c.relname, p.polname, p.polcmd, array(SELECT rolname FROM pg_roles WHERE oid = ANY(p.polroles)) AS roles
+    FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE p.polname <> 'tenant_isolation'`);
+  for (const r of rows) {
+    assert.equal(r.polname, 'auth_lookup', `unexpected policy ${r.polname} on ${r.relname}`);
+    assert.equal(r.polcmd, 'r', 'auth_lookup must be SELECT only');
+    assert.deepEqual(r.roles, ['rag_auth']);
+  }
+  const { rows: [auth] } = await db.query(`SELECT rolcanlogin, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'rag_auth'`);
+  assert.deepEqual(auth, { rolcanlogin: false, rolsuper: false, rolbypassrls: false });
+});
+
+test('the runtime role is not superuser, has no BYPASSRLS and owns no table, function or schema', async () => {
+  const { rows: [role] } = await db.query(`SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = $1`, [runtimeRole]);
+  assert.ok(role, `runtime role ${runtimeRole} exists`);
+  assert.deepEqual(role, { rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false });
+  const { rows: owned } = await db.query(`
+    SELECT 'table ' || relname AS what FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = $1)
+    UNION ALL SELECT 'function ' || proname FROM pg_proc WHERE proowner = (SELECT oid FROM pg_roles WHERE rolname = $1)
+    UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner = (SELECT oid FROM pg_roles WHERE rolname = $1)`, [runtimeRole]);
+  assert.deepEqual(owned, []);
+});
+
+test('SECURITY DEFINER functions have a fixed search_path and are not executable by PUBLIC', async () => {
+  const { rows } = await db.query(`
+           has_function_privilege($1, p.oid, 'EXECUTE') AS runtime_exec
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public' WHERE p.prosecdef`, [runtimeRole]);
+  assert.ok(rows.length >= 3);
+  for (const r of rows) {
+    assert.ok((r.proconfig ?? []).some((c: string) => c.startsWith('search_path=')), `${r.proname} has no fixed search_path`);
+    assert.equal(r.runtime_exec, true, `${r.proname} executable by runtime role`);
+  }
+  // PUBLIC is not a role has_function_privilege accepts by name; check the ACL instead.
+  const { rows: acl } = await db.query(`
+    SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public'
+    WHERE p.prosecdef AND (p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0))`);
+  assert.deepEqual(acl, [], 'SECURITY DEFINER functions must not be executable by PUBLIC');
+});
