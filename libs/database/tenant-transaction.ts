@@ -5,7 +5,7 @@ import { currentTenantId, runInTenant } from '../tenancy/tenant-context.js';
  * Tenant-scoped work always runs in a short transaction: the subscriber sets
  * the tenant at its start, so a read outside one sees nothing.
  */
-export function inTenantTransaction<T>(ds: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+export async function inTenantTransaction<T>(ds: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   currentTenantId(); // throw early and clearly instead of silently reading nothing
   return ds.transaction(work);
 }

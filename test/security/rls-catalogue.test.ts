@@ -35,7 +35,7 @@ test('every table with a tenant_id column has ENABLE + FORCE RLS and a tenant_is
 
 test('no policy other than the auth lookups grants rows without the tenant check, and those only to the NOLOGIN auth role', async () => {
   const { rows } = await db.query(`
-    SELECT c.relname, p.polname, p.polcmd, array(SELECT rolname FROM pg_roles WHERE oid = ANY(p.polroles)) AS roles
+    SELECT c.relname, p.polname, p.polcmd, array(SELECT rolname::text FROM pg_roles WHERE oid = ANY(p.polroles)) AS roles
     FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE p.polname <> 'tenant_isolation'`);
   for (const r of rows) {
     assert.equal(r.polname, 'auth_lookup', `unexpected policy ${r.polname} on ${r.relname}`);
@@ -59,7 +59,7 @@ test('the runtime role is not superuser, has no BYPASSRLS and owns no table, fun
 
 test('SECURITY DEFINER functions have a fixed search_path and are not executable by PUBLIC', async () => {
   const { rows } = await db.query(`
-           has_function_privilege($1, p.oid, 'EXECUTE') AS runtime_exec
+    SELECT p.proname, p.proconfig, has_function_privilege($1, p.oid, 'EXECUTE') AS runtime_exec
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public' WHERE p.prosecdef`, [runtimeRole]);
   assert.ok(rows.length >= 3);
   for (const r of rows) {

@@ -288,11 +288,15 @@ export class InitSchema1764000000000 implements MigrationInterface {
       LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
         SELECT * FROM public.tenants ORDER BY created_at, id
       $$`);
+    // A new owner needs CREATE on the schema at the moment of the change only.
+    await q.query(`GRANT CREATE ON SCHEMA public TO rag_auth`);
     for (const fn of ['auth_api_key(text)', 'auth_login_lookup(text, text)', 'admin_list_tenants()']) {
       await q.query(`ALTER FUNCTION ${fn} OWNER TO rag_auth`);
       await q.query(`REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`);
       await q.query(`GRANT EXECUTE ON FUNCTION ${fn} TO ${runtimeRole}`);
     }
+
+    await q.query(`REVOKE CREATE ON SCHEMA public FROM rag_auth`);
 
     // The runtime role reads and writes rows; it owns nothing and cannot change the schema.
     await q.query(`GRANT USAGE ON SCHEMA public TO ${runtimeRole}`);
