@@ -22,6 +22,7 @@ export interface AppConfig {
     maxLifetimeSeconds: number;
   };
   redisUrl: string;
+  queuePrefix: string;
   auth: { adminApiKey: string; jwtSecret: string; jwtExpiresInSeconds: number };
   ai: {
     openaiApiKey?: string;
@@ -31,8 +32,22 @@ export interface AppConfig {
     embeddingDimensions: number;
     chatProvider: ProviderKind;
     chatModel: string;
+    embeddingBatchSize: number;
+    embeddingConcurrency: number;
+    embeddingRpm: number;
+    maxRetries: number;
+    timeoutMs: number;
   };
-  worker: { concurrency: number };
+  worker: { concurrency: number; lockDurationMs: number; shutdownGraceMs: number };
+  ingestion: {
+    leaseSeconds: number;
+    reconcileIntervalMs: number;
+    parseTimeoutMs: number;
+    parseMaxPages: number;
+    parseMaxMemoryMb: number;
+    chunkTokens: number;
+    chunkOverlapTokens: number;
+  };
   limits: { uploadMaxBytes: number; jsonBodyMaxBytes: number };
 }
 
@@ -82,6 +97,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxLifetimeSeconds: env.DB_MAX_LIFETIME_SECONDS,
     },
     redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
     auth: { adminApiKey: env.ADMIN_API_KEY, jwtSecret: env.JWT_SECRET, jwtExpiresInSeconds: env.JWT_EXPIRES_IN_SECONDS },
     ai: {
       openaiApiKey: env.OPENAI_API_KEY,
@@ -91,8 +107,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       embeddingDimensions: env.EMBEDDING_DIMENSIONS,
       chatProvider: env.CHAT_PROVIDER ?? defaultProvider,
       chatModel: (env.CHAT_PROVIDER ?? defaultProvider) === 'local' && !source.CHAT_MODEL ? 'local-extractive' : env.CHAT_MODEL,
+      embeddingBatchSize: env.EMBEDDING_BATCH_SIZE,
+      embeddingConcurrency: env.EMBEDDING_CONCURRENCY,
+      embeddingRpm: env.EMBEDDING_RPM,
+      maxRetries: env.OPENAI_MAX_RETRIES,
+      timeoutMs: env.OPENAI_TIMEOUT_MS,
     },
-    worker: { concurrency: env.WORKER_CONCURRENCY },
+    worker: { concurrency: env.WORKER_CONCURRENCY, lockDurationMs: env.QUEUE_LOCK_DURATION_MS, shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS },
+    ingestion: {
+      leaseSeconds: env.INGESTION_LEASE_SECONDS,
+      reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
+      parseTimeoutMs: env.PARSE_TIMEOUT_MS,
+      parseMaxPages: env.PARSE_MAX_PAGES,
+      parseMaxMemoryMb: env.PARSE_MAX_MEMORY_MB,
+      chunkTokens: env.CHUNK_TOKENS,
+      chunkOverlapTokens: env.CHUNK_OVERLAP_TOKENS,
+    },
     limits: { uploadMaxBytes: env.UPLOAD_MAX_BYTES, jsonBodyMaxBytes: env.JSON_BODY_MAX_BYTES },
   };
 }

@@ -79,6 +79,58 @@ export class EnvironmentDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   WORKER_CONCURRENCY = 2;
 
+  /** Redis key prefix of the queues (separates deployments or test runs sharing one Redis). */
+  @IsString() @Matches(/^[\w:-]{1,64}$/, { message: 'QUEUE_PREFIX must be 1-64 letters, digits, _ : or -' })
+  QUEUE_PREFIX = 'bull';
+
+  /** A queued/processing document whose lease expired is re-enqueued by the reconciler. */
+  @Transform(toInt) @IsInt() @Min(1)
+  INGESTION_LEASE_SECONDS = 120;
+
+  @Transform(toInt) @IsInt() @Min(100)
+  RECONCILE_INTERVAL_MS = 30_000;
+
+  /** How long a running job's lock lives; a killed worker's job is taken back after it. */
+  @Transform(toInt) @IsInt() @Min(1000)
+  QUEUE_LOCK_DURATION_MS = 30_000;
+
+  /** How long a stopping worker waits for its running jobs before handing them back. */
+  @Transform(toInt) @IsInt() @Min(0)
+  WORKER_SHUTDOWN_GRACE_MS = 25_000;
+
+  @Transform(toInt) @IsInt() @Min(100)
+  PARSE_TIMEOUT_MS = 60_000;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  PARSE_MAX_PAGES = 2000;
+
+  @Transform(toInt) @IsInt() @Min(32)
+  PARSE_MAX_MEMORY_MB = 512;
+
+  @Transform(toInt) @IsInt() @Min(50) @Max(8000)
+  CHUNK_TOKENS = 500;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(4000)
+  CHUNK_OVERLAP_TOKENS = 50;
+
+  /** Texts per embedding request. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(2048)
+  EMBEDDING_BATCH_SIZE = 64;
+
+  /** Embedding requests in flight per job. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  EMBEDDING_CONCURRENCY = 2;
+
+  /** Embedding requests per minute across all worker processes (shared through Redis); 0 = unlimited. */
+  @Transform(toInt) @IsInt() @Min(0)
+  EMBEDDING_RPM = 3000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(20)
+  OPENAI_MAX_RETRIES = 5;
+
+  @Transform(toInt) @IsInt() @Min(1000)
+  OPENAI_TIMEOUT_MS = 60_000;
+
   @Transform(toInt) @IsInt() @Min(1)
   UPLOAD_MAX_BYTES = 50 * 1024 * 1024;
 
@@ -99,6 +151,7 @@ export function crossFieldProblems(env: EnvironmentDto): string[] {
     if (provider === 'openai' && !env.OPENAI_API_KEY) problems.push(`${name}=openai needs OPENAI_API_KEY`);
     if (provider === 'openai-compatible' && !env.OPENAI_BASE_URL) problems.push(`${name}=openai-compatible needs OPENAI_BASE_URL`);
   }
+  if (env.CHUNK_OVERLAP_TOKENS >= env.CHUNK_TOKENS) problems.push('CHUNK_OVERLAP_TOKENS must be smaller than CHUNK_TOKENS');
   if (env.DB_POOL_MIN > env.DB_POOL_MAX) problems.push(`DB_POOL_MIN (${env.DB_POOL_MIN}) must not exceed DB_POOL_MAX (${env.DB_POOL_MAX})`);
   return problems;
 }

@@ -4,19 +4,11 @@
  *
  * Document text is untrusted: by default gpt-tokenizer throws when the input contains
  * a special-token string such as "<|endoftext|>". Passing an empty disallow list makes
- * those strings count as ordinary text, which is what the embedding API does too.
+ * those strings count as the ordinary text they are, so a document can't break counting.
  */
-import { countTokens as countCl100k, decode, encode, isWithinTokenLimit } from 'gpt-tokenizer/encoding/cl100k_base';
+import { countTokens as countCl100k, isWithinTokenLimit } from 'gpt-tokenizer/encoding/cl100k_base';
 
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
-
-export function encodeTokens(text: string): number[] {
-  return encode(text, PLAIN_TEXT);
-}
-
-export function decodeTokens(tokens: number[]): string {
-  return decode(tokens);
-}
 
 export function countTokens(text: string): number {
   return countCl100k(text, PLAIN_TEXT);

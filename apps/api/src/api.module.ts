@@ -1,6 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { MulterModule } from '@nestjs/platform-express';
+import { memoryStorage } from 'multer';
+import { QueueModule } from '#libs/queue/queue.module.js';
+import { DocumentsController } from './documents/documents.controller.js';
+import { DocumentsRepository } from './documents/documents.repository.js';
+import { DocumentsService } from './documents/documents.service.js';
 import { ConfigModule } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { DatabaseModule } from '#libs/database/database.module.js';
@@ -21,6 +27,9 @@ import { TenantsService } from './tenants/tenants.service.js';
 import { AdminUsersController, UsersController } from './users/users.controller.js';
 import { UsersRepository } from './users/users.repository.js';
 import { UsersService } from './users/users.service.js';
+import { FoldersController } from './folders/folders.controller.js';
+import { FoldersRepository } from './folders/folders.repository.js';
+import { FoldersService } from './folders/folders.service.js';
 
 @Module({})
 export class ApiModule {
@@ -31,14 +40,23 @@ export class ApiModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         JwtModule.register({ secret: config.auth.jwtSecret, signOptions: { algorithm: 'HS256' } }),
+        QueueModule.forRoot(config, 'producer'),
+        // Uploads are held in memory up to UPLOAD_MAX_BYTES (multer stops reading past it: 413),
+        // hashed and type-checked, then written to Postgres with the document row.
+        MulterModule.register({
+          storage: memoryStorage(),
+          limits: { fileSize: config.limits.uploadMaxBytes, files: 1, fields: 10, fieldSize: 4096, parts: 12 },
+        }),
       ],
       controllers: [
+        FoldersController,
         AuthController, TenantsController, UsersController, AdminUsersController,
-        ApiKeysController, AdminApiKeysController, HealthController, MetricsController,
+        ApiKeysController, AdminApiKeysController, HealthController, MetricsController, DocumentsController,
       ],
       providers: [
+        FoldersRepository, FoldersService,
         AuthRepository, AuthService, TenantsRepository, TenantsService, UsersRepository, UsersService,
-        ApiKeysRepository, ApiKeysService, RedisHealth,
+        ApiKeysRepository, ApiKeysService, RedisHealth, DocumentsRepository, DocumentsService,
         // Guard first (who is it?), then the interceptor enters that principal's tenant context.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: TenantInterceptor },

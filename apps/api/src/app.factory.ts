@@ -8,6 +8,7 @@ import { ApiModule } from './api.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
 import { setupSwagger } from './docs/docs.js';
+import { uploadLimitMiddleware } from './documents/upload-limit.middleware.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -20,6 +21,7 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   if (config.trustProxy) app.set('trust proxy', true);
   app.use(requestIdMiddleware);
   app.use(helmet());
+  app.use('/api/v1/documents', uploadLimitMiddleware(config.limits.uploadMaxBytes));
   // JSON bodies are small by design; uploads go through multipart with their own limit.
   app.useBodyParser('json', { limit: config.limits.jsonBodyMaxBytes });
   app.useGlobalFilters(new HttpExceptionFilter());

@@ -1,4 +1,5 @@
 import { InitSchema1764000000000 } from './1764000000000-init-schema.js';
+import { IngestionReconciler1764000001000 } from './1764000001000-ingestion-reconciler.js';
 
 /** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
-export const MIGRATIONS = [InitSchema1764000000000];
+export const MIGRATIONS = [InitSchema1764000000000, IngestionReconciler1764000001000];

@@ -12,7 +12,11 @@ const BLOCKS = new Set([
   'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'tfoot', 'thead', 'ul',
 ]);
 
-/** Elements that end a line but not a paragraph. (<br> too, but it is void: handled on open only.) */
+/**
+ * Elements that start a new line but not a paragraph. Only their opening counts, so
+ * consecutive items/rows don't get blank lines between them (the enclosing list or
+ * table ends the paragraph).
+ */
 const LINES = new Set(['dd', 'dt', 'li', 'tr']);
 
 /** Table cells are separated by a space so adjacent cells don't run together. */
@@ -55,7 +59,6 @@ export function parseHtml(bytes: Uint8Array): ParsedPage[] {
         if (skipDepth > 0) return;
         if (name === 'pre') preDepth = Math.max(0, preDepth - 1);
         if (HEADING.test(name) || BLOCKS.has(name)) out.push('\n\n');
-        else if (LINES.has(name)) out.push('\n');
       },
       ontext(text) {
         if (skipDepth > 0) return;

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { DocumentEntity, DocumentFileEntity, EmbeddingEntity, type DocumentStatus } from '#libs/database/entities/index.js';
+
+export interface NewDocument {
+  tenantId: string; id: string; userId: string | null; folderId: string | null; filename: string;
+  mimeType: string; sizeBytes: number; contentHash: string; leaseSeconds: number;
+}
+
+export interface DocumentPage { rows: DocumentEntity[]; next?: { ts: string; id: string } }
+
+@Injectable()
+export class DocumentsRepository {
+  /**
+   * Inserts the row and its bytes unless the tenant already has these bytes.
+   * Returns the id of the new document, or undefined for a duplicate.
+   */
+  async insertWithFile(m: EntityManager, doc: NewDocument, data: Buffer): Promise<string | undefined> {
+    const inserted = await m.query(
+      `INSERT INTO documents (tenant_id, id, user_id, folder_id, filename, mime_type, size_bytes, content_hash, status, lease_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', now() + make_interval(secs => $9))
+       ON CONFLICT (tenant_id, content_hash) DO NOTHING RETURNING id`,
+      [doc.tenantId, doc.id, doc.userId, doc.folderId, doc.filename, doc.mimeType, doc.sizeBytes, doc.contentHash, doc.leaseSeconds],
+    );
+    if (!inserted.length) return undefined;
+    await m.insert(DocumentFileEntity, { tenantId: doc.tenantId, documentId: doc.id, data });
+    return doc.id;
+  }
+
+  findByHash(m: EntityManager, contentHash: string): Promise<DocumentEntity | null> {
+    return m.findOneBy(DocumentEntity, { contentHash });
+  }
+
+  findById(m: EntityManager, id: string): Promise<DocumentEntity | null> {
+    return m.findOneBy(DocumentEntity, { id });
+  }
+
+  /** Newest first; keyset pagination on (created_at, id) with the timestamp at full precision. */
+  async list(m: EntityManager, f: { folderId?: string; status?: DocumentStatus; limit: number; after?: { ts: string; id: string } }): Promise<DocumentPage> {
+    const qb = m.createQueryBuilder(DocumentEntity, 'd')
+      .addSelect(`d.created_at::text`, 'cursor_ts')
+      .orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC')
+      .limit(f.limit + 1);
+    if (f.folderId) qb.andWhere('d.folder_id = :folderId', { folderId: f.folderId });
+    if (f.status) qb.andWhere('d.status = :status', { status: f.status });
+    if (f.after) qb.andWhere('(d.created_at, d.id) < (:ts::timestamptz, :id::uuid)', { ts: f.after.ts, id: f.after.id });
+    const { entities, raw } = await qb.getRawAndEntities();
+    const more = entities.length > f.limit;
+    const rows = entities.slice(0, f.limit);
+    const last = rows.length ? raw[rows.length - 1] : undefined;
+    return { rows, next: more && last ? { ts: last.cursor_ts, id: rows[rows.length - 1].id } : undefined };
+  }
+
+  chunks(m: EntityManager, documentId: string): Promise<EmbeddingEntity[]> {
+    return m.find(EmbeddingEntity, { where: { documentId }, order: { chunkIndex: 'ASC' } });
+  }
+
+  /** Back to `queued` for another run; refused while a worker holds it. */
+  async requeue(m: EntityManager, id: string, leaseSeconds: number): Promise<'ok' | 'missing' | 'busy'> {
+    const rows = await m.query(
+      `UPDATE documents SET status = 'queued', progress = 0, error = NULL, attempts = 0, updated_at = now(),
+              lease_expires_at = now() + make_interval(secs => $2)
+       WHERE id = $1 AND status <> 'processing' RETURNING id`,
+      [id, leaseSeconds],
+    );
+    if (rows[0]?.length ?? rows.length) return 'ok';
+    return (await this.findById(m, id)) ? 'busy' : 'missing';
+  }
+
+  /** Chunks, bytes and events go with it (ON DELETE CASCADE). */
+  async delete(m: EntityManager, id: string): Promise<boolean> {
+    const res = await m.delete(DocumentEntity, { id });
+    return (res.affected ?? 0) > 0;
+  }
+}

@@ -1,0 +1,65 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { APP_CONFIG } from '#libs/config/config.module.js';
+import type { AppConfig } from '#libs/config/config.js';
+import { JobName, QueueName, type JobPayloads } from '#libs/queue/queue.constants.js';
+import { QUEUE_SETTINGS } from '#libs/queue/queue.settings.js';
+import { runInTenant } from '#libs/tenancy/tenant-context.js';
+import { assertEveryJobHasOneHandler, handlerFor, JobHandler } from '../jobs/job-handler.registry.js';
+import { IngestionService } from './ingestion.service.js';
+
+/**
+ * The ingestion queue's processor. Created with autorun off so that
+ * concurrency and lock duration come from configuration before it starts.
+ */
+@Processor(QueueName.Ingestion, { autorun: false, ...QUEUE_SETTINGS[QueueName.Ingestion].worker })
+export class IngestionProcessor extends WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(IngestionProcessor.name);
+  /** Aborted at shutdown when the grace period runs out: running jobs stop and are handed back. */
+  private readonly shutdown = new AbortController();
+
+  constructor(private readonly ingestion: IngestionService, @Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    assertEveryJobHasOneHandler();
+    this.worker.concurrency = this.config.worker.concurrency;
+    Object.assign(this.worker.opts, { lockDuration: this.config.worker.lockDurationMs, stalledInterval: Math.min(this.config.worker.lockDurationMs, 15_000) });
+    this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`));
+    this.worker.on('error', (err) => this.logger.error(`worker error: ${err.message}`));
+    void this.worker.run();
+  }
+
+  async process(job: Job): Promise<unknown> {
+    const handler = handlerFor(job.name);
+    if (!handler) throw new Error(`no handler for job ${job.name}`);
+    return (this as unknown as Record<string | symbol, (j: Job) => Promise<unknown>>)[handler.method].call(this, job);
+  }
+
+  @JobHandler(JobName.IngestDocument)
+  async ingestDocument(job: Job<JobPayloads[JobName.IngestDocument]>): Promise<string> {
+    const { tenantId, documentId } = job.data;
+    const attempts = job.opts.attempts ?? 1;
+    return runInTenant(tenantId, () =>
+      this.ingestion.ingest({ tenantId, documentId, lastAttempt: job.attemptsMade + 1 >= attempts, signal: this.shutdown.signal }),
+    );
+  }
+
+  /**
+   * Graceful shutdown within a bound: stop taking jobs, let running ones
+   * finish for WORKER_SHUTDOWN_GRACE_MS, then abort them; their locks lapse
+   * and another worker takes them (BullMQ stalled-job recovery).
+   */
+  async onModuleDestroy(): Promise<void> {
+    const grace = this.config.worker.shutdownGraceMs;
+    const closing = this.worker.close();
+    const finished = await Promise.race([closing.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), grace).unref())]);
+    if (!finished) {
+      this.logger.warn(`running jobs did not finish within ${grace} ms: handing them back`);
+      this.shutdown.abort(new Error('worker shutting down'));
+      await this.worker.close(true);
+    }
+  }
+}

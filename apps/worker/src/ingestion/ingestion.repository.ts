@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { Chunk } from '#libs/ingestion/chunker.js';
+import { currentTenantId } from '#libs/tenancy/tenant-context.js';
+
+export interface Claimed { mimeType: string; attempts: number; searchConfig: string }
+
+/** Rows per INSERT statement: keeps each statement's parameters a few MB at most. */
+const INSERT_BATCH = 200;
+
+/** The worker's reads and writes of a document during ingestion (always in the job's tenant). */
+@Injectable()
+export class IngestionRepository {
+  /**
+   * Takes the document for this run. Only queued/processing documents are
+   * taken: a deleted, finished or failed one means the job is stale.
+   */
+  async claim(m: EntityManager, id: string, leaseSeconds: number): Promise<Claimed | undefined> {
+    const [rows] = await m.query(
+      `UPDATE documents SET status = 'processing', attempts = attempts + 1, progress = GREATEST(progress, 1), error = NULL,
+              lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
+       WHERE id = $1 AND status IN ('queued', 'processing')
+       RETURNING mime_type, attempts`,
+      [id, leaseSeconds],
+    );
+    if (!rows.length) return undefined;
+    const [tenant] = await m.query(
+      `SELECT COALESCE((SELECT cfgname::text FROM pg_ts_config WHERE cfgname = t.settings->>'searchLanguage'), 'simple') AS cfg
+       FROM tenants t WHERE t.id = $1`,
+      [currentTenantId()],
+    );
+    return { mimeType: rows[0].mime_type, attempts: rows[0].attempts, searchConfig: tenant?.cfg ?? 'simple' };
+  }
+
+  async loadBytes(m: EntityManager, id: string): Promise<Buffer | undefined> {
+    const [row] = await m.query(`SELECT data FROM document_files WHERE document_id = $1`, [id]);
+    return row?.data;
+  }
+
+  /** Progress also extends the lease: a document that moves is not stale. */
+  async progress(m: EntityManager, id: string, progress: number, leaseSeconds: number): Promise<boolean> {
+    const [, affected] = await m.query(
+      `UPDATE documents SET progress = $2, lease_expires_at = now() + make_interval(secs => $3), updated_at = now()
+       WHERE id = $1 AND status = 'processing'`,
+      [id, Math.max(1, Math.min(99, Math.round(progress))), leaseSeconds],
+    );
+    return affected > 0;
+  }
+
+  /**
+   * Replaces the document's chunks and marks it ready, in the caller's one
+   * transaction. Locks the row first, so a concurrent delete either wins
+   * (then this returns false and writes nothing) or waits for this commit.
+   */
+  async replaceChunks(m: EntityManager, id: string, chunks: Chunk[], vectors: number[][], model: string, searchConfig: string, pageCount: number): Promise<boolean> {
+    const [doc] = await m.query(`SELECT status FROM documents WHERE id = $1 FOR UPDATE`, [id]);
+    if (!doc || doc.status !== 'processing') return false;
+    await m.query(`DELETE FROM embeddings WHERE document_id = $1`, [id]);
+    const tenantId = currentTenantId();
+    for (let start = 0; start < chunks.length; start += INSERT_BATCH) {
+      const part = chunks.slice(start, start + INSERT_BATCH);
+      await m.query(
+        `INSERT INTO embeddings (tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to,
+                                 char_start, char_end, token_count, model, search_config)
+         SELECT $1, u.id, $2, u.idx, u.content, u.emb::vector, u.pf, u.pt, u.cs, u.ce, u.tc, $3, $4::regconfig
+         FROM unnest($5::uuid[], $6::int[], $7::text[], $8::text[], $9::int[], $10::int[], $11::int[], $12::int[], $13::int[])
+              AS u(id, idx, content, emb, pf, pt, cs, ce, tc)`,
+        [
+          tenantId, id, model, searchConfig,
+          part.map(() => randomUUID()), part.map((c) => c.index), part.map((c) => c.content.replace(/\u0000/g, '')),
+          part.map((c) => `[${vectors[c.index].join(',')}]`), part.map((c) => c.pageFrom), part.map((c) => c.pageTo),
+          part.map((c) => c.charStart), part.map((c) => c.charEnd), part.map((c) => c.tokenCount),
+        ],
+      );
+    }
+    await m.query(
+      `UPDATE documents SET status = 'ready', progress = 100, error = NULL, page_count = $2, chunk_count = $3,
+              lease_expires_at = NULL, updated_at = now() WHERE id = $1`,
+      [id, pageCount, chunks.length],
+    );
+    return true;
+  }
+
+  async markFailed(m: EntityManager, id: string, message: string): Promise<void> {
+    await m.query(
+      `UPDATE documents SET status = 'failed', error = $2, lease_expires_at = NULL, updated_at = now()
+       WHERE id = $1 AND status IN ('queued', 'processing')`,
+      [id, message.slice(0, 1000)],
+    );
+  }
+
+  /** Puts a document back to queued (a job handed back at shutdown or to be retried). */
+  async release(m: EntityManager, id: string, leaseSeconds: number): Promise<void> {
+    await m.query(
+      `UPDATE documents SET status = 'queued', lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
+       WHERE id = $1 AND status = 'processing'`,
+      [id, leaseSeconds],
+    );
+  }
+
+  async event(m: EntityManager, documentId: string, attempt: number, stage: string, message?: string, details: Record<string, unknown> = {}): Promise<void> {
+    await m.query(
+      `INSERT INTO ingestion_events (tenant_id, id, document_id, attempt, stage, message, details)
+       SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM documents WHERE id = $3)`,
+      [currentTenantId(), randomUUID(), documentId, attempt, stage, message ?? null, JSON.stringify(details)],
+    );
+  }
+
+  /** Cross-tenant, ids only, through a SECURITY DEFINER function (see its migration). */
+  async staleDocuments(m: EntityManager, limit: number): Promise<{ tenantId: string; id: string; status: string }[]> {
+    const rows = await m.query(`SELECT tenant_id, id, status FROM stale_ingestion_documents($1)`, [limit]);
+    return rows.map((r: Record<string, string>) => ({ tenantId: r.tenant_id, id: r.id, status: r.status }));
+  }
+
+  async extendLease(m: EntityManager, id: string, leaseSeconds: number): Promise<void> {
+    await m.query(
+      `UPDATE documents SET lease_expires_at = now() + make_interval(secs => $2) WHERE id = $1 AND status IN ('queued', 'processing')`,
+      [id, leaseSeconds],
+    );
+  }
+}

@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import type { EmbeddingProvider } from '#libs/ai/embedding/embedding-provider.js';
+import type { SharedRateLimiter } from '#libs/ai/rate-limiter.js';
+import { APP_CONFIG } from '#libs/config/config.module.js';
+import type { AppConfig } from '#libs/config/config.js';
+import { TenantDb } from '#libs/database/tenant-db.js';
+import { chunkPages, type Chunk } from '#libs/ingestion/chunker.js';
+import { IngestionError } from '#libs/ingestion/ingestion.error.js';
+import { parseInSandbox } from '#libs/ingestion/parse-sandbox.js';
+import { IngestionRepository } from './ingestion.repository.js';
+
+export const EMBEDDING_PROVIDER = Symbol('EMBEDDING_PROVIDER');
+export const EMBEDDING_LIMITER = Symbol('EMBEDDING_LIMITER');
+
+/** The document was deleted while it was being ingested: the job ends quietly. */
+class DocumentGone extends Error {}
+
+export interface RunContext {
+  tenantId: string;
+  documentId: string;
+  /** True when BullMQ will not try again after this attempt. */
+  lastAttempt: boolean;
+  signal: AbortSignal;
+}
+
+/**
+ * parse -> chunk -> embed -> replace chunks. No database connection is held
+ * while parsing or embedding: each step opens its own short transaction.
+ */
+@Injectable()
+export class IngestionService {
+  private readonly logger = new Logger(IngestionService.name);
+
+  constructor(
+    private readonly db: TenantDb,
+    private readonly repo: IngestionRepository,
+    @Inject(EMBEDDING_PROVIDER) private readonly embedder: EmbeddingProvider,
+    @Inject(EMBEDDING_LIMITER) private readonly limiter: SharedRateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async ingest(ctx: RunContext): Promise<'ready' | 'skipped' | 'failed'> {
+    const { documentId: id } = ctx;
+    const lease = this.config.ingestion.leaseSeconds;
+    const claimed = await this.db.run((m) => this.repo.claim(m, id, lease));
+    if (!claimed) return 'skipped'; // deleted, or already finished by an earlier delivery of this job
+    const attempt = claimed.attempts;
+
+    try {
+      await this.db.run((m) => this.repo.event(m, id, attempt, 'started'));
+      const bytes = await this.db.run((m) => this.repo.loadBytes(m, id));
+      if (!bytes) return 'skipped';
+      const parsed = await parseInSandbox(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), claimed.mimeType, {
+        maxPages: this.config.ingestion.parseMaxPages,
+        timeoutMs: this.config.ingestion.parseTimeoutMs,
+        maxMemoryMb: this.config.ingestion.parseMaxMemoryMb,
+        signal: ctx.signal,
+      });
+      if (!(await this.step(id, 15))) return 'skipped';
+
+      const chunks = chunkPages(parsed.pages, {
+        targetTokens: this.config.ingestion.chunkTokens,
+        overlapTokens: Math.min(this.config.ingestion.chunkOverlapTokens, Math.floor(this.config.ingestion.chunkTokens / 2)),
+      });
+      if (chunks.length === 0) throw new IngestionError('no extractable text', true);
+      if (!(await this.step(id, 20))) return 'skipped';
+
+      const vectors = await this.embedAll(id, chunks, ctx.signal);
+      const written = await this.db.run((m) =>
+        this.repo.replaceChunks(m, id, chunks, vectors, this.embedder.model, claimed.searchConfig, parsed.pages.length),
+      );
+      if (!written) return 'skipped';
+      await this.db.run((m) => this.repo.event(m, id, attempt, 'ready', undefined, { chunks: chunks.length, pages: parsed.pages.length }));
+      return 'ready';
+    } catch (e) {
+      if (e instanceof DocumentGone) return 'skipped';
+      if (ctx.signal.aborted) throw e; // shutting down: the job is handed back, the document stays processing
+      const permanent = e instanceof IngestionError && e.permanent;
+      const message = e instanceof IngestionError ? e.message : `ingestion failed: ${(e as Error).message}`;
+      if (permanent || ctx.lastAttempt) {
+        await this.db.run(async (m) => {
+          await this.repo.markFailed(m, id, message);
+          await this.repo.event(m, id, attempt, 'failed', message);
+        });
+        if (permanent) throw new UnrecoverableError(message);
+        throw e;
+      }
+      this.logger.warn(`document ${id} attempt ${attempt} failed, will retry: ${message}`);
+      await this.db.run((m) => this.repo.event(m, id, attempt, 'retry', message));
+      throw e;
+    }
+  }
+
+  /** Returns false when the document disappeared (deleted): the job then ends quietly. */
+  private step(id: string, progress: number): Promise<boolean> {
+    return this.db.run((m) => this.repo.progress(m, id, progress, this.config.ingestion.leaseSeconds));
+  }
+
+  /** Batched, with bounded concurrency, each request through the shared rate limit. */
+  private async embedAll(id: string, chunks: Chunk[], signal: AbortSignal): Promise<number[][]> {
+    const size = this.config.ai.embeddingBatchSize;
+    const batches: Chunk[][] = [];
+    for (let i = 0; i < chunks.length; i += size) batches.push(chunks.slice(i, i + size));
+    const vectors: number[][] = new Array(chunks.length);
+    let next = 0;
+    let done = 0;
+    const lane = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++];
+        await this.limiter.acquire(signal);
+        const out = await this.embedder.embed(batch.map((c) => c.content), signal);
+        batch.forEach((c, k) => (vectors[c.index] = out[k]));
+        done++;
+        if (!(await this.step(id, 20 + (70 * done) / batches.length))) throw new DocumentGone();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.config.ai.embeddingConcurrency, batches.length) }, lane));
+    return vectors;
+  }
+}

@@ -1,0 +1,23 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * A fixed-window request budget shared by every worker process through Redis,
+ * so N workers together stay under the provider's requests-per-minute limit.
+ * (BullMQ's own limiter counts jobs, not the many requests one document makes.)
+ */
+export class SharedRateLimiter {
+  constructor(private readonly redis: Redis, private readonly key: string, private readonly perMinute: number) {}
+
+  /** Waits until a request may be sent. */
+  async acquire(signal?: AbortSignal): Promise<void> {
+    if (this.perMinute <= 0) return;
+    for (;;) {
+      signal?.throwIfAborted();
+      const window = Math.floor(Date.now() / 60_000);
+      const k = `${this.key}:${window}`;
+      const [[, count]] = (await this.redis.multi().incr(k).expire(k, 120).exec()) as [[unknown, number]];
+      if (count <= this.perMinute) return;
+      await new Promise((r) => setTimeout(r, Math.max(50, (window + 1) * 60_000 - Date.now())));
+    }
+  }
+}

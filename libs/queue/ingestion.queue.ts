@@ -1,0 +1,59 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { JobName, QueueName, type JobPayloads } from './queue.constants.js';
+
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
+/**
+ * Adds ingestion jobs. jobId = documentId, so a document is in the queue at
+ * most once however often it is enqueued (upload, reprocess, reconciler).
+ */
+@Injectable()
+export class IngestionQueue {
+  private readonly logger = new Logger(IngestionQueue.name);
+
+  constructor(@InjectQueue(QueueName.Ingestion) private readonly queue: Queue) {}
+
+  /**
+   * Returns false instead of throwing when Redis is unavailable: the document
+   * row is already committed as `queued` and the reconciler will pick it up.
+   */
+  async enqueue(payload: JobPayloads[JobName.IngestDocument], opts: { replaceFinished?: boolean } = {}): Promise<boolean> {
+    try {
+      await withTimeout(this.add(payload, opts.replaceFinished ?? false), ENQUEUE_TIMEOUT_MS);
+      return true;
+    } catch (e) {
+      this.logger.warn(`could not enqueue document ${payload.documentId} (will be retried by the reconciler): ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  private async add(payload: JobPayloads[JobName.IngestDocument], replaceFinished: boolean): Promise<void> {
+    const existing = await this.queue.getJob(payload.documentId);
+    if (existing) {
+      const state = await existing.getState();
+      // A finished (failed) job would block a new one with the same id: replace it.
+      // Waiting/active/delayed jobs stay: the document is already on its way.
+      if (state === 'completed' || state === 'failed' || (replaceFinished && state === 'unknown')) await existing.remove();
+      else return;
+    }
+    await this.queue.add(JobName.IngestDocument, payload, { jobId: payload.documentId });
+  }
+
+  /** Removes a waiting job (document deleted); a running one ends by itself when it sees the document gone. */
+  async discard(documentId: string): Promise<void> {
+    try {
+      await withTimeout(this.queue.remove(documentId), ENQUEUE_TIMEOUT_MS);
+    } catch {
+      /* the worker skips jobs of deleted documents anyway */
+    }
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
+  });
+}

@@ -1,0 +1,18 @@
+/** Queue names. One queue per kind of work, so each can be tuned and scaled on its own. */
+export enum QueueName {
+  Ingestion = 'ingestion',
+}
+
+/** Job names. Every one must have exactly one handler in the worker (checked at start-up). */
+export enum JobName {
+  IngestDocument = 'ingest-document',
+}
+
+/** Payloads carry ids only, never file bytes or text: Redis is a queue, not a store. */
+export interface JobPayloads {
+  [JobName.IngestDocument]: { tenantId: string; documentId: string };
+}
+
+export const JOB_QUEUE: Record<JobName, QueueName> = {
+  [JobName.IngestDocument]: QueueName.Ingestion,
+};
