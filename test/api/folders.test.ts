@@ -173,6 +173,18 @@ describe('folders: refused input', () => {
     assert.equal(up.status, 200);
   });
 
+  test('two concurrent crossing moves (X under Y, Y under X) cannot both succeed', async () => {
+    for (let i = 0; i < 5; i++) {
+      const x = await mkdir(a.adminKey, uniq('x'));
+      const y = await mkdir(a.adminKey, uniq('y'));
+      const [r1, r2] = await Promise.all([
+        api.request('PATCH', `${F}/${x.id}`, { token: a.adminKey, json: { parentId: y.id } }),
+        api.request('PATCH', `${F}/${y.id}`, { token: a.adminKey, json: { parentId: x.id } }),
+      ]);
+      assert.deepEqual([r1.status, r2.status].sort(), [200, 400], `round ${i}: ${r1.text} / ${r2.text}`);
+    }
+  });
+
   test('invalid names are a 400 naming the field', async () => {
     const bad: unknown[] = ['', '   ', 'x'.repeat(256), 'a/b', 'tab\there', 'nul\u0000', 'bell\u0007', 'c1\u0085', 42, null, ['a']];
     for (const name of bad) {

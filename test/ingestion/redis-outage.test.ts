@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { createTenant, TestApi, type TestTenant } from '../support/api.js';
+import { uniqueText, upload, waitForStatus } from '../support/documents.js';
+import { RedisServer } from '../support/redis-server.js';
+import { WorkerProcess } from '../support/worker.js';
+
+let redis: RedisServer;
+let api: TestApi;
+let worker: WorkerProcess;
+let t: TestTenant;
+
+before(async () => {
+  redis = new RedisServer(20000 + Math.floor(Math.random() * 20000));
+  await redis.start();
+  const env = { REDIS_URL: redis.url, QUEUE_PREFIX: `outage-${randomUUID().slice(0, 6)}`, RECONCILE_INTERVAL_MS: '500', INGESTION_LEASE_SECONDS: '2' };
+  api = await TestApi.start(env);
+  worker = await WorkerProcess.start(env);
+  t = await createTenant(api, 'outage');
+});
+after(async () => {
+  await worker.stop();
+  await api.close();
+  await redis.stop();
+});
+
+test('Redis stopped during uploads: uploads still answer 202 quickly, and the documents become ready once Redis is back', async () => {
+  await redis.stop();
+  const started = Date.now();
+  const uploads = [];
+  for (let i = 0; i < 3; i++) uploads.push(await upload(api, t.adminKey, uniqueText(`outage ${i}`), `o-${i}.txt`));
+  for (const u of uploads) {
+    assert.equal(u.status, 202, u.text);
+    assert.equal(u.body.status, 'queued');
+  }
+  assert.ok(Date.now() - started < 3 * 4000, 'uploads must not hang on Redis');
+  // While Redis is down nothing moves, and nothing is lost.
+  for (const u of uploads) assert.equal((await api.request('GET', `/api/v1/documents/${u.body.id}`, { token: t.adminKey })).body.status, 'queued');
+
+  await redis.start(); // an empty Redis: the jobs never reached it, the reconciler must enqueue them
+  for (const u of uploads) {
+    const d = await waitForStatus(api, t.adminKey, u.body.id, ['ready', 'failed'], 90_000);
+    assert.equal(d.status, 'ready', d.error);
+    assert.ok(d.chunkCount > 0);
+  }
+  assert.ok(worker.alive);
+});
