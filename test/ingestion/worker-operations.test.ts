@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { SharedRateLimiter } from '../../libs/ai/rate-limiter.js';
+import { JobName } from '../../libs/queue/queue.constants.js';
+import { assertEveryJobHasOneHandler, JobHandler } from '../../apps/worker/src/jobs/job-handler.registry.js';
+import '../../apps/worker/src/ingestion/ingestion.processor.js';
+import { createTenant, TestApi, type TestTenant } from '../support/api.js';
+import { uniqueText, upload, waitForStatus } from '../support/documents.js';
+import { FakeOpenAI } from '../support/fake-openai.js';
+import { waitFor, WorkerProcess } from '../support/worker.js';
+
+let api: TestApi;
+let llm: FakeOpenAI;
+let t: TestTenant;
+let env: Record<string, string>;
+
+before(async () => {
+  llm = await FakeOpenAI.start();
+  env = {
+    QUEUE_PREFIX: `ops-${randomUUID().slice(0, 6)}`, RECONCILE_INTERVAL_MS: '1000', QUEUE_LOCK_DURATION_MS: '3000',
+    WORKER_SHUTDOWN_GRACE_MS: '1000', EMBEDDING_PROVIDER: 'openai-compatible', OPENAI_BASE_URL: llm.baseUrl,
+    EMBEDDING_MODEL: 'test-embed', EMBEDDING_BATCH_SIZE: '1', EMBEDDING_CONCURRENCY: '1', CHUNK_TOKENS: '60', CHUNK_OVERLAP_TOKENS: '10',
+  };
+  api = await TestApi.start(env);
+  t = await createTenant(api, 'ops');
+});
+after(async () => {
+  await api.close();
+  await llm.close();
+});
+
+test('start-up check: every job name has exactly one handler', () => {
+  assert.doesNotThrow(() => assertEveryJobHasOneHandler());
+  class Rogue { @JobHandler(JobName.IngestDocument) async again() { return 1; } }
+  void Rogue;
+  assert.throws(() => assertEveryJobHasOneHandler(), /job "ingest-document" has 2 handlers/);
+});
+
+test('SIGTERM mid-job: the worker hands the job back within its grace period, and another worker finishes it', async () => {
+  llm.embeddingDelayMs = 500;
+  const first = await WorkerProcess.start(env);
+  const up = await upload(api, t.adminKey, uniqueText('graceful', 14), 'g.md');
+  await waitFor('processing', async () => (await api.request('GET', `/api/v1/documents/${up.body.id}`, { token: t.adminKey })).body.progress > 20, 60_000, 50);
+  const stopping = Date.now();
+  const code = await first.stop();
+  const took = Date.now() - stopping;
+  assert.ok(took < 8000, `shutdown took ${took} ms with a 1 s grace period`);
+  assert.ok(code === 0 || code === null, `exit code ${code}`);
+  assert.match(first.log, /handing them back/);
+
+  llm.embeddingDelayMs = 0;
+  const second = await WorkerProcess.start(env);
+  try {
+    const doc = await waitForStatus(api, t.adminKey, up.body.id, ['ready', 'failed'], 60_000);
+    assert.equal(doc.status, 'ready', doc.error);
+  } finally {
+    await second.stop();
+  }
+});
+
+test('the embedding rate limit is shared across processes through Redis', async () => {
+  const key = `test:rl:${randomUUID()}`;
+  const r1 = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const r2 = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    // Two limiters on two connections stand for two worker processes: 4 requests per 1 s window in all.
+    const a = new SharedRateLimiter(r1, key, 4, 1000);
+    const b = new SharedRateLimiter(r2, key, 4, 1000);
+    // Start at the beginning of a window so the count is not split across two.
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+    const started = Date.now();
+    const times = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).acquire().then(() => Date.now() - started)));
+    times.sort((x, y) => x - y);
+    assert.ok(times.slice(0, 4).every((ms) => ms < 500), `first four at once: ${times}`);
+    assert.ok(times.slice(4, 8).every((ms) => ms >= 900), `next four wait for the next window: ${times}`);
+    assert.ok(times.slice(8).every((ms) => ms >= 1900), `last two a window later still: ${times}`);
+  } finally {
+    r1.disconnect();
+    r2.disconnect();
+  }
+});
