@@ -16,6 +16,12 @@ export class FakeOpenAI {
   private script: Scripted[] = [];
   /** Delay added to every embeddings answer (to make jobs slow enough to interrupt). */
   embeddingDelayMs = 0;
+  /** What chat completions answer, streamed word by word. */
+  chatAnswer = 'According to the sources, the answer is in the manual [1].';
+  /** Delay between streamed chat chunks. */
+  chatChunkDelayMs = 0;
+  /** Chat streams whose client went away before the end (the upstream abort we must cause). */
+  readonly abortedChats: RecordedRequest[] = [];
   private readonly embedder: LocalEmbedder;
 
   private constructor(private readonly server: Server, dims: number) {
@@ -64,8 +70,37 @@ export class FakeOpenAI {
       }));
       return;
     }
+    if (req.method === 'POST' && req.url?.endsWith('/chat/completions')) {
+      const record = this.requests[this.requests.length - 1];
+      const words = this.chatAnswer.match(/\S+\s*/g) ?? [this.chatAnswer];
+      const usage = { prompt_tokens: JSON.stringify(body.messages).length / 4 | 0, completion_tokens: words.length, total_tokens: 0 };
+      if (!body.stream) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion', created: 0, model: body.model,
+          choices: [{ index: 0, message: { role: 'assistant', content: this.chatAnswer }, finish_reason: 'stop' }], usage }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let closed = false;
+      res.on('close', () => { if (!res.writableFinished) { closed = true; this.abortedChats.push(record); } });
+      const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
+      for (const w of words) {
+        if (closed) return;
+        send({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [{ index: 0, delta: { content: w }, finish_reason: null }] });
+        if (this.chatChunkDelayMs) await new Promise((r) => setTimeout(r, this.chatChunkDelayMs));
+      }
+      if (closed) return;
+      send({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+      if (body.stream_options?.include_usage) send({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [], usage });
+      res.end('data: [DONE]\n\n');
+      return;
+    }
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { message: 'not found' } }));
+  }
+
+  chatRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.path.endsWith('/chat/completions'));
   }
 
   embeddingRequests(): RecordedRequest[] {

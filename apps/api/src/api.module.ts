@@ -4,6 +4,15 @@ import { JwtModule } from '@nestjs/jwt';
 import { MulterModule } from '@nestjs/platform-express';
 import { memoryStorage } from 'multer';
 import { QueueModule } from '#libs/queue/queue.module.js';
+import { createEmbeddingProvider, EMBEDDING_PROVIDER } from '#libs/ai/embedding/embedding.factory.js';
+import { SearchService } from '#libs/retrieval/search.service.js';
+import { SearchController } from './search/search.controller.js';
+import { CHAT_PROVIDER, createChatProvider } from '#libs/ai/chat/chat.factory.js';
+import { ChatController } from './chat/chat.controller.js';
+import { OpenAICompatController } from './openai-compat/openai-compat.controller.js';
+import { ChatService } from './chat/chat.service.js';
+import { ConversationChatService } from './chat/conversation-chat.service.js';
+import { UsageService } from './usage/usage.service.js';
 import { DocumentsController } from './documents/documents.controller.js';
 import { DocumentsRepository } from './documents/documents.repository.js';
 import { DocumentsService } from './documents/documents.service.js';
@@ -30,6 +39,9 @@ import { UsersService } from './users/users.service.js';
 import { FoldersController } from './folders/folders.controller.js';
 import { FoldersRepository } from './folders/folders.repository.js';
 import { FoldersService } from './folders/folders.service.js';
+import { ConversationsController } from './conversations/conversations.controller.js';
+import { ConversationsRepository } from './conversations/conversations.repository.js';
+import { ConversationsService } from './conversations/conversations.service.js';
 
 @Module({})
 export class ApiModule {
@@ -50,12 +62,17 @@ export class ApiModule {
       ],
       controllers: [
         FoldersController,
+        ConversationsController,
         AuthController, TenantsController, UsersController, AdminUsersController,
+        SearchController, ChatController, OpenAICompatController,
         ApiKeysController, AdminApiKeysController, HealthController, MetricsController, DocumentsController,
       ],
       providers: [
         FoldersRepository, FoldersService,
+        ConversationsRepository, ConversationsService,
         AuthRepository, AuthService, TenantsRepository, TenantsService, UsersRepository, UsersService,
+        ChatService, ConversationChatService, UsageService, { provide: CHAT_PROVIDER, useFactory: () => createChatProvider(config.ai) },
+        SearchService, { provide: EMBEDDING_PROVIDER, useFactory: () => createEmbeddingProvider(config.ai) },
         ApiKeysRepository, ApiKeysService, RedisHealth, DocumentsRepository, DocumentsService,
         // Guard first (who is it?), then the interceptor enters that principal's tenant context.
         { provide: APP_GUARD, useClass: AuthGuard },

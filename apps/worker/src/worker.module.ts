@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { createEmbeddingProvider } from '#libs/ai/embedding/embedding.factory.js';
+import { createEmbeddingProvider, EMBEDDING_PROVIDER } from '#libs/ai/embedding/embedding.factory.js';
 import { SharedRateLimiter } from '#libs/ai/rate-limiter.js';
 import { ConfigModule } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
@@ -9,7 +9,7 @@ import { QueueModule, REDIS_CONNECTION } from '#libs/queue/queue.module.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import { IngestionProcessor } from './ingestion/ingestion.processor.js';
 import { IngestionRepository } from './ingestion/ingestion.repository.js';
-import { EMBEDDING_LIMITER, EMBEDDING_PROVIDER, IngestionService } from './ingestion/ingestion.service.js';
+import { EMBEDDING_LIMITER, IngestionService } from './ingestion/ingestion.service.js';
 import { ReconcilerService } from './ingestion/reconciler.service.js';
 
 /** The worker: a Nest application context (no HTTP server) running queue processors. */

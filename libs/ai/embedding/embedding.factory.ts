@@ -4,6 +4,9 @@ import type { EmbeddingProvider } from './embedding-provider.js';
 import { LocalEmbedder } from './local.embedder.js';
 import { OpenAIEmbedder } from './openai.embedder.js';
 
+/** Injection token for the configured EmbeddingProvider (both apps). */
+export const EMBEDDING_PROVIDER = Symbol('EMBEDDING_PROVIDER');
+
 /** Picks the embedding provider named by EMBEDDING_PROVIDER. */
 export function createEmbeddingProvider(ai: AppConfig['ai']): EmbeddingProvider {
   switch (ai.embeddingProvider) {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Chunk } from '#libs/ingestion/chunker.js';
+import { tenantSearchConfig } from '#libs/retrieval/search-language.js';
 import { currentTenantId } from '#libs/tenancy/tenant-context.js';
 
 export interface Claimed { mimeType: string; attempts: number; searchConfig: string }
@@ -25,12 +26,7 @@ export class IngestionRepository {
       [id, leaseSeconds],
     );
     if (!rows.length) return undefined;
-    const [tenant] = await m.query(
-      `SELECT COALESCE((SELECT cfgname::text FROM pg_ts_config WHERE cfgname = t.settings->>'searchLanguage'), 'simple') AS cfg
-       FROM tenants t WHERE t.id = $1`,
-      [currentTenantId()],
-    );
-    return { mimeType: rows[0].mime_type, attempts: rows[0].attempts, searchConfig: tenant?.cfg ?? 'simple' };
+    return { mimeType: rows[0].mime_type, attempts: rows[0].attempts, searchConfig: await tenantSearchConfig(m, currentTenantId()) };
   }
 
   async loadBytes(m: EntityManager, id: string): Promise<Buffer | undefined> {

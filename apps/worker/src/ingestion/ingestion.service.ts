@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { EmbeddingProvider } from '#libs/ai/embedding/embedding-provider.js';
+import { EMBEDDING_PROVIDER } from '#libs/ai/embedding/embedding.factory.js';
 import type { SharedRateLimiter } from '#libs/ai/rate-limiter.js';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
@@ -10,7 +11,6 @@ import { IngestionError } from '#libs/ingestion/ingestion.error.js';
 import { parseInSandbox } from '#libs/ingestion/parse-sandbox.js';
 import { IngestionRepository } from './ingestion.repository.js';
 
-export const EMBEDDING_PROVIDER = Symbol('EMBEDDING_PROVIDER');
 export const EMBEDDING_LIMITER = Symbol('EMBEDDING_LIMITER');
 
 /** The document was deleted while it was being ingested: the job ends quietly. */

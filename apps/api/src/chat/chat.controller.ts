@@ -1,0 +1,55 @@
+import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ApiErrors } from '../common/api-errors.decorator.js';
+import { UuidParam } from '../common/uuid.pipe.js';
+import { MessageDto } from '../conversations/conversations.dto.js';
+import { PostMessageDto } from './chat.dto.js';
+import { ConversationChatService } from './conversation-chat.service.js';
+import { abortOnDisconnect, openEventStream, wantsEventStream } from './sse.js';
+
+@ApiTags('conversations')
+@ApiBearerAuth()
+@Controller('api/v1/conversations/:id/messages')
+export class ChatController {
+  constructor(private readonly chat: ConversationChatService) {}
+
+  /**
+   * With `Accept: text/event-stream`: events `sources`, `token`..., `done`
+   * (or `error`). Otherwise 201 with the assistant message.
+   */
+  @Post()
+  @ApiProduces('application/json', 'text/event-stream')
+  @ApiCreatedResponse({ type: MessageDto, description: 'The assistant message (JSON mode)' })
+  @ApiOkResponse({ description: 'SSE: event sources {items}, token {text}..., done {messageId, usage, citations}, or error {message}' })
+  @ApiErrors(400, 401, 404, 429)
+  async post(
+    @Param('id', UuidParam()) id: string,
+    @Body() dto: PostMessageDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const abort = abortOnDisconnect(res);
+    // Errors up to here (404, 429, 400) are ordinary JSON errors.
+    const turn = await this.chat.begin(id, dto.content, dto.topK ?? 5, abort.signal);
+
+    if (!wantsEventStream(req)) {
+      const result = await this.chat.run(turn, () => undefined, abort.signal);
+      const message = await this.chat.finish(id, turn, result);
+      if (!res.writableEnded) res.status(201).json(message);
+      return;
+    }
+
+    const sse = openEventStream(res, abort);
+    try {
+      sse.send('sources', { items: turn.hits });
+      const result = await this.chat.run(turn, (text) => sse.send('token', { text }), abort.signal);
+      const message = await this.chat.finish(id, turn, result);
+      sse.send('done', { messageId: message.id, usage: result.usage, citations: result.citations });
+    } catch (e) {
+      sse.send('error', { message: e instanceof Error ? e.message : 'chat failed' });
+    } finally {
+      sse.end();
+    }
+  }
+}

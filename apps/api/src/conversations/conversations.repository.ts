@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager, QueryDeepPartialEntity } from 'typeorm';
+import { ConversationEntity, MessageEntity } from '#libs/database/entities/index.js';
+
+export type ConversationRow = Pick<ConversationEntity, 'tenantId' | 'id' | 'userId' | 'title' | 'systemPrompt' | 'folderIds' | 'documentIds'>;
+export type ConversationPatch = Partial<Pick<ConversationEntity, 'title' | 'systemPrompt' | 'folderIds' | 'documentIds'>>;
+export interface ConversationPage { rows: ConversationEntity[]; next?: { ts: string; id: string } }
+
+/** A new message; metadata defaults to {}. */
+export interface NewMessage {
+  tenantId: string;
+  id: string;
+  conversationId: string;
+  role: MessageEntity['role'];
+  content: string;
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Conversations and their messages in the current tenant. Every method takes
+ * the tenant transaction's manager: RLS limits all of it to that tenant.
+ * Who may see which conversation is the service's business, not this one's.
+ */
+@Injectable()
+export class ConversationsRepository {
+  async insert(m: EntityManager, row: ConversationRow): Promise<ConversationEntity> {
+    await m.insert(ConversationEntity, row);
+    return m.findOneByOrFail(ConversationEntity, { id: row.id });
+  }
+
+  findById(m: EntityManager, id: string): Promise<ConversationEntity | null> {
+    return m.findOneBy(ConversationEntity, { id });
+  }
+
+  /**
+   * Most recently updated first; keyset pagination on (updated_at, id) with the
+   * timestamp at full precision (as text: a JS Date would drop the microseconds).
+   * userId limits it to one owner's conversations.
+   */
+  async list(m: EntityManager, f: { userId?: string; limit: number; after?: { ts: string; id: string } }): Promise<ConversationPage> {
+    const qb = m.createQueryBuilder(ConversationEntity, 'c')
+      .addSelect('c.updated_at::text', 'cursor_ts')
+      .orderBy('c.updated_at', 'DESC').addOrderBy('c.id', 'DESC')
+      .limit(f.limit + 1);
+    if (f.userId) qb.andWhere('c.user_id = :userId', { userId: f.userId });
+    if (f.after) qb.andWhere('(c.updated_at, c.id) < (:ts::timestamptz, :id::uuid)', { ts: f.after.ts, id: f.after.id });
+    const { entities, raw } = await qb.getRawAndEntities();
+    const more = entities.length > f.limit;
+    const rows = entities.slice(0, f.limit);
+    const last = rows.length ? raw[rows.length - 1] : undefined;
+    return { rows, next: more && last ? { ts: last.cursor_ts, id: rows[rows.length - 1].id } : undefined };
+  }
+
+  async update(m: EntityManager, id: string, patch: ConversationPatch): Promise<boolean> {
+    const res = await m.update(ConversationEntity, { id }, patch); // also sets updated_at
+    return (res.affected ?? 0) > 0;
+  }
+
+  /** Messages (and their citations) go with it: ON DELETE CASCADE. */
+  async delete(m: EntityManager, id: string): Promise<boolean> {
+    const res = await m.delete(ConversationEntity, { id });
+    return (res.affected ?? 0) > 0;
+  }
+
+  /** The ids among `ids` that are folders of the tenant. */
+  async existingFolderIds(m: EntityManager, ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows: { id: string }[] = await m.query('SELECT id FROM folders WHERE id = ANY($1::uuid[])', [ids]);
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** The ids among `ids` that are documents of the tenant. */
+  async existingDocumentIds(m: EntityManager, ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows: { id: string }[] = await m.query('SELECT id FROM documents WHERE id = ANY($1::uuid[])', [ids]);
+    return new Set(rows.map((r) => r.id));
+  }
+
+  countMessages(m: EntityManager, conversationId: string): Promise<number> {
+    return m.countBy(MessageEntity, { conversationId });
+  }
+
+  /** True when the message exists and belongs to the conversation. */
+  async hasMessage(m: EntityManager, conversationId: string, messageId: string): Promise<boolean> {
+    return m.existsBy(MessageEntity, { conversationId, id: messageId });
+  }
+
+  /**
+   * The last `limit` messages of the conversation, oldest first (created_at,
+   * id); with `before`, only those older than that message (paging back).
+   */
+  async listMessages(m: EntityManager, conversationId: string, f: { limit: number; before?: string }): Promise<MessageEntity[]> {
+    const qb = m.createQueryBuilder(MessageEntity, 'msg')
+      .where('msg.conversation_id = :conversationId', { conversationId })
+      .orderBy('msg.created_at', 'DESC').addOrderBy('msg.id', 'DESC')
+      .limit(f.limit);
+    if (f.before) {
+      qb.andWhere(
+        `(msg.created_at, msg.id) < (SELECT b.created_at, b.id FROM messages b
+           WHERE b.tenant_id = msg.tenant_id AND b.conversation_id = :conversationId AND b.id = :before)`,
+        { before: f.before },
+      );
+    }
+    return (await qb.getMany()).reverse();
+  }
+
+  /** The last `limit` messages of the conversation, oldest first: the chat history to send to the model. */
+  recentMessages(m: EntityManager, conversationId: string, limit: number): Promise<MessageEntity[]> {
+    return this.listMessages(m, conversationId, { limit });
+  }
+
+  /**
+   * Appends a message (created_at = clock_timestamp(), so messages of one
+   * transaction keep their order) and bumps the conversation's updated_at so
+   * it rises to the top of the list. Returns the stored row.
+   */
+  async addMessage(m: EntityManager, row: NewMessage): Promise<MessageEntity> {
+    await m.insert(MessageEntity, {
+      tenantId: row.tenantId, id: row.id, conversationId: row.conversationId, role: row.role, content: row.content,
+      metadata: (row.metadata ?? {}) as QueryDeepPartialEntity<MessageEntity['metadata']>, // jsonb: any object
+    });
+    await m.query('UPDATE conversations SET updated_at = greatest(updated_at, clock_timestamp()) WHERE id = $1', [row.conversationId]);
+    return m.findOneByOrFail(MessageEntity, { id: row.id });
+  }
+}

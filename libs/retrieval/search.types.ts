@@ -1,0 +1,26 @@
+export type SearchMode = 'vector' | 'keyword' | 'hybrid';
+
+export interface SearchScope {
+  folderIds?: string[];
+  documentIds?: string[];
+}
+
+export interface SearchRequest extends SearchScope {
+  query: string;
+  topK: number;
+  mode: SearchMode;
+  minScore?: number;
+}
+
+export interface SearchHit {
+  chunkId: string;
+  documentId: string;
+  filename: string;
+  content: string;
+  /** What the results are ordered by: similarity (vector), ts_rank (keyword) or the RRF score (hybrid). */
+  score: number;
+  /** 1 - cosine distance, as in the seed's query. */
+  similarity: number;
+  pageFrom: number;
+  pageTo: number;
+}
