@@ -4,7 +4,7 @@ import { LocalEmbedder } from '../../libs/ai/embedding/local.embedder.js';
 
 export interface RecordedRequest { at: number; path: string; body: any; status: number }
 /** A scripted answer for the next request: status, headers, optional delay. */
-export interface Scripted { status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number }
+export interface Scripted { status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number; /** only for requests to this path suffix */ path?: string }
 
 /**
  * A small OpenAI-compatible HTTP server for tests: the vendor is the one
@@ -49,7 +49,8 @@ export class FakeOpenAI {
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const body = raw ? JSON.parse(raw) : undefined;
-    const scripted = this.script.shift();
+    const at = this.script.findIndex((x) => !x.path || req.url?.endsWith(x.path));
+    const scripted = at >= 0 ? this.script.splice(at, 1)[0] : undefined;
     const status = scripted?.status ?? 200;
     this.requests.push({ at: Date.now(), path: req.url ?? '', body, status });
     const delay = scripted?.delayMs ?? (req.url?.endsWith('/embeddings') ? this.embeddingDelayMs : 0);

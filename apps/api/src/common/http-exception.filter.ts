@@ -1,5 +1,6 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { APIError } from 'openai';
 import { QueryFailedError } from 'typeorm';
 import { NoTenantError } from '#libs/tenancy/tenant-context.js';
 
@@ -47,6 +48,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       message = Array.isArray(m) ? m.join('; ') : String(m);
     } else if (exception instanceof QueryFailedError && fromPostgres(exception as never)) {
       ({ status, message } = fromPostgres(exception as never)!);
+    } else if (exception instanceof APIError) {
+      // The model vendor failed (after the SDK's own retries): a gateway error, not ours.
+      status = exception.status === 429 ? 503 : 502;
+      message = `The AI provider failed${exception.status ? ` (${exception.status})` : ''}: ${exception.message}`.slice(0, 500);
     } else if (exception instanceof NoTenantError) {
       status = 403; message = 'This operation needs a tenant user';
     } else if (fromHttpLike(exception)) {
