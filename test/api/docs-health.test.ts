@@ -66,6 +66,18 @@ test('the OpenAPI document covers every route with its auth and error answers', 
   assert.ok(doc.components.schemas.ErrorDto.properties.requestId);
 });
 
+test('the queue dashboard is for the platform admin only and shows the ingestion queue', async () => {
+  assert.equal((await api.request('GET', '/admin/queues')).status, 401);
+  assert.equal((await api.request('GET', '/admin/queues', { token: a.adminKey })).status, 401);
+  const basic = 'Basic ' + Buffer.from(`admin:${api.adminKey}`).toString('base64');
+  const page = await api.request('GET', '/admin/queues', { headers: { authorization: basic } });
+  assert.equal(page.status, 200);
+  assert.match(page.text, /<html/i);
+  const queues = await api.request('GET', '/admin/queues/api/queues', { token: api.adminKey });
+  assert.equal(queues.status, 200, queues.text);
+  assert.ok(queues.body.queues.some((q: { name: string }) => q.name === 'ingestion'));
+});
+
 test('metrics need the platform admin key', async () => {
   assert.equal((await api.request('GET', '/metrics')).status, 401);
   assert.equal((await api.request('GET', '/metrics', { token: a.adminKey })).status, 403);

@@ -8,6 +8,7 @@ import { ApiModule } from './api.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
 import { setupSwagger } from './docs/docs.js';
+import { setupQueueDashboard } from './docs/queue-dashboard.js';
 import { uploadLimitMiddleware } from './documents/upload-limit.middleware.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -35,6 +36,7 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
     }),
   );
   setupSwagger(app, config.auth.adminApiKey);
+  setupQueueDashboard(app, config.auth.adminApiKey);
   app.enableShutdownHooks();
   return app;
 }
