@@ -1,9 +1,9 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { TenantDb } from '#libs/database/tenant-db.js';
+import { recordUsage, type TokenUsage } from '#libs/database/usage/usage.repository.js';
 import { currentTenantId } from '#libs/tenancy/tenant-context.js';
 
-export interface TokenUsage { promptTokens: number; completionTokens: number }
 
 /** Tokens per tenant per day (UTC), and the optional daily quota from tenant settings. */
 @Injectable()
@@ -32,15 +32,7 @@ export class UsageService {
   }
 
   /** Adds one request's tokens to today's row for the tenant, kind and model (in the caller's transaction). */
-  async record(m: EntityManager, kind: 'chat' | 'embedding', model: string, usage: TokenUsage): Promise<void> {
-    await m.query(
-      `INSERT INTO usage_records (tenant_id, day, kind, model, prompt_tokens, completion_tokens, requests)
-       VALUES ($1, (now() AT TIME ZONE 'UTC')::date, $2, $3, $4, $5, 1)
-       ON CONFLICT (tenant_id, day, kind, model) DO UPDATE SET
-         prompt_tokens = usage_records.prompt_tokens + EXCLUDED.prompt_tokens,
-         completion_tokens = usage_records.completion_tokens + EXCLUDED.completion_tokens,
-         requests = usage_records.requests + 1`,
-      [currentTenantId(), kind, model, Math.max(0, Math.round(usage.promptTokens)), Math.max(0, Math.round(usage.completionTokens))],
-    );
+  record(m: EntityManager, kind: 'chat' | 'embedding', model: string, usage: TokenUsage): Promise<void> {
+    return recordUsage(m, kind, model, usage);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Chunk } from '#libs/ingestion/chunker.js';
+import { recordUsage } from '#libs/database/usage/usage.repository.js';
 import { tenantSearchConfig } from '#libs/retrieval/search-language.js';
 import { currentTenantId } from '#libs/tenancy/tenant-context.js';
 
@@ -70,6 +71,8 @@ export class IngestionRepository {
         ],
       );
     }
+    // Embedding tokens count towards the tenant's usage like chat tokens do.
+    await recordUsage(m, 'embedding', model, { promptTokens: chunks.reduce((n, c) => n + c.tokenCount, 0), completionTokens: 0 });
     await m.query(
       `UPDATE documents SET status = 'ready', progress = 100, error = NULL, page_count = $2, chunk_count = $3,
               lease_expires_at = NULL, updated_at = now() WHERE id = $1`,

@@ -1,0 +1,17 @@
+import type { EntityManager } from 'typeorm';
+import { currentTenantId } from '../../tenancy/tenant-context.js';
+
+export interface TokenUsage { promptTokens: number; completionTokens: number }
+
+/** Adds one request's tokens to today's (UTC) row for the tenant, kind and model, in the caller's transaction. */
+export async function recordUsage(m: EntityManager, kind: 'chat' | 'embedding', model: string, usage: TokenUsage): Promise<void> {
+  await m.query(
+    `INSERT INTO usage_records (tenant_id, day, kind, model, prompt_tokens, completion_tokens, requests)
+     VALUES ($1, (now() AT TIME ZONE 'UTC')::date, $2, $3, $4, $5, 1)
+     ON CONFLICT (tenant_id, day, kind, model) DO UPDATE SET
+       prompt_tokens = usage_records.prompt_tokens + EXCLUDED.prompt_tokens,
+       completion_tokens = usage_records.completion_tokens + EXCLUDED.completion_tokens,
+       requests = usage_records.requests + 1`,
+    [currentTenantId(), kind, model, Math.max(0, Math.round(usage.promptTokens)), Math.max(0, Math.round(usage.completionTokens))],
+  );
+}
