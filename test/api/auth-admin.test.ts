@@ -100,6 +100,17 @@ describe('authentication', () => {
     assert.equal((await api.request('GET', '/api/v1/me', { token: forged })).status, 401);
   });
 
+  test('a JWT follows the user: a role change applies at once, a deleted user\'s token stops working', async () => {
+    const email = `dave-${randomUUID().slice(0, 6)}@a.test`;
+    const u = await api.request('POST', '/api/v1/users', { token: a.adminKey, json: { email, role: 'admin', password: 'dave-password' } });
+    const jwt = (await api.request('POST', '/api/v1/auth/login', { json: { tenant: a.slug, email, password: 'dave-password' } })).body.accessToken;
+    assert.equal((await api.request('GET', '/api/v1/users', { token: jwt })).status, 200);
+    await api.request('PATCH', `/api/v1/users/${u.body.id}`, { token: a.adminKey, json: { role: 'member' } });
+    assert.equal((await api.request('GET', '/api/v1/users', { token: jwt })).status, 403);
+    await api.request('DELETE', `/api/v1/users/${u.body.id}`, { token: a.adminKey });
+    assert.equal((await api.request('GET', '/api/v1/me', { token: jwt })).status, 401);
+  });
+
   test('a member on a tenant-admin route gets 403', async () => {
     assert.equal((await api.request('GET', '/api/v1/users', { token: a.memberKey })).status, 403);
     assert.equal((await api.request('POST', '/api/v1/users', { token: a.memberKey, json: { email: 'm2@x.test', role: 'admin' } })).status, 403);

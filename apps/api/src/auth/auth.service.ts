@@ -26,12 +26,14 @@ export class AuthService {
       const owner = await this.repo.findApiKeyOwner(hashApiKey(token));
       return owner && { tenantId: owner.tenantId, userId: owner.userId, role: owner.role, email: owner.email, keyId: owner.keyId };
     }
+    let claims: AccessTokenClaims;
     try {
-      const claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, { algorithms: ['HS256'] });
-      return { tenantId: claims.tid, userId: claims.sub, role: claims.role, email: claims.email };
+      claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, { algorithms: ['HS256'] });
     } catch {
       return undefined;
     }
+    const user = await this.repo.currentUser(claims.tid, claims.sub);
+    return user && { tenantId: claims.tid, userId: claims.sub, role: user.role, email: user.email };
   }
 
   isAdminKey(candidate: string): boolean {
