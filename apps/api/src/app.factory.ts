@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { ValidationPipe, type LogLevel } from '@nestjs/common';
+import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
-import type { AppConfig } from '#libs/config/config.js';
+import { nestLogLevels, type AppConfig } from '#libs/config/config.js';
 import { ApiModule } from './api.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
@@ -11,13 +11,11 @@ import { setupSwagger } from './docs/docs.js';
 import { setupQueueDashboard } from './docs/queue-dashboard.js';
 import { uploadLimitMiddleware } from './documents/upload-limit.middleware.js';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
 /** Builds the API app (used by main.ts and by the end-to-end tests). */
 export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
     bodyParser: false,
-    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    logger: nestLogLevels(config.logLevel),
   });
   if (config.trustProxy) app.set('trust proxy', true);
   app.use(requestIdMiddleware);

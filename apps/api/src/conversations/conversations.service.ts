@@ -10,6 +10,7 @@ import type {
   UpdateConversationDto,
 } from './conversations.dto.js';
 import { ConversationsRepository, type ConversationPatch } from './conversations.repository.js';
+import { decodeCursor, encodeCursor } from '../common/cursor.js';
 
 export const toConversationDto = (c: ConversationEntity): ConversationDto => ({
   id: c.id, title: c.title ?? null, systemPrompt: c.systemPrompt ?? null, folderIds: c.folderIds ?? [], documentIds: c.documentIds ?? [],
@@ -20,14 +21,6 @@ export const toMessageDto = (msg: MessageEntity): MessageDto => ({
   id: msg.id, role: msg.role, content: msg.content, metadata: msg.metadata ?? {}, createdAt: msg.createdAt,
 });
 
-const encodeCursor = (c: { ts: string; id: string }) => Buffer.from(JSON.stringify([c.ts, c.id])).toString('base64url');
-function decodeCursor(cursor: string): { ts: string; id: string } {
-  try {
-    const [ts, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof ts === 'string' && !Number.isNaN(Date.parse(ts)) && /^[0-9a-f-]{36}$/.test(id)) return { ts, id };
-  } catch { /* fall through */ }
-  throw new BadRequestException('cursor is not valid: pass nextCursor from the previous page');
-}
 
 const unique = (ids: string[] | undefined) => (ids ? [...new Set(ids.map((id) => id.toLowerCase()))] : undefined);
 const notFound = () => new NotFoundException('Conversation not found');

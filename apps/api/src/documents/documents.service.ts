@@ -10,20 +10,13 @@ import { IngestionQueue } from '#libs/queue/ingestion.queue.js';
 import { currentContext, currentTenantId } from '#libs/tenancy/tenant-context.js';
 import type { ChunkListDto, DocumentDto, DocumentListDto, ListDocumentsQuery, UploadedDocumentDto } from './documents.dto.js';
 import { DocumentsRepository } from './documents.repository.js';
+import { decodeCursor, encodeCursor } from '../common/cursor.js';
 
 export const toDocumentDto = (d: DocumentEntity): DocumentDto => ({
   id: d.id, filename: d.filename, mimeType: d.mimeType, sizeBytes: Number(d.sizeBytes), status: d.status, error: d.error,
   pageCount: d.pageCount, chunkCount: d.chunkCount, progress: d.progress, folderId: d.folderId, createdAt: d.createdAt, updatedAt: d.updatedAt,
 });
 
-const encodeCursor = (c: { ts: string; id: string }) => Buffer.from(JSON.stringify([c.ts, c.id])).toString('base64url');
-function decodeCursor(cursor: string): { ts: string; id: string } {
-  try {
-    const [ts, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof ts === 'string' && !Number.isNaN(Date.parse(ts)) && /^[0-9a-f-]{36}$/.test(id)) return { ts, id };
-  } catch { /* fall through */ }
-  throw new BadRequestException('cursor is not valid: pass nextCursor from the previous page');
-}
 
 @Injectable()
 export class DocumentsService {
