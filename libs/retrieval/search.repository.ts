@@ -42,7 +42,7 @@ export class SearchRepository {
       const tsq = `websearch_to_tsquery(${bind(p.language)}::regconfig, ${bind(p.query)})`;
       if (p.mode === 'keyword') {
         sql = `
-          SELECT e.id, ts_rank_cd(e.tsv, ${tsq}) AS score, 1 - (e.embedding <=> ${vec}) AS similarity
+          SELECT e.id, ts_rank_cd(e.tsv, ${tsq}) AS score, NULL::float8 AS similarity
           FROM embeddings e WHERE e.tenant_id = ${tenant} AND e.tsv @@ ${tsq} ${scope}
           ORDER BY score DESC, e.id LIMIT ${k}`;
       } else {
@@ -67,13 +67,15 @@ export class SearchRepository {
     }
     const minScore = p.minScore ?? null;
     const rows: Record<string, unknown>[] = await m.query(
-      `SELECT h.id AS chunk_id, e.document_id, d.filename, e.content, h.score::float8 AS score, h.similarity::float8 AS similarity,
-              e.page_from, e.page_to
-       FROM (${sql}) h
-       JOIN embeddings e ON e.tenant_id = ${tenant} AND e.id = h.id
-       JOIN documents d ON d.tenant_id = e.tenant_id AND d.id = e.document_id
-       ${minScore === null ? '' : `WHERE h.similarity >= ${Number(minScore)}`}
-       ORDER BY h.score DESC, h.similarity DESC`,
+      // Keyword hits get their similarity here, for the topK rows only, not for every row that matched.
+      `SELECT * FROM (
+         SELECT h.id AS chunk_id, e.document_id, d.filename, e.content, h.score::float8 AS score,
+                COALESCE(h.similarity, 1 - (e.embedding <=> ${vec}))::float8 AS similarity, e.page_from, e.page_to
+         FROM (${sql}) h
+         JOIN embeddings e ON e.tenant_id = ${tenant} AND e.id = h.id
+         JOIN documents d ON d.tenant_id = e.tenant_id AND d.id = e.document_id) r
+       ${minScore === null ? '' : `WHERE r.similarity >= ${bind(minScore)}::float8`}
+       ORDER BY r.score DESC, r.similarity DESC`,
       params,
     );
     return rows.map((r) => ({
