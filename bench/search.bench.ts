@@ -28,6 +28,7 @@ import copyStreams from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
 import { loadConfig } from '../libs/config/config.js';
 import { createMigrationDataSource, createRuntimeDataSource } from '../libs/database/data-source.js';
+import { insertChunks } from '../libs/database/embeddings/insert-chunks.js';
 import { inTenantTransactionFor } from '../libs/database/tenant-transaction.js';
 import { SearchRepository, type SearchParams } from '../libs/retrieval/search.repository.js';
 import type { SearchMode } from '../libs/retrieval/search.types.js';
@@ -256,22 +257,13 @@ async function insertThroughput(ds: DataSource, s: pg.Client, tenant: Tenant, ba
   await s.query(`INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, chunk_count)
                  VALUES ($1, $2, 'bench-write.txt', 'text/plain', 1, $3, 'processing', 0, 0)`, [tenant.id, docId, `bench-write-${docId}`]);
   const topic = tenant.topics[0]!;
-  const vecs = Array.from({ length: rows }, () => `[${Array.from(near(bases[topic]!, 0.9), (x) => x.toFixed(7)).join(',')}]`);
+  const vecs = Array.from({ length: rows }, () => near(bases[topic]!, 0.9));
+  const chunks = Array.from({ length: rows }, (_, i) => ({
+    index: i, content: chunkText(topic, i, docId), pageFrom: 1, pageTo: 1, charStart: i * 1000, charEnd: i * 1000 + 999, tokenCount: 200,
+  }));
   const start = performance.now();
-  await inTenantTransactionFor(ds, tenant.id, async (m) => {
-    for (let b = 0; b < rows; b += 200) {
-      const idx = Array.from({ length: Math.min(200, rows - b) }, (_, i) => b + i);
-      await m.query(
-        `INSERT INTO embeddings (tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to,
-                                 char_start, char_end, token_count, model, search_config)
-         SELECT $1, u.id, $2, u.idx, u.content, u.emb::vector, u.pf, u.pt, u.cs, u.ce, u.tc, $3, $4::regconfig
-         FROM unnest($5::uuid[], $6::int[], $7::text[], $8::text[], $9::int[], $10::int[], $11::int[], $12::int[], $13::int[])
-              AS u(id, idx, content, emb, pf, pt, cs, ce, tc)`,
-        [tenant.id, docId, 'bench-synthetic', 'simple', idx.map(() => randomUUID()), idx, idx.map((i) => chunkText(topic, i, docId)),
-          idx.map((i) => vecs[i]), idx.map(() => 1), idx.map(() => 1), idx.map((i) => i * 1000), idx.map((i) => i * 1000 + 999), idx.map(() => 200)],
-      );
-    }
-  });
+  await inTenantTransactionFor(ds, tenant.id, (m) =>
+    insertChunks(m, { tenantId: tenant.id, documentId: docId, model: 'bench-synthetic', searchConfig: 'simple' }, chunks, vecs));
   const ms = performance.now() - start;
   await s.query(`DELETE FROM documents WHERE tenant_id = $1 AND id = $2`, [tenant.id, docId]);
   return rows / (ms / 1000);

@@ -2,14 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Chunk } from '#libs/ingestion/chunker.js';
+import { insertChunks } from '#libs/database/embeddings/insert-chunks.js';
 import { recordUsage } from '#libs/database/usage/usage.repository.js';
 import { tenantSearchConfig } from '#libs/retrieval/search-language.js';
 import { currentTenantId } from '#libs/tenancy/tenant-context.js';
 
 export interface Claimed { mimeType: string; attempts: number; searchConfig: string }
-
-/** Rows per INSERT statement: keeps each statement's parameters a few MB at most. */
-const INSERT_BATCH = 200;
 
 /** The worker's reads and writes of a document during ingestion (always in the job's tenant). */
 @Injectable()
@@ -54,23 +52,7 @@ export class IngestionRepository {
     const [doc] = await m.query(`SELECT status FROM documents WHERE id = $1 FOR UPDATE`, [id]);
     if (!doc || doc.status !== 'processing') return false;
     await m.query(`DELETE FROM embeddings WHERE document_id = $1`, [id]);
-    const tenantId = currentTenantId();
-    for (let start = 0; start < chunks.length; start += INSERT_BATCH) {
-      const part = chunks.slice(start, start + INSERT_BATCH);
-      await m.query(
-        `INSERT INTO embeddings (tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to,
-                                 char_start, char_end, token_count, model, search_config)
-         SELECT $1, u.id, $2, u.idx, u.content, u.emb::vector, u.pf, u.pt, u.cs, u.ce, u.tc, $3, $4::regconfig
-         FROM unnest($5::uuid[], $6::int[], $7::text[], $8::text[], $9::int[], $10::int[], $11::int[], $12::int[], $13::int[])
-              AS u(id, idx, content, emb, pf, pt, cs, ce, tc)`,
-        [
-          tenantId, id, model, searchConfig,
-          part.map(() => randomUUID()), part.map((c) => c.index), part.map((c) => c.content.replace(/\u0000/g, '')),
-          part.map((c) => `[${vectors[c.index].join(',')}]`), part.map((c) => c.pageFrom), part.map((c) => c.pageTo),
-          part.map((c) => c.charStart), part.map((c) => c.charEnd), part.map((c) => c.tokenCount),
-        ],
-      );
-    }
+    await insertChunks(m, { tenantId: currentTenantId(), documentId: id, model, searchConfig }, chunks, vectors);
     // Embedding tokens count towards the tenant's usage like chat tokens do.
     await recordUsage(m, 'embedding', model, { promptTokens: chunks.reduce((n, c) => n + c.tokenCount, 0), completionTokens: 0 });
     await m.query(

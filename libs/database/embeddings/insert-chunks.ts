@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+
+/** What a stored chunk needs besides its vector (the chunker's output has exactly these fields). */
+export interface ChunkRow {
+  index: number;
+  content: string;
+  pageFrom: number;
+  pageTo: number;
+  charStart: number;
+  charEnd: number;
+  tokenCount: number;
+}
+
+/** Rows per INSERT statement: keeps each statement's parameters a few MB at most. */
+const INSERT_BATCH = 200;
+
+/**
+ * Bulk insert of a document's chunks: one multi-row `INSERT ... SELECT FROM
+ * unnest(...)` per 200 rows, in the caller's tenant transaction. (COPY is
+ * faster but PostgreSQL refuses COPY FROM into tables with row-level security.)
+ * `vectors[i]` is the vector of the chunk whose `index` is i.
+ */
+export async function insertChunks(
+  m: EntityManager,
+  doc: { tenantId: string; documentId: string; model: string; searchConfig: string },
+  chunks: readonly ChunkRow[],
+  vectors: readonly ArrayLike<number>[],
+): Promise<void> {
+  for (let start = 0; start < chunks.length; start += INSERT_BATCH) {
+    const part = chunks.slice(start, start + INSERT_BATCH);
+    await m.query(
+      `INSERT INTO embeddings (tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to,
+                               char_start, char_end, token_count, model, search_config)
+       SELECT $1, u.id, $2, u.idx, u.content, u.emb::vector, u.pf, u.pt, u.cs, u.ce, u.tc, $3, $4::regconfig
+       FROM unnest($5::uuid[], $6::int[], $7::text[], $8::text[], $9::int[], $10::int[], $11::int[], $12::int[], $13::int[])
+            AS u(id, idx, content, emb, pf, pt, cs, ce, tc)`,
+      [
+        doc.tenantId, doc.documentId, doc.model, doc.searchConfig,
+        part.map(() => randomUUID()), part.map((c) => c.index), part.map((c) => c.content.replace(/\u0000/g, '')),
+        part.map((c) => `[${Array.prototype.join.call(vectors[c.index], ',')}]`), part.map((c) => c.pageFrom), part.map((c) => c.pageTo),
+        part.map((c) => c.charStart), part.map((c) => c.charEnd), part.map((c) => c.tokenCount),
+      ],
+    );
+  }
+}
