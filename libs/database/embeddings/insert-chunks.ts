@@ -12,6 +12,17 @@ export interface ChunkRow {
   tokenCount: number;
 }
 
+/**
+ * pgvector's text form. Eight significant digits keep every bit of the
+ * float4 that pgvector stores, and keep the statement about half the size
+ * of JavaScript's default 17-digit number printing (measured in bench/).
+ */
+export function vectorLiteral(v: ArrayLike<number>): string {
+  let out = '[';
+  for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + v[i].toPrecision(8);
+  return out + ']';
+}
+
 /** Rows per INSERT statement: keeps each statement's parameters a few MB at most. */
 const INSERT_BATCH = 200;
 
@@ -38,7 +49,7 @@ export async function insertChunks(
       [
         doc.tenantId, doc.documentId, doc.model, doc.searchConfig,
         part.map(() => randomUUID()), part.map((c) => c.index), part.map((c) => c.content.replace(/\u0000/g, '')),
-        part.map((c) => `[${Array.prototype.join.call(vectors[c.index], ',')}]`), part.map((c) => c.pageFrom), part.map((c) => c.pageTo),
+        part.map((c) => vectorLiteral(vectors[c.index])), part.map((c) => c.pageFrom), part.map((c) => c.pageTo),
         part.map((c) => c.charStart), part.map((c) => c.charEnd), part.map((c) => c.tokenCount),
       ],
     );
