@@ -32,6 +32,7 @@ import { insertChunks } from '../libs/database/embeddings/insert-chunks.js';
 import { inTenantTransactionFor } from '../libs/database/tenant-transaction.js';
 import { SearchRepository, type SearchParams } from '../libs/retrieval/search.repository.js';
 import type { SearchMode } from '../libs/retrieval/search.types.js';
+import { prng } from '../test/support/prng.js';
 
 const TOTAL = Number(process.env.BENCH_CHUNKS ?? 50_000);
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 50);
@@ -54,18 +55,6 @@ const log = (msg: string) => console.error(`[bench +${((Date.now() - t0) / 1000)
 const secs = (ms: number) => (ms / 1000).toFixed(1);
 
 // ---------------------------------------------------------------- data model
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-  return { next, gauss, int: (n: number) => Math.floor(next() * n) };
-}
 const rnd = prng(50_000);
 
 function unitInPlace(v: Float64Array): Float64Array {

@@ -25,6 +25,7 @@ import { SearchRepository, type SearchParams } from '../../libs/retrieval/search
 import type { SearchHit, SearchMode } from '../../libs/retrieval/search.types.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
 import { runtimeDataSource, superClient } from '../support/db.js';
+import { prng } from '../support/prng.js';
 
 const BIG_CHUNKS = 19_800;
 const SMALL_CHUNKS = 200;
@@ -69,19 +70,6 @@ const repo = new SearchRepository();
 const t0 = Date.now();
 const log = (msg: string) => console.log(`[completeness +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 
-/** Deterministic PRNG (mulberry32) and Gaussian samples, so every run sees the same data. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-  return { next, gauss };
-}
 const unit = (v: number[]) => {
   const n = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
   return v.map((x) => x / n);

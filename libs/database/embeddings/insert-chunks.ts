@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import type { Chunk } from '../../ingestion/chunker.js';
 
-/** What a stored chunk needs besides its vector (the chunker's output has exactly these fields). */
-export interface ChunkRow {
-  index: number;
-  content: string;
-  pageFrom: number;
-  pageTo: number;
-  charStart: number;
-  charEnd: number;
-  tokenCount: number;
-}
+/** What a stored chunk needs besides its vector: the chunker's output. */
+export type ChunkRow = Chunk;
 
 /**
  * pgvector's text form. Eight significant digits keep every bit of the
