@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { getMetadataStorage } from 'class-validator';
 import { ConfigError, loadConfig } from '../../libs/config/config.js';
+import { EnvironmentDto } from '../../libs/config/env.dto.js';
 import { runtimeDataSourceOptions } from '../../libs/database/data-source.js';
 
 const good = { ADMIN_API_KEY: 'a'.repeat(32), JWT_SECRET: 'j'.repeat(40) };
@@ -51,3 +54,11 @@ for (const app of ['api/src', 'worker/src']) {
     assert.match(res.stderr, /Invalid configuration \(4 problems\)/);
   });
 }
+
+test('.env.example lists every variable the config validates', () => {
+  const validated = new Set(getMetadataStorage().getTargetValidationMetadatas(EnvironmentDto, '', true, false).map((m) => m.propertyName));
+  const example = readFileSync(fileURLToPath(new URL('../../../.env.example', import.meta.url)), 'utf8');
+  const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+  assert.ok(validated.size >= 30, `found ${validated.size} validated variables`);
+  assert.deepEqual([...validated].filter((v) => !listed.has(v)).sort(), []);
+});
