@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { CHAT_PROVIDER } from '#libs/ai/chat/chat.factory.js';
 import { completeChat, type ChatMessage, type ChatProvider, type ChatUsage, type GroundingSource } from '#libs/ai/chat/chat-provider.js';
 import { TenantDb } from '#libs/database/tenant-db.js';
@@ -114,4 +113,3 @@ export class ChatService {
   }
 }
 
-export const newId = () => randomUUID();

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { ChatMessage } from '#libs/ai/chat/chat-provider.js';
 import { TenantDb } from '#libs/database/tenant-db.js';
 import { currentTenantId } from '#libs/tenancy/tenant-context.js';
@@ -6,7 +7,7 @@ import { ConversationsRepository } from '../conversations/conversations.reposito
 import { ConversationsService, toMessageDto } from '../conversations/conversations.service.js';
 import type { MessageDto } from '../conversations/conversations.dto.js';
 import { UsageService } from '../usage/usage.service.js';
-import { ChatService, newId, type PreparedTurn, type TurnResult } from './chat.service.js';
+import { ChatService, type PreparedTurn, type TurnResult } from './chat.service.js';
 
 /** A chat turn inside a stored conversation: the user message in, the cited answer out, both kept. */
 @Injectable()
@@ -25,7 +26,7 @@ export class ConversationChatService {
     await this.usage.assertWithinQuota();
     const history = await this.db.run(async (m) => {
       const earlier = await this.repo.recentMessages(m, conversationId, 12);
-      await this.repo.addMessage(m, { tenantId: currentTenantId(), id: newId(), conversationId, role: 'user', content });
+      await this.repo.addMessage(m, { tenantId: currentTenantId(), id: randomUUID(), conversationId, role: 'user', content });
       return earlier.filter((x) => x.role !== 'system').map((x): ChatMessage => ({ role: x.role, content: x.content }));
     });
     return this.chat.prepare({
@@ -40,7 +41,7 @@ export class ConversationChatService {
 
   /** Stores the answer with its citations, model, usage and latency, and counts the tokens. */
   async finish(conversationId: string, turn: PreparedTurn, result: TurnResult): Promise<MessageDto> {
-    const id = newId();
+    const id = randomUUID();
     const stored = await this.db.run(async (m) => {
       const msg = await this.repo.addMessage(m, {
         tenantId: currentTenantId(), id, conversationId, role: 'assistant', content: result.text,

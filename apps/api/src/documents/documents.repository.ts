@@ -57,13 +57,13 @@ export class DocumentsRepository {
 
   /** Back to `queued` for another run; refused while a worker holds it. */
   async requeue(m: EntityManager, id: string, leaseSeconds: number): Promise<'ok' | 'missing' | 'busy'> {
-    const rows = await m.query(
+    const [rows] = await m.query(
       `UPDATE documents SET status = 'queued', progress = 0, error = NULL, attempts = 0, updated_at = now(),
               lease_expires_at = now() + make_interval(secs => $2)
        WHERE id = $1 AND status <> 'processing' RETURNING id`,
       [id, leaseSeconds],
     );
-    if (rows[0]?.length ?? rows.length) return 'ok';
+    if (rows.length) return 'ok';
     return (await this.findById(m, id)) ? 'busy' : 'missing';
   }
 

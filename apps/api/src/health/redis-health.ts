@@ -1,28 +1,21 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { APP_CONFIG } from '#libs/config/config.module.js';
-import type { AppConfig } from '#libs/config/config.js';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { REDIS_CONNECTION } from '#libs/queue/queue.module.js';
 
-/** A Redis connection that fails fast: readiness must answer, not hang. */
+/**
+ * Readiness probe on the API's queue connection (fail-fast: no offline
+ * queue, one retry), so /health/ready reports what uploads will meet.
+ */
 @Injectable()
-export class RedisHealth implements OnApplicationShutdown {
-  private readonly client: Redis;
-
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.client = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
-    this.client.on('error', () => undefined); // state is reported by ping()
-  }
+export class RedisHealth {
+  constructor(@Inject(REDIS_CONNECTION) private readonly client: Redis) {}
 
   async ping(): Promise<boolean> {
     try {
-      if (this.client.status === 'wait' || this.client.status === 'end') await this.client.connect();
-      return (await Promise.race([this.client.ping(), new Promise<string>((r) => setTimeout(() => r('timeout'), 2000))])) === 'PONG';
+      const timeout = new Promise<string>((r) => setTimeout(() => r('timeout'), 2000).unref());
+      return (await Promise.race([this.client.ping(), timeout])) === 'PONG';
     } catch {
       return false;
     }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.client.disconnect();
   }
 }
