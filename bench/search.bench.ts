@@ -207,7 +207,7 @@ async function loadDataset(s: pg.Client, tenants: Tenant[], bases: Float64Array[
 interface Query { tenant: Tenant; kind: 'on-topic' | 'off-topic'; text: string; vector: number[] }
 interface Sample { config: string; cls: SizeClass; mode: SearchMode; topK: number; q: number; ms: number; ids: string[]; plan: string; jit: boolean; foreign: number }
 
-const repo = new SearchRepository();
+const repo = new SearchRepository({ minRows: 10_000, efSearch: 0 });
 const MODES: SearchMode[] = ['vector', 'hybrid'];
 const TOPKS = [5, 20];
 

@@ -49,6 +49,20 @@ export interface AppConfig {
     chunkOverlapTokens: number;
   };
   limits: { uploadMaxBytes: number; jsonBodyMaxBytes: number };
+  vectorIndex: VectorIndexSettings;
+}
+
+/** Where search switches from exact scans to a tenant's own HNSW index, and how those indexes are kept. */
+export interface VectorIndexSettings {
+  minRows: number;
+  rebuildRows: number;
+  rebuildPercent: number;
+  m: number;
+  efConstruction: number;
+  buildMemoryMb: number;
+  sweepIntervalMs: number;
+  /** 0 = adaptive */
+  efSearch: number;
 }
 
 export class ConfigError extends Error {
@@ -124,6 +138,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       chunkOverlapTokens: env.CHUNK_OVERLAP_TOKENS,
     },
     limits: { uploadMaxBytes: env.UPLOAD_MAX_BYTES, jsonBodyMaxBytes: env.JSON_BODY_MAX_BYTES },
+    vectorIndex: {
+      minRows: env.VECTOR_INDEX_MIN_ROWS,
+      rebuildRows: env.VECTOR_INDEX_REBUILD_ROWS,
+      rebuildPercent: env.VECTOR_INDEX_REBUILD_PERCENT,
+      m: env.VECTOR_INDEX_M,
+      efConstruction: env.VECTOR_INDEX_EF_CONSTRUCTION,
+      buildMemoryMb: env.VECTOR_INDEX_BUILD_MEMORY_MB,
+      sweepIntervalMs: env.VECTOR_INDEX_SWEEP_MS,
+      efSearch: env.VECTOR_SEARCH_EF,
+    },
   };
 }
 

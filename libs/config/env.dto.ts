@@ -140,6 +140,40 @@ export class EnvironmentDto {
   @Transform(toBool) @IsOptional()
   TRUST_PROXY?: boolean;
 
+  /**
+   * Tenants (or search scopes) with fewer chunks than this are searched by an
+   * exact scan; a tenant that reaches it gets its own HNSW index, built in the
+   * background by the worker (bench/RESULTS.md shows why 10,000).
+   */
+  @Transform(toInt) @IsInt() @Min(100)
+  VECTOR_INDEX_MIN_ROWS = 10_000;
+
+  /** Rows written since a tenant's index was built are searched exactly; past this many (and VECTOR_INDEX_REBUILD_PERCENT of the index) it is rebuilt. */
+  @Transform(toInt) @IsInt() @Min(1)
+  VECTOR_INDEX_REBUILD_ROWS = 2_000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(1000)
+  VECTOR_INDEX_REBUILD_PERCENT = 10;
+
+  /** HNSW graph degree and build-time candidate list of the per-tenant indexes. */
+  @Transform(toInt) @IsInt() @Min(4) @Max(100)
+  VECTOR_INDEX_M = 32;
+
+  @Transform(toInt) @IsInt() @Min(8) @Max(1000)
+  VECTOR_INDEX_EF_CONSTRUCTION = 200;
+
+  /** maintenance_work_mem of an index build: the whole graph should fit, or the build slows down a lot. */
+  @Transform(toInt) @IsInt() @Min(64)
+  VECTOR_INDEX_BUILD_MEMORY_MB = 1024;
+
+  /** How often the worker looks for tenants whose index is missing or stale. */
+  @Transform(toInt) @IsInt() @Min(1000)
+  VECTOR_INDEX_SWEEP_MS = 60_000;
+
+  /** hnsw.ef_search of index searches; 0 = chosen per search from the index size and topK. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1000)
+  VECTOR_SEARCH_EF = 0;
+
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }

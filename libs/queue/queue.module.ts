@@ -3,6 +3,7 @@ import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config.js';
 import { IngestionQueue } from './ingestion.queue.js';
+import { VectorIndexQueue } from './vector-index.queue.js';
 import { QueueName } from './queue.constants.js';
 import { QUEUE_SETTINGS } from './queue.settings.js';
 import { createRedis } from './redis-connection.js';
@@ -26,8 +27,8 @@ export class QueueModule implements OnApplicationShutdown {
           BullModule.registerQueue({ name, defaultJobOptions: QUEUE_SETTINGS[name].job }),
         ),
       ],
-      providers: [IngestionQueue, { provide: REDIS_CONNECTION, useValue: connection }],
-      exports: [BullModule, IngestionQueue, REDIS_CONNECTION],
+      providers: [IngestionQueue, VectorIndexQueue, { provide: REDIS_CONNECTION, useValue: connection }],
+      exports: [BullModule, IngestionQueue, VectorIndexQueue, REDIS_CONNECTION],
     };
   }
 

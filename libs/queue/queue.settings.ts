@@ -28,4 +28,19 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
       maxStalledCount: 2,
     },
   },
+  [QueueName.VectorIndex]: {
+    job: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 30_000 },
+      // jobId = tenant: a finished job must not block the next check of the same tenant.
+      removeOnComplete: true,
+      removeOnFail: true,
+    },
+    worker: {
+      // An index build runs for minutes and holds no BullMQ-visible progress; a long lock keeps it from being taken twice.
+      lockDuration: 10 * 60_000,
+      stalledInterval: 60_000,
+      maxStalledCount: 1,
+    },
+  },
 };

@@ -1,5 +1,7 @@
 import type { EntityManager } from 'typeorm';
+import type { VectorIndexSettings } from '../config/config.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
+import { efSearchFor, readTenantVectorIndex, tenantLiteral, vectorIndexPredicate, watermarkLiteral, type TenantVectorIndex } from './vector-index.js';
 
 /** Reciprocal Rank Fusion constant (the usual 60). */
 const RRF_K = 60;
@@ -14,87 +16,165 @@ export interface SearchParams extends SearchScope {
   minScore?: number;
 }
 
+/** How the vector side ran: for tests, the bench and EXPLAIN, not for callers. */
+export type VectorPath = 'exact' | 'index' | 'index+exact-fallback';
+
+interface Ranked { id: string; distance?: number }
+
 /**
- * The search SQL. Every statement names `tenant_id = $tenant` explicitly as
- * well as relying on RLS: the planner then knows the tenant (B-tree on the
- * primary key's leading tenant_id) and can choose an exact scan for small
- * tenants, while pgvector 0.8's iterative index scans keep filtered HNSW /
- * IVFFlat scans going until topK rows are found.
+ * The search SQL. The access path is chosen here from what the service knows,
+ * never from the planner's guess of a tenant's size (a brand-new tenant has no
+ * statistics, and a global index scan filtered by tenant could give up before
+ * meeting its rows):
+ *
+ * - a tenant without its own index, or a scope smaller than
+ *   VECTOR_INDEX_MIN_ROWS, is searched exactly: every row in scope is compared;
+ * - a tenant with its own HNSW index (vector-index.ts) is searched through it,
+ *   plus an exact scan of the rows written since it was built; if that yields
+ *   fewer rows than asked for, an exact scan in the same transaction replaces it.
+ *
+ * The keyword side runs in search_keyword() so that it can use the GIN index
+ * under RLS (see the migration SearchLayout1764000002000).
  */
 export class SearchRepository {
+  /** Set after each search: which vector path ran (read by tests and the bench). */
+  lastVectorPath: VectorPath | undefined;
+
+  constructor(private readonly settings: Pick<VectorIndexSettings, 'minRows' | 'efSearch'>) {}
+
   async search(m: EntityManager, p: SearchParams): Promise<SearchHit[]> {
-    await this.tuneIndexScans(m, p.topK);
-    const params: unknown[] = [];
-    const bind = (v: unknown) => `$${params.push(v)}`;
-    const vec = `${bind(`[${p.vector.join(',')}]`)}::vector`;
-    const tenant = bind(p.tenantId);
-    const k = bind(p.topK);
-    const scope = this.scopeSql(p, bind, tenant);
-    let sql: string;
+    this.lastVectorPath = undefined;
+    const vec = `[${p.vector.join(',')}]`;
+    let ranked: { id: string; score: number; similarity?: number }[];
     if (p.mode === 'vector') {
-      sql = `
-        WITH nearest AS MATERIALIZED (
-          SELECT e.id, e.embedding <=> ${vec} AS distance FROM embeddings e
-          WHERE e.tenant_id = ${tenant} ${scope}
-          ORDER BY e.embedding <=> ${vec} LIMIT ${k})
-        SELECT n.id, 1 - n.distance AS score, 1 - n.distance AS similarity FROM nearest n`;
+      const hits = await this.nearest(m, p, vec, p.topK);
+      ranked = hits.map((h) => ({ id: h.id, score: 1 - h.distance!, similarity: 1 - h.distance! }));
+    } else if (p.mode === 'keyword') {
+      ranked = (await this.keyword(m, p, p.topK)).map((h) => ({ id: h.id, score: h.rank }));
     } else {
-      const tsq = `websearch_to_tsquery(${bind(p.language)}::regconfig, ${bind(p.query)})`;
-      if (p.mode === 'keyword') {
-        sql = `
-          SELECT e.id, ts_rank_cd(e.tsv, ${tsq}) AS score, NULL::float8 AS similarity
-          FROM embeddings e WHERE e.tenant_id = ${tenant} AND e.tsv @@ ${tsq} ${scope}
-          ORDER BY score DESC, e.id LIMIT ${k}`;
-      } else {
-        const candidates = bind(Math.max(p.topK * 4, 40));
-        sql = `
-          WITH vector_hits AS MATERIALIZED (
-                 SELECT e.id, e.embedding <=> ${vec} AS distance FROM embeddings e WHERE e.tenant_id = ${tenant} ${scope}
-                 ORDER BY e.embedding <=> ${vec} LIMIT ${candidates}),
-               vector_ranked AS (SELECT id, row_number() OVER (ORDER BY distance, id) AS r FROM vector_hits),
-               keyword_ranked AS (
-                 SELECT id, row_number() OVER (ORDER BY rank DESC, id) AS r FROM (
-                   SELECT e.id, ts_rank_cd(e.tsv, ${tsq}) AS rank FROM embeddings e
-                   WHERE e.tenant_id = ${tenant} AND e.tsv @@ ${tsq} ${scope}
-                   ORDER BY rank DESC, e.id LIMIT ${candidates}) kw),
-               fused AS (
-                 SELECT id, sum(1.0 / (${RRF_K} + r)) AS score
-                 FROM (SELECT * FROM vector_ranked UNION ALL SELECT * FROM keyword_ranked) u GROUP BY id)
-          SELECT f.id, f.score, 1 - (e.embedding <=> ${vec}) AS similarity
-          FROM fused f JOIN embeddings e ON e.tenant_id = ${tenant} AND e.id = f.id
-          ORDER BY f.score DESC, similarity DESC LIMIT ${k}`;
-      }
+      const candidates = Math.max(p.topK * 4, 40);
+      // Keyword first: the vector path leaves planner settings (enable_sort off) for the rest of the transaction.
+      const keywordHits = await this.keyword(m, p, candidates);
+      const vectorHits = await this.nearest(m, p, vec, candidates);
+      ranked = fuse(vectorHits, keywordHits).slice(0, p.topK);
     }
-    const minScore = p.minScore ?? null;
-    const rows: Record<string, unknown>[] = await m.query(
-      // Keyword hits get their similarity here, for the topK rows only, not for every row that matched.
-      `SELECT * FROM (
-         SELECT h.id AS chunk_id, e.document_id, d.filename, e.content, h.score::float8 AS score,
-                COALESCE(h.similarity, 1 - (e.embedding <=> ${vec}))::float8 AS similarity, e.page_from, e.page_to
-         FROM (${sql}) h
-         JOIN embeddings e ON e.tenant_id = ${tenant} AND e.id = h.id
-         JOIN documents d ON d.tenant_id = e.tenant_id AND d.id = e.document_id) r
-       ${minScore === null ? '' : `WHERE r.similarity >= ${bind(minScore)}::float8`}
-       ORDER BY r.score DESC, r.similarity DESC`,
-      params,
-    );
-    return rows.map((r) => ({
-      chunkId: r.chunk_id as string, documentId: r.document_id as string, filename: r.filename as string,
-      content: r.content as string, score: Number(r.score), similarity: Number(r.similarity),
-      pageFrom: r.page_from as number, pageTo: r.page_to as number,
-    }));
+    if (!ranked.length) return [];
+    return this.details(m, p, vec, ranked);
+  }
+
+  /** The `n` nearest chunks in scope, exactly or through the tenant's index (see the class comment). */
+  private async nearest(m: EntityManager, p: SearchParams, vec: string, n: number): Promise<Ranked[]> {
+    const index = await readTenantVectorIndex(m, p.tenantId);
+    const scoped = !!(p.documentIds?.length || p.folderIds?.length);
+    const useIndex = index && (!scoped || (await this.scopeRows(m, p)) >= this.settings.minRows);
+    if (!useIndex) {
+      this.lastVectorPath = 'exact';
+      return this.exact(m, p, vec, n);
+    }
+    const hits = await this.throughIndex(m, p, vec, n, index);
+    if (hits.length >= n) {
+      this.lastVectorPath = 'index';
+      return hits;
+    }
+    // Fewer than asked for: either the scope really is that small, or the
+    // approximate scan gave up early. Only an exact scan can tell; it is
+    // what a small result costs, and it can never lose a row.
+    this.lastVectorPath = 'index+exact-fallback';
+    return this.exact(m, p, vec, n);
   }
 
   /**
-   * Transaction-local (SET LOCAL) settings for this search only: iterative
-   * scans continue past the first candidates when the tenant filter removes
-   * them, and the candidate list is at least topK wide.
+   * Every row in scope, compared. The ORDER BY sits outside a materialized CTE
+   * so no vector index can be used, and sequential scans are off so that a
+   * tenant the statistics do not know yet is read through (tenant_id, …) and
+   * never by reading the whole table.
    */
-  private async tuneIndexScans(m: EntityManager, topK: number): Promise<void> {
-    const ef = Math.min(1000, Math.max(40, topK * 4));
-    await m.query(`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true),
-                          set_config('ivfflat.iterative_scan', 'relaxed_order', true), set_config('ivfflat.probes', '10', true),
-                          set_config('ivfflat.max_probes', '1000', true)`, [String(ef)]);
+  private async exact(m: EntityManager, p: SearchParams, vec: string, n: number): Promise<Ranked[]> {
+    await m.query(`SELECT set_config('enable_seqscan', 'off', true)`);
+    const params: unknown[] = [];
+    const bind = (v: unknown) => `$${params.push(v)}`;
+    const q = `${bind(vec)}::halfvec`;
+    const tenant = bind(p.tenantId);
+    const rows: { id: string; distance: number }[] = await m.query(
+      `WITH c AS MATERIALIZED (
+         SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e WHERE e.tenant_id = ${tenant} ${this.scopeSql(p, bind, tenant)})
+       SELECT id, distance FROM c ORDER BY distance, id LIMIT ${bind(n)}`,
+      params,
+    );
+    return rows;
+  }
+
+  /**
+   * The tenant's HNSW index (its predicate repeated literally, so the planner
+   * proves it applies; sorts and sequential scans off, so nothing but the index
+   * can produce the order), unioned with an exact scan of the rows above the
+   * watermark.
+   */
+  private async throughIndex(m: EntityManager, p: SearchParams, vec: string, n: number, index: TenantVectorIndex): Promise<Ranked[]> {
+    const ef = efSearchFor(index.indexedRows, n, this.settings.efSearch);
+    await m.query(
+      `SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
+              set_config('hnsw.max_scan_tuples', $2, true), set_config('enable_sort', 'off', true), set_config('enable_seqscan', 'off', true)`,
+      [String(ef), String(Math.max(20_000, index.indexedRows))],
+    );
+    const params: unknown[] = [];
+    const bind = (v: unknown) => `$${params.push(v)}`;
+    const q = `${bind(vec)}::halfvec`;
+    const tenant = tenantLiteral(p.tenantId);
+    const scope = this.scopeSql(p, bind, tenant);
+    const k = bind(n);
+    const rows: { id: string; distance: number }[] = await m.query(
+      `WITH ann AS MATERIALIZED (
+         SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e
+         WHERE ${vectorIndexPredicate(p.tenantId, index.watermark, 'e')} ${scope}
+         ORDER BY e.embedding <=> ${q} LIMIT ${k}),
+       fresh AS MATERIALIZED (
+         SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e
+         WHERE e.tenant_id = ${tenant} AND e.seq > ${watermarkLiteral(index.watermark)} ${scope})
+       SELECT id, distance FROM (SELECT * FROM ann UNION ALL SELECT * FROM fresh) u ORDER BY distance, id LIMIT ${k}`,
+      params,
+    );
+    return rows;
+  }
+
+  /** Keyword candidates from search_keyword(), which reads the tenant from the transaction's setting like the policies do. */
+  private async keyword(m: EntityManager, p: SearchParams, n: number): Promise<{ id: string; rank: number }[]> {
+    const rows: { id: string; rank: number }[] = await m.query(
+      `SELECT id, rank FROM search_keyword(websearch_to_tsquery($1::regconfig, $2), $3, $4::uuid[], $5::uuid[])`,
+      [p.language, p.query, n, p.documentIds?.length || p.folderIds?.length ? p.documentIds ?? [] : null, p.documentIds?.length || p.folderIds?.length ? p.folderIds ?? [] : null],
+    );
+    return rows.map((r) => ({ id: r.id, rank: Number(r.rank) }));
+  }
+
+  /** Content, document and similarity of the chosen chunks, in the given order; minScore applies to similarity. */
+  private async details(m: EntityManager, p: SearchParams, vec: string, ranked: { id: string; score: number }[]): Promise<SearchHit[]> {
+    const rows: Record<string, unknown>[] = await m.query(
+      `SELECT r.ord, e.id AS chunk_id, e.document_id, d.filename, e.content, (1 - (e.embedding <=> $2::halfvec))::float8 AS similarity, e.page_from, e.page_to
+       FROM unnest($3::uuid[]) WITH ORDINALITY AS r(id, ord)
+       JOIN embeddings e ON e.tenant_id = $1 AND e.id = r.id
+       JOIN documents d ON d.tenant_id = e.tenant_id AND d.id = e.document_id
+       ORDER BY r.ord`,
+      [p.tenantId, vec, ranked.map((r) => r.id)],
+    );
+    return rows
+      .map((r) => ({
+        chunkId: r.chunk_id as string, documentId: r.document_id as string, filename: r.filename as string,
+        content: r.content as string, score: ranked[Number(r.ord) - 1]!.score, similarity: Number(r.similarity),
+        pageFrom: r.page_from as number, pageTo: r.page_to as number,
+      }))
+      .filter((h) => p.minScore === undefined || h.similarity >= p.minScore)
+      .sort((a, b) => b.score - a.score || b.similarity - a.similarity);
+  }
+
+  /** Chunks in the search scope, from the documents' own counts (cheap: scopes name few documents or folders). */
+  private async scopeRows(m: EntityManager, p: SearchParams): Promise<number> {
+    const params: unknown[] = [p.tenantId];
+    const bind = (v: unknown) => `$${params.push(v)}`;
+    const parts: string[] = [];
+    if (p.documentIds?.length) parts.push(`d.id = ANY(${bind(p.documentIds)}::uuid[])`);
+    if (p.folderIds?.length) parts.push(`d.folder_id = ANY(${bind(p.folderIds)}::uuid[])`);
+    const [row] = await m.query(`SELECT COALESCE(sum(d.chunk_count), 0)::bigint AS n FROM documents d WHERE d.tenant_id = $1 AND (${parts.join(' OR ')})`, params);
+    return Number(row.n);
   }
 
   /** Folders and documents widen the scope together: chunks of the listed documents or of documents in the listed folders. */
@@ -106,4 +186,16 @@ export class SearchRepository {
     }
     return parts.length ? `AND (${parts.join(' OR ')})` : '';
   }
+}
+
+/** Reciprocal Rank Fusion of the vector and keyword lists; ties broken by vector rank, then id, so results are stable. */
+export function fuse(vectorHits: Ranked[], keywordHits: { id: string }[]): { id: string; score: number }[] {
+  const scores = new Map<string, { score: number; vr: number }>();
+  vectorHits.forEach((h, i) => scores.set(h.id, { score: 1 / (RRF_K + i + 1), vr: i }));
+  keywordHits.forEach((h, i) => {
+    const s = scores.get(h.id) ?? { score: 0, vr: Number.MAX_SAFE_INTEGER };
+    s.score += 1 / (RRF_K + i + 1);
+    scores.set(h.id, s);
+  });
+  return [...scores].sort(([ia, a], [ib, b]) => b.score - a.score || a.vr - b.vr || (ia < ib ? -1 : 1)).map(([id, s]) => ({ id, score: s.score }));
 }

@@ -33,17 +33,22 @@ test('every table with a tenant_id column has ENABLE + FORCE RLS and a tenant_is
   assert.deepEqual(problems, []);
 });
 
-test('no policy other than the auth lookups grants rows without the tenant check, and those only to the NOLOGIN auth role', async () => {
+test('no policy other than the auth and search lookups grants rows without the tenant check, and those only SELECT, to NOLOGIN roles', async () => {
+  // auth_lookup: the pre-tenant lookups (rag_auth). search_read: search_keyword() and the index
+  // builder's sweep (rag_search), which read the tenant from the same setting the policies do.
+  const allowed: Record<string, string> = { auth_lookup: 'rag_auth', search_read: 'rag_search' };
   const { rows } = await db.query(`
     SELECT c.relname, p.polname, p.polcmd, array(SELECT rolname::text FROM pg_roles WHERE oid = ANY(p.polroles)) AS roles
     FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE p.polname <> 'tenant_isolation'`);
   for (const r of rows) {
-    assert.equal(r.polname, 'auth_lookup', `unexpected policy ${r.polname} on ${r.relname}`);
-    assert.equal(r.polcmd, 'r', 'auth_lookup must be SELECT only');
-    assert.deepEqual(r.roles, ['rag_auth']);
+    assert.ok(r.polname in allowed, `unexpected policy ${r.polname} on ${r.relname}`);
+    assert.equal(r.polcmd, 'r', `${r.polname} must be SELECT only`);
+    assert.deepEqual(r.roles, [allowed[r.polname]]);
   }
-  const { rows: [auth] } = await db.query(`SELECT rolcanlogin, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'rag_auth'`);
-  assert.deepEqual(auth, { rolcanlogin: false, rolsuper: false, rolbypassrls: false });
+  for (const role of Object.values(allowed)) {
+    const { rows: [attrs] } = await db.query(`SELECT rolcanlogin, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1`, [role]);
+    assert.deepEqual(attrs, { rolcanlogin: false, rolsuper: false, rolbypassrls: false }, role);
+  }
 });
 
 test('the runtime role is not superuser, has no BYPASSRLS and owns no table, function or schema', async () => {
@@ -52,6 +57,7 @@ test('the runtime role is not superuser, has no BYPASSRLS and owns no table, fun
   assert.deepEqual(role, { rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false });
   const { rows: owned } = await db.query(`
     SELECT 'table ' || relname AS what FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = $1)
+      AND relpersistence <> 't' -- a session's own temporary tables (the chunk staging table) belong to no schema of ours
     UNION ALL SELECT 'function ' || proname FROM pg_proc WHERE proowner = (SELECT oid FROM pg_roles WHERE rolname = $1)
     UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner = (SELECT oid FROM pg_roles WHERE rolname = $1)`, [runtimeRole]);
   assert.deepEqual(owned, []);

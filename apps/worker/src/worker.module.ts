@@ -11,6 +11,9 @@ import { IngestionProcessor } from './ingestion/ingestion.processor.js';
 import { IngestionRepository } from './ingestion/ingestion.repository.js';
 import { EMBEDDING_LIMITER, IngestionService } from './ingestion/ingestion.service.js';
 import { ReconcilerService } from './ingestion/reconciler.service.js';
+import { VectorIndexProcessor } from './vector-index/vector-index.processor.js';
+import { VectorIndexRepository } from './vector-index/vector-index.repository.js';
+import { VectorIndexService } from './vector-index/vector-index.service.js';
 
 /** The worker: a Nest application context (no HTTP server) running queue processors. */
 @Module({})
@@ -21,6 +24,7 @@ export class WorkerModule {
       imports: [ConfigModule.forRoot(config), DatabaseModule, QueueModule.forRoot(config, 'worker')],
       providers: [
         HeartbeatService, IngestionProcessor, IngestionService, IngestionRepository, ReconcilerService,
+        VectorIndexProcessor, VectorIndexService, VectorIndexRepository,
         { provide: EMBEDDING_PROVIDER, useFactory: () => createEmbeddingProvider(config.ai) },
         {
           provide: EMBEDDING_LIMITER,

@@ -1,9 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 /**
- * One chunk of a document and its vector. The vector's dimension is fixed by
- * the migration (EMBEDDING_DIMENSIONS); `tsv` (generated) serves keyword search
- * and is not mapped here. Chunks are written in bulk by the ingestion
+ * One chunk of a document and its vector (halfvec, stored inline; see the
+ * SearchLayout migration). The vector's dimension is fixed by the migrations
+ * (EMBEDDING_DIMENSIONS); `tsv` (generated) and `seq` (write order, for the
+ * per-tenant vector indexes) are not mapped here. Chunks are written in bulk by the ingestion
  * repository, not through this entity.
  */
 @Entity('embeddings')
@@ -13,7 +14,7 @@ export class EmbeddingEntity {
   @Column('uuid', { name: 'document_id' }) documentId: string;
   @Column('int', { name: 'chunk_index' }) chunkIndex: number;
   @Column('text') content: string;
-  @Column('vector', { select: false }) embedding: number[];
+  @Column('halfvec', { select: false }) embedding: number[];
   @Column('int', { name: 'page_from' }) pageFrom: number;
   @Column('int', { name: 'page_to' }) pageTo: number;
   @Column('int', { name: 'char_start' }) charStart: number;

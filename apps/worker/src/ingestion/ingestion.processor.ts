@@ -6,7 +6,7 @@ import type { AppConfig } from '#libs/config/config.js';
 import { JobName, QueueName, type JobPayloads } from '#libs/queue/queue.constants.js';
 import { QUEUE_SETTINGS } from '#libs/queue/queue.settings.js';
 import { runInTenant } from '#libs/tenancy/tenant-context.js';
-import { assertEveryJobHasOneHandler, handlerFor, JobHandler } from '../jobs/job-handler.registry.js';
+import { assertEveryJobHasOneHandler, dispatchJob, JobHandler } from '../jobs/job-handler.registry.js';
 import { IngestionService } from './ingestion.service.js';
 
 /**
@@ -32,10 +32,8 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
     void this.worker.run();
   }
 
-  async process(job: Job): Promise<unknown> {
-    const handler = handlerFor(job.name);
-    if (!handler) throw new Error(`no handler for job ${job.name}`);
-    return (this as unknown as Record<string | symbol, (j: Job) => Promise<unknown>>)[handler.method].call(this, job);
+  process(job: Job): Promise<unknown> {
+    return dispatchJob(this, job);
   }
 
   @JobHandler(JobName.IngestDocument)

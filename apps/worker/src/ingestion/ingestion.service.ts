@@ -9,6 +9,7 @@ import { TenantDb } from '#libs/database/tenant-db.js';
 import { chunkPages, type Chunk } from '#libs/ingestion/chunker.js';
 import { IngestionError } from '#libs/ingestion/ingestion.error.js';
 import { parseInSandbox } from '#libs/ingestion/parse-sandbox.js';
+import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
 import { IngestionRepository } from './ingestion.repository.js';
 
 export const EMBEDDING_LIMITER = Symbol('EMBEDDING_LIMITER');
@@ -38,6 +39,7 @@ export class IngestionService {
     @Inject(EMBEDDING_PROVIDER) private readonly embedder: EmbeddingProvider,
     @Inject(EMBEDDING_LIMITER) private readonly limiter: SharedRateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly vectorIndex: VectorIndexQueue,
   ) {}
 
   async ingest(ctx: RunContext): Promise<'ready' | 'skipped' | 'failed'> {
@@ -72,6 +74,8 @@ export class IngestionService {
       );
       if (!written) return 'skipped';
       await this.db.run((m) => this.repo.event(m, id, attempt, 'ready', undefined, { chunks: chunks.length, pages: parsed.pages.length }));
+      // The tenant may now be large enough for its own index, or its index due for a rebuild.
+      await this.vectorIndex.request(ctx.tenantId);
       return 'ready';
     } catch (e) {
       if (e instanceof DocumentGone) return 'skipped';

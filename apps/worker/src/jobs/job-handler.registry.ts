@@ -25,3 +25,10 @@ export function assertEveryJobHasOneHandler(): void {
 export function handlerFor(name: string): Handler | undefined {
   return registry.get(name)?.[0];
 }
+
+/** Runs the handler a processor declared for this job's name. */
+export function dispatchJob(processor: object, job: { name: string }): Promise<unknown> {
+  const handler = handlerFor(job.name);
+  if (!handler) throw new Error(`no handler for job ${job.name}`);
+  return (processor as Record<string | symbol, (j: unknown) => Promise<unknown>>)[handler.method]!.call(processor, job);
+}

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import pg from 'pg';
+import { readTenantVectorIndex, tenantLiteral, vectorIndexName, vectorIndexPredicate, type TenantVectorIndex } from '#libs/retrieval/vector-index.js';
+
+export interface TenantVectorState {
+  /** The tenant's chunk count, counted up to `upTo` only (enough to decide). */
+  rows: number;
+  maxSeq: number;
+  index?: TenantVectorIndex;
+  /** Rows above the index's watermark. */
+  unindexed: number;
+}
+
+/** An index of this table as pg_indexes names it, with the tenant its name carries. */
+export interface TenantIndexName { indexName: string; tenantHex: string; watermark: number }
+
+const NAME = /^embeddings_hnsw_t_([0-9a-f]{32})_([0-9]+)$/;
+
+/**
+ * SQL of the index builder. Reads go through the runtime role in the tenant's
+ * transaction like every other tenant read; the DDL needs the table's owner
+ * (DATABASE_MIGRATION_URL) and runs outside any transaction, because
+ * CREATE/DROP INDEX CONCURRENTLY cannot run inside one — which is the point:
+ * ingestion and search of every tenant go on during a build.
+ */
+@Injectable()
+export class VectorIndexRepository {
+  async state(m: EntityManager, tenantId: string, upTo: number): Promise<TenantVectorState> {
+    const index = await readTenantVectorIndex(m, tenantId);
+    const [row] = await m.query(
+      `SELECT (SELECT count(*) FROM (SELECT 1 FROM embeddings WHERE tenant_id = $1 LIMIT $2) s)::bigint AS rows,
+              (SELECT COALESCE(max(seq), 0) FROM embeddings WHERE tenant_id = $1)::bigint AS max_seq,
+              (SELECT count(*) FROM embeddings WHERE tenant_id = $1 AND seq > $3)::bigint AS unindexed`,
+      [tenantId, upTo, index?.watermark ?? 0],
+    );
+    return { rows: Number(row.rows), maxSeq: Number(row.max_seq), index, unindexed: index ? Number(row.unindexed) : Number(row.rows) };
+  }
+
+  async countUpTo(m: EntityManager, tenantId: string, watermark: number): Promise<number> {
+    const [row] = await m.query(`SELECT count(*)::bigint AS n FROM embeddings WHERE tenant_id = $1 AND seq <= $2`, [tenantId, watermark]);
+    return Number(row.n);
+  }
+
+  /** Only one builder per tenant at a time, across every worker process (session advisory lock on the owner connection). */
+  async tryLock(owner: pg.ClientBase, tenantId: string): Promise<boolean> {
+    const { rows } = await owner.query(`SELECT pg_try_advisory_lock(hashtextextended('vector-index:' || $1, 0)) AS ok`, [tenantId]);
+    return rows[0].ok === true;
+  }
+
+  async unlock(owner: pg.ClientBase, tenantId: string): Promise<void> {
+    await owner.query(`SELECT pg_advisory_unlock(hashtextextended('vector-index:' || $1, 0))`, [tenantId]);
+  }
+
+  async build(owner: pg.ClientBase, tenantId: string, watermark: number, opts: { m: number; efConstruction: number; memoryMb: number }): Promise<string> {
+    const name = vectorIndexName(tenantId, watermark);
+    await owner.query(`SET maintenance_work_mem = '${Math.floor(opts.memoryMb)}MB'`);
+    try {
+      await owner.query(
+        `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON embeddings USING hnsw (embedding halfvec_cosine_ops)
+         WITH (m = ${Math.floor(opts.m)}, ef_construction = ${Math.floor(opts.efConstruction)})
+         WHERE ${vectorIndexPredicate(tenantId, watermark)}`,
+      );
+    } catch (e) {
+      // A failed concurrent build leaves an INVALID index behind: remove it so the next attempt starts clean.
+      await owner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`).catch(() => undefined);
+      throw e;
+    } finally {
+      await owner.query(`RESET maintenance_work_mem`);
+    }
+    return name;
+  }
+
+  /** Points search at the new index. The owner is subject to the policy too (FORCE RLS), so the tenant is set for this transaction. */
+  async register(owner: pg.ClientBase, tenantId: string, rec: { indexName: string; watermark: number; indexedRows: number; m: number; efConstruction: number; buildMs: number }): Promise<void> {
+    await owner.query('BEGIN');
+    try {
+      await owner.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [tenantId]);
+      await owner.query(
+        `INSERT INTO vector_indexes (tenant_id, index_name, watermark, indexed_rows, m, ef_construction, build_ms, built_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+         ON CONFLICT (tenant_id) DO UPDATE SET index_name = excluded.index_name, watermark = excluded.watermark,
+           indexed_rows = excluded.indexed_rows, m = excluded.m, ef_construction = excluded.ef_construction,
+           build_ms = excluded.build_ms, built_at = excluded.built_at`,
+        [tenantId, rec.indexName, rec.watermark, rec.indexedRows, rec.m, rec.efConstruction, rec.buildMs],
+      );
+      await owner.query('COMMIT');
+    } catch (e) {
+      await owner.query('ROLLBACK');
+      throw e;
+    }
+  }
+
+  /** The tenant indexes that exist, valid or not, parsed from their names. */
+  async listIndexes(owner: pg.ClientBase): Promise<TenantIndexName[]> {
+    const { rows } = await owner.query(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'embeddings'`);
+    return rows.flatMap((r: { indexname: string }) => {
+      const m = NAME.exec(r.indexname);
+      return m ? [{ indexName: r.indexname, tenantHex: m[1]!, watermark: Number(m[2]) }] : [];
+    });
+  }
+
+  /** Whether the tenant still exists and which index its registry names (read in the tenant's transaction). */
+  async registered(owner: pg.ClientBase, tenantId: string): Promise<{ exists: boolean; indexName?: string }> {
+    await owner.query('BEGIN');
+    try {
+      await owner.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [tenantId]);
+      const { rows } = await owner.query(
+        `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
+                (SELECT index_name FROM vector_indexes WHERE tenant_id = $1) AS index_name`,
+        [tenantId],
+      );
+      return { exists: rows[0].exists, indexName: rows[0].index_name ?? undefined };
+    } finally {
+      await owner.query('COMMIT');
+    }
+  }
+
+  async drop(owner: pg.ClientBase, indexName: string): Promise<void> {
+    if (!NAME.test(indexName)) throw new Error(`refusing to drop ${indexName}`);
+    await owner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${indexName}`);
+  }
+}
+
+export const hexToUuid = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

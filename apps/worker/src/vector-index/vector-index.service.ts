@@ -1,0 +1,127 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { APP_CONFIG } from '#libs/config/config.module.js';
+import type { AppConfig } from '#libs/config/config.js';
+import { TenantDb } from '#libs/database/tenant-db.js';
+import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
+import { hexToUuid, VectorIndexRepository } from './vector-index.repository.js';
+
+export type MaintainResult = 'small' | 'up-to-date' | 'built' | 'rebuilt' | 'busy' | 'gone';
+
+/**
+ * Keeps each large tenant's own HNSW index (see libs/retrieval/vector-index.ts):
+ * builds it when the tenant reaches VECTOR_INDEX_MIN_ROWS chunks, rebuilds it
+ * with a new watermark once the rows written since (searched exactly until
+ * then) pass VECTOR_INDEX_REBUILD_ROWS and VECTOR_INDEX_REBUILD_PERCENT of the
+ * index, then drops the index it replaced. Search never waits for any of it:
+ * without an index a tenant is searched exactly.
+ */
+@Injectable()
+export class VectorIndexService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(VectorIndexService.name);
+  /** The owner's connection for DDL: one, because concurrent index builds on one table wait for each other anyway. */
+  private readonly owner: pg.Pool;
+  private timer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+  /** Backend pid of a running build, cancelled at shutdown (it leaves an invalid index, which is dropped). */
+  private building?: number;
+
+  constructor(
+    private readonly db: TenantDb,
+    private readonly repo: VectorIndexRepository,
+    private readonly queue: VectorIndexQueue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.owner = new pg.Pool({ connectionString: config.database.migrationUrl, max: 1, application_name: 'ragdocs-vector-index', connectionTimeoutMillis: config.database.connectTimeoutMs });
+    this.owner.on('error', (e) => this.logger.warn(`owner connection: ${e.message}`));
+  }
+
+  onApplicationBootstrap(): void {
+    const tick = () => {
+      this.sweeping ??= this.sweep().catch((e) => this.logger.warn(`vector index sweep failed: ${(e as Error).message}`)).finally(() => (this.sweeping = undefined));
+    };
+    setTimeout(tick, 2_000).unref();
+    this.timer = setInterval(tick, this.config.vectorIndex.sweepIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Checks one tenant and builds or rebuilds its index when due. */
+  async maintain(tenantId: string): Promise<MaintainResult> {
+    const s = this.config.vectorIndex;
+    const state = await this.db.runFor(tenantId, (m) => this.repo.state(m, tenantId, s.minRows));
+    if (!state.index && state.rows < s.minRows) return 'small';
+    if (state.index && state.unindexed < Math.max(s.rebuildRows, (state.index.indexedRows * s.rebuildPercent) / 100)) return 'up-to-date';
+
+    const owner = await this.owner.connect();
+    try {
+      if (!(await this.repo.tryLock(owner, tenantId))) return 'busy';
+      try {
+        const started = Date.now();
+        const watermark = state.maxSeq;
+        this.building = (owner as pg.PoolClient & { processID?: number }).processID;
+        const indexName = await this.repo.build(owner, tenantId, watermark, { m: s.m, efConstruction: s.efConstruction, memoryMb: s.buildMemoryMb })
+          .finally(() => (this.building = undefined));
+        const indexedRows = await this.db.runFor(tenantId, (m) => this.repo.countUpTo(m, tenantId, watermark));
+        try {
+          await this.repo.register(owner, tenantId, { indexName, watermark, indexedRows, m: s.m, efConstruction: s.efConstruction, buildMs: Date.now() - started });
+        } catch (e) {
+          await this.repo.drop(owner, indexName); // the tenant was deleted during the build
+          if ((e as { code?: string }).code === '23503') return 'gone';
+          throw e;
+        }
+        // The replaced index, and any leftover of an interrupted build of this tenant.
+        const hex = tenantId.replace(/-/g, '');
+        for (const old of await this.repo.listIndexes(owner)) {
+          if (old.tenantHex === hex && old.indexName !== indexName) await this.repo.drop(owner, old.indexName);
+        }
+        this.logger.log(`vector index ${indexName}: ${indexedRows} rows in ${Date.now() - started} ms`);
+        return state.index ? 'rebuilt' : 'built';
+      } finally {
+        await this.repo.unlock(owner, tenantId);
+      }
+    } finally {
+      owner.release();
+    }
+  }
+
+  /**
+   * Asks for a check of every tenant that may need one (the ingestion also asks
+   * after each document, this catches what was lost), and drops indexes that no
+   * registry row names: a deleted tenant's, or an interrupted build's.
+   */
+  async sweep(): Promise<void> {
+    const due: { tenant_id: string }[] = await this.db.dataSource.transaction((m) =>
+      m.query(`SELECT tenant_id FROM vector_index_candidates($1, $2, $3)`, [this.config.vectorIndex.minRows, this.config.vectorIndex.rebuildRows, this.config.vectorIndex.rebuildPercent]),
+    );
+    for (const { tenant_id } of due) await this.queue.request(tenant_id);
+
+    const owner = await this.owner.connect();
+    try {
+      for (const idx of await this.repo.listIndexes(owner)) {
+        const tenantId = hexToUuid(idx.tenantHex);
+        if (!(await this.repo.tryLock(owner, tenantId))) continue; // being built right now
+        try {
+          const reg = await this.repo.registered(owner, tenantId);
+          if (reg.indexName !== idx.indexName) {
+            await this.repo.drop(owner, idx.indexName);
+            this.logger.log(`dropped ${idx.indexName} (${reg.exists ? 'replaced or unfinished' : 'tenant deleted'})`);
+          }
+        } finally {
+          await this.repo.unlock(owner, tenantId);
+        }
+      }
+    } finally {
+      owner.release();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    if (this.building) {
+      const c = new pg.Client({ connectionString: this.config.database.migrationUrl });
+      await c.connect().then(() => c.query('SELECT pg_cancel_backend($1)', [this.building])).catch(() => undefined).finally(() => c.end());
+    }
+    await this.sweeping;
+    await this.owner.end();
+  }
+}
