@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # Runs one compiled app with the project's Node: api | worker | migrate | bench.
 # Builds first when dist/ is missing or older than the sources.
+# `bench` first prepares like scripts/test.sh: locked dependencies, PostgreSQL
+# (pgvector), Redis and the roles; then bench/run.ts runs the bench modules, each
+# of which drops, re-creates and migrates its own database (ragdocs_bench_*).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/toolchain.sh
 [ -f .env ] && { set -a; source .env; set +a; }
-[ -d node_modules ] || npm ci --no-audit --no-fund
+if [ "${1:-}" = bench ]; then
+  [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+  export DATABASE_ADMIN_URL="${DATABASE_ADMIN_URL:-postgres://postgres@${PGHOST:-127.0.0.1}:${PGPORT:-5432}/postgres}"
+  export RESET_DB=0   # services.sh must never drop the app's database on behalf of a bench
+  source scripts/services.sh
+else
+  [ -d node_modules ] || npm ci --no-audit --no-fund
+fi
 source scripts/env-defaults.sh
 if [ ! -f dist/apps/api/src/main.js ] || [ -n "$(find apps libs bench -name '*.ts' -newer dist/apps/api/src/main.js 2>/dev/null | head -1)" ]; then
   npx tsc -p tsconfig.build.json

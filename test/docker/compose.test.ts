@@ -257,6 +257,10 @@ const APP_ENV_VARS = new Set([
   'CHAT_MODEL',
   'WORKER_CONCURRENCY',
   'UPLOAD_MAX_BYTES',
+  'VECTOR_INDEX_MIN_ROWS',
+  'VECTOR_INDEX_M',
+  'VECTOR_INDEX_EF_CONSTRUCTION',
+  'VECTOR_INDEX_BUILD_MEMORY_MB',
 ]);
 
 // ---------------------------------------------------------------------------
