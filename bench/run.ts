@@ -41,7 +41,8 @@ const PG_SETTINGS = [
   'random_page_cost', 'effective_io_concurrency', 'huge_pages', 'shared_preload_libraries',
 ];
 /** Variables besides BENCH_* that change what is measured, shown in the command when set. */
-const OTHER_KNOBS = ['EMBEDDING_DIMENSIONS', 'WORKER_CONCURRENCY', 'DB_POOL_MIN', 'DB_POOL_MAX'];
+const OTHER_KNOBS = ['EMBEDDING_DIMENSIONS', 'WORKER_CONCURRENCY', 'DB_POOL_MIN', 'DB_POOL_MAX',
+  'VECTOR_INDEX_MIN_ROWS', 'VECTOR_INDEX_M', 'VECTOR_INDEX_EF_CONSTRUCTION', 'VECTOR_SEARCH_EF'];
 
 function usage(code: number): never {
   console.error(`usage: npm run bench [-- --only ${PARTS.map((p) => p.key).join(',')}] [--out FILE]`);
@@ -175,7 +176,8 @@ async function main(): Promise<void> {
 
   const md: string[] = [];
   md.push('# Benchmark results', '');
-  md.push('Written by `npm run bench` (bench/run.ts) from the sections the bench modules print; run it again rather than editing the figures.', '');
+  md.push('Written by `npm run bench` (bench/run.ts) from the sections the bench modules print; run it again rather than editing the figures. ' +
+    'How the search layout was chosen, with the measurements that chose it: [LAYOUT.md](LAYOUT.md).', '');
   md.push(`- Date: ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ${seconds.toFixed(0)} s wall clock in total`);
   md.push(`- Command: \`${cmd}\``);
   md.push(`- Parts: ${outcomes.map((o) => `${o.part.key} (${o.seconds.toFixed(0)} s${o.code === 0 ? '' : `, FAILED with exit code ${o.code}`})`).join(', ')}` +
