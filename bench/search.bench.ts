@@ -37,7 +37,7 @@ import type { SearchMode } from '../libs/retrieval/search.types.js';
 import pg from 'pg';
 import {
   benchUrls, copyBinary, dropDatabase, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS, freshDatabase, intEnv, listEnv,
-  logger, num, pct, prng, topicQuery, topicText, vectorSpace,
+  logger, nestLogsToStderr, num, pct, prng, topicQuery, topicText, vectorSpace,
 } from './support.js';
 
 const TOTAL = intEnv('BENCH_CHUNKS', 200_000);
@@ -51,6 +51,7 @@ const CHUNKS_PER_DOC = 100;
 const WORDS_PER_CHUNK = 350;
 const TOP_K = 10;
 const log = logger('search');
+nestLogsToStderr(log);
 
 const BUCKETS = ['xl', 'large', 'medium', 'small', 'new'] as const;
 type Bucket = (typeof BUCKETS)[number];

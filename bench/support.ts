@@ -3,6 +3,7 @@
  * logging, knobs, the bench databases, vector-index bookkeeping, COPY BINARY
  * rows, synthetic text and percentiles. Nothing here runs on import.
  */
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +17,12 @@ import { prng } from '../test/support/prng.js';
 
 // ---------------------------------------------------------------- logging and knobs
 const started = Date.now();
+
+/** Nest's Logger writes to stdout, which the bench modules keep for their Markdown: send its lines to `log` (stderr). */
+export function nestLogsToStderr(log: (m: string) => void): void {
+  const line = (prefix: string) => (m: unknown, ctx?: unknown) => log(`${prefix}${ctx ? `[${String(ctx)}] ` : ''}${String(m)}`);
+  Logger.overrideLogger({ log: line(''), warn: line('warn '), error: line('error '), debug: () => undefined, verbose: () => undefined });
+}
 /** Progress goes to stderr; stdout is kept for the Markdown section. */
 export const logger = (name: string) => (msg: string) =>
   console.error(`[${name} +${((Date.now() - started) / 1000).toFixed(0)}s] ${msg}`);

@@ -37,7 +37,10 @@ interface Ranked { id: string; distance?: number }
  * under RLS (see the migration SearchLayout1764000002000).
  */
 export class SearchRepository {
-  /** Set after each search: which vector path ran (read by tests and the bench). */
+  /**
+   * Which vector path the last search on this instance took. For tests and the bench, which
+   * search one at a time; a shared instance under concurrent requests keeps only the latest.
+   */
   lastVectorPath: VectorPath | undefined;
 
   constructor(private readonly settings: Pick<VectorIndexSettings, 'minRows' | 'efSearch'>) {}
