@@ -5,7 +5,8 @@ import { Redis } from 'ioredis';
 import { SharedRateLimiter } from '../../libs/ai/rate-limiter.js';
 import { JobName } from '../../libs/queue/queue.constants.js';
 import { assertEveryJobHasOneHandler, JobHandler } from '../../apps/worker/src/jobs/job-handler.registry.js';
-import '../../apps/worker/src/ingestion/ingestion.processor.js';
+// The worker's composition root: every processor it registers, as at start-up.
+import '../../apps/worker/src/worker.module.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
 import { uniqueText, upload, waitForStatus } from '../support/documents.js';
 import { FakeOpenAI } from '../support/fake-openai.js';
