@@ -67,3 +67,48 @@ test('unknown routes answer 404 (authenticated) with the error shape and the req
   assert.equal(res.body.requestId, 'my-request-1234');
   assert.equal(res.headers.get('x-request-id'), 'my-request-1234');
 });
+
+test('JSON nested 1,000 levels deep is a 400, also before authentication (it used to overflow the stack)', async () => {
+  const deep = '['.repeat(1000) + ']'.repeat(1000);
+  for (const [path, token] of [['/api/v1/auth/login', undefined], ['/api/v1/search', a.memberKey]] as const) {
+    const res = await api.request('POST', path, { token, body: `{"x": ${deep}}`, headers: { 'content-type': 'application/json' } });
+    assert.equal(res.status, 400, path);
+    assertErrorShape(res.body, 400);
+    assert.match(res.body.message, /nested deeper than 32/);
+  }
+});
+
+test('a NUL character in any JSON string is a 400 naming it (PostgreSQL text cannot hold it), and nothing stored is lost', async () => {
+  const key = await api.request('POST', '/api/v1/api-keys', { token: a.adminKey, json: { name: 'kept' } });
+  assert.equal(key.status, 201, key.text);
+  const cases: [string, unknown][] = [
+    ['/api/v1/search', { query: 'refund\u0000policy', mode: 'keyword' }],
+    ['/api/v1/search', { query: '\u0000', mode: 'hybrid' }],
+    ['/api/v1/api-keys', { name: 'bad\u0000name' }],
+    ['/api/v1/conversations', { title: 'x\u0000' }],
+  ];
+  for (const [path, json] of cases) {
+    const res = await api.request('POST', path, { token: a.adminKey, json });
+    assert.equal(res.status, 400, `${path} ${JSON.stringify(json)}: ${res.text}`);
+    assert.match(res.body.message, /NUL/);
+  }
+  // An escaped backslash followed by "u0000" is ordinary text, not a NUL.
+  const literal = await api.request('POST', '/api/v1/search', { token: a.adminKey, json: { query: 'path\\u0000name', mode: 'hybrid' } });
+  assert.equal(literal.status, 200, literal.text);
+  const keys = await api.request('GET', '/api/v1/api-keys', { token: a.adminKey });
+  assert.ok(keys.body.items.some((k: { name: string }) => k.name === 'kept'));
+});
+
+test('a cursor whose date JavaScript accepts but PostgreSQL does not (2020-02-30) is a 400, not a 500', async () => {
+  for (const ts of ['2020-02-30 10:00:00+00', '2021-13-01', '2021-01-01 24:00:00', 'yesterday']) {
+    const cursor = Buffer.from(JSON.stringify([ts, '00000000-0000-4000-8000-000000000000'])).toString('base64url');
+    for (const path of ['/api/v1/documents', '/api/v1/conversations']) {
+      const res = await api.request('GET', `${path}?cursor=${cursor}`, { token: a.adminKey });
+      assert.equal(res.status, 400, `${path} ${ts}: ${res.text}`);
+      assert.match(res.body.message, /cursor/);
+    }
+  }
+  const ok = Buffer.from(JSON.stringify(['2020-02-29 10:00:00.123456+00', '00000000-0000-4000-8000-000000000000'])).toString('base64url');
+  const res = await api.request('GET', `/api/v1/documents?cursor=${ok}`, { token: a.adminKey });
+  assert.equal(res.status, 200, res.text);
+});

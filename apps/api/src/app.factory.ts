@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { nestLogLevels, type AppConfig } from '#libs/config/config.js';
 import { ApiModule } from './api.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { jsonGuard } from './common/json-guard.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
 import { setupSwagger } from './docs/docs.js';
 import { setupQueueDashboard } from './docs/queue-dashboard.js';
@@ -22,7 +23,10 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   app.use(helmet());
   app.use('/api/v1/documents', uploadLimitMiddleware(config.limits.uploadMaxBytes));
   // JSON bodies are small by design; uploads go through multipart with their own limit.
-  app.useBodyParser('json', { limit: config.limits.jsonBodyMaxBytes });
+  // No request of the API nests deeper than a few levels: 32 leaves room and keeps validation's recursion shallow.
+  // (Nest's option type leaves out `verify` because it uses it for rawBody, which this app does not enable;
+  // with rawBody off the options reach express.json() unchanged.)
+  app.useBodyParser('json', { limit: config.limits.jsonBodyMaxBytes, verify: jsonGuard(32) } as { limit: number });
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(
     new ValidationPipe({

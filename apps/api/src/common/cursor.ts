@@ -9,7 +9,21 @@ export const encodeCursor = (c: KeysetCursor) => Buffer.from(JSON.stringify([c.t
 export function decodeCursor(cursor: string): KeysetCursor {
   try {
     const [ts, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof ts === 'string' && !Number.isNaN(Date.parse(ts)) && /^[0-9a-f-]{36}$/.test(id)) return { ts, id };
+    if (typeof ts === 'string' && isPostgresTimestamp(ts) && /^[0-9a-f-]{36}$/.test(id)) return { ts, id };
   } catch { /* fall through */ }
   throw new BadRequestException('cursor is not valid: pass nextCursor from the previous page');
+}
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * A timestamp PostgreSQL will accept, as our cursors carry them. Stricter than
+ * Date.parse, which takes "2020-02-30" (and then PostgreSQL answered 500).
+ */
+export function isPostgresTimestamp(ts: string): boolean {
+  const m = TIMESTAMP.exec(ts);
+  if (!m) return false;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return y >= 1 && date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
 }
