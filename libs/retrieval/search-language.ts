@@ -6,10 +6,12 @@ import type { EntityManager } from 'typeorm';
  * queries parsed with it, so both sides must read it from here.
  */
 export async function tenantSearchConfig(m: EntityManager, tenantId: string): Promise<string> {
-  const [row] = await m.query(
-    `SELECT COALESCE((SELECT cfgname::text FROM pg_ts_config WHERE cfgname = t.settings->>'searchLanguage'), 'simple') AS cfg
-     FROM tenants t WHERE t.id = $1`,
-    [tenantId],
-  );
+  const [row] = await m.query(`SELECT ${searchConfigSql('$1')} AS cfg`, [tenantId]);
   return row?.cfg ?? 'simple';
+}
+
+/** The same as an SQL expression, for queries that read it along with other things (search's first statement). */
+export function searchConfigSql(tenantParam: string): string {
+  return `(SELECT COALESCE((SELECT cfgname::text FROM pg_ts_config WHERE cfgname = t.settings->>'searchLanguage'), 'simple')
+           FROM tenants t WHERE t.id = ${tenantParam})`;
 }

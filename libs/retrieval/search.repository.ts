@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import type { VectorIndexSettings } from '../config/config.js';
+import { searchConfigSql } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
-import { efSearchFor, readTenantVectorIndex, tenantLiteral, vectorIndexPredicate, watermarkLiteral, type TenantVectorIndex } from './vector-index.js';
+import { efSearchFor, tenantLiteral, toTenantVectorIndex, vectorIndexPredicate, watermarkLiteral, type TenantVectorIndex } from './vector-index.js';
 
 /** Reciprocal Rank Fusion constant (the usual 60). */
 const RRF_K = 60;
@@ -10,7 +11,8 @@ export interface SearchParams extends SearchScope {
   tenantId: string;
   vector: number[];
   query: string;
-  language: string;
+  /** Text search configuration of the query; the tenant's own (settings.searchLanguage) when not given. */
+  language?: string;
   topK: number;
   mode: SearchMode;
   minScore?: number;
@@ -48,21 +50,19 @@ export class SearchRepository {
   async search(m: EntityManager, p: SearchParams): Promise<SearchHit[]> {
     this.lastVectorPath = undefined;
     const vec = `[${p.vector.join(',')}]`;
-    // For this transaction only. No JIT: the disabled plan shapes below carry huge nominal costs,
-    // which made PostgreSQL spend ~140 ms compiling a 3 ms query (measured). No sequential scans: a
-    // tenant the statistics do not know yet must be read through its key, never by reading the table.
-    await m.query(`SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true)`);
+    // One round trip first: the transaction's planner settings (prepare()), the tenant's index and its language.
+    const candidates = p.mode === 'hybrid' ? Math.max(p.topK * 4, 40) : p.topK;
+    const { index, language } = await this.prepare(m, p.tenantId, efSearchFor(candidates, this.settings.efSearch));
+    if (!p.language) p = { ...p, language };
     let ranked: { id: string; score: number; similarity?: number }[];
     if (p.mode === 'vector') {
-      const hits = await this.nearest(m, p, vec, p.topK);
+      const hits = await this.nearest(m, p, vec, p.topK, index);
       ranked = hits.map((h) => ({ id: h.id, score: 1 - h.distance!, similarity: 1 - h.distance! }));
     } else if (p.mode === 'keyword') {
       ranked = (await this.keyword(m, p, p.topK)).map((h) => ({ id: h.id, score: h.rank }));
     } else {
-      const candidates = Math.max(p.topK * 4, 40);
-      // Keyword first: the vector path leaves planner settings (enable_sort off) for the rest of the transaction.
       const keywordHits = await this.keyword(m, p, candidates);
-      const vectorHits = await this.nearest(m, p, vec, candidates);
+      const vectorHits = await this.nearest(m, p, vec, candidates, index);
       ranked = fuse(vectorHits, keywordHits).slice(0, p.topK);
     }
     if (!ranked.length) return [];
@@ -70,8 +70,7 @@ export class SearchRepository {
   }
 
   /** The `n` nearest chunks in scope, exactly or through the tenant's index (see the class comment). */
-  private async nearest(m: EntityManager, p: SearchParams, vec: string, n: number): Promise<Ranked[]> {
-    const index = await readTenantVectorIndex(m, p.tenantId);
+  private async nearest(m: EntityManager, p: SearchParams, vec: string, n: number, index: TenantVectorIndex | undefined): Promise<Ranked[]> {
     const scoped = !!(p.documentIds?.length || p.folderIds?.length);
     const rowsInScope = index && (scoped ? await this.scopeRows(m, p) : index.indexedRows);
     if (!index || !rowsInScope || rowsInScope < this.settings.minRows) {
@@ -92,7 +91,7 @@ export class SearchRepository {
 
   /**
    * Every row in scope, compared. The ORDER BY sits outside a materialized CTE
-   * so no vector index can be used; sequential scans are off (see search()).
+   * so no vector index can be used; sequential scans are off (see prepare()).
    */
   private async exact(m: EntityManager, p: SearchParams, vec: string, n: number): Promise<Ranked[]> {
     const params: unknown[] = [];
@@ -114,12 +113,6 @@ export class SearchRepository {
    * order), unioned with an exact scan of the rows above the watermark.
    */
   private async throughIndex(m: EntityManager, p: SearchParams, vec: string, n: number, index: TenantVectorIndex): Promise<Ranked[]> {
-    const ef = efSearchFor(index.indexedRows, n, this.settings.efSearch);
-    await m.query(
-      `SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
-              set_config('hnsw.max_scan_tuples', $2, true), set_config('enable_sort', 'off', true)`,
-      [String(ef), String(Math.max(20_000, index.indexedRows))],
-    );
     const params: unknown[] = [];
     const bind = (v: unknown) => `$${params.push(v)}`;
     const q = `${bind(vec)}::halfvec`;
@@ -140,11 +133,34 @@ export class SearchRepository {
     return rows;
   }
 
+  /**
+   * Settings for this transaction only (set_config(…, true)), with the tenant's index and language:
+   * - jit off: the disabled plan shapes carry huge nominal costs, which made PostgreSQL spend
+   *   ~140 ms JIT-compiling a 3 ms query (measured);
+   * - enable_seqscan off: a tenant the statistics do not know yet is read through its key, never
+   *   by reading the whole table;
+   * - enable_sort off: on the index path nothing but the index can produce the order (every other
+   *   statement of a search needs its sort whatever the setting, so it only costs them nothing);
+   * - HNSW: ef_search, and iterative scans that keep going when a scope filters rows out, up to the
+   *   whole index.
+   */
+  private async prepare(m: EntityManager, tenantId: string, ef: number): Promise<{ index?: TenantVectorIndex; language: string }> {
+    const [row] = await m.query(
+      `SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true),
+              set_config('hnsw.ef_search', $2, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
+              set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),
+              ${searchConfigSql('$1')} AS language, v.index_name, v.watermark, v.indexed_rows
+       FROM (SELECT 1) one LEFT JOIN vector_indexes v ON v.tenant_id = $1`,
+      [tenantId, String(ef)],
+    );
+    return { index: toTenantVectorIndex(row), language: row?.language ?? 'simple' };
+  }
+
   /** Keyword candidates from search_keyword(), which reads the tenant from the transaction's setting like the policies do. */
   private async keyword(m: EntityManager, p: SearchParams, n: number): Promise<{ id: string; rank: number }[]> {
     const rows: { id: string; rank: number }[] = await m.query(
       `SELECT id, rank FROM search_keyword(websearch_to_tsquery($1::regconfig, $2), $3, $4::uuid[], $5::uuid[])`,
-      [p.language, p.query, n, p.documentIds?.length || p.folderIds?.length ? p.documentIds ?? [] : null, p.documentIds?.length || p.folderIds?.length ? p.folderIds ?? [] : null],
+      [p.language ?? 'simple', p.query, n, p.documentIds?.length || p.folderIds?.length ? p.documentIds ?? [] : null, p.documentIds?.length || p.folderIds?.length ? p.folderIds ?? [] : null],
     );
     return rows.map((r) => ({ id: r.id, rank: Number(r.rank) }));
   }

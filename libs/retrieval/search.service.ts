@@ -5,7 +5,6 @@ import type { AppConfig } from '../config/config.js';
 import { EMBEDDING_PROVIDER } from '../ai/embedding/embedding.factory.js';
 import { TenantDb } from '../database/tenant-db.js';
 import { currentTenantId } from '../tenancy/tenant-context.js';
-import { tenantSearchConfig } from './search-language.js';
 import { SearchRepository } from './search.repository.js';
 import type { SearchHit, SearchRequest } from './search.types.js';
 
@@ -25,6 +24,6 @@ export class SearchService {
   async search(req: SearchRequest, signal?: AbortSignal): Promise<SearchHit[]> {
     const tenantId = currentTenantId();
     const [vector] = await this.embedder.embed([req.query], signal);
-    return this.db.run(async (m) => this.repo.search(m, { ...req, tenantId, vector, language: await tenantSearchConfig(m, tenantId) }));
+    return this.db.run((m) => this.repo.search(m, { ...req, tenantId, vector }));
   }
 }
