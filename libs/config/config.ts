@@ -61,8 +61,10 @@ export interface VectorIndexSettings {
   efConstruction: number;
   buildMemoryMb: number;
   sweepIntervalMs: number;
-  /** 0 = adaptive */
+  /** 0 = the measured default */
   efSearch: number;
+  /** statement_timeout of search statements */
+  searchTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -147,6 +149,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       buildMemoryMb: env.VECTOR_INDEX_BUILD_MEMORY_MB,
       sweepIntervalMs: env.VECTOR_INDEX_SWEEP_MS,
       efSearch: env.VECTOR_SEARCH_EF,
+      searchTimeoutMs: env.SEARCH_TIMEOUT_MS,
     },
   };
 }

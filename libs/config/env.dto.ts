@@ -170,9 +170,13 @@ export class EnvironmentDto {
   @Transform(toInt) @IsInt() @Min(1000)
   VECTOR_INDEX_SWEEP_MS = 60_000;
 
-  /** hnsw.ef_search of index searches; 0 = chosen per search from the index size and topK. */
+  /** hnsw.ef_search of index searches; 0 = the measured default (400, or more when a search needs more candidates). */
   @Transform(toInt) @IsInt() @Min(0) @Max(1000)
   VECTOR_SEARCH_EF = 0;
+
+  /** statement_timeout of each search statement (search and chat retrieval): past it, 503. */
+  @Transform(toInt) @IsInt() @Min(100)
+  SEARCH_TIMEOUT_MS = 5_000;
 
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';

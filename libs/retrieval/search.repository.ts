@@ -7,6 +7,18 @@ import { efSearchFor, tenantLiteral, toTenantVectorIndex, vectorIndexPredicate, 
 /** Reciprocal Rank Fusion constant (the usual 60). */
 const RRF_K = 60;
 
+/**
+ * Words of a query that reach the tsquery. A 4,000-character query made an
+ * 839-node tsquery costing ~11 ms per chunk; a question needs far fewer
+ * words, and the vector side still reads the whole text.
+ */
+export const MAX_KEYWORD_TERMS = 32;
+
+export const queryWords = (query: string) => query.split(/\s+/).filter(Boolean);
+
+/** The query as the keyword side sees it: its first MAX_KEYWORD_TERMS words. */
+export const keywordText = (query: string) => queryWords(query).slice(0, MAX_KEYWORD_TERMS).join(' ');
+
 export interface SearchParams extends SearchScope {
   tenantId: string;
   vector: number[];
@@ -45,14 +57,14 @@ export class SearchRepository {
    */
   lastVectorPath: VectorPath | undefined;
 
-  constructor(private readonly settings: Pick<VectorIndexSettings, 'minRows' | 'efSearch'>) {}
+  constructor(private readonly settings: Pick<VectorIndexSettings, 'minRows' | 'efSearch' | 'searchTimeoutMs'>) {}
 
   async search(m: EntityManager, p: SearchParams): Promise<SearchHit[]> {
     this.lastVectorPath = undefined;
     const vec = `[${p.vector.join(',')}]`;
-    // One round trip first: the transaction's planner settings (prepare()), the tenant's index and its language.
+    // First the transaction's settings, the tenant's index and its language (prepare()).
     const candidates = p.mode === 'hybrid' ? Math.max(p.topK * 4, 40) : p.topK;
-    const { index, language } = await this.prepare(m, p.tenantId, efSearchFor(candidates, this.settings.efSearch));
+    const { index, language } = await this.prepare(m, p.tenantId, efSearchFor(candidates, this.settings.efSearch), this.settings.searchTimeoutMs);
     if (!p.language) p = { ...p, language };
     let ranked: { id: string; score: number; similarity?: number }[];
     if (p.mode === 'vector') {
@@ -142,16 +154,23 @@ export class SearchRepository {
    * - enable_sort off: on the index path nothing but the index can produce the order (every other
    *   statement of a search needs its sort whatever the setting, so it only costs them nothing);
    * - HNSW: ef_search, and iterative scans that keep going when a scope filters rows out, up to the
-   *   whole index.
+   *   whole index;
+   * - statement_timeout (SEARCH_TIMEOUT_MS): a search that cannot finish in time answers 503 and
+   *   gives its connection back, instead of holding it for the pool's 30 s.
    */
-  private async prepare(m: EntityManager, tenantId: string, ef: number): Promise<{ index?: TenantVectorIndex; language: string }> {
+  private async prepare(m: EntityManager, tenantId: string, ef: number, timeoutMs: number): Promise<{ index?: TenantVectorIndex; language: string }> {
+    // Settings first, on their own: a statement's timeout is armed when it starts, so the reads
+    // below (which could wait on a lock) must come after it.
+    await m.query(
+      `SELECT set_config('statement_timeout', $1, true), set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true),
+              set_config('enable_sort', 'off', true), set_config('hnsw.ef_search', $2, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
+      [String(timeoutMs), String(ef)],
+    );
     const [row] = await m.query(
-      `SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true),
-              set_config('hnsw.ef_search', $2, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
-              set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),
+      `SELECT set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),
               ${searchConfigSql('$1')} AS language, v.index_name, v.watermark, v.indexed_rows
        FROM (SELECT 1) one LEFT JOIN vector_indexes v ON v.tenant_id = $1`,
-      [tenantId, String(ef)],
+      [tenantId],
     );
     return { index: toTenantVectorIndex(row), language: row?.language ?? 'simple' };
   }
@@ -160,7 +179,7 @@ export class SearchRepository {
   private async keyword(m: EntityManager, p: SearchParams, n: number): Promise<{ id: string; rank: number }[]> {
     const rows: { id: string; rank: number }[] = await m.query(
       `SELECT id, rank FROM search_keyword(websearch_to_tsquery($1::regconfig, $2), $3, $4::uuid[], $5::uuid[])`,
-      [p.language ?? 'simple', p.query, n, p.documentIds?.length || p.folderIds?.length ? p.documentIds ?? [] : null, p.documentIds?.length || p.folderIds?.length ? p.folderIds ?? [] : null],
+      [p.language ?? 'simple', keywordText(p.query), n, p.documentIds?.length || p.folderIds?.length ? p.documentIds ?? [] : null, p.documentIds?.length || p.folderIds?.length ? p.folderIds ?? [] : null],
     );
     return rows.map((r) => ({ id: r.id, rank: Number(r.rank) }));
   }

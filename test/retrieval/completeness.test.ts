@@ -67,7 +67,7 @@ let fresh: TestTenant; // created after ANALYZE, one chunk, through the real upl
 let dims: number;
 let embedder: LocalEmbedder;
 let bases: number[][];
-const repo = new SearchRepository({ minRows: MIN_ROWS, efSearch: 0 });
+const repo = new SearchRepository({ minRows: MIN_ROWS, efSearch: 0, searchTimeoutMs: 30_000 });
 const queuePrefix = `cmpl-${randomUUID().slice(0, 8)}`;
 const t0 = Date.now();
 const log = (msg: string) => console.log(`[completeness +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
@@ -225,7 +225,7 @@ test('small and filler tenants (exact path) get min(topK, their chunks) rows, on
 });
 
 /** Top-k of an exact scan over the tenant's rows, for recall. */
-const exactRepo = new SearchRepository({ minRows: Number.MAX_SAFE_INTEGER, efSearch: 0 });
+const exactRepo = new SearchRepository({ minRows: Number.MAX_SAFE_INTEGER, efSearch: 0, searchTimeoutMs: 30_000 });
 async function exactTop(tenantId: string, vector: number[], k: number): Promise<string[]> {
   return inTenantTransactionFor(ds, tenantId, async (m) => {
     // A scope of all its documents under an unreachable threshold takes the exact path.

@@ -6,7 +6,7 @@ import helmet from 'helmet';
 import { nestLogLevels, type AppConfig } from '#libs/config/config.js';
 import { ApiModule } from './api.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
-import { jsonGuard } from './common/json-guard.js';
+import { jsonDepthGuard, rejectNulStrings } from './common/json-guard.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
 import { setupSwagger } from './docs/docs.js';
 import { setupQueueDashboard } from './docs/queue-dashboard.js';
@@ -26,7 +26,8 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   // No request of the API nests deeper than a few levels: 32 leaves room and keeps validation's recursion shallow.
   // (Nest's option type leaves out `verify` because it uses it for rawBody, which this app does not enable;
   // with rawBody off the options reach express.json() unchanged.)
-  app.useBodyParser('json', { limit: config.limits.jsonBodyMaxBytes, verify: jsonGuard(32) } as { limit: number });
+  app.useBodyParser('json', { limit: config.limits.jsonBodyMaxBytes, verify: jsonDepthGuard(32) } as { limit: number });
+  app.use(rejectNulStrings);
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(
     new ValidationPipe({

@@ -2,6 +2,7 @@ import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { streamErrorMessage } from '../common/stream-error.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import { MessageDto } from '../conversations/conversations.dto.js';
 import { PostMessageDto } from './chat.dto.js';
@@ -47,7 +48,7 @@ export class ChatController {
       const message = await this.chat.finish(id, turn, result);
       sse.send('done', { messageId: message.id, usage: result.usage, citations: result.citations });
     } catch (e) {
-      sse.send('error', { message: e instanceof Error ? e.message : 'chat failed' });
+      sse.send('error', { message: streamErrorMessage(e, req) });
     } finally {
       sse.end();
     }

@@ -29,6 +29,32 @@ function fromHttpLike(err: unknown): Mapped | undefined {
   return { status, message: status < 500 && e.message ? e.message : 'Request failed' };
 }
 
+/**
+ * The status and client-safe message for any error: what a JSON error answers
+ * and what a stream's `error` event says. Unknown errors are a 500 whose
+ * message names nothing internal.
+ */
+export function describeError(exception: unknown): Mapped {
+  if (exception instanceof HttpException) {
+    const body = exception.getResponse();
+    const m = typeof body === 'string' ? body : (body as { message?: string | string[] }).message ?? exception.message;
+    return { status: exception.getStatus(), message: Array.isArray(m) ? m.join('; ') : String(m) };
+  }
+  if (exception instanceof QueryFailedError && fromPostgres(exception as never)) return fromPostgres(exception as never)!;
+  if (exception instanceof APIError) {
+    // The model vendor failed (after the SDK's own retries): a gateway error, not ours.
+    return { status: exception.status === 429 ? 503 : 502, message: `The AI provider failed${exception.status ? ` (${exception.status})` : ''}: ${exception.message}`.slice(0, 500) };
+  }
+  if (exception instanceof NoTenantError) return { status: 403, message: 'This operation needs a tenant user' };
+  return fromHttpLike(exception) ?? { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+}
+
+/** The client went away (an upload or a body cut off, a closed socket): nothing to answer, and not our failure. */
+export function clientAborted(req: Request, res: Response): boolean {
+  // (Not req.destroyed: a request stream is destroyed as soon as its body has been read.)
+  return res.destroyed || !req.socket || req.socket.destroyed;
+}
+
 /** One error shape for every answer: {statusCode, error, message, requestId}. */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -38,25 +64,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request & { requestId?: string }>();
     const res = ctx.getResponse<Response>();
-    let status: number = HttpStatus.INTERNAL_SERVER_ERROR;
-    let message = 'Internal server error';
-
-    if (exception instanceof HttpException) {
-      status = exception.getStatus();
-      const body = exception.getResponse();
-      const m = typeof body === 'string' ? body : (body as { message?: string | string[] }).message ?? exception.message;
-      message = Array.isArray(m) ? m.join('; ') : String(m);
-    } else if (exception instanceof QueryFailedError && fromPostgres(exception as never)) {
-      ({ status, message } = fromPostgres(exception as never)!);
-    } else if (exception instanceof APIError) {
-      // The model vendor failed (after the SDK's own retries): a gateway error, not ours.
-      status = exception.status === 429 ? 503 : 502;
-      message = `The AI provider failed${exception.status ? ` (${exception.status})` : ''}: ${exception.message}`.slice(0, 500);
-    } else if (exception instanceof NoTenantError) {
-      status = 403; message = 'This operation needs a tenant user';
-    } else if (fromHttpLike(exception)) {
-      ({ status, message } = fromHttpLike(exception)!);
+    if (clientAborted(req, res)) {
+      // Logged as nginx does (499), at warn: a client hanging up is not a server error.
+      this.logger.warn(`${req.method} ${req.url} [${req.requestId}] 499 client closed the request: ${(exception as Error)?.message ?? exception}`);
+      return;
     }
+    const { status, message } = describeError(exception);
     if (status >= 500) this.logger.error(`${req.method} ${req.url} [${req.requestId}]`, (exception as Error)?.stack ?? String(exception));
 
     if (res.headersSent) { res.end(); return; }

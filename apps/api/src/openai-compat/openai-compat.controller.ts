@@ -1,9 +1,10 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage } from '#libs/ai/chat/chat-provider.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { streamErrorMessage } from '../common/stream-error.js';
 import { ChatService } from '../chat/chat.service.js';
 import { abortOnDisconnect } from '../chat/sse.js';
 import { UsageService } from '../usage/usage.service.js';
@@ -31,7 +32,7 @@ export class OpenAICompatController {
   @HttpCode(200)
   @ApiOkResponse({ description: '`chat.completion`, or with `stream: true` `chat.completion.chunk` events ending with `data: [DONE]`' })
   @ApiErrors(400, 401, 429)
-  async completions(@Body() body: ChatCompletionRequestDto, @Res() res: Response): Promise<void> {
+  async completions(@Body() body: ChatCompletionRequestDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     const lastUser = body.messages.map((m) => m.role).lastIndexOf('user');
     if (lastUser < 0) throw new BadRequestException('messages must contain a user message');
     const question = body.messages[lastUser].content;
@@ -75,7 +76,7 @@ export class OpenAICompatController {
       chunk({}, 'stop', { citations: result.citations, ...(body.stream_options?.include_usage ? { usage } : {}) });
       if (!res.writableEnded) res.write('data: [DONE]\n\n');
     } catch (e) {
-      if (!res.writableEnded) res.write(`data: ${JSON.stringify({ error: { message: e instanceof Error ? e.message : 'failed', type: 'server_error' } })}\n\n`);
+      if (!res.writableEnded) res.write(`data: ${JSON.stringify({ error: { message: streamErrorMessage(e, req), type: 'server_error' } })}\n\n`);
     } finally {
       if (!res.writableEnded) res.end();
     }

@@ -1,5 +1,6 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { MAX_KEYWORD_TERMS, queryWords } from '#libs/retrieval/search.repository.js';
 import { SearchService } from '#libs/retrieval/search.service.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { SearchDto, SearchResultDto } from './search.dto.js';
@@ -15,6 +16,11 @@ export class SearchController {
   @ApiOkResponse({ type: SearchResultDto })
   @ApiErrors(400, 401, 403)
   async run(@Body() dto: SearchDto): Promise<SearchResultDto> {
+    // Keyword-only search would silently drop the words past the cap; say so instead. (Hybrid and
+    // chat use the first words for the keyword side and the whole text for the vector side.)
+    if (dto.mode === 'keyword' && queryWords(dto.query).length > MAX_KEYWORD_TERMS) {
+      throw new BadRequestException(`a keyword search takes at most ${MAX_KEYWORD_TERMS} words`);
+    }
     const items = await this.search.search({
       query: dto.query, topK: dto.topK ?? 5, mode: dto.mode ?? 'vector',
       folderIds: dto.folderIds, documentIds: dto.documentIds, minScore: dto.minScore,

@@ -1,0 +1,73 @@
+/**
+ * Bounded query cost: the keyword side reads at most MAX_KEYWORD_TERMS words,
+ * a keyword-only search with more is a 400 that says so, and a search that
+ * cannot finish within SEARCH_TIMEOUT_MS answers 503 and gives its
+ * connection back (here it is made to wait on a lock held by another session).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type pg from 'pg';
+import { MAX_KEYWORD_TERMS } from '../../libs/retrieval/search.repository.js';
+import { createTenant, TestApi, type TestTenant } from '../support/api.js';
+import { superClient } from '../support/db.js';
+import { upload, waitForStatus } from '../support/documents.js';
+import { WorkerProcess } from '../support/worker.js';
+
+let api: TestApi;
+let worker: WorkerProcess;
+let t: TestTenant;
+let db: pg.Client;
+const env = { SEARCH_TIMEOUT_MS: '300', QUEUE_PREFIX: `limits-${Date.now()}`, DB_POOL_MAX: '3' };
+
+before(async () => {
+  api = await TestApi.start(env);
+  worker = await WorkerProcess.start(env);
+  t = await createTenant(api, 'limits');
+  const up = await upload(api, t.adminKey, 'The descaling programme of the espresso machine takes twenty minutes.', 'manual.txt');
+  await waitForStatus(api, t.adminKey, up.body.id, ['ready']);
+  db = await superClient();
+});
+after(async () => {
+  await db?.end();
+  await worker?.stop();
+  await api?.close();
+});
+
+test(`a keyword search of more than ${MAX_KEYWORD_TERMS} words is a 400 that names the cap; hybrid takes a 4,000-character query`, async () => {
+  const words = Array.from({ length: MAX_KEYWORD_TERMS + 1 }, (_, i) => `word${i}`).join(' ');
+  const res = await api.request('POST', '/api/v1/search', { token: t.memberKey, json: { query: words, mode: 'keyword' } });
+  assert.equal(res.status, 400);
+  assert.match(res.body.message, new RegExp(`at most ${MAX_KEYWORD_TERMS} words`));
+  const exact = await api.request('POST', '/api/v1/search', { token: t.memberKey, json: { query: 'descaling espresso', mode: 'keyword' } });
+  assert.equal(exact.status, 200);
+  assert.equal(exact.body.items.length, 1);
+
+  // The flood query of the capacity report: ~4,000 characters, 800+ words. Only its first words reach the tsquery.
+  const long = ('descaling espresso machine programme minutes ' + 'lorem ipsum dolor sit amet '.repeat(150)).slice(0, 4000);
+  const started = Date.now();
+  const hybrid = await api.request('POST', '/api/v1/search', { token: t.memberKey, json: { query: long, mode: 'hybrid', topK: 100 } });
+  assert.equal(hybrid.status, 200, hybrid.text);
+  assert.equal(hybrid.body.items.length, 1);
+  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+});
+
+test('a search that cannot finish within SEARCH_TIMEOUT_MS answers 503 and gives its connection back', async () => {
+  await db.query('BEGIN');
+  await db.query('LOCK TABLE vector_indexes IN ACCESS EXCLUSIVE MODE'); // every search reads it first
+  try {
+    const started = Date.now();
+    const results = await Promise.all(Array.from({ length: 6 }, () =>
+      api.request('POST', '/api/v1/search', { token: t.memberKey, json: { query: 'descaling', mode: 'vector' } })));
+    for (const r of results) {
+      assert.equal(r.status, 503, r.text);
+      assert.match(r.body.message, /took too long/);
+    }
+    assert.ok(Date.now() - started < 5000, `503s took ${Date.now() - started} ms`);
+  } finally {
+    await db.query('ROLLBACK');
+  }
+  // A pool of 3 served 6 timed-out searches: the connections came back.
+  const ok = await api.request('POST', '/api/v1/search', { token: t.memberKey, json: { query: 'descaling', mode: 'vector' } });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.body.items.length, 1);
+});
