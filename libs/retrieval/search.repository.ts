@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { VectorIndexSettings } from '../config/config.js';
+import { vectorLiteral } from '../database/embeddings/insert-chunks.js';
 import { searchConfigSql } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
 import { efSearchFor, tenantLiteral, toTenantVectorIndex, vectorIndexPredicate, watermarkLiteral, type TenantVectorIndex } from './vector-index.js';
@@ -61,7 +62,7 @@ export class SearchRepository {
 
   async search(m: EntityManager, p: SearchParams): Promise<SearchHit[]> {
     this.lastVectorPath = undefined;
-    const vec = `[${p.vector.join(',')}]`;
+    const vec = vectorLiteral(p.vector);
     // First the transaction's settings, the tenant's index and its language (prepare()).
     const candidates = p.mode === 'hybrid' ? Math.max(p.topK * 4, 40) : p.topK;
     const { index, language } = await this.prepare(m, p.tenantId, efSearchFor(candidates, this.settings.efSearch), this.settings.searchTimeoutMs);
@@ -83,8 +84,7 @@ export class SearchRepository {
 
   /** The `n` nearest chunks in scope, exactly or through the tenant's index (see the class comment). */
   private async nearest(m: EntityManager, p: SearchParams, vec: string, n: number, index: TenantVectorIndex | undefined): Promise<Ranked[]> {
-    const scoped = !!(p.documentIds?.length || p.folderIds?.length);
-    const rowsInScope = index && (scoped ? await this.scopeRows(m, p) : index.indexedRows);
+    const rowsInScope = index && (isScoped(p) ? await this.scopeRows(m, p) : index.indexedRows);
     if (!index || !rowsInScope || rowsInScope < this.settings.minRows) {
       this.lastVectorPath = 'exact';
       return this.exact(m, p, vec, n);
@@ -179,7 +179,8 @@ export class SearchRepository {
   private async keyword(m: EntityManager, p: SearchParams, n: number): Promise<{ id: string; rank: number }[]> {
     const rows: { id: string; rank: number }[] = await m.query(
       `SELECT id, rank FROM search_keyword(websearch_to_tsquery($1::regconfig, $2), $3, $4::uuid[], $5::uuid[])`,
-      [p.language ?? 'simple', keywordText(p.query), n, p.documentIds?.length || p.folderIds?.length ? p.documentIds ?? [] : null, p.documentIds?.length || p.folderIds?.length ? p.folderIds ?? [] : null],
+      // NULL scope = the whole tenant; otherwise both lists (either may be empty), as scopeSql() reads them.
+      isScoped(p) ? [p.language ?? 'simple', keywordText(p.query), n, p.documentIds ?? [], p.folderIds ?? []] : [p.language ?? 'simple', keywordText(p.query), n, null, null],
     );
     return rows.map((r) => ({ id: r.id, rank: Number(r.rank) }));
   }
@@ -225,6 +226,8 @@ export class SearchRepository {
     return parts.length ? `AND (${parts.join(' OR ')})` : '';
   }
 }
+
+const isScoped = (p: SearchScope) => !!(p.documentIds?.length || p.folderIds?.length);
 
 /** Reciprocal Rank Fusion of the vector and keyword lists; ties broken by vector rank, then id, so results are stable. */
 export function fuse(vectorHits: Ranked[], keywordHits: { id: string }[]): { id: string; score: number }[] {

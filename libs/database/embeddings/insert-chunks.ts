@@ -10,7 +10,7 @@ import type { Chunk } from '../../ingestion/chunker.js';
 export type ChunkRow = Chunk;
 
 /**
- * pgvector's text form (query vectors and tests). Eight significant digits
+ * pgvector's text form (search's query vectors, the bench's former write path). Eight significant digits
  * keep every bit of a float4, at about half the size of JavaScript's default.
  */
 export function vectorLiteral(v: ArrayLike<number>): string {
