@@ -47,6 +47,9 @@ export interface AppConfig {
     parseMaxMemoryMb: number;
     chunkTokens: number;
     chunkOverlapTokens: number;
+    // Fair ingestion: per-tenant caps on unfinished documents (tenant settings override them).
+    maxQueuedDocuments: number;
+    maxQueuedBytes: number;
   };
   limits: { uploadMaxBytes: number; jsonBodyMaxBytes: number };
   vectorIndex: VectorIndexSettings;
@@ -138,6 +141,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       parseMaxMemoryMb: env.PARSE_MAX_MEMORY_MB,
       chunkTokens: env.CHUNK_TOKENS,
       chunkOverlapTokens: env.CHUNK_OVERLAP_TOKENS,
+      // Fair ingestion
+      maxQueuedDocuments: env.INGESTION_MAX_QUEUED_DOCUMENTS,
+      maxQueuedBytes: env.INGESTION_MAX_QUEUED_BYTES,
     },
     limits: { uploadMaxBytes: env.UPLOAD_MAX_BYTES, jsonBodyMaxBytes: env.JSON_BODY_MAX_BYTES },
     vectorIndex: {

@@ -180,6 +180,18 @@ export class EnvironmentDto {
 
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  // --- Fair ingestion: per-tenant caps on unfinished (queued/processing) documents ---
+  /**
+   * Past it an upload answers 429 with Retry-After; a tenant's `settings.maxQueuedDocuments`
+   * overrides it. At most BullMQ's priority limit: a document's rank in its tenant's backlog is its priority.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(2_097_151)
+  INGESTION_MAX_QUEUED_DOCUMENTS = 1000;
+
+  /** Total size of a tenant's unfinished documents; `settings.maxQueuedBytes` overrides it. */
+  @Transform(toInt) @IsInt() @Min(1)
+  INGESTION_MAX_QUEUED_BYTES = 2 * 1024 * 1024 * 1024;
 }
 
 /** The provider-dependent checks class-validator cannot express per field. */

@@ -5,9 +5,27 @@ import { JobName, QueueName, type JobPayloads } from './queue.constants.js';
 
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
+/** BullMQ's highest priority number (2^21 - 1); the per-tenant caps keep ranks far below it. */
+export const MAX_PRIORITY = 2_097_151;
+
+export interface EnqueueOptions {
+  /**
+   * The document's place in its tenant's backlog (1 = the tenant's only or
+   * first queued document). It becomes the BullMQ priority, so the queue
+   * serves every tenant's 1st document, then every tenant's 2nd, and so on:
+   * a tenant with 500 queued documents delays another tenant's single
+   * document by at most one of its own (bench/RESULTS-abuse.md, "Fair ingestion").
+   */
+  rank: number;
+  /** Reprocess: a finished job with this id is replaced. */
+  replaceFinished?: boolean;
+}
+
 /**
  * Adds ingestion jobs. jobId = documentId, so a document is in the queue at
  * most once however often it is enqueued (upload, reprocess, reconciler).
+ * Every job carries a priority (its tenant rank): BullMQ serves jobs without
+ * one before all prioritized jobs, so an unranked job would jump the line.
  */
 @Injectable()
 export class IngestionQueue {
@@ -19,9 +37,9 @@ export class IngestionQueue {
    * Returns false instead of throwing when Redis is unavailable: the document
    * row is already committed as `queued` and the reconciler will pick it up.
    */
-  async enqueue(payload: JobPayloads[JobName.IngestDocument], opts: { replaceFinished?: boolean } = {}): Promise<boolean> {
+  async enqueue(payload: JobPayloads[JobName.IngestDocument], opts: EnqueueOptions): Promise<boolean> {
     try {
-      await withTimeout(this.add(payload, opts.replaceFinished ?? false), ENQUEUE_TIMEOUT_MS);
+      await withTimeout(this.add(payload, priorityOf(opts.rank), opts.replaceFinished ?? false), ENQUEUE_TIMEOUT_MS);
       return true;
     } catch (e) {
       this.logger.warn(`could not enqueue document ${payload.documentId} (will be retried by the reconciler): ${(e as Error).message}`);
@@ -29,7 +47,7 @@ export class IngestionQueue {
     }
   }
 
-  private async add(payload: JobPayloads[JobName.IngestDocument], replaceFinished: boolean): Promise<void> {
+  private async add(payload: JobPayloads[JobName.IngestDocument], priority: number, replaceFinished: boolean): Promise<void> {
     const existing = await this.queue.getJob(payload.documentId);
     if (existing) {
       const state = await existing.getState();
@@ -38,7 +56,7 @@ export class IngestionQueue {
       if (state === 'completed' || state === 'failed' || (replaceFinished && state === 'unknown')) await existing.remove();
       else return;
     }
-    await this.queue.add(JobName.IngestDocument, payload, { jobId: payload.documentId });
+    await this.queue.add(JobName.IngestDocument, payload, { jobId: payload.documentId, priority });
   }
 
   /** Removes a waiting job (document deleted); a running one ends by itself when it sees the document gone. */
@@ -49,6 +67,11 @@ export class IngestionQueue {
       /* the worker skips jobs of deleted documents anyway */
     }
   }
+}
+
+/** A rank as a BullMQ priority: an integer in 1..MAX_PRIORITY (0 would mean "before every prioritized job"). */
+export function priorityOf(rank: number): number {
+  return Math.min(MAX_PRIORITY, Math.max(1, Math.floor(Number.isFinite(rank) ? rank : 1)));
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -6,6 +6,17 @@ import { ApiErrors } from '../common/api-errors.decorator.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import { ChunkListDto, DocumentDto, DocumentListDto, ListDocumentsQuery, UploadDocumentDto, UploadedDocumentDto } from './documents.dto.js';
 import { DocumentsService } from './documents.service.js';
+import { QueueCapExceededException } from './queue-caps.js';
+
+/** A tenant over its ingestion caps gets a 429 with Retry-After (set here: the error filter writes the body). */
+async function withRetryAfter<T>(res: Response, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof QueueCapExceededException) res.setHeader('Retry-After', String(e.retryAfterSeconds));
+    throw e;
+  }
+}
 
 @ApiTags('documents')
 @ApiBearerAuth()
@@ -19,13 +30,13 @@ export class DocumentsController {
   @ApiBody({ type: UploadDocumentDto })
   @ApiAcceptedResponse({ type: UploadedDocumentDto, description: 'Stored and queued for ingestion' })
   @ApiOkResponse({ type: UploadedDocumentDto, description: 'The same bytes were already uploaded: the existing document (duplicate: true)' })
-  @ApiErrors(400, 401, 404, 413, 415)
+  @ApiErrors(400, 401, 404, 413, 415, 429)
   async upload(
     @UploadedFile() file: Express.Multer.File | undefined,
     @Body() body: UploadDocumentDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<UploadedDocumentDto> {
-    const doc = await this.documents.upload(file, body.folderId);
+    const doc = await withRetryAfter(res, () => this.documents.upload(file, body.folderId));
     res.status(doc.duplicate ? 200 : 202);
     return doc;
   }
@@ -54,9 +65,9 @@ export class DocumentsController {
   @Post(':id/reprocess')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: DocumentDto })
-  @ApiErrors(400, 401, 404, 409)
-  reprocess(@Param('id', UuidParam()) id: string): Promise<DocumentDto> {
-    return this.documents.reprocess(id);
+  @ApiErrors(400, 401, 404, 409, 413, 429)
+  reprocess(@Param('id', UuidParam()) id: string, @Res({ passthrough: true }) res: Response): Promise<DocumentDto> {
+    return withRetryAfter(res, () => this.documents.reprocess(id));
   }
 
   @Delete(':id')

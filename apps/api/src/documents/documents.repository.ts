@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DocumentEntity, DocumentFileEntity, EmbeddingEntity, type DocumentStatus } from '#libs/database/entities/index.js';
+import type { Backlog } from './queue-caps.js';
 
 export interface NewDocument {
   tenantId: string; id: string; userId: string | null; folderId: string | null; filename: string;
@@ -65,6 +66,28 @@ export class DocumentsRepository {
     );
     if (rows.length) return 'ok';
     return (await this.findById(m, id)) ? 'busy' : 'missing';
+  }
+
+  /**
+   * The tenant's unfinished documents, counted after taking the tenant's
+   * admission lock (held to commit): concurrent uploads of one tenant pass
+   * this point one at a time, and each sees the others' committed rows, so a
+   * cap cannot be overrun by uploads racing each other. The lock is taken
+   * after the bytes are written, so only this count and the commit are
+   * serialised. Reads documents_pending_idx.
+   */
+  async lockedBacklog(m: EntityManager, tenantId: string): Promise<Backlog> {
+    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('ingestion.admit:' || $1, 0))`, [tenantId]);
+    const [row] = await m.query(
+      `SELECT count(*) FILTER (WHERE d.status = 'queued')::int AS queued, count(*)::int AS unfinished,
+              COALESCE(sum(d.size_bytes), 0)::text AS bytes,
+              (SELECT t.settings->>'maxQueuedDocuments' FROM tenants t WHERE t.id = $1) AS max_documents,
+              (SELECT t.settings->>'maxQueuedBytes' FROM tenants t WHERE t.id = $1) AS max_bytes
+       FROM documents d WHERE d.tenant_id = $1 AND d.status IN ('queued', 'processing')`,
+      [tenantId],
+    );
+    const num = (v: string | null) => (v === null || v === undefined || v === '' ? null : Number(v));
+    return { queued: row.queued, unfinished: row.unfinished, bytes: Number(row.bytes), maxDocuments: num(row.max_documents), maxBytes: num(row.max_bytes) };
   }
 
   /** Chunks, bytes and events go with it (ON DELETE CASCADE). */

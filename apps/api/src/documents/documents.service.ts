@@ -1,5 +1,6 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { recordAudit } from '#libs/database/audit/audit.repository.js';
@@ -10,6 +11,7 @@ import { IngestionQueue } from '#libs/queue/ingestion.queue.js';
 import { currentContext, currentTenantId } from '#libs/tenancy/tenant-context.js';
 import type { ChunkListDto, DocumentDto, DocumentListDto, ListDocumentsQuery, UploadedDocumentDto } from './documents.dto.js';
 import { DocumentsRepository } from './documents.repository.js';
+import { assertWithinCaps } from './queue-caps.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 
 export const toDocumentDto = (d: DocumentEntity): DocumentDto => ({
@@ -46,11 +48,13 @@ export class DocumentsService {
         tenantId, id, userId: currentContext().userId ?? null, folderId: folderId ?? null, filename: describeFilename(file.originalname),
         mimeType: type.mimeType, sizeBytes: file.size, contentHash, leaseSeconds: this.config.ingestion.leaseSeconds,
       }, file.buffer);
+      // A duplicate queues nothing new, so only a new document is checked against the caps.
+      const rank = newId ? await this.admit(m, tenantId, file.size) : 0;
       if (newId) await recordAudit(m, 'document.uploaded', { type: 'document', id }, { sizeBytes: file.size, mimeType: type.mimeType });
       const doc = newId ? await this.repo.findById(m, newId) : await this.repo.findByHash(m, contentHash);
-      return { doc: doc!, duplicate: !newId };
+      return { doc: doc!, duplicate: !newId, rank };
     });
-    if (!result.duplicate) await this.queue.enqueue({ tenantId, documentId: id });
+    if (!result.duplicate) await this.queue.enqueue({ tenantId, documentId: id }, { rank: result.rank });
     return { ...toDocumentDto(result.doc), duplicate: result.duplicate };
   }
 
@@ -80,15 +84,29 @@ export class DocumentsService {
   }
 
   async reprocess(id: string): Promise<DocumentDto> {
-    const doc = await this.db.run(async (m) => {
+    const { doc, rank } = await this.db.run(async (m) => {
       const outcome = await this.repo.requeue(m, id, this.config.ingestion.leaseSeconds);
       if (outcome === 'missing') throw new NotFoundException('Document not found');
       if (outcome === 'busy') throw new ConflictException('The document is being processed; try again when it is ready or failed');
+      const doc = (await this.repo.findById(m, id))!;
+      // Reprocessing queues work like an upload does, so it counts against the same caps.
+      const rank = await this.admit(m, doc.tenantId, Number(doc.sizeBytes));
       await recordAudit(m, 'document.reprocessed', { type: 'document', id });
-      return (await this.repo.findById(m, id))!;
+      return { doc, rank };
     });
-    await this.queue.enqueue({ tenantId: doc.tenantId, documentId: id }, { replaceFinished: true });
+    await this.queue.enqueue({ tenantId: doc.tenantId, documentId: id }, { rank, replaceFinished: true });
     return toDocumentDto(doc);
+  }
+
+  /**
+   * Checks the tenant's caps on unfinished documents (429 past them) with the
+   * new or requeued document already written in this transaction, and returns
+   * the document's rank in its tenant's backlog: its queue priority.
+   */
+  private async admit(m: EntityManager, tenantId: string, bytes: number): Promise<number> {
+    const backlog = await this.repo.lockedBacklog(m, tenantId);
+    assertWithinCaps(backlog, this.config.ingestion, bytes);
+    return backlog.queued;
   }
 
   async delete(id: string): Promise<void> {

@@ -32,11 +32,21 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     this.timer.unref();
   }
 
+  /**
+   * Fair like uploads: the scan hands back tenants in turns (each tenant's
+   * oldest stale document, then each one's second, ...) and a document's
+   * rank among its tenant's in this batch is its queue priority, so one
+   * tenant's hundreds of stale documents do not go ahead of another's one.
+   * (Documents still waiting in the queue are left where they are: jobId dedupe.)
+   */
   async reconcile(): Promise<number> {
     const stale = await this.db.dataSource.transaction((m) => this.repo.staleDocuments(m, 200));
+    const seen = new Map<string, number>();
     let requeued = 0;
     for (const doc of stale) {
-      if (!(await this.queue.enqueue({ tenantId: doc.tenantId, documentId: doc.id }))) break; // Redis still down
+      const rank = (seen.get(doc.tenantId) ?? 0) + 1;
+      seen.set(doc.tenantId, rank);
+      if (!(await this.queue.enqueue({ tenantId: doc.tenantId, documentId: doc.id }, { rank }))) break; // Redis still down
       await this.db.runFor(doc.tenantId, (m) => this.repo.extendLease(m, doc.id, this.config.ingestion.leaseSeconds));
       requeued++;
     }
