@@ -59,6 +59,37 @@ export class IngestionQueue {
     await this.queue.add(JobName.IngestDocument, payload, { jobId: payload.documentId, priority });
   }
 
+  /**
+   * Keeps ranks current as backlogs drain. A rank is fixed when a job is
+   * added, so a tenant whose 500 documents were ranked 1..500 would, 400
+   * documents later, still wait at 401..500 behind every new document of a
+   * tenant with a shorter backlog. Walking the waiting jobs in queue order,
+   * the k-th job of each tenant is given priority k where it has more. Only
+   * ever lowers a priority, so a tenant's own order is kept, and a job taken
+   * meanwhile is left alone (BullMQ only moves a job still waiting).
+   * Returns how many jobs moved up.
+   */
+  async rerank(limit = 10_000): Promise<number> {
+    const jobs = await withTimeout(this.queue.getJobs(['prioritized'], 0, limit - 1, true), 5 * ENQUEUE_TIMEOUT_MS);
+    const seen = new Map<string, number>();
+    let moved = 0;
+    for (const job of jobs) {
+      const tenantId = (job?.data as JobPayloads[JobName.IngestDocument] | undefined)?.tenantId;
+      if (!tenantId) continue;
+      const rank = (seen.get(tenantId) ?? 0) + 1;
+      seen.set(tenantId, rank);
+      if (job.priority > rank) {
+        try {
+          await withTimeout(job.changePriority({ priority: rank }), ENQUEUE_TIMEOUT_MS);
+          moved++;
+        } catch {
+          /* removed meanwhile (finished, deleted): nothing to move */
+        }
+      }
+    }
+    return moved;
+  }
+
   /** Removes a waiting job (document deleted); a running one ends by itself when it sees the document gone. */
   async discard(documentId: string): Promise<void> {
     try {

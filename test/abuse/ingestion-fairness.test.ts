@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
+import { IngestionQueue } from '../../libs/queue/ingestion.queue.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
 import { superClient } from '../support/db.js';
 import { uniqueText, upload, waitForStatus } from '../support/documents.js';
@@ -99,6 +100,27 @@ describe('fair dispatch across tenants', () => {
     // The bound is met by dispatch order, not by A's backlog having drained.
     assert.ok((aCounts.queued ?? 0) >= BACKLOG * 0.8, `A's backlog should still be mostly queued: ${JSON.stringify(aCounts)}`);
   });
+});
+
+test('ranks are refreshed as a backlog drains: a tenant with a long backlog is not held back by another\'s steady one', async () => {
+  const queue = new Queue('ingestion', { connection: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }, prefix: `rerank-${randomUUID().slice(0, 8)}` });
+  try {
+    const ingestion = new IngestionQueue(queue);
+    const [a, c] = [randomUUID(), randomUUID()];
+    // A queued six documents (ranks 1..6); four were served since.
+    for (let k = 1; k <= 6; k++) assert.ok(await ingestion.enqueue({ tenantId: a, documentId: `a${k}` }, { rank: k }));
+    for (let k = 1; k <= 4; k++) await queue.remove(`a${k}`);
+    // C, with a shorter backlog, keeps adding documents at low ranks.
+    for (let k = 1; k <= 3; k++) assert.ok(await ingestion.enqueue({ tenantId: c, documentId: `c${k}` }, { rank: k }));
+    const order = async () => (await queue.getPrioritized()).map((j) => j.id);
+    assert.deepEqual(await order(), ['c1', 'c2', 'c3', 'a5', 'a6'], 'without a refresh, A waits behind all of C');
+    assert.equal(await ingestion.rerank(), 2);
+    assert.deepEqual(await order(), ['c1', 'a5', 'c2', 'a6', 'c3'], 'after it, the tenants take turns again');
+    assert.equal(await ingestion.rerank(), 0, 'a second pass moves nothing');
+  } finally {
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+  }
 });
 
 describe('per-tenant caps on queued documents and bytes', () => {

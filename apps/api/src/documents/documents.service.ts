@@ -104,7 +104,7 @@ export class DocumentsService {
    * the document's rank in its tenant's backlog: its queue priority.
    */
   private async admit(m: EntityManager, tenantId: string, bytes: number): Promise<number> {
-    const backlog = await this.repo.lockedBacklog(m, tenantId);
+    const backlog = await this.repo.backlog(m, tenantId);
     assertWithinCaps(backlog, this.config.ingestion, bytes);
     return backlog.queued;
   }

@@ -15,6 +15,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
   private readonly logger = new Logger(ReconcilerService.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private reranking?: Promise<void>;
 
   constructor(
     private readonly db: TenantDb,
@@ -26,6 +27,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
   onApplicationBootstrap(): void {
     const tick = () => {
       this.running ??= this.reconcile().then(() => undefined, (e) => this.logger.warn(`reconcile failed: ${e.message}`)).finally(() => (this.running = undefined));
+      // Fairness over time: ranks given at upload are refreshed as backlogs drain (see IngestionQueue.rerank).
+      // Its own chain, so a slow or failing pass never holds up the reconciler.
+      this.reranking ??= this.queue.rerank().then(() => undefined, (e) => this.logger.warn(`rerank failed: ${e.message}`)).finally(() => (this.reranking = undefined));
     };
     setTimeout(tick, 1_000).unref();
     this.timer = setInterval(tick, this.config.ingestion.reconcileIntervalMs);
@@ -56,6 +60,6 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    await Promise.all([this.running, this.reranking]);
   }
 }
