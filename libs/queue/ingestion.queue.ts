@@ -5,6 +5,8 @@ import { JobName, QueueName, type JobPayloads } from './queue.constants.js';
 
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
+const RERANK_BATCH = 100;
+
 /** BullMQ's highest priority number (2^21 - 1); the per-tenant caps keep ranks far below it. */
 export const MAX_PRIORITY = 2_097_151;
 
@@ -72,20 +74,21 @@ export class IngestionQueue {
   async rerank(limit = 10_000): Promise<number> {
     const jobs = await withTimeout(this.queue.getJobs(['prioritized'], 0, limit - 1, true), 5 * ENQUEUE_TIMEOUT_MS);
     const seen = new Map<string, number>();
-    let moved = 0;
+    const moves: { job: (typeof jobs)[number]; rank: number }[] = [];
     for (const job of jobs) {
       const tenantId = (job?.data as JobPayloads[JobName.IngestDocument] | undefined)?.tenantId;
       if (!tenantId) continue;
       const rank = (seen.get(tenantId) ?? 0) + 1;
       seen.set(tenantId, rank);
-      if (job.priority > rank) {
-        try {
-          await withTimeout(job.changePriority({ priority: rank }), ENQUEUE_TIMEOUT_MS);
-          moved++;
-        } catch {
-          /* removed meanwhile (finished, deleted): nothing to move */
-        }
-      }
+      if (job.priority > rank) moves.push({ job, rank });
+    }
+    let moved = 0;
+    // In batches sent together (one connection keeps their order, so equal ranks stay in queue order).
+    for (let i = 0; i < moves.length; i += RERANK_BATCH) {
+      const done = await Promise.allSettled(
+        moves.slice(i, i + RERANK_BATCH).map(({ job, rank }) => withTimeout(job.changePriority({ priority: rank }), ENQUEUE_TIMEOUT_MS)),
+      );
+      moved += done.filter((d) => d.status === 'fulfilled').length; // a rejected one was removed meanwhile (finished, deleted)
     }
     return moved;
   }

@@ -123,6 +123,27 @@ test('ranks are refreshed as a backlog drains: a tenant with a long backlog is n
   }
 });
 
+test('the reconciler\'s scan takes tenants in turns: one tenant\'s many stale documents do not fill the batch ahead of another\'s one', async () => {
+  const api = await TestApi.start({ QUEUE_PREFIX: `stale-${randomUUID().slice(0, 8)}` });
+  const [x, y] = [await createTenant(api, 'stale-x'), await createTenant(api, 'stale-y')];
+  await api.close();
+  try {
+    // X: five documents whose lease expired an hour ago; Y: one that expired a minute ago.
+    const insert = (tenantId: string, n: number, expiredSecondsAgo: number) => db.query(
+      `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, lease_expires_at)
+       SELECT $1, gen_random_uuid(), 'stale.txt', 'text/plain', 10, md5(random()::text || g), 'queued', now() - make_interval(secs => $3 + g)
+       FROM generate_series(1, $2) g`,
+      [tenantId, n, expiredSecondsAgo]);
+    await insert(x.id, 5, 3600);
+    await insert(y.id, 1, 60);
+    const { rows } = await db.query(`SELECT tenant_id FROM stale_ingestion_documents(1000) WHERE tenant_id IN ($1, $2)`, [x.id, y.id]);
+    const order = rows.map((r) => (r.tenant_id === x.id ? 'x' : 'y')).join('');
+    assert.equal(order, 'xyxxxx', 'Y\'s only stale document comes right after X\'s first, not after all five');
+  } finally {
+    await db.query(`DELETE FROM documents WHERE tenant_id IN ($1, $2)`, [x.id, y.id]);
+  }
+});
+
 describe('per-tenant caps on queued documents and bytes', () => {
   // No worker listens on this prefix: uploads stay queued, so the caps are reached deterministically.
   const env = { QUEUE_PREFIX: `cap-${randomUUID().slice(0, 8)}`, INGESTION_MAX_QUEUED_BYTES: '100000' };
