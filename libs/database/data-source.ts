@@ -25,6 +25,8 @@ export function runtimeDataSourceOptions(db: DbConfig, overrides: Partial<{ pool
     applicationName: 'ragdocs',
     connectTimeoutMS: db.connectTimeoutMs,
     poolSize: overrides.poolMax ?? db.poolMax,
+    // Read by tenant-pool-share.ts (TypeORM ignores keys it does not know).
+    tenantPoolShare: { percent: db.tenantPoolPercent, waitMs: db.tenantWaitMs },
     extra: {
       min: Math.min(overrides.poolMin ?? db.poolMin, overrides.poolMax ?? db.poolMax),
       idleTimeoutMillis: db.idleTimeoutMs,

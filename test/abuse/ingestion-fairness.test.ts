@@ -54,7 +54,9 @@ async function statusCounts(tenantId: string): Promise<Record<string, number>> {
 }
 
 describe('fair dispatch across tenants', () => {
-  const env = { QUEUE_PREFIX: `fair-${randomUUID().slice(0, 8)}` };
+  // What is under test is the queue, not the request budget: without these, admission control
+  // (test/abuse/admission.test.ts) would spread A's 500 uploads over two minutes.
+  const env = { QUEUE_PREFIX: `fair-${randomUUID().slice(0, 8)}`, RATE_LIMIT_UPLOAD_PER_MINUTE: '0', DB_TENANT_POOL_PERCENT: '100' };
   let api: TestApi;
   let worker: WorkerProcess | undefined;
   let queue: Queue;
@@ -175,21 +177,18 @@ describe('per-tenant caps on queued documents and bytes', () => {
   }
 
   test('the queued-documents cap from tenant settings answers 429 with Retry-After and stores nothing', async () => {
-    const slug = `cap-docs-${randomUUID().slice(0, 8)}`;
-    const created = await api.request('POST', '/api/v1/admin/tenants', { token: api.adminKey, json: { name: slug, slug, settings: { maxQueuedDocuments: 2 } } });
-    assert.equal(created.status, 201, created.text);
-    assert.equal(created.body.settings.maxQueuedDocuments, 2);
-    const user = await api.request('POST', `/api/v1/admin/tenants/${created.body.id}/users`, { token: api.adminKey, json: { email: `a@${slug}.test`, role: 'admin' } });
-    const key = await api.request('POST', `/api/v1/admin/tenants/${created.body.id}/api-keys`, { token: api.adminKey, json: { userId: user.body.id, name: 'k' } });
-    const token = key.body.key as string;
-    tenants.push({ id: created.body.id } as TestTenant);
+    const t = await createTenant(api, 'cap-docs', { maxQueuedDocuments: 2 });
+    tenants.push(t);
+    const token = t.adminKey;
+    const settings = await api.request('GET', '/api/v1/admin/tenants', { token: api.adminKey });
+    assert.equal(settings.body.items.find((x: { id: string }) => x.id === t.id)?.settings.maxQueuedDocuments, 2);
 
     const first = await upload(api, token, uniqueText('cap one'), 'one.md');
     const second = await upload(api, token, uniqueText('cap two'), 'two.md');
     assert.deepEqual([first.status, second.status], [202, 202]);
     const over = await upload(api, token, uniqueText('cap three'), 'three.md');
     assert429(over, /2 documents/);
-    assert.deepEqual(await stored(created.body.id), { docs: 2, files: 2 });
+    assert.deepEqual(await stored(t.id), { docs: 2, files: 2 });
     // Re-uploading bytes it already has queues nothing new: still the duplicate answer, not a 429.
     const again = await upload(api, token, await bytesOf(first.body.id), 'one-again.md');
     assert.equal(again.status, 200, again.text);

@@ -6,17 +6,7 @@ import { ApiErrors } from '../common/api-errors.decorator.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import { ChunkListDto, DocumentDto, DocumentListDto, ListDocumentsQuery, UploadDocumentDto, UploadedDocumentDto } from './documents.dto.js';
 import { DocumentsService } from './documents.service.js';
-import { QueueCapExceededException } from './queue-caps.js';
-
-/** A tenant over its ingestion caps gets a 429 with Retry-After (set here: the error filter writes the body). */
-async function withRetryAfter<T>(res: Response, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if (e instanceof QueueCapExceededException) res.setHeader('Retry-After', String(e.retryAfterSeconds));
-    throw e;
-  }
-}
+import { RateClass, RateLimited } from '../admission/rate-class.js';
 
 @ApiTags('documents')
 @ApiBearerAuth()
@@ -25,6 +15,7 @@ export class DocumentsController {
   constructor(private readonly documents: DocumentsService) {}
 
   @Post()
+  @RateLimited(RateClass.Upload)
   @UseInterceptors(FileInterceptor('file'))
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadDocumentDto })
@@ -36,7 +27,7 @@ export class DocumentsController {
     @Body() body: UploadDocumentDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<UploadedDocumentDto> {
-    const doc = await withRetryAfter(res, () => this.documents.upload(file, body.folderId));
+    const doc = await this.documents.upload(file, body.folderId);
     res.status(doc.duplicate ? 200 : 202);
     return doc;
   }
@@ -66,8 +57,8 @@ export class DocumentsController {
   @HttpCode(202)
   @ApiAcceptedResponse({ type: DocumentDto })
   @ApiErrors(400, 401, 404, 409, 413, 429)
-  reprocess(@Param('id', UuidParam()) id: string, @Res({ passthrough: true }) res: Response): Promise<DocumentDto> {
-    return withRetryAfter(res, () => this.documents.reprocess(id));
+  reprocess(@Param('id', UuidParam()) id: string): Promise<DocumentDto> {
+    return this.documents.reprocess(id);
   }
 
   @Delete(':id')

@@ -1,4 +1,5 @@
-import { HttpException, HttpStatus, PayloadTooLargeException } from '@nestjs/common';
+import { PayloadTooLargeException } from '@nestjs/common';
+import { RetryLaterException } from '../admission/too-many-requests.js';
 
 /**
  * How long a tenant over its cap is asked to wait. Room comes back as its own
@@ -19,10 +20,10 @@ export interface Backlog {
   maxBytes: number | null;
 }
 
-/** 429 that the controller answers with a Retry-After header. */
-export class QueueCapExceededException extends HttpException {
-  constructor(message: string, readonly retryAfterSeconds = QUEUE_CAP_RETRY_AFTER_SECONDS) {
-    super(message, HttpStatus.TOO_MANY_REQUESTS);
+/** 429 with Retry-After (written by HttpExceptionFilter). */
+export class QueueCapExceededException extends RetryLaterException {
+  constructor(message: string) {
+    super(message, QUEUE_CAP_RETRY_AFTER_SECONDS);
   }
 }
 
