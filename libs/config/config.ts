@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { platformDatabaseUrl } from './database-urls.js';
 import { crossFieldProblems, EnvironmentDto } from './env.dto.js';
 
 export type ProviderKind = 'openai' | 'openai-compatible' | 'local';
@@ -20,6 +21,8 @@ export interface AppConfig {
     statementTimeoutMs: number;
     idleTimeoutMs: number;
     maxLifetimeSeconds: number;
+    /** The platform-admin role's connection (DATABASE_PLATFORM_URL). */
+    platformUrl: string;
   };
   redisUrl: string;
   queuePrefix: string;
@@ -111,6 +114,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
       idleTimeoutMs: env.DB_IDLE_TIMEOUT_MS,
       maxLifetimeSeconds: env.DB_MAX_LIFETIME_SECONDS,
+      platformUrl: platformDatabaseUrl({ DATABASE_URL: env.DATABASE_URL, DATABASE_PLATFORM_URL: env.DATABASE_PLATFORM_URL }),
     },
     redisUrl: env.REDIS_URL,
     queuePrefix: env.QUEUE_PREFIX,

@@ -30,6 +30,7 @@ import { AuthService } from './auth/auth.service.js';
 import { HealthController } from './health/health.controller.js';
 import { RedisHealth } from './health/redis-health.js';
 import { MetricsController } from './metrics/metrics.controller.js';
+import { PlatformDb } from './tenants/platform-db.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { TenantsRepository } from './tenants/tenants.repository.js';
 import { TenantsService } from './tenants/tenants.service.js';
@@ -70,7 +71,7 @@ export class ApiModule {
       providers: [
         FoldersRepository, FoldersService,
         ConversationsRepository, ConversationsService,
-        AuthRepository, AuthService, TenantsRepository, TenantsService, UsersRepository, UsersService,
+        AuthRepository, AuthService, PlatformDb, TenantsRepository, TenantsService, UsersRepository, UsersService,
         ChatService, ConversationChatService, UsageService, { provide: CHAT_PROVIDER, useFactory: () => createChatProvider(config.ai) },
         SearchService, { provide: EMBEDDING_PROVIDER, useFactory: () => createEmbeddingProvider(config.ai) },
         ApiKeysRepository, ApiKeysService, RedisHealth, DocumentsRepository, DocumentsService,

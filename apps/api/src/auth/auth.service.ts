@@ -5,7 +5,7 @@ import type { AppConfig } from '#libs/config/config.js';
 import type { RequestWithPrincipal } from '#libs/tenancy/tenant.interceptor.js';
 import { API_KEY_PREFIX, hashApiKey, safeEqual } from './api-key.js';
 import { AuthRepository } from './auth.repository.js';
-import { verifyPassword } from './password.js';
+import { hashLikeStored } from './password.js';
 
 export type Principal = NonNullable<RequestWithPrincipal['principal']>;
 
@@ -41,10 +41,12 @@ export class AuthService {
   }
 
   async login(slug: string, email: string, password: string) {
-    const user = await this.repo.findLoginCandidate(slug, email);
-    // verifyPassword burns the same time when the user is missing: no user-existence oracle.
-    const ok = await verifyPassword(password, user?.passwordHash);
-    if (!user || !ok) throw new UnauthorizedException('Invalid tenant, email or password');
+    // The hash never leaves the database: it gives the salt, we derive, it compares.
+    // A missing user burns the same scrypt and makes the same two queries: no user-existence oracle.
+    const params = await this.repo.findLoginParams(slug, email);
+    const candidate = await hashLikeStored(password, params);
+    const user = await this.repo.verifyLogin(slug, email, candidate ?? '');
+    if (!user || !candidate) throw new UnauthorizedException('Invalid tenant, email or password');
     const claims: AccessTokenClaims = { sub: user.userId, tid: user.tenantId, role: user.role, email: user.email };
     const accessToken = await this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: this.config.auth.jwtExpiresInSeconds });
     return { accessToken, tokenType: 'Bearer' as const, expiresIn: this.config.auth.jwtExpiresInSeconds };

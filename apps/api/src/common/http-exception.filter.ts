@@ -71,6 +71,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     const { status, message } = describeError(exception);
     if (status >= 500) this.logger.error(`${req.method} ${req.url} [${req.requestId}]`, (exception as Error)?.stack ?? String(exception));
+    else if (Logger.isLevelEnabled('debug')) {
+      // At debug, what the client was told and, when it differs, the underlying error (a JSON parse error
+      // quotes the body: the logger scrubs credentials out of it, see libs/logging/redact.ts).
+      const cause = (exception as Error)?.message;
+      this.logger.debug(`${req.method} ${req.url} [${req.requestId}] ${status} ${message}${cause && cause !== message ? ` (${cause})` : ''}`);
+    }
 
     if (res.headersSent) { res.end(); return; }
     res.status(status).json({
