@@ -97,7 +97,7 @@ ensure_db() {
   psql "${SUPER_URL%/*}/$db" -v ON_ERROR_STOP=1 -qtAX \
     -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS vector" \
     -c "ALTER EXTENSION vector UPDATE" \
-    -c "GRANT CONNECT ON DATABASE \"$db\" TO rag_app \
+    -c "GRANT CONNECT ON DATABASE \"$db\" TO rag_app" \
     -c "GRANT CONNECT ON DATABASE \"$db\" TO rag_platform"
 }
 if [ "${RESET_DB:-0}" = 1 ]; then
