@@ -178,6 +178,54 @@ export class EnvironmentDto {
   @Transform(toInt) @IsInt() @Min(100)
   SEARCH_TIMEOUT_MS = 5_000;
 
+  // ── Admission control (README, "Capacity isolation") ─────────────────────
+  // Requests per minute per tenant, per kind of request; a tenant's
+  // settings.limits overrides them. 0 = unlimited. Counted in Redis, so every
+  // API process shares one budget.
+  @Transform(toInt) @IsInt() @Min(0)
+  RATE_LIMIT_SEARCH_PER_MINUTE = 1200;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  RATE_LIMIT_CHAT_PER_MINUTE = 120;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  RATE_LIMIT_UPLOAD_PER_MINUTE = 600;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  RATE_LIMIT_OPENAI_PER_MINUTE = 300;
+
+  /** One client (API key, user, or IP address) may use this share of its tenant's budget. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  RATE_LIMIT_CLIENT_PERCENT = 50;
+
+  /** At most this share of the connection pool serves one tenant; its further requests wait DB_TENANT_WAIT_MS, then 429. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  DB_TENANT_POOL_PERCENT = 50;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  DB_TENANT_WAIT_MS = 2_000;
+
+  /** Login attempts per minute from one IP address (0 = unlimited). */
+  @Transform(toInt) @IsInt() @Min(0)
+  LOGIN_PER_IP_PER_MINUTE = 30;
+
+  /** Failed logins of one account (tenant + email) before it is locked; each further failure doubles the lock. */
+  @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_MAX_FAILURES = 5;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_LOCKOUT_SECONDS = 30;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_LOCKOUT_MAX_SECONDS = 900;
+
+  /** Password hashes computed at once (each scrypt takes 32 MiB and a core for ~100 ms), and how many may wait. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  PASSWORD_HASH_CONCURRENCY = 2;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  PASSWORD_HASH_QUEUE = 32;
+
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 

@@ -25,6 +25,8 @@ export function runtimeDataSourceOptions(db: DbConfig, overrides: Partial<{ pool
     applicationName: 'ragdocs',
     connectTimeoutMS: db.connectTimeoutMs,
     poolSize: overrides.poolMax ?? db.poolMax,
+    // Read by tenant-pool-share.ts (TypeORM ignores keys it does not know).
+    tenantPoolShare: { percent: db.tenantPoolPercent, waitMs: db.tenantWaitMs },
     extra: {
       min: Math.min(overrides.poolMin ?? db.poolMin, overrides.poolMax ?? db.poolMax),
       idleTimeoutMillis: db.idleTimeoutMs,
@@ -50,6 +52,7 @@ export function createPlatformDataSource(db: DbConfig): DataSource {
     ...runtimeDataSourceOptions(db, { poolMax: 2, poolMin: 0 }),
     url: db.platformUrl,
     applicationName: 'ragdocs-platform',
+    tenantPoolShare: undefined, // one administrator, creating one tenant at a time: no per-tenant share to keep
   } as DataSourceOptions);
 }
 

@@ -6,6 +6,7 @@ import { ApiErrors } from '../common/api-errors.decorator.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import { ChunkListDto, DocumentDto, DocumentListDto, ListDocumentsQuery, UploadDocumentDto, UploadedDocumentDto } from './documents.dto.js';
 import { DocumentsService } from './documents.service.js';
+import { RateClass, RateLimited } from '../admission/rate-class.js';
 
 @ApiTags('documents')
 @ApiBearerAuth()
@@ -14,6 +15,7 @@ export class DocumentsController {
   constructor(private readonly documents: DocumentsService) {}
 
   @Post()
+  @RateLimited(RateClass.Upload)
   @UseInterceptors(FileInterceptor('file'))
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadDocumentDto })
