@@ -48,12 +48,9 @@ export function createRuntimeDataSource(db: DbConfig, overrides?: Partial<{ pool
  * only when an admin route needs one.
  */
 export function createPlatformDataSource(db: DbConfig): DataSource {
-  return new DataSource({
-    ...runtimeDataSourceOptions(db, { poolMax: 2, poolMin: 0 }),
-    url: db.platformUrl,
-    applicationName: 'ragdocs-platform',
-    tenantPoolShare: undefined, // one administrator, creating one tenant at a time: no per-tenant share to keep
-  } as DataSourceOptions);
+  // No tenantPoolShare: one administrator creating one tenant at a time has no per-tenant share to keep.
+  const { tenantPoolShare: _, ...options } = runtimeDataSourceOptions(db, { poolMax: 2, poolMin: 0 }) as DataSourceOptions & { tenantPoolShare?: unknown };
+  return new DataSource({ ...options, url: db.platformUrl, applicationName: 'ragdocs-platform' } as DataSourceOptions);
 }
 
 /** The owner connection, used only to run migrations. */
