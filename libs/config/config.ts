@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { platformDatabaseUrl } from './database-urls.js';
 import { crossFieldProblems, EnvironmentDto } from './env.dto.js';
 
 export type ProviderKind = 'openai' | 'openai-compatible' | 'local';
@@ -23,6 +24,8 @@ export interface AppConfig {
     /** Share of the pool one tenant may hold, and how long its further transactions wait for one of its slots. */
     tenantPoolPercent: number;
     tenantWaitMs: number;
+    /** The platform-admin role's connection (DATABASE_PLATFORM_URL). */
+    platformUrl: string;
   };
   redisUrl: string;
   queuePrefix: string;
@@ -131,6 +134,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxLifetimeSeconds: env.DB_MAX_LIFETIME_SECONDS,
       tenantPoolPercent: env.DB_TENANT_POOL_PERCENT,
       tenantWaitMs: env.DB_TENANT_WAIT_MS,
+      platformUrl: platformDatabaseUrl({ DATABASE_URL: env.DATABASE_URL, DATABASE_PLATFORM_URL: env.DATABASE_PLATFORM_URL }),
     },
     redisUrl: env.REDIS_URL,
     queuePrefix: env.QUEUE_PREFIX,

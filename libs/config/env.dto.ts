@@ -229,6 +229,15 @@ export class EnvironmentDto {
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
+  // --- Least privilege ---------------------------------------------------------
+  /**
+   * The platform-admin routes' own role (create and list tenants), so the
+   * runtime role cannot. Unset: DATABASE_URL's server and database as
+   * rag_platform (libs/config/database-urls.ts).
+   */
+  @IsOptional() @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_PLATFORM_URL must be a postgres:// URL' })
+  DATABASE_PLATFORM_URL?: string;
+
   // --- Fair ingestion: per-tenant caps on unfinished (queued/processing) documents ---
   /**
    * Past it an upload answers 429 with Retry-After; a tenant's `settings.maxQueuedDocuments`
@@ -250,6 +259,7 @@ export function crossFieldProblems(env: EnvironmentDto): string[] {
     if (provider === 'openai-compatible' && !env.OPENAI_BASE_URL) problems.push(`${name}=openai-compatible needs OPENAI_BASE_URL`);
   }
   if (env.CHUNK_OVERLAP_TOKENS >= env.CHUNK_TOKENS) problems.push('CHUNK_OVERLAP_TOKENS must be smaller than CHUNK_TOKENS');
+  if (!env.DATABASE_PLATFORM_URL && !URL.canParse(env.DATABASE_URL)) problems.push('DATABASE_URL is not a valid URL (DATABASE_PLATFORM_URL is derived from it)');
   if (env.DB_POOL_MIN > env.DB_POOL_MAX) problems.push(`DB_POOL_MIN (${env.DB_POOL_MIN}) must not exceed DB_POOL_MAX (${env.DB_POOL_MAX})`);
   return problems;
 }
