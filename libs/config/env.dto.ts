@@ -104,8 +104,13 @@ export class EnvironmentDto {
   @Transform(toInt) @IsInt() @Min(1)
   PARSE_MAX_PAGES = 2000;
 
-  @Transform(toInt) @IsInt() @Min(32)
-  PARSE_MAX_MEMORY_MB = 512;
+  /**
+   * Cap on the whole parser process (its resident memory, not only the JS heap): past
+   * it the process is killed and the document fails. One process per running job, so
+   * a worker's parsers together stay under WORKER_CONCURRENCY × this.
+   */
+  @Transform(toInt) @IsInt() @Min(128)
+  PARSE_MAX_MEMORY_MB = 256;
 
   @Transform(toInt) @IsInt() @Min(50) @Max(8000)
   CHUNK_TOKENS = 500;
@@ -237,6 +242,16 @@ export class EnvironmentDto {
    */
   @IsOptional() @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_PLATFORM_URL must be a postgres:// URL' })
   DATABASE_PLATFORM_URL?: string;
+
+  // --- Decompression bombs (archives: DOCX), checked while inflating ---
+
+  /** All entries of an archive together, decompressed. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(4096)
+  PARSE_MAX_UNCOMPRESSED_MB = 200;
+
+  /** Largest decompressed/compressed ratio of an archive entry over 1 MB. */
+  @Transform(toInt) @IsInt() @Min(2) @Max(100_000)
+  PARSE_MAX_COMPRESSION_RATIO = 100;
 }
 
 /** The provider-dependent checks class-validator cannot express per field. */
