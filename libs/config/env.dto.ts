@@ -107,10 +107,12 @@ export class EnvironmentDto {
   /**
    * Cap on the whole parser process (its resident memory, not only the JS heap): past
    * it the process is killed and the document fails. One process per running job, so
-   * a worker's parsers together stay under WORKER_CONCURRENCY × this.
+   * a worker's parsers together stay under WORKER_CONCURRENCY × this: 200 keeps two
+   * bombs at once under 512 MB. Measured needs: a 2000-page PDF 160 MB, 8 MB of plain
+   * text 167 MB; a 10 MB text file needs about 215 MB.
    */
   @Transform(toInt) @IsInt() @Min(128)
-  PARSE_MAX_MEMORY_MB = 256;
+  PARSE_MAX_MEMORY_MB = 200;
 
   @Transform(toInt) @IsInt() @Min(50) @Max(8000)
   CHUNK_TOKENS = 500;
