@@ -54,11 +54,11 @@ export function deflateRepeated(head: string, unit: string, totalBytes: number, 
  * WordprocessingML: one paragraph, then whitespace between elements (which XML allows
  * and deflate compresses about 1000:1, so 1 GiB fits in about 1 MB).
  */
-export function makeDocxBomb(totalBytes = 1024 * MiB): Uint8Array {
+export function makeDocxBomb(totalBytes = 1024 * MiB, label = 'all work and no play makes a dull boy'): Uint8Array {
   const document = deflateRepeated(
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
       '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>' +
-      '<w:p><w:r><w:t>all work and no play makes a dull boy</w:t></w:r></w:p>',
+      `<w:p><w:r><w:t>${label}</w:t></w:r></w:p>`,
     ' ',
     totalBytes,
     '</w:body></w:document>',
@@ -77,8 +77,8 @@ export function makeDocxBomb(totalBytes = 1024 * MiB): Uint8Array {
 }
 
 /** A one-page PDF whose FlateDecode content stream inflates to about `totalBytes` (a text operator, then whitespace). */
-export function makePdfBomb(totalBytes = 1024 * MiB): Uint8Array {
-  const content = deflateRepeated('BT /F1 12 Tf 72 720 Td (boom) Tj ET\n', ' ', totalBytes, '\n');
+export function makePdfBomb(totalBytes = 1024 * MiB, label = 'boom'): Uint8Array {
+  const content = deflateRepeated(`BT /F1 12 Tf 72 720 Td (${label}) Tj ET\n`, ' ', totalBytes, '\n');
   // zlib format (RFC 1950), which FlateDecode is: a 2-byte header, the deflate data, Adler-32.
   const zlib = new Uint8Array(2 + content.raw.length + 4);
   zlib.set([0x78, 0xda], 0);
