@@ -10,6 +10,8 @@ export interface SandboxRequest {
   maxPages: number;
   maxUncompressedBytes: number;
   maxCompressionRatio: number;
+  /** The parent's cap; the child's own guard uses it too (parse.child-guard.ts). */
+  maxMemoryBytes: number;
 }
 
 /** The process's single IPC message back. Errors travel as data: class identity doesn't survive IPC. */

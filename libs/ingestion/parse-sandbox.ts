@@ -76,6 +76,7 @@ export function parseInSandbox(bytes: Uint8Array, mimeType: string, options: San
     maxPages,
     maxUncompressedBytes: (options.maxUncompressedMb ?? 200) * MB,
     maxCompressionRatio: options.maxCompressionRatio ?? 100,
+    maxMemoryBytes: maxMemoryMb * MB,
   };
   const outOfMemory = () => new IngestionError(IngestionMessages.outOfMemory(maxMemoryMb), true);
 

@@ -7,6 +7,7 @@
 import { IngestionError } from './ingestion.error.js';
 import { parseDocument } from './parse.js';
 import type { SandboxRequest, SandboxResponse } from './parse-sandbox.protocol.js';
+import { startOrphanGuard } from './parse.child-guard.js';
 
 /** Exactly `length` bytes from stdin, into one buffer allocated up front (no concatenation copies). */
 async function readInput(length: number): Promise<Uint8Array> {
@@ -43,6 +44,9 @@ async function run(request: SandboxRequest): Promise<SandboxResponse> {
 if (!process.send) throw new Error('parse.child.js must be started by parse-sandbox with an IPC channel');
 // The parent went away (worker killed): nothing left to answer to.
 process.once('disconnect', () => process.exit(0));
+const request = JSON.parse(process.argv[2]!) as SandboxRequest;
+// The parent's watchdog kills at the cap first (and reports it); this one is for when it can't.
+startOrphanGuard(request.maxMemoryBytes * 1.25);
 // No exit after sending: the parent kills this process once it has the message, so the
 // message cannot be lost to a race between exiting and the IPC pipe being read.
-process.send(await run(JSON.parse(process.argv[2]!) as SandboxRequest));
+process.send(await run(request));

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { DOCX_MIME_TYPE } from '../../libs/ingestion/file-type.js';
 import { IngestionError } from '../../libs/ingestion/ingestion.error.js';
@@ -6,7 +8,7 @@ import { parseInSandbox } from '../../libs/ingestion/parse-sandbox.js';
 import { makeDocxBomb, makePdfBomb } from '../support/bomb-fixtures.js';
 import { makeDocx } from '../support/docx-fixtures.js';
 import { makeEncryptedPdf, makePdf } from '../support/pdf-fixtures.js';
-import { childProcessesRssMb } from '../support/process-memory.js';
+import { childProcessesRssMb, rssMb } from '../support/process-memory.js';
 
 const roomy = { maxPages: 1000, timeoutMs: 30_000, maxMemoryMb: 256 };
 
@@ -124,4 +126,25 @@ test('aborting terminates the parse with the signal reason', async () => {
   // The process is gone, not left running.
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(childProcessesRssMb(process.pid), 0);
+});
+
+test('a parser whose worker process dies does not live on', async () => {
+  // The parser may be in a synchronous loop (pdf.js decoding a stream) that never lets it
+  // notice its parent is gone; its guard thread must kill it anyway.
+  const parent = spawn(process.execPath, [fileURLToPath(new URL('../support/sandbox-parent.js', import.meta.url))], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const parserPid = await new Promise<number>((resolve, reject) => {
+    parent.stdout!.on('data', (d: Buffer) => {
+      const match = /parser (\d+)/.exec(d.toString());
+      if (match) resolve(Number(match[1]));
+    });
+    parent.once('exit', () => reject(new Error('the stand-in worker exited early')));
+  });
+  await new Promise((r) => setTimeout(r, 500)); // parsing, growing
+  assert.ok(rssMb(parserPid) > 0, 'the parser is running');
+  parent.kill('SIGKILL');
+  const deadline = Date.now() + 3000;
+  while (rssMb(parserPid) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(rssMb(parserPid), 0, `parser ${parserPid} is gone`);
 });
