@@ -40,8 +40,10 @@ export interface SandboxOptions {
   maxPages: number;
   /** Wall-clock budget including process start-up. */
   timeoutMs: number;
-  /** Cap on the parser process's resident memory (RSS), not only its JS heap. */
+  /** Cap on the parser process's resident memory (RSS), not only its JS heap, before the per-input-MB allowance (memoryBudgetMb). */
   maxMemoryMb: number;
+  /** false: the flat cap for text too (tests of the cap itself). */
+  textAllowance?: boolean;
   /** Archives: total decompressed size and per-entry ratio (zip-bounds.ts). */
   maxUncompressedMb?: number;
   maxCompressionRatio?: number;
@@ -66,9 +68,25 @@ const STDERR_TAIL = 4096;
 
 const MB = 1024 * 1024;
 
+/**
+ * Extra MB of budget per MB of input for text formats (plain text, Markdown, HTML). They
+ * cannot expand like an archive or a compressed PDF stream, but need memory in proportion
+ * to their size (decoded, normalised and split, a few copies: a 10 MB text file peaked at
+ * ~215 MB), so a flat cap would refuse honest large files. Compressed formats (PDF, DOCX)
+ * keep the flat PARSE_MAX_MEMORY_MB: that is where bombs live, and a dense 1,000-page PDF
+ * peaked at 152 MB. A 45 MB text file gets ~920 MB, bounded by UPLOAD_MAX_BYTES.
+ */
+export const TEXT_MEMORY_MB_PER_INPUT_MB = 16;
+
+export function memoryBudgetMb(baseMb: number, inputBytes: number, mimeType: string): number {
+  if (!mimeType.startsWith('text/')) return baseMb;
+  return baseMb + Math.ceil((inputBytes / MB) * TEXT_MEMORY_MB_PER_INPUT_MB);
+}
+
 /** Like parseDocument, but isolated. The caller's `bytes` are left as they were. */
 export function parseInSandbox(bytes: Uint8Array, mimeType: string, options: SandboxOptions): Promise<ParsedDocument> {
-  const { maxPages, timeoutMs, maxMemoryMb, signal } = options;
+  const { maxPages, timeoutMs, signal } = options;
+  const maxMemoryMb = options.textAllowance === false ? options.maxMemoryMb : memoryBudgetMb(options.maxMemoryMb, bytes.byteLength, mimeType);
   if (signal?.aborted) return Promise.reject(signal.reason);
   const request: SandboxRequest = {
     byteLength: bytes.byteLength,

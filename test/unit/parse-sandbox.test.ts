@@ -83,11 +83,22 @@ test('a parser whose heap outgrows the cap is killed with a permanent error', as
   // ~27 MB of text: decoding and normalising it takes several times that.
   const huge = new TextEncoder().encode('lorem ipsum dolor '.repeat(1_500_000));
   await assert.rejects(
-    parseInSandbox(huge, 'text/plain', { ...roomy, maxMemoryMb: 128 }),
+    parseInSandbox(huge, 'text/plain', { ...roomy, maxMemoryMb: 128, textAllowance: false }),
     isIngestionError('parsing needed more than 128 MB of memory', true),
   );
   const after = await parseInSandbox(new TextEncoder().encode('fine'), 'text/plain', roomy);
   assert.equal(after.pages[0]?.text, 'fine');
+});
+
+test('a large honest text file gets memory in proportion to its size: 12 MB parses at the default cap of 200 MB', async () => {
+  const big = new TextEncoder().encode('The descaling programme takes twenty minutes. '.repeat(12 * 1024 * 1024 / 47));
+  const parsed = await parseInSandbox(big, 'text/plain', { ...roomy, maxMemoryMb: 200 });
+  assert.ok(parsed.pages[0]!.text.length > 11 * 1024 * 1024);
+  // The same file at a flat 200 MB is refused: the allowance is what lets it through.
+  await assert.rejects(
+    parseInSandbox(big, 'text/plain', { ...roomy, maxMemoryMb: 200, textAllowance: false }),
+    isIngestionError('parsing needed more than 200 MB of memory', true),
+  );
 });
 
 test('memory outside the JS heap counts too: a 1 GiB PDF content stream is stopped at the cap', async () => {
