@@ -60,6 +60,8 @@ export interface AppConfig {
   limits: { uploadMaxBytes: number; jsonBodyMaxBytes: number };
   vectorIndex: VectorIndexSettings;
   admission: AdmissionSettings;
+  /** Decompression-bomb limits of the parser (zip-bounds.ts). */
+  parseBounds: { maxUncompressedMb: number; maxCompressionRatio: number };
 }
 
 /** Per-minute request budgets of a tenant; 0 = unlimited. A tenant's settings.limits overrides each. */
@@ -194,6 +196,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       },
       passwordHash: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queue: env.PASSWORD_HASH_QUEUE },
     },
+    parseBounds: { maxUncompressedMb: env.PARSE_MAX_UNCOMPRESSED_MB, maxCompressionRatio: env.PARSE_MAX_COMPRESSION_RATIO },
   };
 }
 
