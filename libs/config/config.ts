@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { tmpdir } from 'node:os';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { crossFieldProblems, EnvironmentDto } from './env.dto.js';
@@ -50,6 +51,8 @@ export interface AppConfig {
   };
   limits: { uploadMaxBytes: number; jsonBodyMaxBytes: number };
   vectorIndex: VectorIndexSettings;
+  /** Streamed uploads: where the API keeps an upload on disk between receiving it and storing it. */
+  uploads: { tmpDir: string; storeConcurrency: number };
 }
 
 /** Where search switches from exact scans to a tenant's own HNSW index, and how those indexes are kept. */
@@ -151,6 +154,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       efSearch: env.VECTOR_SEARCH_EF,
       searchTimeoutMs: env.SEARCH_TIMEOUT_MS,
     },
+    uploads: { tmpDir: env.UPLOAD_TMP_DIR ?? tmpdir(), storeConcurrency: env.UPLOAD_STORE_CONCURRENCY },
   };
 }
 
