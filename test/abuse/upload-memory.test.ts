@@ -14,11 +14,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, test } from 'node:test';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import type pg from 'pg';
 import { createTenant, type TestTenant } from '../support/api.js';
 import { ApiProcess } from '../support/api-process.js';
 import { superClient } from '../support/db.js';
 import { upload, uniqueText } from '../support/documents.js';
+import { makeDocx } from '../support/docx-fixtures.js';
 import { waitFor } from '../support/worker.js';
 
 const UPLOADS = 20;
@@ -245,4 +247,24 @@ test('an upload cut off by UPLOAD_MAX_BYTES while streaming (chunked, no Content
   await waitFor('the temporary file to be removed', async () => leftoverFiles().length === 0, 10_000, 50);
   const { rows } = await db.query(`SELECT id FROM documents WHERE tenant_id = $1 AND filename = 'too-big.txt'`, [uploader.id]);
   assert.equal(rows.length, 0);
+});
+
+test('the type is still read from the content: a DOCX whose word/document.xml lies past the first 64 KB is a DOCX, any other ZIP a 415', async () => {
+  // Only the head of an upload stays in memory; a ZIP's entry list comes from its central directory at the end of the file.
+  const image = new Uint8Array(300 * 1024).map((_, i) => (i * 7919 + (i >> 8)) & 0xff);
+  const small = makeDocx([`Imaged report ${randomUUID()}`]);
+  const parts = unzipSync(small);
+  const docx = zipSync({
+    '[Content_Types].xml': parts['[Content_Types].xml']!, '_rels/.rels': parts['_rels/.rels']!,
+    'word/media/image1.png': [image, { level: 0 }], 'word/document.xml': parts['word/document.xml']!,
+  });
+  assert.ok(!Buffer.from(docx.subarray(0, 64 * 1024)).includes('word/document.xml'), 'the fixture keeps word/document.xml out of the first 64 KB');
+  const res = await upload(api, uploader.adminKey, docx, 'imaged.bin');
+  assert.equal(res.status, 202, res.text);
+  assert.equal(res.body.mimeType, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+
+  const otherZip = zipSync({ 'data/blob.bin': [image, { level: 0 }], 'word/readme.txt': strToU8(`not a document ${randomUUID()}`) });
+  const refused = await upload(api, uploader.adminKey, otherZip, 'archive.docx');
+  assert.equal(refused.status, 415, refused.text);
+  assert.deepEqual(leftoverFiles(), []);
 });
