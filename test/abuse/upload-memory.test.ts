@@ -7,9 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -34,9 +35,20 @@ let uploader: TestTenant;
 let bystander: TestTenant;
 /** UPLOAD_TMP_DIR of the API process: it keeps its private directory in here. */
 let uploadRoot: string;
+/** What a crashed API process left (its pid is gone), and what a live one has (ours): the start-up sweep. */
+let deadProcessDir: string;
+let liveProcessDir: string;
 
 before(async () => {
   uploadRoot = mkdtempSync(join(tmpdir(), 'upload-memory-test-'));
+  const host = hostname().replace(/[^A-Za-z0-9.]/g, '_');
+  const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+  deadProcessDir = join(uploadRoot, `ragdocs-upload-${host}-${deadPid}-crashed`);
+  liveProcessDir = join(uploadRoot, `ragdocs-upload-${host}-${process.pid}-alive`);
+  for (const dir of [deadProcessDir, liveProcessDir]) {
+    mkdirSync(dir, { mode: 0o700 });
+    writeFileSync(join(dir, 'partial-upload'), 'bytes of an upload in flight');
+  }
   api = await ApiProcess.start({ QUEUE_PREFIX: `upmem-${randomUUID().slice(0, 8)}`, UPLOAD_TMP_DIR: uploadRoot });
   db = await superClient();
   uploader = await createTenant(api, 'uploader');
@@ -52,10 +64,10 @@ after(async () => {
   }
 });
 
-/** Files (not directories) anywhere under the upload root: what the API left behind. */
+/** Files (not directories) anywhere under the upload root: what the API left behind (the live process's set-up file aside). */
 function leftoverFiles(dir = uploadRoot): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? leftoverFiles(join(dir, e.name)) : [join(dir, e.name)]);
+    e.isDirectory() ? leftoverFiles(join(dir, e.name)) : [join(dir, e.name)]).filter((f) => !f.startsWith(liveProcessDir));
 }
 
 /**
@@ -206,7 +218,7 @@ test('an upload aborted mid-body stores nothing, leaves no temporary file and is
   }
   // The server has received part of the body (and written it to its temporary file) when the client goes.
   await waitFor('the partial upload on disk', async () => leftoverFiles().length > 0, 10_000, 20);
-  const privateDirs = readdirSync(uploadRoot, { withFileTypes: true }).filter((e) => e.isDirectory());
+  const privateDirs = readdirSync(uploadRoot, { withFileTypes: true }).filter((e) => e.isDirectory() && join(uploadRoot, e.name) !== liveProcessDir);
   assert.ok(privateDirs.length >= 1, 'the API keeps its temporary files in its own directory');
   for (const d of privateDirs) assert.equal(statSync(join(uploadRoot, d.name)).mode & 0o777, 0o700, `${d.name} is private (0700)`);
   const logFrom = api.log.length;
@@ -267,4 +279,13 @@ test('the type is still read from the content: a DOCX whose word/document.xml li
   const refused = await upload(api, uploader.adminKey, otherZip, 'archive.docx');
   assert.equal(refused.status, 415, refused.text);
   assert.deepEqual(leftoverFiles(), []);
+});
+
+test('temporary directories: a dead process\'s is removed at start, a live one\'s is left alone, and the API removes its own on shutdown', async () => {
+  assert.equal(existsSync(deadProcessDir), false, 'the directory of a process that died (SIGKILL, OOM) was removed at start-up');
+  assert.equal(existsSync(join(liveProcessDir, 'partial-upload')), true, 'another live process keeps its files');
+  const own = readdirSync(uploadRoot).filter((n) => n.startsWith('ragdocs-upload-') && join(uploadRoot, n) !== liveProcessDir);
+  assert.equal(own.length, 1, `the API's own directory: ${own.join(', ')}`);
+  await api.stop();
+  assert.equal(existsSync(join(uploadRoot, own[0]!)), false, 'removed on a graceful shutdown');
 });
