@@ -181,9 +181,11 @@ test(`${UPLOADS} concurrent ${SIZE / 2 ** 20} MB uploads: API RSS grows < ${MAX_
   assert.ok(latencies.length >= 4, `the other tenant got ${latencies.length} answers`);
   assert.ok(p50 < MAX_OTHER_TENANT_P50_MS, `the other tenant's p50 was ${p50.toFixed(0)} ms`);
 
-  // What PostgreSQL holds: one row per upload with the right size and hash, and the bytes themselves hash the same.
+  // What PostgreSQL holds: one row per upload with the right size and hash; for every 4th upload
+  // the stored bytes themselves are hashed by PostgreSQL (all 20 would add ~30 s on this machine).
   const { rows } = await db.query(
-    `SELECT d.filename, d.size_bytes::bigint AS size, d.content_hash, octet_length(f.data) AS stored, encode(sha256(f.data), 'hex') AS stored_hash
+    `SELECT d.filename, d.size_bytes::bigint AS size, d.content_hash, octet_length(f.data) AS stored,
+            CASE WHEN d.filename ~ '^big-(0|4|8|12|16)[.]' THEN encode(sha256(f.data), 'hex') END AS stored_hash
      FROM documents d JOIN document_files f ON f.tenant_id = d.tenant_id AND f.document_id = d.id
      WHERE d.tenant_id = $1 AND d.filename LIKE 'big-%' ORDER BY d.filename`,
     [uploader.id],
@@ -197,9 +199,9 @@ test(`${UPLOADS} concurrent ${SIZE / 2 ** 20} MB uploads: API RSS grows < ${MAX_
     assert.equal(Number(row.size), SIZE);
     assert.equal(row.stored, SIZE);
     assert.equal(row.content_hash, expected, `big-${i}.txt: content_hash`);
-    assert.equal(row.stored_hash, expected, `big-${i}.txt: the stored bytes`);
+    if (i % 4 === 0) assert.equal(row.stored_hash, expected, `big-${i}.txt: the stored bytes`);
   });
-  assert.deepEqual(leftoverFiles(), [], 'no temporary file is left behind');
+  await waitFor('no temporary file left behind', async () => leftoverFiles().length === 0, 5_000, 50);
 });
 
 test('an upload aborted mid-body stores nothing, leaves no temporary file and is logged as a client abort', async () => {
@@ -233,7 +235,8 @@ test('an upload aborted mid-body stores nothing, leaves no temporary file and is
   // The API is still fine and the same client can upload again.
   const res = await upload(api, uploader.adminKey, uniqueText('after the abort'), 'after-abort.txt');
   assert.equal(res.status, 202, res.text);
-  assert.deepEqual(leftoverFiles(), []);
+  // Removed once the request is over (not necessarily before the answer has reached us).
+  await waitFor('no temporary file left behind', async () => leftoverFiles().length === 0, 5_000, 50);
 });
 
 test('an upload cut off by UPLOAD_MAX_BYTES while streaming (chunked, no Content-Length) is a 413 and leaves no temporary file', async () => {
@@ -278,7 +281,27 @@ test('the type is still read from the content: a DOCX whose word/document.xml li
   const otherZip = zipSync({ 'data/blob.bin': [image, { level: 0 }], 'word/readme.txt': strToU8(`not a document ${randomUUID()}`) });
   const refused = await upload(api, uploader.adminKey, otherZip, 'archive.docx');
   assert.equal(refused.status, 415, refused.text);
-  assert.deepEqual(leftoverFiles(), []);
+  // Removed once the request is over (not necessarily before the answer has reached us).
+  await waitFor('no temporary file left behind', async () => leftoverFiles().length === 0, 5_000, 50);
+});
+
+test('refused uploads leave no temporary file: a bad folderId (400, rejected by the pipes), an unknown folder (404), an empty file (400), a duplicate (200)', async () => {
+  const text = uniqueText('refused paths');
+  const badField = await upload(api, uploader.adminKey, text, 'a.txt', { folderId: 'not-a-uuid' });
+  assert.equal(badField.status, 400, badField.text);
+  const unknownFolder = await upload(api, uploader.adminKey, text, 'b.txt', { folderId: randomUUID() });
+  assert.equal(unknownFolder.status, 404, unknownFolder.text);
+  const empty = await upload(api, uploader.adminKey, '', 'c.txt');
+  assert.equal(empty.status, 400, empty.text);
+  const first = await upload(api, uploader.adminKey, text, 'd.txt');
+  assert.equal(first.status, 202, first.text);
+  const again = await upload(api, uploader.adminKey, text, 'e.txt');
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.body.duplicate, true);
+  assert.equal(again.body.id, first.body.id);
+  await waitFor('no temporary file', async () => leftoverFiles().length === 0, 5_000, 50);
+  const { rows } = await db.query(`SELECT filename FROM documents WHERE tenant_id = $1 AND filename IN ('a.txt', 'b.txt', 'c.txt', 'e.txt')`, [uploader.id]);
+  assert.deepEqual(rows, []);
 });
 
 test('temporary directories: a dead process\'s is removed at start, a live one\'s is left alone, and the API removes its own on shutdown', async () => {
