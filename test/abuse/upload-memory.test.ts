@@ -57,7 +57,12 @@ before(async () => {
 
 after(async () => {
   try {
-    await db?.end();
+    // The uploads stay `queued` (no worker here): left in the shared test database, any later suite's
+    // worker reconciler would pick up 900 MB of text and starve that suite's own documents.
+    if (db) {
+      for (const t of [uploader, bystander]) if (t) await db.query(`DELETE FROM documents WHERE tenant_id = $1`, [t.id]);
+      await db.end();
+    }
     await api?.stop();
   } finally {
     rmSync(uploadRoot, { recursive: true, force: true });
