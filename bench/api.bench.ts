@@ -28,9 +28,7 @@
  * (default: a free port), BENCH_API_LOG_LEVEL (warn), BENCH_KEEP.
  */
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
@@ -45,7 +43,7 @@ import type { VectorIndexQueue } from '../libs/queue/vector-index.queue.js';
 import { countTokens } from '../libs/ingestion/tokenizer.js';
 import {
   benchUrls, copyBinary, createIndexes, dropDatabase, dropIndexes, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS,
-  freshDatabase, intEnv, listEnv, logger, num, pct, pkgVersion, prng, topicQuery, topicText, vectorIndexes, nestLogsToStderr } from './support.js';
+  App, freePort, freshDatabase, intEnv, listEnv, logger, num, pct, pkgVersion, prng, topicQuery, topicText, vectorIndexes, nestLogsToStderr } from './support.js';
 
 const CHUNKS = intEnv('BENCH_API_CHUNKS', 20_000);
 const SECONDS = Math.max(1, intEnv('BENCH_API_SECONDS', 15));
@@ -96,50 +94,6 @@ async function prepareTenant(ctx: { superuser: pg.Client; config: AppConfig; ten
   }
 }
 
-// ---------------------------------------------------------------- processes
-/** A compiled app (API or worker) as a child process; its output is kept for error messages. */
-class App {
-  private out = '';
-  readonly exited: Promise<number | null>;
-  constructor(readonly name: string, readonly child: ChildProcess) {
-    const keep = (d: Buffer) => { this.out = (this.out + d.toString()).slice(-20_000); };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    this.exited = new Promise((r) => child.on('exit', (code) => r(code)));
-  }
-  static start(name: string, main: string, env: NodeJS.ProcessEnv): App {
-    return new App(name, spawn(process.execPath, ['--enable-source-maps', main], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
-  }
-  get alive() { return this.child.exitCode === null && this.child.signalCode === null; }
-  get output() { return this.out; }
-  async waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await Promise.resolve().then(probe).catch(() => false))) {
-      if (!this.alive) throw new Error(`${this.name} exited before ${what}:\n${this.out}`);
-      if (Date.now() > deadline) throw new Error(`${this.name}: no ${what} after ${timeoutMs / 1000} s:\n${this.out}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  async stop(): Promise<void> {
-    if (!this.alive) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 // ---------------------------------------------------------------- load
 interface LoadResult { mode: string; connections: number; seconds: number; responses: number; rps: number; p50: number; p95: number; p99: number; non2xx: number; errors: number; timeouts: number }
 
@@ -184,6 +138,8 @@ async function main(): Promise<void> {
     DATABASE_URL: urls.runtimeUrl, DATABASE_MIGRATION_URL: urls.migrationUrl, PORT: String(port),
     LOG_LEVEL: process.env.BENCH_API_LOG_LEVEL || 'warn', QUEUE_PREFIX: queuePrefix,
     EMBEDDING_PROVIDER: 'local', CHAT_PROVIDER: 'local', EMBEDDING_MODEL: '', CHAT_MODEL: '',
+    // Throughput of one tenant is measured here, not its budget (bench/abuse.bench.ts measures that).
+    RATE_LIMIT_SEARCH_PER_MINUTE: '0', RATE_LIMIT_UPLOAD_PER_MINUTE: '0',
   };
   const apps: App[] = [];
   try {

@@ -29,6 +29,7 @@ const PARTS: Part[] = [
   { key: 'search', title: 'Search (bench/search.bench.ts)', file: 'search.bench.js' },
   { key: 'writes', title: 'Chunk writes (bench/writes.bench.ts)', file: 'writes.bench.js' },
   { key: 'api', title: 'API load and ingestion (bench/api.bench.ts)', file: 'api.bench.js' },
+  { key: 'abuse', title: 'Capacity isolation (bench/abuse.bench.ts)', file: 'abuse.bench.js' },
 ];
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench

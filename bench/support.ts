@@ -4,6 +4,8 @@
  * rows, synthetic text and percentiles. Nothing here runs on import.
  */
 import { Logger } from '@nestjs/common';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -355,3 +357,48 @@ export function topicQuery(rnd: Rng, topic: number): string {
   const forms = [`How do I ${a} the ${b}?`, `${a} ${b} settings`, `What is the ${a} ${b} status`, `${a} and ${b}`];
   return forms[rnd.int(forms.length)]!;
 }
+
+// ---------------------------------------------------------------- processes
+/** A compiled app (API or worker) as a child process; its output is kept for error messages. */
+export class App {
+  private out = '';
+  readonly exited: Promise<number | null>;
+  constructor(readonly name: string, readonly child: ChildProcess) {
+    const keep = (d: Buffer) => { this.out = (this.out + d.toString()).slice(-20_000); };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    this.exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  }
+  static start(name: string, main: string, env: NodeJS.ProcessEnv): App {
+    return new App(name, spawn(process.execPath, ['--enable-source-maps', main], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  }
+  get alive() { return this.child.exitCode === null && this.child.signalCode === null; }
+  get output() { return this.out; }
+  async waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await Promise.resolve().then(probe).catch(() => false))) {
+      if (!this.alive) throw new Error(`${this.name} exited before ${what}:\n${this.out}`);
+      if (Date.now() > deadline) throw new Error(`${this.name}: no ${what} after ${timeoutMs / 1000} s:\n${this.out}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  async stop(): Promise<void> {
+    if (!this.alive) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+

@@ -19,6 +19,10 @@ source scripts/env-defaults.sh
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 # Tests get small pools; the pool-size behaviour itself has its own tests.
 export DB_POOL_MIN=0 DB_POOL_MAX=10
+# The suites send far more requests per minute, from one address and one tenant, than
+# people do; test/abuse sets the shipped admission defaults again and tests them.
+export RATE_LIMIT_SEARCH_PER_MINUTE=0 RATE_LIMIT_CHAT_PER_MINUTE=0 RATE_LIMIT_UPLOAD_PER_MINUTE=0 RATE_LIMIT_OPENAI_PER_MINUTE=0
+export LOGIN_PER_IP_PER_MINUTE=0 DB_TENANT_WAIT_MS=30000
 
 rm -rf dist
 npx tsc -p tsconfig.build.json

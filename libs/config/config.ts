@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { tmpdir } from 'node:os';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { platformDatabaseUrl } from './database-urls.js';
 import { crossFieldProblems, EnvironmentDto } from './env.dto.js';
 
 export type ProviderKind = 'openai' | 'openai-compatible' | 'local';
@@ -21,6 +22,11 @@ export interface AppConfig {
     statementTimeoutMs: number;
     idleTimeoutMs: number;
     maxLifetimeSeconds: number;
+    /** Share of the pool one tenant may hold, and how long its further transactions wait for one of its slots. */
+    tenantPoolPercent: number;
+    tenantWaitMs: number;
+    /** The platform-admin role's connection (DATABASE_PLATFORM_URL). */
+    platformUrl: string;
   };
   redisUrl: string;
   queuePrefix: string;
@@ -51,8 +57,20 @@ export interface AppConfig {
   };
   limits: { uploadMaxBytes: number; jsonBodyMaxBytes: number };
   vectorIndex: VectorIndexSettings;
+  admission: AdmissionSettings;
   /** Streamed uploads: where the API keeps an upload on disk between receiving it and storing it. */
   uploads: { tmpDir: string; storeConcurrency: number };
+}
+
+/** Per-minute request budgets of a tenant; 0 = unlimited. A tenant's settings.limits overrides each. */
+export interface RateBudgets { searchPerMinute: number; chatPerMinute: number; uploadPerMinute: number; openaiPerMinute: number }
+
+/** Admission control: request rates, the pool share of one tenant, login throttling, password hashing. */
+export interface AdmissionSettings {
+  rates: RateBudgets;
+  clientPercent: number;
+  login: { perIpPerMinute: number; maxFailures: number; lockoutSeconds: number; lockoutMaxSeconds: number };
+  passwordHash: { concurrency: number; queue: number };
 }
 
 /** Where search switches from exact scans to a tenant's own HNSW index, and how those indexes are kept. */
@@ -114,6 +132,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
       idleTimeoutMs: env.DB_IDLE_TIMEOUT_MS,
       maxLifetimeSeconds: env.DB_MAX_LIFETIME_SECONDS,
+      tenantPoolPercent: env.DB_TENANT_POOL_PERCENT,
+      tenantWaitMs: env.DB_TENANT_WAIT_MS,
+      platformUrl: platformDatabaseUrl({ DATABASE_URL: env.DATABASE_URL, DATABASE_PLATFORM_URL: env.DATABASE_PLATFORM_URL }),
     },
     redisUrl: env.REDIS_URL,
     queuePrefix: env.QUEUE_PREFIX,
@@ -153,6 +174,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       sweepIntervalMs: env.VECTOR_INDEX_SWEEP_MS,
       efSearch: env.VECTOR_SEARCH_EF,
       searchTimeoutMs: env.SEARCH_TIMEOUT_MS,
+    },
+    admission: {
+      rates: {
+        searchPerMinute: env.RATE_LIMIT_SEARCH_PER_MINUTE,
+        chatPerMinute: env.RATE_LIMIT_CHAT_PER_MINUTE,
+        uploadPerMinute: env.RATE_LIMIT_UPLOAD_PER_MINUTE,
+        openaiPerMinute: env.RATE_LIMIT_OPENAI_PER_MINUTE,
+      },
+      clientPercent: env.RATE_LIMIT_CLIENT_PERCENT,
+      login: {
+        perIpPerMinute: env.LOGIN_PER_IP_PER_MINUTE,
+        maxFailures: env.LOGIN_MAX_FAILURES,
+        lockoutSeconds: env.LOGIN_LOCKOUT_SECONDS,
+        lockoutMaxSeconds: env.LOGIN_LOCKOUT_MAX_SECONDS,
+      },
+      passwordHash: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queue: env.PASSWORD_HASH_QUEUE },
     },
     uploads: { tmpDir: env.UPLOAD_TMP_DIR ?? tmpdir(), storeConcurrency: env.UPLOAD_STORE_CONCURRENCY },
   };

@@ -178,8 +178,65 @@ export class EnvironmentDto {
   @Transform(toInt) @IsInt() @Min(100)
   SEARCH_TIMEOUT_MS = 5_000;
 
+  // ── Admission control (README, "Capacity isolation") ─────────────────────
+  // Requests per minute per tenant, per kind of request; a tenant's
+  // settings.limits overrides them. 0 = unlimited. Counted in Redis, so every
+  // API process shares one budget.
+  @Transform(toInt) @IsInt() @Min(0)
+  RATE_LIMIT_SEARCH_PER_MINUTE = 1200;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  RATE_LIMIT_CHAT_PER_MINUTE = 120;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  RATE_LIMIT_UPLOAD_PER_MINUTE = 600;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  RATE_LIMIT_OPENAI_PER_MINUTE = 300;
+
+  /** One client (API key, user, or IP address) may use this share of its tenant's budget. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  RATE_LIMIT_CLIENT_PERCENT = 50;
+
+  /** At most this share of the connection pool serves one tenant; its further requests wait DB_TENANT_WAIT_MS, then 429. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  DB_TENANT_POOL_PERCENT = 50;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  DB_TENANT_WAIT_MS = 2_000;
+
+  /** Login attempts per minute from one IP address (0 = unlimited). */
+  @Transform(toInt) @IsInt() @Min(0)
+  LOGIN_PER_IP_PER_MINUTE = 30;
+
+  /** Failed logins of one account (tenant + email) before it is locked; each further failure doubles the lock. */
+  @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_MAX_FAILURES = 5;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_LOCKOUT_SECONDS = 30;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_LOCKOUT_MAX_SECONDS = 900;
+
+  /** Password hashes computed at once (each scrypt takes 32 MiB and a core for ~100 ms), and how many may wait. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  PASSWORD_HASH_CONCURRENCY = 2;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  PASSWORD_HASH_QUEUE = 32;
+
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  // --- Least privilege ---------------------------------------------------------
+  /**
+   * The platform-admin routes' own role (create and list tenants), so the
+   * runtime role cannot. Unset: DATABASE_URL's server and database as
+   * rag_platform (libs/config/database-urls.ts).
+   */
+  @IsOptional() @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_PLATFORM_URL must be a postgres:// URL' })
+  DATABASE_PLATFORM_URL?: string;
 
   // --- Streamed uploads (issue 8) ---
   /** Where the API writes uploads while they arrive (each process in its own 0700 directory); default the OS temp dir. Not a tmpfs: that is memory. */
@@ -199,6 +256,7 @@ export function crossFieldProblems(env: EnvironmentDto): string[] {
     if (provider === 'openai-compatible' && !env.OPENAI_BASE_URL) problems.push(`${name}=openai-compatible needs OPENAI_BASE_URL`);
   }
   if (env.CHUNK_OVERLAP_TOKENS >= env.CHUNK_TOKENS) problems.push('CHUNK_OVERLAP_TOKENS must be smaller than CHUNK_TOKENS');
+  if (!env.DATABASE_PLATFORM_URL && !URL.canParse(env.DATABASE_URL)) problems.push('DATABASE_URL is not a valid URL (DATABASE_PLATFORM_URL is derived from it)');
   if (env.DB_POOL_MIN > env.DB_POOL_MAX) problems.push(`DB_POOL_MIN (${env.DB_POOL_MIN}) must not exceed DB_POOL_MAX (${env.DB_POOL_MAX})`);
   return problems;
 }

@@ -25,6 +25,8 @@ export function runtimeDataSourceOptions(db: DbConfig, overrides: Partial<{ pool
     applicationName: 'ragdocs',
     connectTimeoutMS: db.connectTimeoutMs,
     poolSize: overrides.poolMax ?? db.poolMax,
+    // Read by tenant-pool-share.ts (TypeORM ignores keys it does not know).
+    tenantPoolShare: { percent: db.tenantPoolPercent, waitMs: db.tenantWaitMs },
     extra: {
       min: Math.min(overrides.poolMin ?? db.poolMin, overrides.poolMax ?? db.poolMax),
       idleTimeoutMillis: db.idleTimeoutMs,
@@ -38,6 +40,17 @@ export function runtimeDataSourceOptions(db: DbConfig, overrides: Partial<{ pool
 
 export function createRuntimeDataSource(db: DbConfig, overrides?: Partial<{ poolMax: number; poolMin: number }>): DataSource {
   return new DataSource(runtimeDataSourceOptions(db, overrides));
+}
+
+/**
+ * The platform-admin connection (DATABASE_PLATFORM_URL): creates and lists
+ * tenants, which the runtime role may not. A small pool that opens connections
+ * only when an admin route needs one.
+ */
+export function createPlatformDataSource(db: DbConfig): DataSource {
+  // No tenantPoolShare: one administrator creating one tenant at a time has no per-tenant share to keep.
+  const { tenantPoolShare: _, ...options } = runtimeDataSourceOptions(db, { poolMax: 2, poolMin: 0 }) as DataSourceOptions & { tenantPoolShare?: unknown };
+  return new DataSource({ ...options, url: db.platformUrl, applicationName: 'ragdocs-platform' } as DataSourceOptions);
 }
 
 /** The owner connection, used only to run migrations. */
@@ -56,13 +69,13 @@ export function createMigrationDataSource(db: Pick<DbConfig, 'migrationUrl' | 'c
 }
 
 /** Refuses to run the apps on a role that would silently bypass Row-Level Security. */
-export async function assertRuntimeRoleIsRestricted(ds: DataSource): Promise<void> {
+export async function assertRuntimeRoleIsRestricted(ds: DataSource, variable = 'DATABASE_URL'): Promise<void> {
   const [role] = await ds.query(
     `SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`,
   );
   if (role.rolsuper || role.rolbypassrls) {
     throw new Error(
-      `DATABASE_URL connects as "${role.rolname}", which ${role.rolsuper ? 'is a superuser' : 'has BYPASSRLS'}: ` +
+      `${variable} connects as "${role.rolname}", which ${role.rolsuper ? 'is a superuser' : 'has BYPASSRLS'}: ` +
         'tenant isolation would not be enforced. Use the runtime role (see README).',
     );
   }

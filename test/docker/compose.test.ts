@@ -245,6 +245,7 @@ const APP_ENV_VARS = new Set([
   'PORT',
   'DATABASE_URL',
   'DATABASE_MIGRATION_URL',
+  'DATABASE_PLATFORM_URL',
   'REDIS_URL',
   'ADMIN_API_KEY',
   'JWT_SECRET',
@@ -261,6 +262,13 @@ const APP_ENV_VARS = new Set([
   'VECTOR_INDEX_M',
   'VECTOR_INDEX_EF_CONSTRUCTION',
   'VECTOR_INDEX_BUILD_MEMORY_MB',
+  'RATE_LIMIT_SEARCH_PER_MINUTE',
+  'RATE_LIMIT_CHAT_PER_MINUTE',
+  'RATE_LIMIT_UPLOAD_PER_MINUTE',
+  'RATE_LIMIT_OPENAI_PER_MINUTE',
+  'LOGIN_PER_IP_PER_MINUTE',
+  'DB_TENANT_POOL_PERCENT',
+  'TRUST_PROXY',
 ]);
 
 // ---------------------------------------------------------------------------
@@ -389,6 +397,7 @@ describe('docker/compose.yml', () => {
       }
       assert.match(env.DATABASE_URL, /rag_app/, `${name}'s default DATABASE_URL must use the runtime role rag_app`);
       assert.match(env.DATABASE_MIGRATION_URL, /rag_owner/, `${name}'s default DATABASE_MIGRATION_URL must use rag_owner`);
+      assert.match(env.DATABASE_PLATFORM_URL ?? '', /rag_platform/, `${name}'s default DATABASE_PLATFORM_URL must use the platform role rag_platform`);
     }
   });
 

@@ -28,9 +28,15 @@ import { AuthController } from './auth/auth.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { AuthRepository } from './auth/auth.repository.js';
 import { AuthService } from './auth/auth.service.js';
+import { PasswordHasher } from './auth/password-hasher.js';
+import { AdmissionGuard } from './admission/admission.guard.js';
+import { LoginThrottleService } from './admission/login-throttle.service.js';
+import { RateLimiterService } from './admission/rate-limiter.service.js';
+import { TenantLimitsService } from './admission/tenant-limits.service.js';
 import { HealthController } from './health/health.controller.js';
 import { RedisHealth } from './health/redis-health.js';
 import { MetricsController } from './metrics/metrics.controller.js';
+import { PlatformDb } from './tenants/platform-db.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { TenantsRepository } from './tenants/tenants.repository.js';
 import { TenantsService } from './tenants/tenants.service.js';
@@ -72,13 +78,16 @@ export class ApiModule {
       providers: [
         FoldersRepository, FoldersService,
         ConversationsRepository, ConversationsService,
-        AuthRepository, AuthService, TenantsRepository, TenantsService, UsersRepository, UsersService,
+        AuthRepository, AuthService, PlatformDb, TenantsRepository, TenantsService, UsersRepository, UsersService,
         ChatService, ConversationChatService, UsageService, { provide: CHAT_PROVIDER, useFactory: () => createChatProvider(config.ai) },
         SearchService, { provide: EMBEDDING_PROVIDER, useFactory: () => createEmbeddingProvider(config.ai) },
         ApiKeysRepository, ApiKeysService, RedisHealth, DocumentsRepository, DocumentsService,
+        PasswordHasher, RateLimiterService, TenantLimitsService, LoginThrottleService,
         { provide: UPLOAD_STORAGE, useValue: uploadStorage }, UploadStorageLifecycle,
-        // Guard first (who is it?), then the interceptor enters that principal's tenant context.
+        // Guards run in this order: who is it, then may it (its tenant's budget); then the
+        // interceptor enters that principal's tenant context.
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: AdmissionGuard },
         { provide: APP_INTERCEPTOR, useClass: TenantInterceptor },
       ],
     };

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { RequestWithPrincipal } from '#libs/tenancy/tenant.interceptor.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
@@ -15,9 +15,9 @@ export class AuthController {
   @Post('auth/login')
   @HttpCode(200)
   @ApiOkResponse({ type: TokenDto })
-  @ApiErrors(400, 401)
-  login(@Body() body: LoginDto): Promise<TokenDto> {
-    return this.auth.login(body.tenant, body.email, body.password);
+  @ApiErrors(400, 401, 429, 503)
+  login(@Body() body: LoginDto, @Ip() ip: string): Promise<TokenDto> {
+    return this.auth.login(body.tenant, body.email, body.password, ip);
   }
 
   @Get('me')

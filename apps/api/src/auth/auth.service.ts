@@ -5,7 +5,8 @@ import type { AppConfig } from '#libs/config/config.js';
 import type { RequestWithPrincipal } from '#libs/tenancy/tenant.interceptor.js';
 import { API_KEY_PREFIX, hashApiKey, safeEqual } from './api-key.js';
 import { AuthRepository } from './auth.repository.js';
-import { verifyPassword } from './password.js';
+import { LoginThrottleService } from '../admission/login-throttle.service.js';
+import { PasswordHasher } from './password-hasher.js';
 
 export type Principal = NonNullable<RequestWithPrincipal['principal']>;
 
@@ -16,6 +17,8 @@ export class AuthService {
   constructor(
     private readonly repo: AuthRepository,
     private readonly jwt: JwtService,
+    private readonly passwords: PasswordHasher,
+    private readonly throttle: LoginThrottleService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -40,11 +43,24 @@ export class AuthService {
     return safeEqual(candidate, this.config.auth.adminApiKey);
   }
 
-  async login(slug: string, email: string, password: string) {
-    const user = await this.repo.findLoginCandidate(slug, email);
-    // verifyPassword burns the same time when the user is missing: no user-existence oracle.
-    const ok = await verifyPassword(password, user?.passwordHash);
-    if (!user || !ok) throw new UnauthorizedException('Invalid tenant, email or password');
+  /**
+   * Throttled by address and by account before any hashing (LoginThrottleService). The hash never
+   * leaves the database: it gives the salt, we derive the key, it compares (auth_login_verify).
+   */
+  async login(slug: string, email: string, password: string, ip: string) {
+    await this.throttle.admit(ip, slug, email);
+    const user = await this.throttle.oneAtATime(ip, async () => {
+      // A missing user burns the same scrypt and makes the same two queries: no user-existence oracle.
+      const params = await this.repo.findLoginParams(slug, email);
+      const candidate = await this.passwords.deriveLikeStored(password, params);
+      const found = await this.repo.verifyLogin(slug, email, candidate ?? '');
+      return candidate ? found : undefined;
+    });
+    if (!user) {
+      await this.throttle.failed(slug, email);
+      throw new UnauthorizedException('Invalid tenant, email or password');
+    }
+    await this.throttle.succeeded(slug, email);
     const claims: AccessTokenClaims = { sub: user.userId, tid: user.tenantId, role: user.role, email: user.email };
     const accessToken = await this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: this.config.auth.jwtExpiresInSeconds });
     return { accessToken, tokenType: 'Bearer' as const, expiresIn: this.config.auth.jwtExpiresInSeconds };

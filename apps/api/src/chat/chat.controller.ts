@@ -1,6 +1,7 @@
 import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { RateClass, RateLimited } from '../admission/rate-class.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { streamErrorMessage } from '../common/stream-error.js';
 import { UuidParam } from '../common/uuid.pipe.js';
@@ -20,10 +21,11 @@ export class ChatController {
    * (or `error`). Otherwise 201 with the assistant message.
    */
   @Post()
+  @RateLimited(RateClass.Chat)
   @ApiProduces('application/json', 'text/event-stream')
   @ApiCreatedResponse({ type: MessageDto, description: 'The assistant message (JSON mode)' })
   @ApiOkResponse({ description: 'SSE: event sources {items}, token {text}..., done {messageId, usage, citations}, or error {message}' })
-  @ApiErrors(400, 401, 404, 429)
+  @ApiErrors(400, 401, 404, 429, 503)
   async post(
     @Param('id', UuidParam()) id: string,
     @Body() dto: PostMessageDto,

@@ -2,9 +2,15 @@ import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type Exce
 import type { Request, Response } from 'express';
 import { APIError } from 'openai';
 import { QueryFailedError } from 'typeorm';
+import { TenantBusyError } from '#libs/database/tenant-pool-share.js';
 import { NoTenantError } from '#libs/tenancy/tenant-context.js';
+import { RetryLaterException } from '../admission/too-many-requests.js';
 
-interface Mapped { status: number; message: string }
+/** `retryAfter` (seconds) becomes a Retry-After header. */
+interface Mapped { status: number; message: string; retryAfter?: number }
+
+/** pg-pool's errors when no connection could be had within DB_CONNECT_TIMEOUT_MS: the server is full, not broken. */
+const POOL_TIMEOUTS = ['timeout exceeded when trying to connect', 'Connection terminated due to connection timeout'];
 
 /** Postgres errors that are the client's fault, answered as 4xx instead of 500. */
 function fromPostgres(err: QueryFailedError & { code?: string; constraint?: string }): Mapped | undefined {
@@ -14,7 +20,7 @@ function fromPostgres(err: QueryFailedError & { code?: string; constraint?: stri
     case '22P02': case '22007': case '22023': return { status: 400, message: 'Invalid value in request' };
     case '23514': return { status: 400, message: `Value out of range${err.constraint ? ` (${err.constraint})` : ''}` };
     case '42501': return { status: 404, message: 'Not found' }; // RLS WITH CHECK: never confirm another tenant's row
-    case '57014': return { status: 503, message: 'The database took too long to answer' };
+    case '57014': return { status: 503, message: 'The database took too long to answer', retryAfter: 1 };
     default: return undefined;
   }
 }
@@ -38,7 +44,12 @@ export function describeError(exception: unknown): Mapped {
   if (exception instanceof HttpException) {
     const body = exception.getResponse();
     const m = typeof body === 'string' ? body : (body as { message?: string | string[] }).message ?? exception.message;
-    return { status: exception.getStatus(), message: Array.isArray(m) ? m.join('; ') : String(m) };
+    const retryAfter = exception instanceof RetryLaterException ? exception.retryAfterSeconds : undefined;
+    return { status: exception.getStatus(), message: Array.isArray(m) ? m.join('; ') : String(m), retryAfter };
+  }
+  if (exception instanceof TenantBusyError) return { status: 429, message: exception.message, retryAfter: exception.retryAfterSeconds };
+  if (exception instanceof Error && POOL_TIMEOUTS.includes(exception.message)) {
+    return { status: 503, message: 'The server is busy (no database connection free); retry shortly', retryAfter: 1 };
   }
   if (exception instanceof QueryFailedError && fromPostgres(exception as never)) return fromPostgres(exception as never)!;
   if (exception instanceof APIError) {
@@ -69,10 +80,19 @@ export class HttpExceptionFilter implements ExceptionFilter {
       this.logger.warn(`${req.method} ${req.url} [${req.requestId}] 499 client closed the request: ${(exception as Error)?.message ?? exception}`);
       return;
     }
-    const { status, message } = describeError(exception);
-    if (status >= 500) this.logger.error(`${req.method} ${req.url} [${req.requestId}]`, (exception as Error)?.stack ?? String(exception));
+    const { status, message, retryAfter } = describeError(exception);
+    // Overload answers (503 + Retry-After) are expected under a flood: one line each, no stack to format.
+    if (status >= 500 && retryAfter) this.logger.warn(`${req.method} ${req.url} [${req.requestId}] ${status} ${message}`);
+    else if (status >= 500) this.logger.error(`${req.method} ${req.url} [${req.requestId}]`, (exception as Error)?.stack ?? String(exception));
+    else if (Logger.isLevelEnabled('debug')) {
+      // At debug, what the client was told and, when it differs, the underlying error (a JSON parse error
+      // quotes the body: the logger scrubs credentials out of it, see libs/logging/redact.ts).
+      const cause = (exception as Error)?.message;
+      this.logger.debug(`${req.method} ${req.url} [${req.requestId}] ${status} ${message}${cause && cause !== message ? ` (${cause})` : ''}`);
+    }
 
     if (res.headersSent) { res.end(); return; }
+    if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
     res.status(status).json({
       statusCode: status,
       error: (HttpStatus[status] ?? 'Error').toString().split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join(' '),

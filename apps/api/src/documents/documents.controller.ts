@@ -6,6 +6,7 @@ import { ApiErrors } from '../common/api-errors.decorator.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import { ChunkListDto, DocumentDto, DocumentListDto, ListDocumentsQuery, UploadDocumentDto, UploadedDocumentDto } from './documents.dto.js';
 import { DocumentsService } from './documents.service.js';
+import { RateClass, RateLimited } from '../admission/rate-class.js';
 import { RemoveUploadedFileInterceptor } from './remove-uploaded-file.interceptor.js';
 import type { StoredUpload } from './upload-storage.js';
 
@@ -16,6 +17,7 @@ export class DocumentsController {
   constructor(private readonly documents: DocumentsService) {}
 
   @Post()
+  @RateLimited(RateClass.Upload)
   // Streamed to a private temporary file by PrivateUploadStorage (MulterModule in api.module.ts), removed afterwards.
   @UseInterceptors(RemoveUploadedFileInterceptor, FileInterceptor('file'))
   @ApiConsumes('multipart/form-data')

@@ -9,6 +9,7 @@ import { ChatService } from '../chat/chat.service.js';
 import { abortOnDisconnect } from '../chat/sse.js';
 import { UsageService } from '../usage/usage.service.js';
 import { ChatCompletionRequestDto } from './openai-compat.dto.js';
+import { RateClass, RateLimited } from '../admission/rate-class.js';
 
 /**
  * `/openai/v1`: any OpenAI client (SDKs, chat front ends) talks to a tenant's
@@ -29,6 +30,7 @@ export class OpenAICompatController {
   }
 
   @Post('chat/completions')
+  @RateLimited(RateClass.OpenAI)
   @HttpCode(200)
   @ApiOkResponse({ description: '`chat.completion`, or with `stream: true` `chat.completion.chunk` events ending with `data: [DONE]`' })
   @ApiErrors(400, 401, 429)

@@ -4,6 +4,7 @@ import { MAX_KEYWORD_TERMS, queryWords } from '#libs/retrieval/search.repository
 import { SearchService } from '#libs/retrieval/search.service.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { SearchDto, SearchResultDto } from './search.dto.js';
+import { RateClass, RateLimited } from '../admission/rate-class.js';
 
 @ApiTags('search')
 @ApiBearerAuth()
@@ -12,9 +13,10 @@ export class SearchController {
   constructor(private readonly search: SearchService) {}
 
   @Post()
+  @RateLimited(RateClass.Search)
   @HttpCode(200)
   @ApiOkResponse({ type: SearchResultDto })
-  @ApiErrors(400, 401, 403)
+  @ApiErrors(400, 401, 403, 429, 503)
   async run(@Body() dto: SearchDto): Promise<SearchResultDto> {
     // Keyword-only search would silently drop the words past the cap; say so instead. (Hybrid and
     // chat use the first words for the keyword side and the whole text for the vector side.)

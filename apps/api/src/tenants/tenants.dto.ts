@@ -2,6 +2,21 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 
+/** Per-minute request budgets of this tenant, overriding the RATE_LIMIT_* defaults (0 = unlimited). */
+export class TenantLimitsDto {
+  @ApiPropertyOptional({ example: 1200 }) @IsOptional() @IsInt() @Min(0) @Max(1e6)
+  searchPerMinute?: number;
+
+  @ApiPropertyOptional({ example: 120 }) @IsOptional() @IsInt() @Min(0) @Max(1e6)
+  chatPerMinute?: number;
+
+  @ApiPropertyOptional({ example: 600 }) @IsOptional() @IsInt() @Min(0) @Max(1e6)
+  uploadPerMinute?: number;
+
+  @ApiPropertyOptional({ example: 300 }) @IsOptional() @IsInt() @Min(0) @Max(1e6)
+  openaiPerMinute?: number;
+}
+
 export class TenantSettingsDto {
   @ApiPropertyOptional({ description: 'Default system prompt for conversations' })
   @IsOptional() @IsString() @MaxLength(20000)
@@ -14,6 +29,10 @@ export class TenantSettingsDto {
   @ApiPropertyOptional({ description: 'Daily LLM token quota; unset = unlimited' })
   @IsOptional() @IsInt() @Min(0) @Max(1e12)
   dailyTokenQuota?: number;
+
+  @ApiPropertyOptional({ type: TenantLimitsDto, description: 'Request budgets per minute; unset fields use the server defaults' })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => TenantLimitsDto)
+  limits?: TenantLimitsDto;
 }
 
 export class CreateTenantDto {

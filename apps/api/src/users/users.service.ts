@@ -5,7 +5,7 @@ import { recordAudit } from '#libs/database/audit/audit.repository.js';
 import type { UserEntity } from '#libs/database/entities/index.js';
 import { TenantDb } from '#libs/database/tenant-db.js';
 import { currentContext, currentTenantId } from '#libs/tenancy/tenant-context.js';
-import { hashPassword } from '../auth/password.js';
+import { PasswordHasher } from '../auth/password-hasher.js';
 import type { CreateUserDto, UpdateUserDto, UserDto } from './users.dto.js';
 import { UsersRepository } from './users.repository.js';
 
@@ -15,11 +15,11 @@ const isUniqueViolation = (e: unknown) => e instanceof QueryFailedError && (e as
 /** Users of the current tenant (the caller's, or the one a platform admin named). */
 @Injectable()
 export class UsersService {
-  constructor(private readonly db: TenantDb, private readonly repo: UsersRepository) {}
+  constructor(private readonly db: TenantDb, private readonly repo: UsersRepository, private readonly passwords: PasswordHasher) {}
 
   async create(dto: CreateUserDto): Promise<UserDto> {
     // Hash before the transaction: 30-50 ms of KDF must not hold a connection.
-    const passwordHash = dto.password ? await hashPassword(dto.password) : null;
+    const passwordHash = dto.password ? await this.passwords.hash(dto.password) : null;
     try {
       const user = await this.db.run(async (m) => {
         const u = await this.repo.insert(m, { tenantId: currentTenantId(), id: randomUUID(), email: dto.email.toLowerCase(), role: dto.role, passwordHash });
@@ -45,7 +45,7 @@ export class UsersService {
 
   async update(id: string, dto: UpdateUserDto): Promise<UserDto> {
     if (dto.role === undefined && dto.password === undefined) throw new BadRequestException('Nothing to update: give role and/or password');
-    const passwordHash = dto.password ? await hashPassword(dto.password) : undefined;
+    const passwordHash = dto.password ? await this.passwords.hash(dto.password) : undefined;
     return this.db.run(async (m) => {
       const patch = { ...(dto.role ? { role: dto.role } : {}), ...(passwordHash ? { passwordHash } : {}) };
       if (!(await this.repo.update(m, id, patch))) throw new NotFoundException('User not found');

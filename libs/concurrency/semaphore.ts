@@ -1,0 +1,77 @@
+/**
+ * A counting semaphore with a bounded wait: at most `limit` holders, at most
+ * `maxWaiting` callers queued (FIFO), each waiting at most `waitMs`. A caller
+ * that cannot get in is refused at once with a SemaphoreBusyError instead of
+ * piling up: under overload the answer is "try again", not an ever longer queue.
+ */
+export class SemaphoreBusyError extends Error {
+  constructor(readonly reason: 'queue-full' | 'timed-out') {
+    super(reason === 'queue-full' ? 'too many callers are already waiting' : 'waited too long for a slot');
+    this.name = 'SemaphoreBusyError';
+  }
+}
+
+export type Release = () => void;
+
+interface Waiter { grant: (release: Release) => void; timer?: NodeJS.Timeout }
+
+export class Semaphore {
+  private holders = 0;
+  private readonly waiting: Waiter[] = [];
+
+  constructor(private readonly limit: number, private readonly maxWaiting = Infinity) {}
+
+  get active(): number {
+    return this.holders;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Resolves with a release function (call it exactly once; further calls do nothing). */
+  acquire(waitMs = Infinity): Promise<Release> {
+    if (this.holders < this.limit) {
+      this.holders++;
+      return Promise.resolve(this.releaser());
+    }
+    if (this.waiting.length >= this.maxWaiting || waitMs <= 0) return Promise.reject(new SemaphoreBusyError('queue-full'));
+    return new Promise<Release>((resolve, reject) => {
+      const waiter: Waiter = { grant: resolve };
+      if (Number.isFinite(waitMs)) {
+        waiter.timer = setTimeout(() => {
+          const at = this.waiting.indexOf(waiter);
+          if (at >= 0) this.waiting.splice(at, 1);
+          reject(new SemaphoreBusyError('timed-out'));
+        }, waitMs);
+      }
+      this.waiting.push(waiter);
+    });
+  }
+
+  /** Runs `work` holding a slot. */
+  async use<T>(work: () => Promise<T>, waitMs?: number): Promise<T> {
+    const release = await this.acquire(waitMs);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
+  private releaser(): Release {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const next = this.waiting.shift();
+      if (next) {
+        // The slot passes straight to the next waiter: the count stays the same.
+        clearTimeout(next.timer);
+        next.grant(this.releaser());
+      } else {
+        this.holders--;
+      }
+    };
+  }
+}
