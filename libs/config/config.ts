@@ -58,6 +58,8 @@ export interface AppConfig {
   limits: { uploadMaxBytes: number; jsonBodyMaxBytes: number };
   vectorIndex: VectorIndexSettings;
   admission: AdmissionSettings;
+  /** Decompression-bomb limits of the parser (zip-bounds.ts). */
+  parseBounds: { maxUncompressedMb: number; maxCompressionRatio: number };
   /** Streamed uploads: where the API keeps an upload on disk between receiving it and storing it. */
   uploads: { tmpDir: string; storeConcurrency: number };
 }
@@ -191,6 +193,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       },
       passwordHash: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queue: env.PASSWORD_HASH_QUEUE },
     },
+    parseBounds: { maxUncompressedMb: env.PARSE_MAX_UNCOMPRESSED_MB, maxCompressionRatio: env.PARSE_MAX_COMPRESSION_RATIO },
     uploads: { tmpDir: env.UPLOAD_TMP_DIR ?? tmpdir(), storeConcurrency: env.UPLOAD_STORE_CONCURRENCY },
   };
 }

@@ -104,8 +104,15 @@ export class EnvironmentDto {
   @Transform(toInt) @IsInt() @Min(1)
   PARSE_MAX_PAGES = 2000;
 
-  @Transform(toInt) @IsInt() @Min(32)
-  PARSE_MAX_MEMORY_MB = 512;
+  /**
+   * Cap on the whole parser process (its resident memory, not only the JS heap): past
+   * it the process is killed and the document fails. One process per running job, so
+   * a worker's parsers together stay under WORKER_CONCURRENCY × this: 200 keeps two
+   * bombs at once under 512 MB. Measured needs: a 2000-page PDF 160 MB, 8 MB of plain
+   * text 167 MB; a 10 MB text file needs about 215 MB.
+   */
+  @Transform(toInt) @IsInt() @Min(128)
+  PARSE_MAX_MEMORY_MB = 200;
 
   @Transform(toInt) @IsInt() @Min(50) @Max(8000)
   CHUNK_TOKENS = 500;
@@ -237,6 +244,16 @@ export class EnvironmentDto {
    */
   @IsOptional() @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_PLATFORM_URL must be a postgres:// URL' })
   DATABASE_PLATFORM_URL?: string;
+
+  // --- Decompression bombs (archives: DOCX), checked while inflating ---
+
+  /** All entries of an archive together, decompressed. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(4096)
+  PARSE_MAX_UNCOMPRESSED_MB = 200;
+
+  /** Largest decompressed/compressed ratio of an archive entry over 1 MB. */
+  @Transform(toInt) @IsInt() @Min(2) @Max(100_000)
+  PARSE_MAX_COMPRESSION_RATIO = 100;
 
   // --- Streamed uploads (issue 8) ---
   /** Where the API writes uploads while they arrive (each process in its own 0700 directory); default the OS temp dir. Not a tmpfs: that is memory. */
