@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import pLimit from 'p-limit';
+import { Semaphore } from '#libs/concurrency/semaphore.js';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { recordAudit } from '#libs/database/audit/audit.repository.js';
@@ -26,11 +26,11 @@ export class DocumentsService {
   /**
    * How many uploads this process streams into PostgreSQL at once (UPLOAD_STORE_CONCURRENCY).
    * Writing 45 MB takes a connection for a second or more; 20 large uploads finishing together
-   * took every connection of the pool (others waited past DB_CONNECT_TIMEOUT_MS: 500). Waiting
-   * here costs no connection and no memory: the bytes wait on disk. p-limit keeps the caller's
-   * async context (the tenant) across the wait.
+   * took every connection of the pool (others waited past DB_CONNECT_TIMEOUT_MS). Waiting here
+   * costs no connection and no memory: the bytes wait on disk, so the wait is not bounded (the
+   * client has already sent everything; refusing it now would only make it send it again).
    */
-  private readonly storeSlots: ReturnType<typeof pLimit>;
+  private readonly storeSlots: Semaphore;
 
   constructor(
     private readonly db: TenantDb,
@@ -38,7 +38,7 @@ export class DocumentsService {
     private readonly queue: IngestionQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.storeSlots = pLimit(config.uploads.storeConcurrency);
+    this.storeSlots = new Semaphore(config.uploads.storeConcurrency);
   }
 
   /**
@@ -59,7 +59,7 @@ export class DocumentsService {
     const tenantId = currentTenantId();
     const id = randomUUID();
 
-    const result = await this.storeSlots(() => this.db.run(async (m) => {
+    const result = await this.storeSlots.use(() => this.db.run(async (m) => {
       const newId = await this.repo.insertWithFile(m, {
         tenantId, id, userId: currentContext().userId ?? null, folderId: folderId ?? null, filename: describeFilename(file.originalname),
         mimeType: type.mimeType, sizeBytes: file.size, contentHash, leaseSeconds: this.config.ingestion.leaseSeconds,
