@@ -254,6 +254,15 @@ export class EnvironmentDto {
   /** Largest decompressed/compressed ratio of an archive entry over 1 MB. */
   @Transform(toInt) @IsInt() @Min(2) @Max(100_000)
   PARSE_MAX_COMPRESSION_RATIO = 100;
+
+  // --- Streamed uploads (issue 8) ---
+  /** Where the API writes uploads while they arrive (each process in its own 0700 directory); default the OS temp dir. Not a tmpfs: that is memory. */
+  @Transform(({ value }) => (value === '' ? undefined : value)) @IsOptional() @IsString()
+  UPLOAD_TMP_DIR?: string;
+
+  /** Uploads one API process writes into PostgreSQL at once (each holds a pooled connection meanwhile); the rest wait without one. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  UPLOAD_STORE_CONCURRENCY = 4;
 }
 
 /** The provider-dependent checks class-validator cannot express per field. */

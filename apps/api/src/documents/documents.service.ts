@@ -1,15 +1,18 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, UnsupportedMediaTypeException } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { Semaphore } from '#libs/concurrency/semaphore.js';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { recordAudit } from '#libs/database/audit/audit.repository.js';
 import type { DocumentEntity } from '#libs/database/entities/index.js';
 import { TenantDb } from '#libs/database/tenant-db.js';
-import { describeFilename, detectFileType } from '#libs/ingestion/file-type.js';
+import { describeFilename } from '#libs/ingestion/file-type.js';
 import { IngestionQueue } from '#libs/queue/ingestion.queue.js';
 import { currentContext, currentTenantId } from '#libs/tenancy/tenant-context.js';
 import type { ChunkListDto, DocumentDto, DocumentListDto, ListDocumentsQuery, UploadedDocumentDto } from './documents.dto.js';
 import { DocumentsRepository } from './documents.repository.js';
+import type { StoredUpload } from './upload-storage.js';
+import { detectUploadType } from './upload-type.js';
 import { decodeCursor, encodeCursor } from '../common/cursor.js';
 
 export const toDocumentDto = (d: DocumentEntity): DocumentDto => ({
@@ -20,36 +23,51 @@ export const toDocumentDto = (d: DocumentEntity): DocumentDto => ({
 
 @Injectable()
 export class DocumentsService {
+  /**
+   * How many uploads this process streams into PostgreSQL at once (UPLOAD_STORE_CONCURRENCY).
+   * Writing 45 MB takes a connection for a second or more; 20 large uploads finishing together
+   * took every connection of the pool (others waited past DB_CONNECT_TIMEOUT_MS). Waiting here
+   * costs no connection and no memory: the bytes wait on disk, so the wait is not bounded (the
+   * client has already sent everything; refusing it now would only make it send it again).
+   */
+  private readonly storeSlots: Semaphore;
+
   constructor(
     private readonly db: TenantDb,
     private readonly repo: DocumentsRepository,
     private readonly queue: IngestionQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.storeSlots = new Semaphore(config.uploads.storeConcurrency);
+  }
 
   /**
    * Bytes and row commit together; the job is added only after the commit
    * (ids only, jobId = documentId). If Redis is down the upload still
    * succeeds and the reconciler enqueues the document once Redis is back.
+   *
+   * The file has been received in full into a temporary file (PrivateUploadStorage),
+   * hashed and its head kept on the way: the transaction, and so the pooled
+   * connection, starts only now, and the bytes stream from disk into PostgreSQL.
    */
-  async upload(file: { buffer: Buffer; originalname: string; size: number } | undefined, folderId?: string): Promise<UploadedDocumentDto> {
+  async upload(file: StoredUpload | undefined, folderId?: string): Promise<UploadedDocumentDto> {
     if (!file) throw new BadRequestException('file is required (multipart field "file")');
     if (file.size === 0) throw new BadRequestException('the file is empty');
-    const type = detectFileType(file.buffer);
+    const type = await detectUploadType(file);
     if (!type) throw new UnsupportedMediaTypeException('unsupported file type: upload PDF, DOCX, HTML, Markdown or plain text (the type is read from the content, not the name)');
-    const contentHash = createHash('sha256').update(file.buffer).digest('hex');
+    const contentHash = file.sha256;
     const tenantId = currentTenantId();
     const id = randomUUID();
 
-    const result = await this.db.run(async (m) => {
+    const result = await this.storeSlots.use(() => this.db.run(async (m) => {
       const newId = await this.repo.insertWithFile(m, {
         tenantId, id, userId: currentContext().userId ?? null, folderId: folderId ?? null, filename: describeFilename(file.originalname),
         mimeType: type.mimeType, sizeBytes: file.size, contentHash, leaseSeconds: this.config.ingestion.leaseSeconds,
-      }, file.buffer);
+      }, file);
       if (newId) await recordAudit(m, 'document.uploaded', { type: 'document', id }, { sizeBytes: file.size, mimeType: type.mimeType });
       const doc = newId ? await this.repo.findById(m, newId) : await this.repo.findByHash(m, contentHash);
       return { doc: doc!, duplicate: !newId };
-    });
+    }));
     if (!result.duplicate) await this.queue.enqueue({ tenantId, documentId: id });
     return { ...toDocumentDto(result.doc), duplicate: result.duplicate };
   }
