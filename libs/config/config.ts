@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { tmpdir } from 'node:os';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { platformDatabaseUrl } from './database-urls.js';
@@ -62,6 +63,8 @@ export interface AppConfig {
   admission: AdmissionSettings;
   /** Decompression-bomb limits of the parser (zip-bounds.ts). */
   parseBounds: { maxUncompressedMb: number; maxCompressionRatio: number };
+  /** Streamed uploads: where the API keeps an upload on disk between receiving it and storing it. */
+  uploads: { tmpDir: string; storeConcurrency: number };
 }
 
 /** Per-minute request budgets of a tenant; 0 = unlimited. A tenant's settings.limits overrides each. */
@@ -197,6 +200,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       passwordHash: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queue: env.PASSWORD_HASH_QUEUE },
     },
     parseBounds: { maxUncompressedMb: env.PARSE_MAX_UNCOMPRESSED_MB, maxCompressionRatio: env.PARSE_MAX_COMPRESSION_RATIO },
+    uploads: { tmpDir: env.UPLOAD_TMP_DIR ?? tmpdir(), storeConcurrency: env.UPLOAD_STORE_CONCURRENCY },
   };
 }
 

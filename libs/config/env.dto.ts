@@ -255,6 +255,15 @@ export class EnvironmentDto {
   @Transform(toInt) @IsInt() @Min(2) @Max(100_000)
   PARSE_MAX_COMPRESSION_RATIO = 100;
 
+  // --- Streamed uploads (issue 8) ---
+  /** Where the API writes uploads while they arrive (each process in its own 0700 directory); default the OS temp dir. Not a tmpfs: that is memory. */
+  @Transform(({ value }) => (value === '' ? undefined : value)) @IsOptional() @IsString()
+  UPLOAD_TMP_DIR?: string;
+
+  /** Uploads one API process writes into PostgreSQL at once (each holds a pooled connection meanwhile); the rest wait without one. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  UPLOAD_STORE_CONCURRENCY = 4;
+
   // --- Fair ingestion: per-tenant caps on unfinished (queued/processing) documents ---
   /**
    * Past it an upload answers 429 with Retry-After; a tenant's `settings.maxQueuedDocuments`
