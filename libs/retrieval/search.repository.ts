@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import type { VectorIndexSettings } from '../config/config.js';
 import { vectorLiteral } from '../database/embeddings/insert-chunks.js';
-import { searchConfigSql } from './search-language.js';
+import { keywordQuery } from './keyword-query.js';
+import { DEFAULT_SEARCH_CONFIG, searchConfigSql } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
 import { efSearchFor, tenantLiteral, toTenantVectorIndex, vectorIndexPredicate, watermarkLiteral, type TenantVectorIndex } from './vector-index.js';
 
@@ -172,15 +173,27 @@ export class SearchRepository {
        FROM (SELECT 1) one LEFT JOIN vector_indexes v ON v.tenant_id = $1`,
       [tenantId],
     );
-    return { index: toTenantVectorIndex(row), language: row?.language ?? 'simple' };
+    return { index: toTenantVectorIndex(row), language: row?.language ?? DEFAULT_SEARCH_CONFIG };
   }
 
-  /** Keyword candidates from search_keyword(), which reads the tenant from the transaction's setting like the policies do. */
+  /**
+   * Keyword candidates from search_keyword(), which reads the tenant from the transaction's setting like the policies do.
+   * The tsquery ORs the query's words and ANDs its phrases and exclusions (keyword-query.ts); with no lexeme left
+   * (only stop words or punctuation) there is nothing to match and no statement is run.
+   */
   private async keyword(m: EntityManager, p: SearchParams, n: number): Promise<{ id: string; rank: number }[]> {
+    const kq = keywordQuery(keywordText(p.query));
+    const params: unknown[] = [p.language ?? DEFAULT_SEARCH_CONFIG];
+    const bind = (v: unknown) => `$${params.push(v)}`;
+    const parts = [kq.any, kq.all].filter(Boolean).map((t) => `websearch_to_tsquery($1::regconfig, ${bind(t)})`);
+    if (!parts.length) return [];
+    // NULL scope = the whole tenant; otherwise both lists (either may be empty), as scopeSql() reads them.
+    const scope = isScoped(p) ? [p.documentIds ?? [], p.folderIds ?? []] : [null, null];
     const rows: { id: string; rank: number }[] = await m.query(
-      `SELECT id, rank FROM search_keyword(websearch_to_tsquery($1::regconfig, $2), $3, $4::uuid[], $5::uuid[])`,
-      // NULL scope = the whole tenant; otherwise both lists (either may be empty), as scopeSql() reads them.
-      isScoped(p) ? [p.language ?? 'simple', keywordText(p.query), n, p.documentIds ?? [], p.folderIds ?? []] : [p.language ?? 'simple', keywordText(p.query), n, null, null],
+      `WITH q AS (SELECT ${parts.join(' && ')} AS tsq)
+       SELECT k.id, k.rank FROM q, search_keyword(q.tsq, ${bind(n)}, ${bind(scope[0])}::uuid[], ${bind(scope[1])}::uuid[]) k
+       WHERE numnode(q.tsq) > 0`,
+      params,
     );
     return rows.map((r) => ({ id: r.id, rank: Number(r.rank) }));
   }
@@ -188,7 +201,7 @@ export class SearchRepository {
   /** Content, document and similarity of the chosen chunks, in the given order; minScore applies to similarity. */
   private async details(m: EntityManager, p: SearchParams, vec: string, ranked: { id: string; score: number }[]): Promise<SearchHit[]> {
     const rows: Record<string, unknown>[] = await m.query(
-      `SELECT r.ord, e.id AS chunk_id, e.document_id, d.filename, e.content, (1 - (e.embedding <=> $2::halfvec))::float8 AS similarity, e.page_from, e.page_to
+      `SELECT r.ord, e.id AS chunk_id, e.document_id, d.filename, e.content, (1 - (e.embedding <=> $2::halfvec))::float8 AS similarity, e.page_from, e.page_to, e.section
        FROM unnest($3::uuid[]) WITH ORDINALITY AS r(id, ord)
        JOIN embeddings e ON e.tenant_id = $1 AND e.id = r.id
        JOIN documents d ON d.tenant_id = e.tenant_id AND d.id = e.document_id
@@ -199,7 +212,7 @@ export class SearchRepository {
       .map((r) => ({
         chunkId: r.chunk_id as string, documentId: r.document_id as string, filename: r.filename as string,
         content: r.content as string, score: ranked[Number(r.ord) - 1]!.score, similarity: Number(r.similarity),
-        pageFrom: r.page_from as number, pageTo: r.page_to as number,
+        pageFrom: r.page_from as number, pageTo: r.page_to as number, section: (r.section as string | null) ?? null,
       }))
       .filter((h) => p.minScore === undefined || h.similarity >= p.minScore)
       .sort((a, b) => b.score - a.score || b.similarity - a.similarity);

@@ -23,4 +23,6 @@ export interface SearchHit {
   similarity: number;
   pageFrom: number;
   pageTo: number;
+  /** Heading path of the chunk's section ("CREATE SEQUENCE › Parameters"), null where the document has none. */
+  section: string | null;
 }

@@ -1,6 +1,7 @@
 import { InitSchema1764000000000 } from './1764000000000-init-schema.js';
 import { IngestionReconciler1764000001000 } from './1764000001000-ingestion-reconciler.js';
 import { SearchLayout1764000002000 } from './1764000002000-search-layout.js';
+import { SectionPaths1764000009000 } from './1764000009000-section-paths.js';
 
 /** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
-export const MIGRATIONS = [InitSchema1764000000000, IngestionReconciler1764000001000, SearchLayout1764000002000];
+export const MIGRATIONS = [InitSchema1764000000000, IngestionReconciler1764000001000, SearchLayout1764000002000, SectionPaths1764000009000];

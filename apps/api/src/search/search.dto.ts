@@ -37,6 +37,8 @@ export class SearchHitDto {
   @ApiProperty({ description: '1 - cosine distance' }) similarity: number;
   @ApiProperty() pageFrom: number;
   @ApiProperty() pageTo: number;
+  @ApiProperty({ nullable: true, type: String, description: 'Heading path of the section the passage is in (HTML, Markdown, DOCX), e.g. "CREATE SEQUENCE › Parameters"; null where the format has no headings (PDF: use the pages)' })
+  section: string | null;
 }
 
 export class SearchResultDto {
