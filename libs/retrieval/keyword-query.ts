@@ -1,24 +1,27 @@
 /**
- * The keyword side's reading of a query, in websearch syntax, split in two:
+ * How the keyword side reads a query. Pure, so tested without a database.
  *
- * - `any`: the plain words, joined with "or". A question ("how do I reset the
- *   device") must not require every word: its words are OR-ed, stop words are
- *   dropped by the text search configuration (to_tsvector/websearch_to_tsquery
- *   with the tenant's language), and ts_rank_cd ranks chunks that hold more of
- *   them, closer together, first.
- * - `all`: quoted phrases and -exclusions, which keep their websearch meaning
- *   (the phrase is required, the excluded word must be absent).
+ * A question ("how do I create a partial index") must not require every word, nor
+ * let any one common word decide: its words are reduced to lexemes by the tenant's
+ * text search configuration (stop words dropped, stemmed: to_tsvector), then searched
+ * in tiers, each filling what the previous left (keywordTiers):
+ *   1. every lexeme (AND),
+ *   2. all but one (an OR of ANDs), for 3–8 lexemes,
+ *   3. any lexeme (OR),
+ * and within a tier ts_rank_cd ranks (the section's heading path weighs more than the
+ * text, see the SectionPaths migration). ts_rank_cd has no notion of a word's rarity,
+ * so a plain OR let chunks full of "file" or "index" outrank the one chunk holding
+ * every word of the question (bench/EVAL.md).
  *
- * The SQL ANDs the two tsqueries (`&&`); either may be empty. Pure, so tested
- * without a database; the query is first cut to MAX_KEYWORD_TERMS words.
+ * Quoted phrases and -exclusions keep their websearch meaning (the phrase is
+ * required, the excluded word absent): they are ANDed to every tier.
  */
 export interface KeywordQuery {
-  any: string;
+  /** The plain words, for to_tsvector. */
+  words: string;
+  /** Phrases and exclusions in websearch syntax, for websearch_to_tsquery; '' when none. */
   all: string;
 }
-
-/** websearch_to_tsquery's own operator word: a user's "or" is kept as a plain word only where it cannot act as one. */
-const OR = /^or$/i;
 
 export function keywordQuery(text: string): KeywordQuery {
   const all: string[] = [];
@@ -28,12 +31,31 @@ export function keywordQuery(text: string): KeywordQuery {
     if (words.length) all.push(`"${words.join(' ')}"`);
     return ' ';
   });
-  const any: string[] = [];
+  const words: string[] = [];
   for (const word of rest.split(/\s+/)) {
     const w = word.replace(/"/g, '');
-    if (!w || OR.test(w)) continue;
-    if (w.startsWith('-') && w.length > 1 && /[\p{L}\p{N}]/u.test(w)) all.push(w);
-    else if (/[\p{L}\p{N}]/u.test(w)) any.push(w.replace(/^-+/, ''));
+    if (!/[\p{L}\p{N}]/u.test(w)) continue;
+    if (w.startsWith('-')) all.push(w);
+    else words.push(w);
   }
-  return { any: any.join(' or '), all: all.join(' ') };
+  return { words: words.join(' '), all: all.join(' ') };
+}
+
+/** A lexeme as a tsquery operand: quoted, with quotes and backslashes escaped (tsquery's input syntax). */
+export const tsqueryOperand = (lexeme: string) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+
+/** Beyond this many lexemes the "all but one" tier would be too large a tsquery to be worth it. */
+const MAX_ALL_BUT_ONE = 8;
+
+/** The tiers' tsqueries (text form, for ::tsquery), strictest first; none for no lexemes. */
+export function keywordTiers(lexemes: readonly string[]): string[] {
+  const ops = [...new Set(lexemes)].map(tsqueryOperand);
+  if (!ops.length) return [];
+  if (ops.length === 1) return [ops[0]!];
+  const tiers = [ops.join(' & ')];
+  if (ops.length >= 3 && ops.length <= MAX_ALL_BUT_ONE) {
+    tiers.push(ops.map((_, skip) => `( ${ops.filter((__, i) => i !== skip).join(' & ')} )`).join(' | '));
+  }
+  tiers.push(ops.join(' | '));
+  return tiers;
 }

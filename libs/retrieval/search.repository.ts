@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { VectorIndexSettings } from '../config/config.js';
 import { vectorLiteral } from '../database/embeddings/insert-chunks.js';
-import { keywordQuery } from './keyword-query.js';
+import { keywordQuery, keywordTiers } from './keyword-query.js';
 import { DEFAULT_SEARCH_CONFIG, searchConfigSql } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
 import { efSearchFor, tenantLiteral, toTenantVectorIndex, vectorIndexPredicate, watermarkLiteral, type TenantVectorIndex } from './vector-index.js';
@@ -177,25 +177,38 @@ export class SearchRepository {
   }
 
   /**
-   * Keyword candidates from search_keyword(), which reads the tenant from the transaction's setting like the policies do.
-   * The tsquery ORs the query's words and ANDs its phrases and exclusions (keyword-query.ts); with no lexeme left
-   * (only stop words or punctuation) there is nothing to match and no statement is run.
+   * Keyword candidates from search_keyword(), which reads the tenant from the transaction's setting like the policies do,
+   * tier by tier (keyword-query.ts) until `n` rows are found. A row's score is its tier's rank from the bottom plus its
+   * ts_rank_cd squashed into [0, 1), so the order survives the sort by score. No lexeme and no phrase (only stop words
+   * or punctuation): nothing to match, no statement run.
    */
   private async keyword(m: EntityManager, p: SearchParams, n: number): Promise<{ id: string; rank: number }[]> {
+    const language = p.language ?? DEFAULT_SEARCH_CONFIG;
     const kq = keywordQuery(keywordText(p.query));
-    const params: unknown[] = [p.language ?? DEFAULT_SEARCH_CONFIG];
-    const bind = (v: unknown) => `$${params.push(v)}`;
-    const parts = [kq.any, kq.all].filter(Boolean).map((t) => `websearch_to_tsquery($1::regconfig, ${bind(t)})`);
-    if (!parts.length) return [];
+    const lexemes: string[] = kq.words
+      ? (await m.query(`SELECT lexeme FROM unnest(to_tsvector($1::regconfig, $2)) ORDER BY positions[1]`, [language, kq.words])).map((r: { lexeme: string }) => r.lexeme)
+      : [];
+    const tiers: (string | null)[] = keywordTiers(lexemes);
+    if (!tiers.length) {
+      if (!kq.all) return [];
+      tiers.push(null); // phrases or exclusions alone
+    }
     // NULL scope = the whole tenant; otherwise both lists (either may be empty), as scopeSql() reads them.
     const scope = isScoped(p) ? [p.documentIds ?? [], p.folderIds ?? []] : [null, null];
-    const rows: { id: string; rank: number }[] = await m.query(
-      `WITH q AS (SELECT ${parts.join(' && ')} AS tsq)
-       SELECT k.id, k.rank FROM q, search_keyword(q.tsq, ${bind(n)}, ${bind(scope[0])}::uuid[], ${bind(scope[1])}::uuid[]) k
-       WHERE numnode(q.tsq) > 0`,
-      params,
-    );
-    return rows.map((r) => ({ id: r.id, rank: Number(r.rank) }));
+    const found = new Map<string, number>();
+    for (const [i, tier] of tiers.entries()) {
+      const params: unknown[] = [];
+      const bind = (v: unknown) => `$${params.push(v)}`;
+      const parts = [...(tier ? [`${bind(tier)}::tsquery`] : []), ...(kq.all ? [`websearch_to_tsquery(${bind(language)}::regconfig, ${bind(kq.all)})`] : [])];
+      const rows: { id: string; rank: number }[] = await m.query(
+        `SELECT k.id, k.rank FROM search_keyword(${parts.join(' && ')}, ${bind(n)}, ${bind(scope[0])}::uuid[], ${bind(scope[1])}::uuid[]) k`,
+        params,
+      );
+      const base = tiers.length - 1 - i;
+      for (const r of rows) if (!found.has(r.id) && found.size < n) found.set(r.id, base + Number(r.rank) / (1 + Number(r.rank)));
+      if (found.size >= n) break;
+    }
+    return [...found].map(([id, rank]) => ({ id, rank }));
   }
 
   /** Content, document and similarity of the chosen chunks, in the given order; minScore applies to similarity. */
