@@ -140,6 +140,14 @@ test('HTML: page chrome is dropped (nav, page-level header/footer, aside, naviga
   assert.equal(text, '# Real title\n\nBody text.\n\n| name | value\n| a | 1\n\nSELECT 1;\nSELECT 2;\n\nArticle note.');
 });
 
+test('HTML: a table of contents is navigation, unless it is all the page has', async () => {
+  const toc = `<div class="toc"><dl><dt><a href="a.html">11.1. Introduction</a></dt><dt><a href="b.html">11.2. Index Types</a></dt></dl></div>`;
+  const withText = await parseDocument(utf8(`<title>Chapter 11. Indexes</title><body><h2>Chapter 11. Indexes</h2>${toc}<p>Indexes speed up queries.</p></body>`), 'text/html', limits);
+  assert.equal(withText.pages[0]!.text, '# Chapter 11. Indexes\n\n## Chapter 11. Indexes\n\nIndexes speed up queries.');
+  const onlyToc = await parseDocument(utf8(`<title>Contents</title><body>${toc}</body>`), 'text/html', limits);
+  assert.match(onlyToc.pages[0]!.text, /11\.2\. Index Types/);
+});
+
 test('HTML: when the page marks its main content, only that is kept', async () => {
   const html = `<body><div class="top">Top links</div><div role="main"><h2>Install</h2><p>Run it.</p></div><div>Unrelated footer text</div></body>`;
   const text = (await parseDocument(utf8(html), 'text/html', limits)).pages[0]!.text;

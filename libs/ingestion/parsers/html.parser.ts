@@ -3,7 +3,7 @@ import { decodeText } from '../text-decoding.js';
 import type { ParsedPage } from '../parsed-document.js';
 
 /** Elements whose content is never document text (code, styling, metadata, embedded media, controls). */
-const SKIPPED = new Set(['head', 'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'button', 'select', 'dialog']);
+const SKIPPED = new Set(['head', 'title', 'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'button', 'select', 'dialog']);
 
 /**
  * Page chrome rather than content: site navigation, asides and page-level footers. A
@@ -17,9 +17,11 @@ const CHROME_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complement
 /**
  * Class or id tokens of navigation blocks that are not marked up as <nav>: DocBook's
  * navheader/navfooter tables (the PostgreSQL manual's "Prev Up Home Next" on every
- * page), breadcrumbs, skip links, menus, sidebars, cookie banners.
+ * page), breadcrumbs, skip links, menus, sidebars, cookie banners, and tables of contents:
+ * a chapter's list of its sections' titles matched every question about any of them and
+ * outranked the sections themselves (bench/EVAL.md).
  */
-const CHROME_NAME = /^(?:nav|navbar|navheader|navfooter|navigation|breadcrumbs?|skip-?(?:link|nav|to-content)|menu|sidebar|site-?(?:header|footer|nav)|cookie[-_a-z]*|pager|pagination)$/i;
+const CHROME_NAME = /^(?:nav|navbar|navheader|navfooter|navigation|breadcrumbs?|skip-?(?:link|nav|to-content)|menu|sidebar|site-?(?:header|footer|nav)|cookie[-_a-z]*|pager|pagination|toc|toctree-wrapper|table-of-contents|mw-toc)$/i;
 
 /** Elements that end a paragraph: a blank line on either side, so the chunker can split there. */
 const BLOCKS = new Set([
@@ -89,7 +91,12 @@ export function parseHtml(bytes: Uint8Array): ParsedPage[] {
   let title = '';
   let sawH1 = false;
 
+  const withChrome: string[] = []; // the same with chrome kept, for a page that is nothing but chrome
+  let chromeDepth = 0;
+  const chromeStack: number[] = [];
   const push = (s: string) => {
+    withChrome.push(s);
+    if (chromeDepth > 0) return;
     all.push(s);
     if (mainDepth > 0) main.push(s);
   };
@@ -106,11 +113,15 @@ export function parseHtml(bytes: Uint8Array): ParsedPage[] {
           return;
         }
         depth++;
-        if (skipDepth > 0 || SKIPPED.has(name) || isChrome(name, attrs, sectioningDepth)) {
+        if (skipDepth > 0 || SKIPPED.has(name)) {
           // head is skipped as text, but its <title> is read (above, and in ontext).
           skipDepth++;
           skipStack.push(depth);
           return;
+        }
+        if (isChrome(name, attrs, sectioningDepth)) {
+          chromeDepth++;
+          chromeStack.push(depth);
         }
         if (SECTIONING.has(name)) sectioningDepth++;
         if (mainAt < 0 && (name === 'main' || attrs.role?.toLowerCase() === 'main')) {
@@ -139,8 +150,13 @@ export function parseHtml(bytes: Uint8Array): ParsedPage[] {
         }
         if (skipDepth > 0) return;
         if (SECTIONING.has(name)) sectioningDepth = Math.max(0, sectioningDepth - 1);
+        const endsChrome = chromeStack.length > 0 && chromeStack[chromeStack.length - 1] === closing;
         if (name === 'pre') preDepth = Math.max(0, preDepth - 1);
         if (HEADING.test(name) || BLOCKS.has(name)) push('\n\n');
+        if (endsChrome) {
+          chromeStack.pop();
+          chromeDepth--;
+        }
         if (closing === mainAt) {
           mainDepth--;
           mainAt = -1;
@@ -158,7 +174,14 @@ export function parseHtml(bytes: Uint8Array): ParsedPage[] {
   parser.write(decodeText(bytes).text);
   parser.end();
   let text = (sawMain ? main : all).join('');
+  // A page that is nothing but chrome (a site map, a bare table of contents) keeps it: better than no text at all.
+  if (!hasBodyText(text)) text = withChrome.join('');
   title = title.replace(/\s+/g, ' ').trim();
   if (title && !sawH1) text = `# ${title}\n\n${text}`;
   return [{ pageNumber: 1, text }];
+}
+
+/** Text beyond headings: a page whose content is only its title has nothing to answer with. */
+function hasBodyText(text: string): boolean {
+  return text.split('\n').some((line) => line.trim() !== '' && !/^#{1,6} /.test(line) && /[\p{L}\p{N}]/u.test(line));
 }
