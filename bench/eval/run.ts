@@ -174,6 +174,18 @@ async function main(): Promise<void> {
       log(`${mode}: done`);
     }
 
+    // ---- fusion, measured here from the two lists the API returns (40 candidates each, as hybrid fetches)
+    const fusion: Result[] = [];
+    for (const q of QUESTIONS) {
+      const [v, k] = await Promise.all((['vector', 'keyword'] as const).map(async (mode) =>
+        ((await call('POST', '/api/v1/search', key, { query: q.q, topK: FUSION_CANDIDATES, mode })) as { items: (Item & { score: number })[] }).items));
+      for (const [name, fuse] of Object.entries(FUSIONS)) {
+        const items = fuse(v!, k!).slice(0, TOP_K);
+        fusion.push({ q, mode: name as Mode, rank: items.findIndex((it) => q.pages.includes(it.filename)) + 1, items });
+      }
+    }
+    log('fusion: done');
+
     // ---- chat
     const chatSample = QUESTIONS.filter((_, i) => i % 4 === 0 || i % 4 === 1).slice(0, 16);
     const chat: { q: string; answerable: boolean; nothing: boolean; nav: boolean; citations: number; sectioned: number; hit: boolean }[] = [];
@@ -191,7 +203,7 @@ async function main(): Promise<void> {
     void conv;
 
     // ---- report
-    const md = report({ results, chat, ingest, files: files.length, html, started });
+    const md = report({ results, fusion, chat, ingest, files: files.length, html, started });
     console.log(md);
     writeFileSync(out, withHistory(out, md));
     log(`wrote ${out}`);
@@ -205,6 +217,34 @@ async function main(): Promise<void> {
 
 const f2 = (x: number) => x.toFixed(2);
 
+const FUSION_CANDIDATES = 40;
+type Scored = Item & { score: number };
+/** RRF, and score-normalised (min-max per list) convex combinations: the fusion candidates compared in bench/EVAL.md. */
+const FUSIONS: Record<string, (v: Scored[], k: Scored[]) => Scored[]> = {
+  'rrf k=60': (v, k) => combine(v, k, (list) => list.map((_, i) => 1 / (60 + i + 1)), 1),
+  'min-max 0.5': (v, k) => combine(v, k, minMax, 0.5),
+  'min-max 0.7 vector': (v, k) => combine(v, k, minMax, 0.7),
+  'weighted rrf 2:1 vector': (v, k) => combine(v, k, (list) => list.map((_, i) => 1 / (60 + i + 1)), 2 / 3),
+};
+function minMax(list: Scored[]): number[] {
+  const xs = list.map((x) => x.score);
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return xs.map((x) => (hi > lo ? (x - lo) / (hi - lo) : 1));
+}
+function combine(v: Scored[], k: Scored[], norm: (l: Scored[]) => number[], vectorWeight: number): Scored[] {
+  const out = new Map<string, { item: Scored; score: number; vr: number }>();
+  // RRF adds both sides at full weight (vectorWeight 1 means 1:1); a convex combination weighs them.
+  const [wv, wk] = vectorWeight === 1 ? [1, 1] : [vectorWeight, 1 - vectorWeight];
+  norm(v).forEach((s, i) => out.set(v[i]!.chunkId, { item: v[i]!, score: wv * s, vr: i }));
+  norm(k).forEach((s, i) => {
+    const e = out.get(k[i]!.chunkId) ?? { item: k[i]!, score: 0, vr: Number.MAX_SAFE_INTEGER };
+    e.score += wk * s;
+    out.set(k[i]!.chunkId, e);
+  });
+  return [...out.values()].sort((a, b) => b.score - a.score || a.vr - b.vr).map((e) => e.item);
+}
+
 function metrics(rs: Result[]) {
   const n = rs.length || 1;
   return {
@@ -215,7 +255,7 @@ function metrics(rs: Result[]) {
   };
 }
 
-function report(x: { results: Result[]; chat: { q: string; answerable: boolean; nothing: boolean; nav: boolean; citations: number; sectioned: number; hit: boolean }[]; ingest: string; files: number; html: string; started: number }): string {
+function report(x: { results: Result[]; fusion: Result[]; chat: { q: string; answerable: boolean; nothing: boolean; nav: boolean; citations: number; sectioned: number; hit: boolean }[]; ingest: string; files: number; html: string; started: number }): string {
   const halves: Half[] = ['words', 'paraphrased'];
   const lines: string[] = [];
   const cpu = os.cpus()[0]?.model ?? '?';
@@ -232,6 +272,13 @@ function report(x: { results: Result[]; chat: { q: string; answerable: boolean; 
       const m = metrics(x.results.filter((r) => r.mode === mode && (half === 'all' || r.q.half === half)));
       lines.push(`| ${mode} | ${half} | ${f2(m.hit[1]!)} | ${f2(m.hit[3]!)} | ${f2(m.hit[10]!)} | ${f2(m.mrr)} | ${m.empty} |`);
     }
+  }
+  lines.push('', `Fusion of the vector and keyword lists (${FUSION_CANDIDATES} candidates each, fused by this script from the API's vector and keyword results; "rrf k=60" is what hybrid did before):`, '');
+  lines.push('| fusion | words hit@1 | words hit@3 | words MRR | paraphrased hit@3 | paraphrased hit@10 | all MRR |', '|---|---:|---:|---:|---:|---:|---:|');
+  for (const name of Object.keys(FUSIONS)) {
+    const of = (half?: Half) => metrics(x.fusion.filter((r) => r.mode === (name as Mode) && (!half || r.q.half === half)));
+    const [w, p, a] = [of('words'), of('paraphrased'), of()];
+    lines.push(`| ${name} | ${f2(w.hit[1]!)} | ${f2(w.hit[3]!)} | ${f2(w.mrr)} | ${f2(p.hit[3]!)} | ${f2(p.hit[10]!)} | ${f2(a.mrr)} |`);
   }
   const answerable = x.chat.filter((c) => c.answerable);
   const unanswerable = x.chat.filter((c) => !c.answerable);
