@@ -223,6 +223,7 @@ type Scored = Item & { score: number };
 const FUSIONS: Record<string, (v: Scored[], k: Scored[]) => Scored[]> = {
   'rrf k=60': (v, k) => combine(v, k, (list) => list.map((_, i) => 1 / (60 + i + 1)), 1),
   'min-max 0.5': (v, k) => combine(v, k, minMax, 0.5),
+  'min-max 0.6 vector': (v, k) => combine(v, k, minMax, 0.6),
   'min-max 0.7 vector': (v, k) => combine(v, k, minMax, 0.7),
   'weighted rrf 2:1 vector': (v, k) => combine(v, k, (list) => list.map((_, i) => 1 / (60 + i + 1)), 2 / 3),
 };

@@ -104,7 +104,8 @@ function sectionLocator(text: string): (offset: number) => string | null {
     const h = /^(#{1,6})[ \t]+(.+?)[ \t#]*$/.exec(line[0]);
     if (!h) continue;
     const level = h[1]!.length;
-    const title = h[2]!.replace(/[*_`]+/g, '').replace(/\s+/g, ' ').trim();
+    // Emphasis and code marks go; underscores stay (identifiers such as referential_constraints).
+    const title = h[2]!.replace(/[*`]+/g, '').replace(/\s+/g, ' ').trim();
     if (!title) continue;
     while (stack.length && stack[stack.length - 1]!.level >= level) stack.pop();
     stack.push({ level, title });

@@ -250,6 +250,11 @@ test('a section of a fifth of the target or more starts a new chunk; smaller one
   assert.ok(bigChunks.some((c) => c.content.startsWith('## B') && c.section === 'Guide › B'), bigChunks.map((c) => `${c.section}: ${c.content.slice(0, 30)}`).join('\n'));
 });
 
+test('section titles lose Markdown emphasis but keep identifiers', () => {
+  const [c] = chunkPages([{ pageNumber: 1, text: '# 37.34. **referential_constraints** `view`\n\nText.' }]);
+  assert.equal(c!.section, '37.34. referential_constraints view');
+});
+
 test('text without headings has no section', () => {
   assert.deepEqual(chunkPages(threePages.slice(2, 3).map((p) => ({ ...p, text: sentences('plain', 10) }))).map((c) => c.section), [null]);
 });
