@@ -77,4 +77,9 @@ export const NO_ANSWER_QUESTIONS = [
   'What is a good recipe for sourdough bread?',
   'Who won the football world cup in 1998?',
   'How do I change the oil of my car?',
+  'How many moons does Jupiter have?',
+  'What is the best way to train a puppy?',
+  'Who painted the Mona Lisa?',
+  'How do I knit a scarf?',
+  'What are the symptoms of the flu?',
 ];

@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { App, benchUrls, dropDatabase, freePort, freshDatabase, intEnv, logger } from '../support.js';
+import { coverage, MIN_COVERAGE } from '../../libs/ai/chat/local.chat.js';
 import { NO_ANSWER_QUESTIONS, QUESTIONS, type Half, type Question } from './questions.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench/eval
@@ -186,6 +187,15 @@ async function main(): Promise<void> {
     }
     log('fusion: done');
 
+    // ---- the answerer's threshold: the best passage's coverage of each question among the chat's sources (hybrid, top 5)
+    const best = async (q: string) => {
+      const { items } = (await call('POST', '/api/v1/search', key, { query: q, topK: 5, mode: 'hybrid' })) as { items: Item[] };
+      return Math.max(0, ...items.map((it) => coverage(q, it)));
+    };
+    const calibration = { answerable: [] as number[], unanswerable: [] as number[] };
+    for (const q of QUESTIONS) calibration.answerable.push(await best(q.q));
+    for (const q of NO_ANSWER_QUESTIONS) calibration.unanswerable.push(await best(q));
+
     // ---- chat
     const chatSample = QUESTIONS.filter((_, i) => i % 4 === 0 || i % 4 === 1).slice(0, 16);
     const chat: { q: string; answerable: boolean; nothing: boolean; nav: boolean; citations: number; sectioned: number; hit: boolean }[] = [];
@@ -203,7 +213,7 @@ async function main(): Promise<void> {
     void conv;
 
     // ---- report
-    const md = report({ results, fusion, chat, ingest, files: files.length, html, started });
+    const md = report({ results, fusion, calibration, chat, ingest, files: files.length, html, started });
     console.log(md);
     writeFileSync(out, withHistory(out, md));
     log(`wrote ${out}`);
@@ -256,7 +266,7 @@ function metrics(rs: Result[]) {
   };
 }
 
-function report(x: { results: Result[]; fusion: Result[]; chat: { q: string; answerable: boolean; nothing: boolean; nav: boolean; citations: number; sectioned: number; hit: boolean }[]; ingest: string; files: number; html: string; started: number }): string {
+function report(x: { results: Result[]; fusion: Result[]; calibration: { answerable: number[]; unanswerable: number[] }; chat: { q: string; answerable: boolean; nothing: boolean; nav: boolean; citations: number; sectioned: number; hit: boolean }[]; ingest: string; files: number; html: string; started: number }): string {
   const halves: Half[] = ['words', 'paraphrased'];
   const lines: string[] = [];
   const cpu = os.cpus()[0]?.model ?? '?';
@@ -284,6 +294,12 @@ function report(x: { results: Result[]; fusion: Result[]; chat: { q: string; ans
   const answerable = x.chat.filter((c) => c.answerable);
   const unanswerable = x.chat.filter((c) => !c.answerable);
   const cites = answerable.reduce((a, c) => a + c.citations, 0);
+  const { answerable: ca, unanswerable: cu } = x.calibration;
+  const share = (xs: number[], t: number) => f2(xs.filter((c) => c >= t).length / (xs.length || 1));
+  lines.push('', `The built-in answerer's threshold (MIN_COVERAGE ${MIN_COVERAGE}): the best coverage of the question's content words by one of the chat's sources (hybrid, top 5), for the ${ca.length} questions of the set and ${cu.length} questions the manual does not answer. Share at or above each threshold (answered); the unanswerable ones should be 0:`, '');
+  lines.push('| threshold | questions of the set answered | questions not in the manual answered |', '|---:|---:|---:|');
+  for (const t of [0.34, 0.5, 0.6, 0.75]) lines.push(`| ${t} | ${share(ca, t)} | ${share(cu, t)} |`);
+  lines.push('', `Unanswerable questions' best coverage: ${cu.map(f2).join(', ')}.`);
   lines.push('', `Chat (POST /api/v1/conversations/:id/messages, one fresh conversation per question):`, '');
   lines.push(`| questions | answers quoting navigation | citations naming a section | answers citing an expected page | "nothing relevant" answers |`, '|---|---:|---:|---:|---:|');
   lines.push(`| ${answerable.length} answered by the manual | ${answerable.filter((c) => c.nav).length} | ${answerable.reduce((a, c) => a + c.sectioned, 0)} / ${cites} | ${answerable.filter((c) => c.hit).length} | ${answerable.filter((c) => c.nothing).length} |`);

@@ -23,6 +23,16 @@ const terms = (s: string) =>
  */
 export const MIN_COVERAGE = 0.5;
 
+/** Share of the question's content words found in a passage (its section path included). */
+export function coverage(question: string, source: Pick<GroundingSource, 'content' | 'section'>): number {
+  const wanted = terms(question);
+  if (!wanted.size) return 0;
+  const words = terms(`${source.section ?? ''} ${source.content}`);
+  let hits = 0;
+  for (const w of wanted) if (words.has(w)) hits++;
+  return hits / wanted.size;
+}
+
 /**
  * The built-in, offline answerer: quotes the passages that best match the
  * question, each with its citation number. It reads only the question and the
@@ -49,14 +59,7 @@ export class LocalChatProvider implements ChatProvider {
     const wanted = terms(question);
     if (!wanted.size) return NOTHING_FOUND;
     // How much of the question each passage covers: below MIN_COVERAGE it is not about the question.
-    const covered = sources
-      .map((s) => {
-        const words = terms(`${s.section ?? ''} ${s.content}`);
-        let hits = 0;
-        for (const w of wanted) if (words.has(w)) hits++;
-        return { s, coverage: hits / wanted.size };
-      })
-      .filter((x) => x.coverage >= MIN_COVERAGE);
+    const covered = sources.map((s) => ({ s, coverage: coverage(question, s) })).filter((x) => x.coverage >= MIN_COVERAGE);
     if (!covered.length) return NOTHING_FOUND;
     // Quote the sentences that match, best passages first: never a heading line, never a bare list of words.
     const scored = covered.flatMap(({ s, coverage }) =>
