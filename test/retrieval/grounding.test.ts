@@ -26,7 +26,9 @@ WHERE NOT (client_ip &gt; inet '192.168.100.0' AND client_ip &lt; inet '192.168.
 ${para('access logs', 3)}</div></div>
 <div class="navfooter"><table summary="Navigation footer"><tr><td><a href="prev.html">Prev</a></td><td><a href="up.html">Up</a></td><td><a href="next.html">Next</a></td></tr>
 <tr><td>11.7. Indexes on Expressions</td><td><a href="index.html">Home</a></td><td>11.9. Index-Only Scans</td></tr></table></div></body></html>`;
-const MARKDOWN = `# Backup guide\n\n## Restoring\n\nTo restore a dump, run psql with the dump file as input on an empty database.\n\n## Scheduling\n\nNightly dumps run from cron at two in the morning.`;
+const filler = (topic: string) => Array.from({ length: 4 }, (_, i) => `Note ${i + 1} on ${topic}: keep the operations log up to date and tell the team.`).join(' ');
+const MARKDOWN = `# Backup guide\n\n${filler('the guide')}\n\n## Restoring\n\nTo restore a dump, run psql with the dump file as input on an empty database. ${filler('restores')}\n\n` +
+  `## Scheduling\n\nNightly dumps run from cron at two in the morning. ${filler('schedules')}`;
 
 let api: TestApi;
 let worker: WorkerProcess;
