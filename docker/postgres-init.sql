@@ -6,10 +6,12 @@
 --   rag_owner  owns the database and its schema, runs the migrations;
 --   rag_app    what the API and the workers connect as: owns nothing, no
 --              superuser, no BYPASSRLS, so Row-Level Security always applies;
+--   rag_platform  what the platform-admin routes connect as to create and list
+--              tenants (the runtime role may do neither);
 --   vector     pgvector is not a trusted extension, so it is created here by
 --              the superuser and not in a migration.
 -- The passwords are for a local/dev stack only: in production provision your
--- own roles and pass DATABASE_URL / DATABASE_MIGRATION_URL.
+-- own roles and pass DATABASE_URL / DATABASE_MIGRATION_URL / DATABASE_PLATFORM_URL.
 
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
@@ -22,6 +24,9 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rag_app') THEN
     CREATE ROLE rag_app LOGIN PASSWORD 'rag_app' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
   END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rag_platform') THEN
+    CREATE ROLE rag_platform LOGIN PASSWORD 'rag_platform' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+  END IF;
 END
 $$;
 
@@ -31,6 +36,7 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'ragdocs')
 \gexec
 
 GRANT CONNECT ON DATABASE ragdocs TO rag_app;
+GRANT CONNECT ON DATABASE ragdocs TO rag_platform;
 
 \connect ragdocs
 SET client_min_messages = warning;

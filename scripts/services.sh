@@ -72,7 +72,8 @@ if ! vector_available; then
 fi
 
 # Roles and database. rag_owner owns the schema and runs migrations; rag_app is
-# what the apps use: it owns nothing and cannot bypass RLS. Local passwords are
+# what the apps use: it owns nothing and cannot bypass RLS; rag_platform is what
+# the platform-admin routes use to create and list tenants. Local passwords are
 # for the developer machine only; production passes its own URLs.
 psql_super <<SQL
 DO \$\$ BEGIN
@@ -81,6 +82,10 @@ DO \$\$ BEGIN
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rag_app') THEN
     CREATE ROLE rag_app LOGIN PASSWORD 'rag_app' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+  END IF;
+  -- The platform-admin routes' role (create and list tenants), which the runtime role may not do.
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rag_platform') THEN
+    CREATE ROLE rag_platform LOGIN PASSWORD 'rag_platform' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
   END IF;
 END \$\$;
 SQL
@@ -92,7 +97,8 @@ ensure_db() {
   psql "${SUPER_URL%/*}/$db" -v ON_ERROR_STOP=1 -qtAX \
     -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS vector" \
     -c "ALTER EXTENSION vector UPDATE" \
-    -c "GRANT CONNECT ON DATABASE \"$db\" TO rag_app"
+    -c "GRANT CONNECT ON DATABASE \"$db\" TO rag_app" \
+    -c "GRANT CONNECT ON DATABASE \"$db\" TO rag_platform"
 }
 if [ "${RESET_DB:-0}" = 1 ]; then
   psql_super -c "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)"

@@ -17,16 +17,7 @@ node --enable-source-maps dist/apps/worker/src/main.js & WORKER_PID=$!
 trap 'kill -TERM $API_PID $WORKER_PID 2>/dev/null; wait' INT TERM
 PORT="${PORT:-3000}"
 for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-cat <<MSG
-
-  API        http://localhost:$PORT/api/v1
-  Swagger UI http://localhost:$PORT/docs   (user: admin, password: the admin key)
-  Health     http://localhost:$PORT/health/ready
-  Admin key  $ADMIN_API_KEY
-  Providers  embeddings: ${EMBEDDING_PROVIDER:-$([ -n "${OPENAI_API_KEY:-}" ] && echo openai || echo local)}, chat: ${CHAT_PROVIDER:-$([ -n "${OPENAI_API_KEY:-}" ] && echo openai || echo local)}
-
-  More workers: npm run start:worker   (in another terminal, as many as you like)
-MSG
+bash scripts/banner.sh
 wait -n $API_PID $WORKER_PID || true
 kill -TERM $API_PID $WORKER_PID 2>/dev/null || true
 wait

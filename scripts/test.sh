@@ -36,7 +36,7 @@ node --test --test-concurrency=1 --test-timeout=600000 \
   ${TEST_FILES:-"dist/test/**/*.test.js"}
 status=$?
 set -e
-count() { grep -E "^# $1 [0-9]+" "$report" | tail -1 | awk '{print $3}'; }
+count() { grep -a -E "^# $1 [0-9]+" "$report" | tail -1 | awk '{print $3}'; }
 pass="$(count pass)"; fail="$(count fail)"; cancelled="$(count cancelled)"; skipped="$(count skipped)"; todo="$(count todo)"
 fail=$(( ${fail:-0} + ${cancelled:-0} ))
 skipped=$(( ${skipped:-0} + ${todo:-0} ))

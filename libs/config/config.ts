@@ -1,6 +1,8 @@
 import 'reflect-metadata';
+import { tmpdir } from 'node:os';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { platformDatabaseUrl } from './database-urls.js';
 import { crossFieldProblems, EnvironmentDto } from './env.dto.js';
 
 export type ProviderKind = 'openai' | 'openai-compatible' | 'local';
@@ -23,6 +25,8 @@ export interface AppConfig {
     /** Share of the pool one tenant may hold, and how long its further transactions wait for one of its slots. */
     tenantPoolPercent: number;
     tenantWaitMs: number;
+    /** The platform-admin role's connection (DATABASE_PLATFORM_URL). */
+    platformUrl: string;
   };
   redisUrl: string;
   queuePrefix: string;
@@ -50,10 +54,17 @@ export interface AppConfig {
     parseMaxMemoryMb: number;
     chunkTokens: number;
     chunkOverlapTokens: number;
+    // Fair ingestion: per-tenant caps on unfinished documents (tenant settings override them).
+    maxQueuedDocuments: number;
+    maxQueuedBytes: number;
   };
   limits: { uploadMaxBytes: number; jsonBodyMaxBytes: number };
   vectorIndex: VectorIndexSettings;
   admission: AdmissionSettings;
+  /** Decompression-bomb limits of the parser (zip-bounds.ts). */
+  parseBounds: { maxUncompressedMb: number; maxCompressionRatio: number };
+  /** Streamed uploads: where the API keeps an upload on disk between receiving it and storing it. */
+  uploads: { tmpDir: string; storeConcurrency: number };
 }
 
 /** Per-minute request budgets of a tenant; 0 = unlimited. A tenant's settings.limits overrides each. */
@@ -128,6 +139,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxLifetimeSeconds: env.DB_MAX_LIFETIME_SECONDS,
       tenantPoolPercent: env.DB_TENANT_POOL_PERCENT,
       tenantWaitMs: env.DB_TENANT_WAIT_MS,
+      platformUrl: platformDatabaseUrl({ DATABASE_URL: env.DATABASE_URL, DATABASE_PLATFORM_URL: env.DATABASE_PLATFORM_URL }),
     },
     redisUrl: env.REDIS_URL,
     queuePrefix: env.QUEUE_PREFIX,
@@ -155,6 +167,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       parseMaxMemoryMb: env.PARSE_MAX_MEMORY_MB,
       chunkTokens: env.CHUNK_TOKENS,
       chunkOverlapTokens: env.CHUNK_OVERLAP_TOKENS,
+      // Fair ingestion
+      maxQueuedDocuments: env.INGESTION_MAX_QUEUED_DOCUMENTS,
+      maxQueuedBytes: env.INGESTION_MAX_QUEUED_BYTES,
     },
     limits: { uploadMaxBytes: env.UPLOAD_MAX_BYTES, jsonBodyMaxBytes: env.JSON_BODY_MAX_BYTES },
     vectorIndex: {
@@ -184,6 +199,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       },
       passwordHash: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queue: env.PASSWORD_HASH_QUEUE },
     },
+    parseBounds: { maxUncompressedMb: env.PARSE_MAX_UNCOMPRESSED_MB, maxCompressionRatio: env.PARSE_MAX_COMPRESSION_RATIO },
+    uploads: { tmpDir: env.UPLOAD_TMP_DIR ?? tmpdir(), storeConcurrency: env.UPLOAD_STORE_CONCURRENCY },
   };
 }
 

@@ -104,8 +104,15 @@ export class EnvironmentDto {
   @Transform(toInt) @IsInt() @Min(1)
   PARSE_MAX_PAGES = 2000;
 
-  @Transform(toInt) @IsInt() @Min(32)
-  PARSE_MAX_MEMORY_MB = 512;
+  /**
+   * Cap on the whole parser process (its resident memory, not only the JS heap): past
+   * it the process is killed and the document fails. One process per running job, so
+   * a worker's parsers together stay under WORKER_CONCURRENCY × this: 200 keeps two
+   * bombs at once under 512 MB. Measured needs: a 2000-page PDF 160 MB, 8 MB of plain
+   * text 167 MB; a 10 MB text file needs about 215 MB.
+   */
+  @Transform(toInt) @IsInt() @Min(128)
+  PARSE_MAX_MEMORY_MB = 200;
 
   @Transform(toInt) @IsInt() @Min(50) @Max(8000)
   CHUNK_TOKENS = 500;
@@ -228,6 +235,46 @@ export class EnvironmentDto {
 
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  // --- Least privilege ---------------------------------------------------------
+  /**
+   * The platform-admin routes' own role (create and list tenants), so the
+   * runtime role cannot. Unset: DATABASE_URL's server and database as
+   * rag_platform (libs/config/database-urls.ts).
+   */
+  @IsOptional() @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_PLATFORM_URL must be a postgres:// URL' })
+  DATABASE_PLATFORM_URL?: string;
+
+  // --- Decompression bombs (archives: DOCX), checked while inflating ---
+
+  /** All entries of an archive together, decompressed. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(4096)
+  PARSE_MAX_UNCOMPRESSED_MB = 200;
+
+  /** Largest decompressed/compressed ratio of an archive entry over 1 MB. */
+  @Transform(toInt) @IsInt() @Min(2) @Max(100_000)
+  PARSE_MAX_COMPRESSION_RATIO = 100;
+
+  // --- Streamed uploads (issue 8) ---
+  /** Where the API writes uploads while they arrive (each process in its own 0700 directory); default the OS temp dir. Not a tmpfs: that is memory. */
+  @Transform(({ value }) => (value === '' ? undefined : value)) @IsOptional() @IsString()
+  UPLOAD_TMP_DIR?: string;
+
+  /** Uploads one API process writes into PostgreSQL at once (each holds a pooled connection meanwhile); the rest wait without one. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  UPLOAD_STORE_CONCURRENCY = 4;
+
+  // --- Fair ingestion: per-tenant caps on unfinished (queued/processing) documents ---
+  /**
+   * Past it an upload answers 429 with Retry-After; a tenant's `settings.maxQueuedDocuments`
+   * overrides it. At most BullMQ's priority limit: a document's rank in its tenant's backlog is its priority.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(2_097_151)
+  INGESTION_MAX_QUEUED_DOCUMENTS = 1000;
+
+  /** Total size of a tenant's unfinished documents; `settings.maxQueuedBytes` overrides it. */
+  @Transform(toInt) @IsInt() @Min(1)
+  INGESTION_MAX_QUEUED_BYTES = 2 * 1024 * 1024 * 1024;
 }
 
 /** The provider-dependent checks class-validator cannot express per field. */
@@ -238,6 +285,7 @@ export function crossFieldProblems(env: EnvironmentDto): string[] {
     if (provider === 'openai-compatible' && !env.OPENAI_BASE_URL) problems.push(`${name}=openai-compatible needs OPENAI_BASE_URL`);
   }
   if (env.CHUNK_OVERLAP_TOKENS >= env.CHUNK_TOKENS) problems.push('CHUNK_OVERLAP_TOKENS must be smaller than CHUNK_TOKENS');
+  if (!env.DATABASE_PLATFORM_URL && !URL.canParse(env.DATABASE_URL)) problems.push('DATABASE_URL is not a valid URL (DATABASE_PLATFORM_URL is derived from it)');
   if (env.DB_POOL_MIN > env.DB_POOL_MAX) problems.push(`DB_POOL_MIN (${env.DB_POOL_MIN}) must not exceed DB_POOL_MAX (${env.DB_POOL_MAX})`);
   return problems;
 }

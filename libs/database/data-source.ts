@@ -42,6 +42,17 @@ export function createRuntimeDataSource(db: DbConfig, overrides?: Partial<{ pool
   return new DataSource(runtimeDataSourceOptions(db, overrides));
 }
 
+/**
+ * The platform-admin connection (DATABASE_PLATFORM_URL): creates and lists
+ * tenants, which the runtime role may not. A small pool that opens connections
+ * only when an admin route needs one.
+ */
+export function createPlatformDataSource(db: DbConfig): DataSource {
+  // No tenantPoolShare: one administrator creating one tenant at a time has no per-tenant share to keep.
+  const { tenantPoolShare: _, ...options } = runtimeDataSourceOptions(db, { poolMax: 2, poolMin: 0 }) as DataSourceOptions & { tenantPoolShare?: unknown };
+  return new DataSource({ ...options, url: db.platformUrl, applicationName: 'ragdocs-platform' } as DataSourceOptions);
+}
+
 /** The owner connection, used only to run migrations. */
 export function createMigrationDataSource(db: Pick<DbConfig, 'migrationUrl' | 'connectTimeoutMs'>): DataSource {
   return new DataSource({
@@ -58,13 +69,13 @@ export function createMigrationDataSource(db: Pick<DbConfig, 'migrationUrl' | 'c
 }
 
 /** Refuses to run the apps on a role that would silently bypass Row-Level Security. */
-export async function assertRuntimeRoleIsRestricted(ds: DataSource): Promise<void> {
+export async function assertRuntimeRoleIsRestricted(ds: DataSource, variable = 'DATABASE_URL'): Promise<void> {
   const [role] = await ds.query(
     `SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`,
   );
   if (role.rolsuper || role.rolbypassrls) {
     throw new Error(
-      `DATABASE_URL connects as "${role.rolname}", which ${role.rolsuper ? 'is a superuser' : 'has BYPASSRLS'}: ` +
+      `${variable} connects as "${role.rolname}", which ${role.rolsuper ? 'is a superuser' : 'has BYPASSRLS'}: ` +
         'tenant isolation would not be enforced. Use the runtime role (see README).',
     );
   }

@@ -25,7 +25,9 @@ export const IngestionMessages = {
   corruptDocx: 'corrupt DOCX',
   noText: 'no extractable text',
   unsupported: 'unsupported file type',
-  outOfMemory: 'parser ran out of memory',
+  outOfMemory: (mb: number) => `parsing needed more than ${mb} MB of memory`,
+  expandsBeyond: (mb: number) => `the file expands beyond ${mb} MB when decompressed`,
+  compressionRatio: (ratio: number) => `the file expands more than ${ratio}-fold when decompressed`,
   tooManyPages: (pages: number, max: number) => `too many pages (${pages} > ${max})`,
   timedOut: (timeoutMs: number) => `parsing timed out after ${formatSeconds(timeoutMs)}s`,
 } as const;

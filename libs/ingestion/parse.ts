@@ -10,7 +10,7 @@ export type { ParseLimits, ParsedDocument, ParsedPage } from './parsed-document.
  * detectFileType (never by the client's claims). Throws IngestionError on failure.
  *
  * Runs the parsers in the calling thread: for untrusted uploads use parseInSandbox,
- * which runs this in a memory- and time-limited worker.
+ * which runs this in a child process with a time limit and a cap on its whole memory.
  */
 export async function parseDocument(bytes: Uint8Array, mimeType: string, limits: ParseLimits): Promise<ParsedDocument> {
   const pages = (await extractPages(bytes, mimeType, limits)).map((page) => ({
@@ -33,7 +33,7 @@ async function extractPages(bytes: Uint8Array, mimeType: string, limits: ParseLi
     case 'application/pdf':
       return (await import('./parsers/pdf.parser.js')).parsePdf(bytes, limits);
     case DOCX_MIME_TYPE:
-      return (await import('./parsers/docx.parser.js')).parseDocx(bytes);
+      return (await import('./parsers/docx.parser.js')).parseDocx(bytes, limits);
     case 'text/html':
       return (await import('./parsers/html.parser.js')).parseHtml(bytes);
     case 'text/plain':

@@ -17,4 +17,11 @@ export interface ParseLimits {
    * sandbox worker, where it saves a copy of the whole file.
    */
   detachInput?: boolean;
+  /**
+   * Archives (DOCX) are refused when their entries together inflate to more than this,
+   * or an entry over 1 MB inflates more than maxCompressionRatio-fold; checked while
+   * inflating (zip-bounds.ts). Defaults: 200 MB, 100.
+   */
+  maxUncompressedBytes?: number;
+  maxCompressionRatio?: number;
 }

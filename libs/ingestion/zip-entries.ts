@@ -22,6 +22,93 @@ export function listZipEntries(bytes: Uint8Array): string[] {
   return fromCentralDirectory(bytes) ?? fromLocalHeaders(bytes);
 }
 
+/** What the central directory says about one entry, and where its data really is. */
+export interface ZipEntry {
+  name: string;
+  /** 0 = stored, 8 = deflate; JSZip (inside mammoth) supports nothing else. */
+  method: number;
+  /** The span of bytes the entry's data occupies in the file: what an inflater is fed. */
+  dataStart: number;
+  compressedSize: number;
+  /** As declared: an attacker writes whatever they like here, so never trust it. */
+  declaredSize: number;
+}
+
+/**
+ * The entries of a complete archive from its central directory, with the offset of
+ * each entry's data (found through its local header, whose name and extra field
+ * lengths may differ from the central copy). Null when the directory is missing or
+ * any record points outside the file: such an archive is corrupt.
+ */
+export function readZipDirectory(bytes: Uint8Array): ZipEntry[] | null {
+  if (!isZip(bytes)) return null;
+  const earliest = Math.max(0, bytes.length - 22 - 0xffff);
+  for (let at = bytes.length - 22; at >= earliest; at--) {
+    if (readU32(bytes, at) !== END_OF_CENTRAL_DIR) continue;
+    const count = readU16(bytes, at + 10);
+    if (count > MAX_ENTRIES) return null;
+    let offset = readU32(bytes, at + 16);
+    const entries: ZipEntry[] = [];
+    for (let i = 0; i < count; i++) {
+      if (offset + 46 > bytes.length || readU32(bytes, offset) !== CENTRAL_HEADER) return null;
+      const nameLength = readU16(bytes, offset + 28);
+      const extraLength = readU16(bytes, offset + 30);
+      const commentLength = readU16(bytes, offset + 32);
+      const sizes = zip64Sizes(bytes, offset, nameLength, extraLength);
+      const localOffset = sizes.localOffset;
+      if (Math.min(sizes.compressedSize, sizes.declaredSize, localOffset) < 0) return null;
+      if (localOffset + 30 > bytes.length || readU32(bytes, localOffset) !== LOCAL_HEADER) return null;
+      const dataStart = localOffset + 30 + readU16(bytes, localOffset + 26) + readU16(bytes, localOffset + 28);
+      if (dataStart + sizes.compressedSize > bytes.length) return null;
+      entries.push({
+        name: readName(bytes, offset + 46, nameLength),
+        method: readU16(bytes, offset + 10),
+        dataStart,
+        compressedSize: sizes.compressedSize,
+        declaredSize: sizes.declaredSize,
+      });
+      offset += 46 + nameLength + extraLength + commentLength;
+    }
+    return entries;
+  }
+  return null;
+}
+
+/**
+ * Sizes and local-header offset of a central record. A field of 0xFFFFFFFF means the
+ * real value is in the ZIP64 extra field (id 1), in the order uncompressed,
+ * compressed, offset, each present only when its 32-bit field overflowed.
+ */
+function zip64Sizes(bytes: Uint8Array, offset: number, nameLength: number, extraLength: number) {
+  const sizes = {
+    compressedSize: readU32(bytes, offset + 20),
+    declaredSize: readU32(bytes, offset + 24),
+    localOffset: readU32(bytes, offset + 42),
+  };
+  const overflow = 0xffffffff;
+  if (sizes.compressedSize !== overflow && sizes.declaredSize !== overflow && sizes.localOffset !== overflow) return sizes;
+  let at = offset + 46 + nameLength;
+  const end = at + extraLength;
+  while (at + 4 <= end) {
+    const id = readU16(bytes, at);
+    const size = readU16(bytes, at + 2);
+    if (id === 1) {
+      let field = at + 4;
+      const next = () => {
+        const value = readU64(bytes, field);
+        field += 8;
+        return value;
+      };
+      if (sizes.declaredSize === overflow) sizes.declaredSize = next();
+      if (sizes.compressedSize === overflow) sizes.compressedSize = next();
+      if (sizes.localOffset === overflow) sizes.localOffset = next();
+      break;
+    }
+    at += 4 + size;
+  }
+  return sizes;
+}
+
 function fromCentralDirectory(bytes: Uint8Array): string[] | null {
   // The EOCD record is 22 bytes plus a comment of up to 65535 bytes at the very end.
   const earliest = Math.max(0, bytes.length - 22 - 0xffff);
@@ -75,6 +162,11 @@ function readName(bytes: Uint8Array, start: number, length: number): string {
 
 function readU16(bytes: Uint8Array, at: number): number {
   return at + 2 <= bytes.length ? bytes[at] | (bytes[at + 1] << 8) : -1;
+}
+
+/** As a Number: exact up to 2^53, far beyond any upload. */
+function readU64(bytes: Uint8Array, at: number): number {
+  return at + 8 <= bytes.length ? readU32(bytes, at) + readU32(bytes, at + 4) * 2 ** 32 : -1;
 }
 
 function readU32(bytes: Uint8Array, at: number): number {

@@ -245,6 +245,7 @@ const APP_ENV_VARS = new Set([
   'PORT',
   'DATABASE_URL',
   'DATABASE_MIGRATION_URL',
+  'DATABASE_PLATFORM_URL',
   'REDIS_URL',
   'ADMIN_API_KEY',
   'JWT_SECRET',
@@ -396,6 +397,7 @@ describe('docker/compose.yml', () => {
       }
       assert.match(env.DATABASE_URL, /rag_app/, `${name}'s default DATABASE_URL must use the runtime role rag_app`);
       assert.match(env.DATABASE_MIGRATION_URL, /rag_owner/, `${name}'s default DATABASE_MIGRATION_URL must use rag_owner`);
+      assert.match(env.DATABASE_PLATFORM_URL ?? '', /rag_platform/, `${name}'s default DATABASE_PLATFORM_URL must use the platform role rag_platform`);
     }
   });
 

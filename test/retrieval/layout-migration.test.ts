@@ -20,6 +20,7 @@ import { prng } from '../support/prng.js';
 
 const DB = `ragdocs_test_layout_${randomUUID().slice(0, 6)}`;
 const ROWS_PER_TENANT = 300;
+// Before this layout, and this layout with every later migration (search reads what they add, e.g. embeddings.section).
 const beforeLayout = MIGRATIONS.slice(0, MIGRATIONS.indexOf(SearchLayout1764000002000));
 const fromLayout = MIGRATIONS.slice(MIGRATIONS.indexOf(SearchLayout1764000002000));
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
+import { loadConfig } from '../../libs/config/config.js';
 import { superClient } from '../support/db.js';
 
 let db: pg.Client;
@@ -63,18 +64,76 @@ test('the runtime role is not superuser, has no BYPASSRLS and owns no table, fun
   assert.deepEqual(owned, []);
 });
 
-test('SECURITY DEFINER functions have a fixed search_path and are not executable by PUBLIC', async () => {
+/**
+ * Who may run each SECURITY DEFINER function. The runtime role gets the pre-tenant lookups and the
+ * tenant-scoped search; listing every tenant is the platform role's alone (least-privilege migration).
+ */
+const platformRole = decodeURIComponent(new URL(loadConfig().database.platformUrl).username);
+const DEFINER_FUNCTIONS: Record<string, 'runtime' | 'platform'> = {
+  auth_api_key: 'runtime',
+  auth_login_params: 'runtime',
+  auth_login_verify: 'runtime',
+  stale_ingestion_documents: 'runtime',
+  search_keyword: 'runtime',
+  vector_index_candidates: 'runtime',
+  admin_list_tenants: 'platform',
+};
+
+test('SECURITY DEFINER functions have a fixed search_path, are not executable by PUBLIC, and each by exactly its role', async () => {
   const { rows } = await db.query(`
-    SELECT p.proname, p.proconfig, has_function_privilege($1, p.oid, 'EXECUTE') AS runtime_exec
-    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public' WHERE p.prosecdef`, [runtimeRole]);
-  assert.ok(rows.length >= 3);
+    SELECT p.proname, p.proconfig, has_function_privilege($1, p.oid, 'EXECUTE') AS runtime_exec,
+           has_function_privilege($2, p.oid, 'EXECUTE') AS platform_exec
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public' WHERE p.prosecdef`, [runtimeRole, platformRole]);
+  assert.deepEqual(rows.map((r) => r.proname).sort(), Object.keys(DEFINER_FUNCTIONS).sort(), 'every SECURITY DEFINER function is listed here on purpose');
   for (const r of rows) {
     assert.ok((r.proconfig ?? []).some((c: string) => c.startsWith('search_path=')), `${r.proname} has no fixed search_path`);
-    assert.equal(r.runtime_exec, true, `${r.proname} executable by runtime role`);
+    const who = DEFINER_FUNCTIONS[r.proname];
+    assert.equal(r.runtime_exec, who === 'runtime', `${r.proname} executable by the runtime role: ${r.runtime_exec}`);
+    assert.equal(r.platform_exec, who === 'platform', `${r.proname} executable by the platform role: ${r.platform_exec}`);
   }
   // PUBLIC is not a role has_function_privilege accepts by name; check the ACL instead.
   const { rows: acl } = await db.query(`
     SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public'
     WHERE p.prosecdef AND (p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0))`);
   assert.deepEqual(acl, [], 'SECURITY DEFINER functions must not be executable by PUBLIC');
+});
+
+test('no function the runtime role may run returns a password hash or whole tenants rows', async () => {
+  const { rows } = await db.query(`
+    SELECT p.proname, p.proargnames, pg_get_function_result(p.oid) AS result
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public'
+    WHERE has_function_privilege($1, p.oid, 'EXECUTE') AND p.prosecdef`, [runtimeRole]);
+  for (const r of rows) {
+    assert.doesNotMatch(r.result, /password_hash|SETOF tenants/, `${r.proname} returns ${r.result}`);
+  }
+});
+
+test('the runtime role reads tenants but cannot change them, and cannot read password hashes', async () => {
+  const { rows: [t] } = await db.query(`
+    SELECT has_table_privilege($1, 'tenants', 'SELECT') AS sel, has_table_privilege($1, 'tenants', 'INSERT') AS ins,
+           has_table_privilege($1, 'tenants', 'UPDATE') AS upd, has_table_privilege($1, 'tenants', 'DELETE') AS del,
+           has_table_privilege($1, 'tenants', 'TRUNCATE') AS trunc,
+           has_column_privilege($1, 'users', 'password_hash', 'SELECT') AS hash_read,
+           has_column_privilege($1, 'users', 'password_hash', 'UPDATE') AS hash_write,
+           has_column_privilege($1, 'users', 'email', 'SELECT') AS email_read`, [runtimeRole]);
+  assert.deepEqual(t, { sel: true, ins: false, upd: false, del: false, trunc: false, hash_read: false, hash_write: true, email_read: true });
+  // Every users column but password_hash stays readable (a new column must be granted on purpose).
+  const { rows: cols } = await db.query(`
+    SELECT attname FROM pg_attribute WHERE attrelid = 'users'::regclass AND attnum > 0 AND NOT attisdropped
+      AND NOT has_column_privilege($1, 'users', attname, 'SELECT') ORDER BY attname`, [runtimeRole]);
+  assert.deepEqual(cols.map((c) => c.attname), ['password_hash']);
+});
+
+test('the platform role is a plain LOGIN role: not superuser, no BYPASSRLS, owns nothing, only SELECT and INSERT on tenants', async () => {
+  const { rows: [role] } = await db.query(`SELECT rolcanlogin, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = $1`, [platformRole]);
+  assert.deepEqual(role, { rolcanlogin: true, rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false });
+  const { rows: grants } = await db.query(`
+    SELECT c.relname || ':' || a.privilege_type AS g
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public', aclexplode(c.relacl) a
+    WHERE a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $1) ORDER BY 1`, [platformRole]);
+  assert.deepEqual(grants.map((r) => r.g), ['tenants:INSERT', 'tenants:SELECT']);
+  const { rows: owned } = await db.query(`
+    SELECT relname FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = $1)
+    UNION ALL SELECT proname FROM pg_proc WHERE proowner = (SELECT oid FROM pg_roles WHERE rolname = $1)`, [platformRole]);
+  assert.deepEqual(owned, []);
 });

@@ -55,7 +55,7 @@ export interface TestTenant {
 }
 
 /** A tenant with an admin and a member, each with an API key, made through the admin API. */
-export async function createTenant(api: TestApi, label = 't', settings?: Record<string, unknown>): Promise<TestTenant> {
+export async function createTenant(api: Pick<TestApi, 'request' | 'adminKey'>, label = 't', settings?: Record<string, unknown>): Promise<TestTenant> {
   const slug = `${label}-${randomUUID().slice(0, 8)}`;
   const t = await api.request('POST', '/api/v1/admin/tenants', { token: api.adminKey, json: { name: `Tenant ${slug}`, slug, settings } });
   if (t.status !== 201) throw new Error(`create tenant: ${t.status} ${t.text}`);

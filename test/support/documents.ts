@@ -3,7 +3,7 @@ import type { TestApi } from './api.js';
 import { waitFor } from './worker.js';
 
 /** Uploads bytes as multipart, the way a browser or curl would. */
-export function upload(api: TestApi, token: string, bytes: Uint8Array | string, filename = 'file.txt', extra: Record<string, string> = {}) {
+export function upload(api: Pick<TestApi, 'request'>, token: string, bytes: Uint8Array | string, filename = 'file.txt', extra: Record<string, string> = {}) {
   const form = new FormData();
   const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
   form.append('file', new Blob([data as Uint8Array<ArrayBuffer>]), filename);

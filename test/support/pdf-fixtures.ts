@@ -48,6 +48,14 @@ export function makeImageOnlyPdf(): Uint8Array {
   ]);
 }
 
+/**
+ * A one-page PDF whose content stream is given already encoded, with its filter, e.g.
+ * `(zlibBytes, '/Filter /FlateDecode')`: for streams too large to build as text.
+ */
+export function makePdfWithEncodedContent(data: Uint8Array, filter: string): Uint8Array {
+  return buildPdf([{ content: '', encodedContent: { data, dict: filter }, xobjects: [] }]);
+}
+
 /** The first `keep` bytes (or that fraction of the file when 0 < keep < 1). */
 export function truncate(bytes: Uint8Array, keep: number): Uint8Array {
   const length = keep > 0 && keep < 1 ? Math.floor(bytes.length * keep) : Math.floor(keep);
@@ -56,6 +64,8 @@ export function truncate(bytes: Uint8Array, keep: number): Uint8Array {
 
 interface PageSpec {
   content: string;
+  /** Used instead of `content` when present. */
+  encodedContent?: { data: Uint8Array; dict: string };
   xobjects: { name: string; dict: string; data: Uint8Array }[];
 }
 
@@ -96,7 +106,11 @@ function buildPdf(pages: PageSpec[], options: { encrypt?: string } = {}): Uint8A
   for (const page of pages) {
     const pageNumber = add('');
     kids.push(pageNumber);
-    const contentNumber = add(streamObject('', encoder.encode(page.content)));
+    const contentNumber = add(
+      page.encodedContent
+        ? streamObject(page.encodedContent.dict, page.encodedContent.data)
+        : streamObject('', encoder.encode(page.content)),
+    );
     const xobjectRefs = page.xobjects.map((x) => `/${x.name} ${add(streamObject(x.dict, x.data))} 0 R`);
     const xobjects = xobjectRefs.length ? ` /XObject << ${xobjectRefs.join(' ')} >>` : '';
     objects[pageNumber - 1] =

@@ -2,7 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { MulterModule } from '@nestjs/platform-express';
-import { memoryStorage } from 'multer';
 import { QueueModule } from '#libs/queue/queue.module.js';
 import { createEmbeddingProvider, EMBEDDING_PROVIDER } from '#libs/ai/embedding/embedding.factory.js';
 import { SearchService } from '#libs/retrieval/search.service.js';
@@ -16,6 +15,8 @@ import { UsageService } from './usage/usage.service.js';
 import { DocumentsController } from './documents/documents.controller.js';
 import { DocumentsRepository } from './documents/documents.repository.js';
 import { DocumentsService } from './documents/documents.service.js';
+import { UploadStorageLifecycle, UPLOAD_STORAGE } from './documents/upload-storage.lifecycle.js';
+import { PrivateUploadStorage } from './documents/upload-storage.js';
 import { ConfigModule } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { DatabaseModule } from '#libs/database/database.module.js';
@@ -35,6 +36,7 @@ import { TenantLimitsService } from './admission/tenant-limits.service.js';
 import { HealthController } from './health/health.controller.js';
 import { RedisHealth } from './health/redis-health.js';
 import { MetricsController } from './metrics/metrics.controller.js';
+import { PlatformDb } from './tenants/platform-db.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { TenantsRepository } from './tenants/tenants.repository.js';
 import { TenantsService } from './tenants/tenants.service.js';
@@ -51,6 +53,7 @@ import { ConversationsService } from './conversations/conversations.service.js';
 @Module({})
 export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const uploadStorage = PrivateUploadStorage.create(config.uploads.tmpDir);
     return {
       module: ApiModule,
       imports: [
@@ -58,10 +61,10 @@ export class ApiModule {
         DatabaseModule,
         JwtModule.register({ secret: config.auth.jwtSecret, signOptions: { algorithm: 'HS256' } }),
         QueueModule.forRoot(config, 'producer'),
-        // Uploads are held in memory up to UPLOAD_MAX_BYTES (multer stops reading past it: 413),
-        // hashed and type-checked, then written to Postgres with the document row.
+        // Uploads stream to a private temporary file up to UPLOAD_MAX_BYTES (multer stops reading
+        // past it: 413), hashed on the way, then streamed into Postgres with the document row.
         MulterModule.register({
-          storage: memoryStorage(),
+          storage: uploadStorage,
           limits: { fileSize: config.limits.uploadMaxBytes, files: 1, fields: 10, fieldSize: 4096, parts: 12 },
         }),
       ],
@@ -75,11 +78,12 @@ export class ApiModule {
       providers: [
         FoldersRepository, FoldersService,
         ConversationsRepository, ConversationsService,
-        AuthRepository, AuthService, TenantsRepository, TenantsService, UsersRepository, UsersService,
+        AuthRepository, AuthService, PlatformDb, TenantsRepository, TenantsService, UsersRepository, UsersService,
         ChatService, ConversationChatService, UsageService, { provide: CHAT_PROVIDER, useFactory: () => createChatProvider(config.ai) },
         SearchService, { provide: EMBEDDING_PROVIDER, useFactory: () => createEmbeddingProvider(config.ai) },
         ApiKeysRepository, ApiKeysService, RedisHealth, DocumentsRepository, DocumentsService,
         PasswordHasher, RateLimiterService, TenantLimitsService, LoginThrottleService,
+        { provide: UPLOAD_STORAGE, useValue: uploadStorage }, UploadStorageLifecycle,
         // Guards run in this order: who is it, then may it (its tenant's budget); then the
         // interceptor enters that principal's tenant context.
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -3,7 +3,8 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
-import { nestLogLevels, type AppConfig } from '#libs/config/config.js';
+import { type AppConfig } from '#libs/config/config.js';
+import { appLogger } from '#libs/logging/app-logger.js';
 import { ApiModule } from './api.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { jsonDepthGuard, rejectNulStrings } from './common/json-guard.js';
@@ -16,7 +17,7 @@ import { uploadLimitMiddleware } from './documents/upload-limit.middleware.js';
 export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
     bodyParser: false,
-    logger: nestLogLevels(config.logLevel),
+    logger: appLogger(config),
   });
   if (config.trustProxy) app.set('trust proxy', true);
   app.use(requestIdMiddleware);

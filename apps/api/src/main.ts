@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { loadConfigOrExit } from '#libs/config/config.js';
+import { printFatal } from '#libs/logging/app-logger.js';
 import { createApiApp } from './app.factory.js';
 
 async function main(): Promise<void> {
@@ -11,6 +12,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error(e);
+  printFatal(e);
   process.exit(1);
 });

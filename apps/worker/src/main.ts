@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfigOrExit, nestLogLevels } from '#libs/config/config.js';
+import { loadConfigOrExit } from '#libs/config/config.js';
+import { appLogger, printFatal } from '#libs/logging/app-logger.js';
 import { WorkerModule } from './worker.module.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: nestLogLevels(config.logLevel) });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: appLogger(config) });
   // SIGTERM/SIGINT run the shutdown hooks: processors finish or hand back their job.
   app.enableShutdownHooks();
   await app.init();
@@ -14,6 +15,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error(e);
+  printFatal(e);
   process.exit(1);
 });

@@ -7,6 +7,10 @@ export interface TenantSettings {
   searchLanguage?: string;
   /** Optional daily LLM token quota; unset = unlimited. */
   dailyTokenQuota?: number;
+  /** Cap on unfinished (queued/processing) documents; unset = INGESTION_MAX_QUEUED_DOCUMENTS. */
+  maxQueuedDocuments?: number;
+  /** Cap on the total size of unfinished documents; unset = INGESTION_MAX_QUEUED_BYTES. */
+  maxQueuedBytes?: number;
 }
 
 @Entity('tenants')

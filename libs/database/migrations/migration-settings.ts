@@ -1,3 +1,5 @@
+import { platformDatabaseUrl } from '../../config/database-urls.js';
+
 /**
  * What the schema migrations need from the environment. Read directly (not
  * through AppConfig) because migrations must run without the app's secrets.
@@ -6,6 +8,9 @@ export interface MigrationSettings {
   embeddingDimensions: number;
   runtimeRole: string;
   runtimePassword?: string;
+  /** The platform-admin role (DATABASE_PLATFORM_URL's user): lists and creates tenants. */
+  platformRole: string;
+  platformPassword?: string;
 }
 
 export function migrationSettings(env: NodeJS.ProcessEnv = process.env): MigrationSettings {
@@ -14,7 +19,17 @@ export function migrationSettings(env: NodeJS.ProcessEnv = process.env): Migrati
   const url = new URL(env.DATABASE_URL || 'postgres://rag_app:rag_app@127.0.0.1:5432/ragdocs');
   const runtimeRole = decodeURIComponent(url.username);
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(runtimeRole)) throw new Error(`DATABASE_URL's user must be a plain role name, got "${runtimeRole}"`);
-  return { embeddingDimensions: dims, runtimeRole, runtimePassword: url.password ? decodeURIComponent(url.password) : undefined };
+  const platformUrl = new URL(platformDatabaseUrl(env));
+  const platformRole = decodeURIComponent(platformUrl.username);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(platformRole)) throw new Error(`DATABASE_PLATFORM_URL's user must be a plain role name, got "${platformRole}"`);
+  if (platformRole === runtimeRole) throw new Error('DATABASE_PLATFORM_URL must use a role of its own, not the runtime role of DATABASE_URL');
+  return {
+    embeddingDimensions: dims,
+    runtimeRole,
+    runtimePassword: url.password ? decodeURIComponent(url.password) : undefined,
+    platformRole,
+    platformPassword: platformUrl.password ? decodeURIComponent(platformUrl.password) : undefined,
+  };
 }
 
 export const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;

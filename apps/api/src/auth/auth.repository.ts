@@ -4,11 +4,12 @@ import { inTenantTransactionFor } from '#libs/database/tenant-transaction.js';
 import type { TenantRole } from '#libs/tenancy/tenant-context.js';
 
 export interface KeyOwner { tenantId: string; userId: string; role: TenantRole; email: string; keyId: string }
-export interface LoginCandidate { tenantId: string; userId: string; role: TenantRole; email: string; passwordHash: string | null }
+export interface LoginUser { tenantId: string; userId: string; role: TenantRole; email: string }
 
 /**
  * The pre-tenant lookups. They go through narrow SECURITY DEFINER functions
- * (see the init migration), never through a role that can see every tenant.
+ * (see the init and least-privilege migrations), never through a role that can
+ * see every tenant. Login never reads a password hash: the database compares.
  */
 @Injectable()
 export class AuthRepository {
@@ -25,8 +26,15 @@ export class AuthRepository {
     return row;
   }
 
-  async findLoginCandidate(slug: string, email: string): Promise<LoginCandidate | undefined> {
-    const [row] = await this.ds.query(`SELECT * FROM auth_login_lookup($1, $2)`, [slug, email]);
-    return row && { tenantId: row.tenant_id, userId: row.user_id, role: row.role, email: row.email, passwordHash: row.password_hash };
+  /** The stored hash's parameters and salt ("scrypt$N$r$p$salt"), never the hash itself. */
+  async findLoginParams(slug: string, email: string): Promise<string | undefined> {
+    const [row] = await this.ds.query(`SELECT auth_login_params($1, $2) AS params`, [slug, email]);
+    return row?.params ?? undefined;
+  }
+
+  /** The user whose stored hash equals the one derived from the offered password, or undefined. */
+  async verifyLogin(slug: string, email: string, passwordHash: string): Promise<LoginUser | undefined> {
+    const [row] = await this.ds.query(`SELECT * FROM auth_login_verify($1, $2, $3)`, [slug, email, passwordHash]);
+    return row && { tenantId: row.tenant_id, userId: row.user_id, role: row.role, email: row.email };
   }
 }

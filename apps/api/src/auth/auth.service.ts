@@ -43,15 +43,20 @@ export class AuthService {
     return safeEqual(candidate, this.config.auth.adminApiKey);
   }
 
-  /** Throttled by address and by account before any hashing (LoginThrottleService). */
+  /**
+   * Throttled by address and by account before any hashing (LoginThrottleService). The hash never
+   * leaves the database: it gives the salt, we derive the key, it compares (auth_login_verify).
+   */
   async login(slug: string, email: string, password: string, ip: string) {
     await this.throttle.admit(ip, slug, email);
-    const { user, ok } = await this.throttle.oneAtATime(ip, async () => {
-      const user = await this.repo.findLoginCandidate(slug, email);
-      // verify() burns the same time when the user is missing: no user-existence oracle.
-      return { user, ok: await this.passwords.verify(password, user?.passwordHash) };
+    const user = await this.throttle.oneAtATime(ip, async () => {
+      // A missing user burns the same scrypt and makes the same two queries: no user-existence oracle.
+      const params = await this.repo.findLoginParams(slug, email);
+      const candidate = await this.passwords.deriveLikeStored(password, params);
+      const found = await this.repo.verifyLogin(slug, email, candidate ?? '');
+      return candidate ? found : undefined;
     });
-    if (!user || !ok) {
+    if (!user) {
       await this.throttle.failed(slug, email);
       throw new UnauthorizedException('Invalid tenant, email or password');
     }

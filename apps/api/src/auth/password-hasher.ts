@@ -3,7 +3,7 @@ import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { Semaphore, SemaphoreBusyError } from '#libs/concurrency/semaphore.js';
 import { RetryLaterException } from '../admission/too-many-requests.js';
-import { hashPassword, verifyPassword } from './password.js';
+import { hashLikeStored, hashPassword } from './password.js';
 
 /**
  * Every scrypt of the process goes through one gate: PASSWORD_HASH_CONCURRENCY
@@ -24,9 +24,13 @@ export class PasswordHasher {
     return this.gated(() => hashPassword(password));
   }
 
-  /** Burns the same time when `stored` is missing, so an unknown user looks like a wrong password. */
-  verify(password: string, stored: string | null | undefined): Promise<boolean> {
-    return this.gated(() => verifyPassword(password, stored));
+  /**
+   * The hash the stored parameters and salt give for `password`, for the database to compare
+   * (login never reads a stored hash). Burns the same time when `params` is missing, so an
+   * unknown user looks like a wrong password.
+   */
+  deriveLikeStored(password: string, params: string | null | undefined): Promise<string | undefined> {
+    return this.gated(() => hashLikeStored(password, params));
   }
 
   private async gated<T>(work: () => Promise<T>): Promise<T> {

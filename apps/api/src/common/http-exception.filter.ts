@@ -84,6 +84,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
     // Overload answers (503 + Retry-After) are expected under a flood: one line each, no stack to format.
     if (status >= 500 && retryAfter) this.logger.warn(`${req.method} ${req.url} [${req.requestId}] ${status} ${message}`);
     else if (status >= 500) this.logger.error(`${req.method} ${req.url} [${req.requestId}]`, (exception as Error)?.stack ?? String(exception));
+    else if (Logger.isLevelEnabled('debug')) {
+      // At debug, what the client was told and, when it differs, the underlying error (a JSON parse error
+      // quotes the body: the logger scrubs credentials out of it, see libs/logging/redact.ts).
+      const cause = (exception as Error)?.message;
+      this.logger.debug(`${req.method} ${req.url} [${req.requestId}] ${status} ${message}${cause && cause !== message ? ` (${cause})` : ''}`);
+    }
 
     if (res.headersSent) { res.end(); return; }
     if (retryAfter) res.setHeader('Retry-After', String(retryAfter));

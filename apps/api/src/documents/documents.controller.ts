@@ -7,6 +7,8 @@ import { UuidParam } from '../common/uuid.pipe.js';
 import { ChunkListDto, DocumentDto, DocumentListDto, ListDocumentsQuery, UploadDocumentDto, UploadedDocumentDto } from './documents.dto.js';
 import { DocumentsService } from './documents.service.js';
 import { RateClass, RateLimited } from '../admission/rate-class.js';
+import { RemoveUploadedFileInterceptor } from './remove-uploaded-file.interceptor.js';
+import type { StoredUpload } from './upload-storage.js';
 
 @ApiTags('documents')
 @ApiBearerAuth()
@@ -16,14 +18,15 @@ export class DocumentsController {
 
   @Post()
   @RateLimited(RateClass.Upload)
-  @UseInterceptors(FileInterceptor('file'))
+  // Streamed to a private temporary file by PrivateUploadStorage (MulterModule in api.module.ts), removed afterwards.
+  @UseInterceptors(RemoveUploadedFileInterceptor, FileInterceptor('file'))
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadDocumentDto })
   @ApiAcceptedResponse({ type: UploadedDocumentDto, description: 'Stored and queued for ingestion' })
   @ApiOkResponse({ type: UploadedDocumentDto, description: 'The same bytes were already uploaded: the existing document (duplicate: true)' })
-  @ApiErrors(400, 401, 404, 413, 415)
+  @ApiErrors(400, 401, 404, 413, 415, 429)
   async upload(
-    @UploadedFile() file: Express.Multer.File | undefined,
+    @UploadedFile() file: StoredUpload | undefined,
     @Body() body: UploadDocumentDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<UploadedDocumentDto> {
@@ -56,7 +59,7 @@ export class DocumentsController {
   @Post(':id/reprocess')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: DocumentDto })
-  @ApiErrors(400, 401, 404, 409)
+  @ApiErrors(400, 401, 404, 409, 413, 429)
   reprocess(@Param('id', UuidParam()) id: string): Promise<DocumentDto> {
     return this.documents.reprocess(id);
   }

@@ -30,6 +30,14 @@ export class TenantSettingsDto {
   @IsOptional() @IsInt() @Min(0) @Max(1e12)
   dailyTokenQuota?: number;
 
+  @ApiPropertyOptional({ description: 'Cap on the tenant\'s documents waiting or being ingested; past it uploads answer 429. Unset = INGESTION_MAX_QUEUED_DOCUMENTS' })
+  @IsOptional() @IsInt() @Min(1) @Max(2_097_151)
+  maxQueuedDocuments?: number;
+
+  @ApiPropertyOptional({ description: 'Cap on the total bytes of the tenant\'s documents waiting or being ingested; past it uploads answer 429. Unset = INGESTION_MAX_QUEUED_BYTES' })
+  @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)
+  maxQueuedBytes?: number;
+
   @ApiPropertyOptional({ type: TenantLimitsDto, description: 'Request budgets per minute; unset fields use the server defaults' })
   @IsOptional() @IsObject() @ValidateNested() @Type(() => TenantLimitsDto)
   limits?: TenantLimitsDto;

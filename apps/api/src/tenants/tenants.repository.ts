@@ -14,7 +14,7 @@ export class TenantsRepository {
     return m.findOneBy(TenantEntity, { id });
   }
 
-  /** The one cross-tenant read, through a SECURITY DEFINER function. */
+  /** The one cross-tenant read, through a SECURITY DEFINER function only the platform role may call. */
   async listAll(m: EntityManager): Promise<TenantEntity[]> {
     const rows = await m.query(`SELECT id, name, slug, settings, created_at FROM admin_list_tenants()`);
     return rows.map((r: Record<string, unknown>) => Object.assign(new TenantEntity(), {

@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { TenantDb } from '#libs/database/tenant-db.js';
 import type { TenantEntity } from '#libs/database/entities/index.js';
+import { PlatformDb } from './platform-db.js';
 import type { CreateTenantDto, TenantDto } from './tenants.dto.js';
 import { TenantsRepository } from './tenants.repository.js';
 
@@ -9,17 +10,20 @@ const toDto = (t: TenantEntity): TenantDto => ({ id: t.id, name: t.name, slug: t
 
 @Injectable()
 export class TenantsService {
-  constructor(private readonly db: TenantDb, private readonly repo: TenantsRepository) {}
+  constructor(private readonly db: TenantDb, private readonly platform: PlatformDb, private readonly repo: TenantsRepository) {}
 
-  /** The new tenant's row is written inside its own tenant context, so RLS WITH CHECK holds. */
+  /**
+   * Through the platform role (the runtime role may not insert tenants). The new
+   * tenant's row is written inside its own tenant context, so RLS WITH CHECK holds.
+   */
   async create(dto: CreateTenantDto): Promise<TenantDto> {
     const id = randomUUID();
-    const row = await this.db.runFor(id, (m) => this.repo.insert(m, { id, name: dto.name, slug: dto.slug, settings: { ...(dto.settings ?? {}) } }));
+    const row = await this.platform.runFor(id, (m) => this.repo.insert(m, { id, name: dto.name, slug: dto.slug, settings: { ...(dto.settings ?? {}) } }));
     return toDto(row);
   }
 
   async list(): Promise<{ items: TenantDto[] }> {
-    const rows = await this.db.dataSource.transaction((m) => this.repo.listAll(m));
+    const rows = await this.platform.run((m) => this.repo.listAll(m));
     return { items: rows.map(toDto) };
   }
 

@@ -57,6 +57,8 @@ export class IngestionService {
         maxPages: this.config.ingestion.parseMaxPages,
         timeoutMs: this.config.ingestion.parseTimeoutMs,
         maxMemoryMb: this.config.ingestion.parseMaxMemoryMb,
+        maxUncompressedMb: this.config.parseBounds.maxUncompressedMb,
+        maxCompressionRatio: this.config.parseBounds.maxCompressionRatio,
         signal: ctx.signal,
       });
       if (!(await this.step(id, 15))) return 'skipped';
