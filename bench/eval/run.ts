@@ -199,7 +199,6 @@ async function main(): Promise<void> {
     // ---- chat
     const chatSample = QUESTIONS.filter((_, i) => i % 4 === 0 || i % 4 === 1).slice(0, 16);
     const chat: { q: string; answerable: boolean; nothing: boolean; nav: boolean; citations: number; sectioned: number; hit: boolean }[] = [];
-    const conv = await call('POST', '/api/v1/conversations', key, { title: 'eval' });
     for (const [q, answerable, pages] of [...chatSample.map((x) => [x.q, true, x.pages] as const), ...NO_ANSWER_QUESTIONS.map((x) => [x, false, []] as const)]) {
       // A fresh conversation per question: no history leaks between questions.
       const c = await call('POST', '/api/v1/conversations', key, { title: 'eval' });
@@ -210,7 +209,6 @@ async function main(): Promise<void> {
         sectioned: cites.filter((x) => x.section).length, hit: cites.some((x) => (pages as readonly string[]).includes(x.filename)),
       });
     }
-    void conv;
 
     // ---- report
     const md = report({ results, fusion, calibration, chat, ingest, files: files.length, html, started });
