@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs one compiled app with the project's Node: api | worker | migrate | bench.
+# Runs one compiled app with the project's Node: api | worker | migrate | bench | eval.
 # Builds first when dist/ is missing or older than the sources.
 # `bench` first prepares like scripts/test.sh: locked dependencies, PostgreSQL
 # (pgvector), Redis and the roles; then bench/run.ts runs the bench modules, each
@@ -9,7 +9,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/toolchain.sh
 [ -f .env ] && { set -a; source .env; set +a; }
-if [ "${1:-}" = bench ]; then
+if [ "${1:-}" = bench ] || [ "${1:-}" = eval ]; then
   [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
   export DATABASE_ADMIN_URL="${DATABASE_ADMIN_URL:-postgres://postgres@${PGHOST:-127.0.0.1}:${PGPORT:-5432}/postgres}"
   export RESET_DB=0   # services.sh must never drop the app's database on behalf of a bench
@@ -26,5 +26,6 @@ case "${1:-}" in
   worker) exec node --enable-source-maps dist/apps/worker/src/main.js ;;
   migrate) exec node --enable-source-maps dist/apps/migrate/main.js ;;
   bench) shift; exec node --enable-source-maps dist/bench/run.js "$@" ;;
-  *) echo "usage: scripts/run.sh api|worker|migrate|bench" >&2; exit 2 ;;
+  eval) shift; exec node --enable-source-maps dist/bench/eval/run.js "$@" ;;
+  *) echo "usage: scripts/run.sh api|worker|migrate|bench|eval" >&2; exit 2 ;;
 esac

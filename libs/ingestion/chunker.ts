@@ -33,6 +33,12 @@ export interface Chunk {
   charStart: number;
   charEnd: number;
   tokenCount: number;
+  /**
+   * The heading path of the section the chunk starts in ("CREATE SEQUENCE › Parameters"),
+   * from the Markdown headings of the text (HTML and DOCX headings are written as such by
+   * their parsers); null before any heading and for text without headings (PDF pages).
+   */
+  section: string | null;
 }
 
 export interface ChunkOptions {
@@ -64,6 +70,7 @@ export function chunkPages(pages: readonly PageText[], options: ChunkOptions = {
   // Units leave room for the overlap, so overlap + one unit always fits in a chunk.
   const units = splitIntoUnits(text, targetTokens - overlapTokens);
   const pageAt = pageLocator(pages);
+  const sectionAt = sectionLocator(text);
   return packUnits(text, units, targetTokens, overlapTokens).map((span, index) => ({
     index,
     content: text.slice(span.start, span.end),
@@ -72,7 +79,54 @@ export function chunkPages(pages: readonly PageText[], options: ChunkOptions = {
     charStart: span.start,
     charEnd: span.end,
     tokenCount: span.tokens,
+    section: sectionAt(span.ownStart),
   }));
+}
+
+/** Separates the headings of a section path, as shown to users. */
+export const SECTION_SEPARATOR = ' › ';
+
+/** A section path longer than this is cut (from the front: the nearest headings say most). */
+const MAX_SECTION_CHARS = 300;
+
+/**
+ * Maps an offset to the heading path in force there: every ATX heading ("## Title")
+ * outside fenced code blocks opens a section and closes those of its level and deeper.
+ * Consecutive equal titles collapse (an HTML page titled by both <title> and <h2>).
+ */
+function sectionLocator(text: string): (offset: number) => string | null {
+  const marks: { at: number; path: string | null }[] = [];
+  const stack: { level: number; title: string }[] = [];
+  let fenced = false;
+  for (const line of text.matchAll(/^.*$/gm)) {
+    if (/^\s*(```|~~~)/.test(line[0])) fenced = !fenced;
+    if (fenced) continue;
+    const h = /^(#{1,6})[ \t]+(.+?)[ \t#]*$/.exec(line[0]);
+    if (!h) continue;
+    const level = h[1]!.length;
+    // Emphasis and code marks go; underscores stay (identifiers such as referential_constraints).
+    const title = h[2]!.replace(/[*`]+/g, '').replace(/\s+/g, ' ').trim();
+    if (!title) continue;
+    while (stack.length && stack[stack.length - 1]!.level >= level) stack.pop();
+    stack.push({ level, title });
+    const titles = stack.map((x) => x.title).filter((t, i, a) => i === 0 || t !== a[i - 1]);
+    let path = titles.join(SECTION_SEPARATOR);
+    if (path.length > MAX_SECTION_CHARS) path = `…${path.slice(path.length - MAX_SECTION_CHARS + 1)}`;
+    marks.push({ at: line.index, path });
+  }
+  return (offset) => {
+    let lo = 0;
+    let hi = marks.length - 1;
+    let found: string | null = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (marks[mid]!.at <= offset) {
+        found = marks[mid]!.path;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  };
 }
 
 interface Span {
@@ -81,8 +135,20 @@ interface Span {
   tokens: number;
 }
 
-function packUnits(text: string, units: Unit[], target: number, overlap: number): Span[] {
-  const spans: Span[] = [];
+/** A chunk's span, and where its own content starts (after the overlap it repeats). */
+interface ChunkSpan extends Span {
+  ownStart: number;
+}
+
+/**
+ * A heading ends the chunk before it once the chunk holds this share of the target, so
+ * chunks follow the document's sections (and name one section); smaller sections are
+ * packed together rather than making tiny chunks.
+ */
+const SECTION_MIN_FILL = 0.2;
+
+function packUnits(text: string, units: Unit[], target: number, overlap: number): ChunkSpan[] {
+  const spans: ChunkSpan[] = [];
   let carry: Span | null = null; // the previous chunk's tail that this one repeats
   let first = 0; // first unit not yet in any chunk
   while (first < units.length) {
@@ -94,6 +160,7 @@ function packUnits(text: string, units: Unit[], target: number, overlap: number)
     while (next < units.length) {
       const added = (next > first || carry ? separatorTokens(text, units, next) : 0) + units[next]!.tokens;
       if (next > first && estimate + added > target) break;
+      if (next > first && units[next]!.boundary === Boundary.Heading && estimate >= target * SECTION_MIN_FILL) break;
       estimate += added;
       cumulative.push(estimate);
       next++;
@@ -110,10 +177,12 @@ function packUnits(text: string, units: Unit[], target: number, overlap: number)
       tokens = countTokens(text.slice(start, units[next - 1]!.end));
     }
     const end = units[next - 1]!.end;
-    spans.push({ start, end, tokens });
-
     const newStart = units[first]!.start;
-    carry = next < units.length && overlap > 0 ? overlapTail(text, start, newStart, end, overlap) : null;
+    spans.push({ start, end, tokens, ownStart: newStart });
+
+    // No overlap into a new section: its chunk starts at its heading.
+    const sectionStarts = next < units.length && units[next]!.boundary === Boundary.Heading;
+    carry = next < units.length && overlap > 0 && !sectionStarts ? overlapTail(text, start, newStart, end, overlap) : null;
     first = next;
   }
   return spans;

@@ -22,13 +22,15 @@ export const GROUNDING_RULES = [
 export const escapeSourceText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function toGroundingSources(hits: SearchHit[]): GroundingSource[] {
-  return hits.map((h, i) => ({ n: i + 1, content: h.content, filename: h.filename, pageFrom: h.pageFrom, pageTo: h.pageTo, similarity: h.similarity }));
+  return hits.map((h, i) => ({ n: i + 1, content: h.content, filename: h.filename, pageFrom: h.pageFrom, pageTo: h.pageTo, section: h.section, similarity: h.similarity }));
 }
+
+const attr = (s: string) => escapeSourceText(s).replace(/"/g, '&quot;');
 
 export function sourcesBlock(sources: GroundingSource[]): string {
   if (!sources.length) return '<sources>\n(no relevant passages were found)\n</sources>';
   const items = sources.map(
-    (s) => `<source n="${s.n}" document="${escapeSourceText(s.filename).replace(/"/g, '&quot;')}" pages="${s.pageFrom}-${s.pageTo}">\n${escapeSourceText(s.content)}\n</source>`,
+    (s) => `<source n="${s.n}" document="${attr(s.filename)}" ${s.section ? `section="${attr(s.section)}"` : `pages="${s.pageFrom}-${s.pageTo}"`}>\n${escapeSourceText(s.content)}\n</source>`,
   );
   return `<sources>\n${items.join('\n')}\n</sources>`;
 }

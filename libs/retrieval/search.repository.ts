@@ -1,12 +1,19 @@
 import type { EntityManager } from 'typeorm';
 import type { VectorIndexSettings } from '../config/config.js';
 import { vectorLiteral } from '../database/embeddings/insert-chunks.js';
-import { searchConfigSql } from './search-language.js';
+import { keywordQuery, keywordTiers } from './keyword-query.js';
+import { DEFAULT_SEARCH_CONFIG, searchConfigSql } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
 import { efSearchFor, tenantLiteral, toTenantVectorIndex, vectorIndexPredicate, watermarkLiteral, type TenantVectorIndex } from './vector-index.js';
 
-/** Reciprocal Rank Fusion constant (the usual 60). */
-const RRF_K = 60;
+/**
+ * Hybrid fusion: each list's scores scaled to [0, 1] over its candidates (min-max), then
+ * VECTOR_WEIGHT × vector + (1 − VECTOR_WEIGHT) × keyword. Measured against Reciprocal Rank
+ * Fusion on the eval (bench/EVAL.md, "Fusion"): at 0.6 it was at least as good on every
+ * figure, and a strong vector hit keeps its lead, where RRF, which sees only ranks, could
+ * push it below chunks ranked middling by both sides.
+ */
+const VECTOR_WEIGHT = 0.6;
 
 /**
  * Words of a query that reach the tsquery. A 4,000-character query made an
@@ -172,23 +179,48 @@ export class SearchRepository {
        FROM (SELECT 1) one LEFT JOIN vector_indexes v ON v.tenant_id = $1`,
       [tenantId],
     );
-    return { index: toTenantVectorIndex(row), language: row?.language ?? 'simple' };
+    return { index: toTenantVectorIndex(row), language: row?.language ?? DEFAULT_SEARCH_CONFIG };
   }
 
-  /** Keyword candidates from search_keyword(), which reads the tenant from the transaction's setting like the policies do. */
+  /**
+   * Keyword candidates from search_keyword(), which reads the tenant from the transaction's setting like the policies do,
+   * tier by tier (keyword-query.ts) until `n` rows are found. A row's score is its tier's rank from the bottom plus its
+   * ts_rank_cd squashed into [0, 1), so the order survives the sort by score. No lexeme and no phrase (only stop words
+   * or punctuation): nothing to match, no statement run.
+   */
   private async keyword(m: EntityManager, p: SearchParams, n: number): Promise<{ id: string; rank: number }[]> {
-    const rows: { id: string; rank: number }[] = await m.query(
-      `SELECT id, rank FROM search_keyword(websearch_to_tsquery($1::regconfig, $2), $3, $4::uuid[], $5::uuid[])`,
-      // NULL scope = the whole tenant; otherwise both lists (either may be empty), as scopeSql() reads them.
-      isScoped(p) ? [p.language ?? 'simple', keywordText(p.query), n, p.documentIds ?? [], p.folderIds ?? []] : [p.language ?? 'simple', keywordText(p.query), n, null, null],
-    );
-    return rows.map((r) => ({ id: r.id, rank: Number(r.rank) }));
+    const language = p.language ?? DEFAULT_SEARCH_CONFIG;
+    const kq = keywordQuery(keywordText(p.query));
+    const lexemes: string[] = kq.words
+      ? (await m.query(`SELECT lexeme FROM unnest(to_tsvector($1::regconfig, $2)) ORDER BY positions[1]`, [language, kq.words])).map((r: { lexeme: string }) => r.lexeme)
+      : [];
+    const tiers: (string | null)[] = keywordTiers(lexemes);
+    if (!tiers.length) {
+      if (!kq.all) return [];
+      tiers.push(null); // phrases or exclusions alone
+    }
+    // NULL scope = the whole tenant; otherwise both lists (either may be empty), as scopeSql() reads them.
+    const scope = isScoped(p) ? [p.documentIds ?? [], p.folderIds ?? []] : [null, null];
+    const found = new Map<string, number>();
+    for (const [i, tier] of tiers.entries()) {
+      const params: unknown[] = [];
+      const bind = (v: unknown) => `$${params.push(v)}`;
+      const parts = [...(tier ? [`${bind(tier)}::tsquery`] : []), ...(kq.all ? [`websearch_to_tsquery(${bind(language)}::regconfig, ${bind(kq.all)})`] : [])];
+      const rows: { id: string; rank: number }[] = await m.query(
+        `SELECT k.id, k.rank FROM search_keyword(${parts.join(' && ')}, ${bind(n)}, ${bind(scope[0])}::uuid[], ${bind(scope[1])}::uuid[]) k`,
+        params,
+      );
+      const base = tiers.length - 1 - i;
+      for (const r of rows) if (!found.has(r.id) && found.size < n) found.set(r.id, base + Number(r.rank) / (1 + Number(r.rank)));
+      if (found.size >= n) break;
+    }
+    return [...found].map(([id, rank]) => ({ id, rank }));
   }
 
   /** Content, document and similarity of the chosen chunks, in the given order; minScore applies to similarity. */
   private async details(m: EntityManager, p: SearchParams, vec: string, ranked: { id: string; score: number }[]): Promise<SearchHit[]> {
     const rows: Record<string, unknown>[] = await m.query(
-      `SELECT r.ord, e.id AS chunk_id, e.document_id, d.filename, e.content, (1 - (e.embedding <=> $2::halfvec))::float8 AS similarity, e.page_from, e.page_to
+      `SELECT r.ord, e.id AS chunk_id, e.document_id, d.filename, e.content, (1 - (e.embedding <=> $2::halfvec))::float8 AS similarity, e.page_from, e.page_to, e.section
        FROM unnest($3::uuid[]) WITH ORDINALITY AS r(id, ord)
        JOIN embeddings e ON e.tenant_id = $1 AND e.id = r.id
        JOIN documents d ON d.tenant_id = e.tenant_id AND d.id = e.document_id
@@ -199,7 +231,7 @@ export class SearchRepository {
       .map((r) => ({
         chunkId: r.chunk_id as string, documentId: r.document_id as string, filename: r.filename as string,
         content: r.content as string, score: ranked[Number(r.ord) - 1]!.score, similarity: Number(r.similarity),
-        pageFrom: r.page_from as number, pageTo: r.page_to as number,
+        pageFrom: r.page_from as number, pageTo: r.page_to as number, section: (r.section as string | null) ?? null,
       }))
       .filter((h) => p.minScore === undefined || h.similarity >= p.minScore)
       .sort((a, b) => b.score - a.score || b.similarity - a.similarity);
@@ -229,14 +261,27 @@ export class SearchRepository {
 
 const isScoped = (p: SearchScope) => !!(p.documentIds?.length || p.folderIds?.length);
 
-/** Reciprocal Rank Fusion of the vector and keyword lists; ties broken by vector rank, then id, so results are stable. */
-export function fuse(vectorHits: Ranked[], keywordHits: { id: string }[]): { id: string; score: number }[] {
+/** Score-normalised fusion of the vector and keyword lists (see VECTOR_WEIGHT); ties broken by vector rank, then id, so results are stable. */
+export function fuse(vectorHits: Ranked[], keywordHits: { id: string; rank: number }[]): { id: string; score: number }[] {
   const scores = new Map<string, { score: number; vr: number }>();
-  vectorHits.forEach((h, i) => scores.set(h.id, { score: 1 / (RRF_K + i + 1), vr: i }));
+  const v = minMax(vectorHits.map((h) => 1 - (h.distance ?? 1)));
+  const k = minMax(keywordHits.map((h) => h.rank));
+  vectorHits.forEach((h, i) => scores.set(h.id, { score: VECTOR_WEIGHT * v[i]!, vr: i }));
   keywordHits.forEach((h, i) => {
     const s = scores.get(h.id) ?? { score: 0, vr: Number.MAX_SAFE_INTEGER };
-    s.score += 1 / (RRF_K + i + 1);
+    s.score += (1 - VECTOR_WEIGHT) * k[i]!;
     scores.set(h.id, s);
   });
   return [...scores].sort(([ia, a], [ib, b]) => b.score - a.score || a.vr - b.vr || (ia < ib ? -1 : 1)).map(([id, s]) => ({ id, score: s.score }));
+}
+
+/** Scores scaled to [0, 1]; all equal (or one) → all 1: being a candidate at all is the signal. */
+function minMax(xs: number[]): number[] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of xs) {
+    lo = Math.min(lo, x);
+    hi = Math.max(hi, x);
+  }
+  return xs.map((x) => (hi > lo ? (x - lo) / (hi - lo) : 1));
 }

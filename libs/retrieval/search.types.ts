@@ -17,10 +17,12 @@ export interface SearchHit {
   documentId: string;
   filename: string;
   content: string;
-  /** What the results are ordered by: similarity (vector), ts_rank (keyword) or the RRF score (hybrid). */
+  /** What the results are ordered by: similarity (vector), tier + squashed ts_rank_cd (keyword, see SearchRepository.keyword) or the fused score (hybrid: min-max-scaled, 0.6 vector + 0.4 keyword). */
   score: number;
   /** 1 - cosine distance, as in the seed's query. */
   similarity: number;
   pageFrom: number;
   pageTo: number;
+  /** Heading path of the chunk's section ("CREATE SEQUENCE › Parameters"), null where the document has none. */
+  section: string | null;
 }

@@ -59,7 +59,7 @@ describe('chat turn (local extractive answerer)', () => {
     assert.equal(m.model, 'local-extractive');
     assert.ok(m.citations.length >= 1);
     assert.ok(m.citations.some((c: any) => c.documentId === ids['espresso-manual.md'] && c.filename === 'espresso-manual.md'));
-    for (const c of m.citations) assert.deepEqual(Object.keys(c).sort(), ['chunkId', 'documentId', 'filename', 'pageFrom', 'pageTo', 'similarity']);
+    for (const c of m.citations) assert.deepEqual(Object.keys(c).sort(), ['chunkId', 'documentId', 'filename', 'pageFrom', 'pageTo', 'section', 'similarity']);
     assert.ok(m.usage.promptTokens > 0 && m.usage.completionTokens > 0);
     assert.ok(m.latencyMs >= 0);
     const list = await api.request('GET', `/api/v1/conversations/${conv}/messages`, { token: a.adminKey });

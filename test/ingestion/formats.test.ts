@@ -96,7 +96,8 @@ async function ingest(bytes: Uint8Array, filename: string): Promise<Omit<Ingeste
 /** The tenant's chunks matching a keyword query, as {chunk id → document id}. */
 async function keywordHits(query: string): Promise<Map<string, string>> {
   const rows: { id: string; document_id: string }[] = await inTenantTransactionFor(ds, tenant.id, (m) =>
-    m.query(`SELECT id, document_id FROM embeddings WHERE tsv @@ plainto_tsquery('simple', $1)`, [query]),
+    // Each chunk is parsed with the configuration it was indexed with (the tenant's, stored per chunk).
+    m.query(`SELECT id, document_id FROM embeddings WHERE tsv @@ plainto_tsquery(search_config, $1)`, [query]),
   );
   return new Map(rows.map((r) => [r.id, r.document_id]));
 }

@@ -26,6 +26,7 @@ import { runtimeDataSource, superClient } from '../support/db.js';
 import { upload, waitForStatus } from '../support/documents.js';
 import { prng } from '../support/prng.js';
 import { waitFor, WorkerProcess } from '../support/worker.js';
+import { DEFAULT_SEARCH_CONFIG } from '../../libs/retrieval/search-language.js';
 
 const BIG_CHUNKS = 24_000; // above VECTOR_INDEX_MIN_ROWS: gets its own index
 const FILLERS = 19;
@@ -320,7 +321,7 @@ test('after enough writes the worker rebuilds the index with a new watermark and
 test('search_keyword() isolates tenants like the policies: other tenants\' words give nothing, no tenant gives nothing, PUBLIC cannot call it', async () => {
   const count = (tenantId: string | undefined, q: string) => inTenantTransactionFor(ds, tenantId ?? big.id, async (m) => {
     if (!tenantId) await m.query(`SELECT set_config('app.current_tenant_id', '', true)`);
-    const [r] = await m.query(`SELECT count(*)::int AS n FROM search_keyword(websearch_to_tsquery('simple', $1), 1000, NULL, NULL)`, [q]);
+    const [r] = await m.query(`SELECT count(*)::int AS n FROM search_keyword(websearch_to_tsquery($2::regconfig, $1), 1000, NULL, NULL)`, [q, DEFAULT_SEARCH_CONFIG]);
     return r.n as number;
   });
   assert.ok((await count(small.id, 'telescope')) > 0);

@@ -20,9 +20,9 @@ import { prng } from '../support/prng.js';
 
 const DB = `ragdocs_test_layout_${randomUUID().slice(0, 6)}`;
 const ROWS_PER_TENANT = 300;
-// The migrations up to this one: later migrations are not what this test is about.
-const throughLayout = MIGRATIONS.slice(0, MIGRATIONS.indexOf(SearchLayout1764000002000) + 1);
-const beforeLayout = throughLayout.slice(0, -1);
+// Before this layout, and this layout with every later migration (search reads what they add, e.g. embeddings.section).
+const beforeLayout = MIGRATIONS.slice(0, MIGRATIONS.indexOf(SearchLayout1764000002000));
+const fromLayout = MIGRATIONS.slice(MIGRATIONS.indexOf(SearchLayout1764000002000));
 
 const url = (base: string) => {
   const u = new URL(base);
@@ -91,10 +91,11 @@ after(async () => {
 });
 
 test('up: every chunk moves to halfvec stored inline with a write order; the global index is gone; search works and stays isolated', async () => {
-  const ds = await owner(throughLayout).initialize();
+  const ds = await owner(MIGRATIONS).initialize();
   const ran = await ds.runMigrations({ transaction: 'all' });
   await ds.destroy();
-  assert.deepEqual(ran.map((m) => m.name), ['SearchLayout1764000002000']);
+  // This layout and every later migration (search reads what they add, e.g. embeddings.section).
+  assert.deepEqual(ran.map((m) => m.name), fromLayout.map((m) => new m().name));
 
   const { rows: [col] } = await su.query(
     `SELECT t.typname, a.attstorage FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = 'embeddings'::regclass AND a.attname = 'embedding'`);
@@ -134,8 +135,8 @@ test('up: every chunk moves to halfvec stored inline with a write order; the glo
 });
 
 test('down: the previous layout comes back with the same rows', async () => {
-  const ds = await owner(throughLayout).initialize();
-  await ds.undoLastMigration({ transaction: 'all' });
+  const ds = await owner(MIGRATIONS).initialize();
+  for (const _ of fromLayout) await ds.undoLastMigration({ transaction: 'all' });
   await ds.destroy();
   const { rows: [col] } = await su.query(
     `SELECT t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = 'embeddings'::regclass AND a.attname = 'embedding'`);

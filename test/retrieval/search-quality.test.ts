@@ -50,7 +50,7 @@ describe('retrieval quality (local embedder)', () => {
   test('results have the API.md shape; vector scores are 1 - cosine distance, in order', async () => {
     const res = await search({ query: 'descale espresso', topK: 5 });
     for (const h of res.body.items) {
-      assert.deepEqual(Object.keys(h).sort(), ['chunkId', 'content', 'documentId', 'filename', 'pageFrom', 'pageTo', 'score', 'similarity']);
+      assert.deepEqual(Object.keys(h).sort(), ['chunkId', 'content', 'documentId', 'filename', 'pageFrom', 'pageTo', 'score', 'section', 'similarity']);
       assert.ok(h.similarity <= 1 && h.similarity >= -1);
       assert.equal(h.score, h.similarity);
     }

@@ -84,6 +84,11 @@ test('consecutive chunks overlap by at most overlapTokens, on a sentence or word
   const joined = joinPages(threePages);
   for (let i = 1; i < chunks.length; i++) {
     const [previous, next] = [chunks[i - 1]!, chunks[i]!];
+    if (next.content.startsWith('#')) {
+      // A chunk that starts a section starts at its heading: nothing of the previous section is repeated.
+      assert.ok(next.charStart >= previous.charEnd, `chunk ${i} starts a section without overlap`);
+      continue;
+    }
     assert.ok(next.charStart < previous.charEnd, `chunk ${i} overlaps its predecessor`);
     assert.ok(next.charStart > previous.charStart, `chunk ${i} moves forward`);
     const shared = joined.slice(next.charStart, previous.charEnd);
@@ -209,7 +214,7 @@ test('empty and whitespace-only documents give no chunks; a short one gives one'
   assert.deepEqual(chunkPages([{ pageNumber: 1, text: '' }, { pageNumber: 2, text: '  \n ' }]), []);
   const only: Chunk[] = chunkPages([{ pageNumber: 1, text: '' }, { pageNumber: 2, text: 'Hello.' }]);
   assert.deepEqual(only, [
-    { index: 0, content: 'Hello.', pageFrom: 2, pageTo: 2, charStart: 2, charEnd: 8, tokenCount: tokens('Hello.') },
+    { index: 0, content: 'Hello.', pageFrom: 2, pageTo: 2, charStart: 2, charEnd: 8, tokenCount: tokens('Hello.'), section: null },
   ]);
 });
 
@@ -217,4 +222,39 @@ test('invalid options are rejected', () => {
   assert.throws(() => chunkPages(threePages, { targetTokens: 0 }), RangeError);
   assert.throws(() => chunkPages(threePages, { targetTokens: 100, overlapTokens: 60 }), RangeError);
   assert.throws(() => chunkPages(threePages, { overlapTokens: -1 }), RangeError);
+});
+
+test('chunks carry the heading path of the section they start in; equal consecutive titles collapse', () => {
+  const doc: PageText[] = [{
+    pageNumber: 1,
+    text: `# CREATE SEQUENCE\n\n## CREATE SEQUENCE\n\nCREATE SEQUENCE — define a new sequence generator.\n\n## Parameters\n\n${sentences('increments', 30, 5)}\n\n` +
+      `### CACHE\n\n${sentences('caching', 30, 6)}\n\n## Notes\n\n\`\`\`\n# not a heading\n\`\`\`\n\n${sentences('notes', 25, 7)}`,
+  }];
+  const chunks = chunkPages(doc, { targetTokens: 200, overlapTokens: 30 });
+  assert.equal(chunks[0]!.section, 'CREATE SEQUENCE');
+  const sections = new Set(chunks.map((c) => c.section));
+  for (const s of ['CREATE SEQUENCE › Parameters', 'CREATE SEQUENCE › Parameters › CACHE', 'CREATE SEQUENCE › Notes']) assert.ok(sections.has(s), `${s} in ${[...sections].join(' | ')}`);
+  assert.ok(![...sections].some((s) => s?.includes('not a heading')), 'a "#" line in a fenced code block is not a heading');
+  // Each chunk's section is where its own content starts, and no chunk reaches back into the previous section.
+  for (const c of chunks) {
+    if (c.section === 'CREATE SEQUENCE › Notes') assert.ok(!c.content.includes('caching'), 'no overlap across a section start');
+  }
+});
+
+test('a section of a fifth of the target or more starts a new chunk; smaller ones are packed together', () => {
+  const small = `# Guide\n\n## A\n\nShort one.\n\n## B\n\nShort two.\n\n## C\n\n${sentences('long', 60, 8)}`;
+  const chunks = chunkPages([{ pageNumber: 1, text: small }], { targetTokens: 200, overlapTokens: 20 });
+  assert.ok(chunks[0]!.content.includes('Short one.') && chunks[0]!.content.includes('Short two.'), 'small sections share a chunk');
+  const big = `# Guide\n\n## A\n\n${sentences('alpha', 8, 9)}\n\n## B\n\n${sentences('beta', 8, 10)}\n\n## C\n\n${sentences('gamma', 60, 11)}`;
+  const bigChunks = chunkPages([{ pageNumber: 1, text: big }], { targetTokens: 200, overlapTokens: 20 });
+  assert.ok(bigChunks.some((c) => c.content.startsWith('## B') && c.section === 'Guide › B'), bigChunks.map((c) => `${c.section}: ${c.content.slice(0, 30)}`).join('\n'));
+});
+
+test('section titles lose Markdown emphasis but keep identifiers', () => {
+  const [c] = chunkPages([{ pageNumber: 1, text: '# 37.34. **referential_constraints** `view`\n\nText.' }]);
+  assert.equal(c!.section, '37.34. referential_constraints view');
+});
+
+test('text without headings has no section', () => {
+  assert.deepEqual(chunkPages(threePages.slice(2, 3).map((p) => ({ ...p, text: sentences('plain', 10) }))).map((c) => c.section), [null]);
 });

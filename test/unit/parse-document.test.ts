@@ -117,12 +117,51 @@ test('HTML: scripts, styles, head and templates are dropped; entities decoded; b
     <script type="module">document.write("injected")</script></body></html>`;
   const { pages } = await parseDocument(utf8(html), 'text/html', limits);
   assert.equal(pages.length, 1);
-  assert.equal(pages[0]?.text, '## Fish & Chips\n\nFirst paragraph continues.\n\n- one\n- two\n\na\nb <tag> é');
+  // No <h1>: the <title> becomes the page's top heading, so every section's path starts with it.
+  assert.equal(pages[0]?.text, '# Page title\n\n## Fish & Chips\n\nFirst paragraph continues.\n\n- one\n- two\n\na\nb <tag> é');
+});
+
+test('HTML: page chrome is dropped (nav, page-level header/footer, aside, navigation roles and classes, hidden); content and its own header stay', async () => {
+  const html = `<html><head><title>Site | Doc</title></head><body>
+    <header><a href="/">Acme site</a> Login</header>
+    <nav><a href="/a">Products</a> <a href="/b">Pricing</a></nav>
+    <div class="navheader"><table><tr><td><a href="p.html">Prev</a></td><td><a href="u.html">Up</a></td><td>Home</td><td>Next</td></tr></table></div>
+    <div role="navigation">Breadcrumb one</div><ol class="breadcrumb"><li>Docs</li></ol>
+    <article><header><h1>Real title</h1></header><p>Body text.</p>
+      <table><tr><th>name</th><th>value</th></tr><tr><td>a</td><td>1</td></tr></table>
+      <pre>SELECT 1;
+  SELECT 2;</pre><footer>Article note.</footer></article>
+    <aside>Related posts</aside><div hidden>secret</div><span aria-hidden="true">icon</span>
+    <footer>Copyright Acme</footer><div id="cookie-banner">We use cookies</div></body></html>`;
+  const text = (await parseDocument(utf8(html), 'text/html', limits)).pages[0]!.text;
+  for (const chrome of ['Acme site', 'Products', 'Prev', 'Breadcrumb', 'Docs', 'Related', 'secret', 'icon', 'Copyright', 'cookies', 'Site | Doc']) {
+    assert.ok(!text.includes(chrome), `"${chrome}" is chrome: ${JSON.stringify(text)}`);
+  }
+  assert.equal(text, '# Real title\n\nBody text.\n\n| name | value\n| a | 1\n\nSELECT 1;\nSELECT 2;\n\nArticle note.');
+});
+
+test('HTML: a table of contents is navigation, unless it is all the page has', async () => {
+  const toc = `<div class="toc"><dl><dt><a href="a.html">11.1. Introduction</a></dt><dt><a href="b.html">11.2. Index Types</a></dt></dl></div>`;
+  const withText = await parseDocument(utf8(`<title>Chapter 11. Indexes</title><body><h2>Chapter 11. Indexes</h2>${toc}<p>Indexes speed up queries.</p></body>`), 'text/html', limits);
+  assert.equal(withText.pages[0]!.text, '# Chapter 11. Indexes\n\n## Chapter 11. Indexes\n\nIndexes speed up queries.');
+  const onlyToc = await parseDocument(utf8(`<title>Contents</title><body>${toc}</body>`), 'text/html', limits);
+  assert.match(onlyToc.pages[0]!.text, /11\.2\. Index Types/);
+});
+
+test('HTML: when the page marks its main content, only that is kept', async () => {
+  const html = `<body><div class="top">Top links</div><div role="main"><h2>Install</h2><p>Run it.</p></div><div>Unrelated footer text</div></body>`;
+  const text = (await parseDocument(utf8(html), 'text/html', limits)).pages[0]!.text;
+  assert.equal(text, '## Install\n\nRun it.');
 });
 
 test('DOCX: paragraphs are extracted', async () => {
   const { pages } = await parseDocument(makeDocx(['Hello <world> & co.', 'Second paragraph.']), DOCX_MIME_TYPE, limits);
   assert.deepEqual(pages, [{ pageNumber: 1, text: 'Hello <world> & co.\n\nSecond paragraph.' }]);
+});
+
+test('DOCX: heading styles become headings, so chunks carry the section path', async () => {
+  const { pages } = await parseDocument(makeDocx(['# Handbook', 'Intro.', '## Safety', 'Wear gloves.']), DOCX_MIME_TYPE, limits);
+  assert.deepEqual(pages, [{ pageNumber: 1, text: '# Handbook\n\nIntro.\n\n## Safety\n\nWear gloves.' }]);
 });
 
 test('DOCX: a ZIP that is not a Word document is corrupt', async () => {

@@ -15,6 +15,8 @@ export interface GroundingSource {
   filename: string;
   pageFrom: number;
   pageTo: number;
+  /** Heading path of the passage's section, where the document has headings. */
+  section?: string | null;
   similarity: number;
 }
 

@@ -7,7 +7,7 @@ import type { EntityManager } from 'typeorm';
 import type { Chunk } from '../../ingestion/chunker.js';
 
 /** What a stored chunk needs besides its vector: the chunker's output. */
-export type ChunkRow = Chunk;
+export type ChunkRow = Omit<Chunk, 'section'> & { section?: string | null };
 
 /**
  * pgvector's text form (search's query vectors, the bench's former write path). Eight significant digits
@@ -25,11 +25,13 @@ export function vectorLiteral(v: ArrayLike<number>): string {
  * every transaction, so a pooled connection never carries one tenant's rows
  * into another's transaction, and it is created once per connection.
  */
-const STAGING = 'pg_temp.chunk_staging';
+// Renamed with the section column: a connection opened before the upgrade keeps its old table.
+const STAGING = 'pg_temp.chunk_staging_v2';
 const CREATE_STAGING = `
-  CREATE TEMP TABLE IF NOT EXISTS chunk_staging (
+  CREATE TEMP TABLE IF NOT EXISTS chunk_staging_v2 (
     id uuid NOT NULL, chunk_index int NOT NULL, content text NOT NULL, embedding halfvec NOT NULL,
-    page_from int NOT NULL, page_to int NOT NULL, char_start int NOT NULL, char_end int NOT NULL, token_count int NOT NULL
+    page_from int NOT NULL, page_to int NOT NULL, char_start int NOT NULL, char_end int NOT NULL, token_count int NOT NULL,
+    section text
   ) ON COMMIT DELETE ROWS`;
 
 /**
@@ -52,12 +54,12 @@ export async function insertChunks(
   await client.query(CREATE_STAGING);
   await pipeline(
     Readable.from(copyRows(chunks, vectors)),
-    client.query(copyStreams.from(`COPY ${STAGING} (id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count) FROM STDIN (FORMAT binary)`)),
+    client.query(copyStreams.from(`COPY ${STAGING} (id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, section) FROM STDIN (FORMAT binary)`)),
   );
   await client.query(
     `INSERT INTO embeddings (tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to,
-                             char_start, char_end, token_count, model, search_config)
-     SELECT $1, s.id, $2, s.chunk_index, s.content, s.embedding, s.page_from, s.page_to, s.char_start, s.char_end, s.token_count, $3, $4::regconfig
+                             char_start, char_end, token_count, model, search_config, section)
+     SELECT $1, s.id, $2, s.chunk_index, s.content, s.embedding, s.page_from, s.page_to, s.char_start, s.char_end, s.token_count, $3, $4::regconfig, s.section
      FROM ${STAGING} s ORDER BY s.chunk_index`,
     [doc.tenantId, doc.documentId, doc.model, doc.searchConfig],
   );
@@ -80,9 +82,10 @@ function* copyRows(chunks: readonly ChunkRow[], vectors: readonly ArrayLike<numb
 
 function copyRow(c: ChunkRow, vector: ArrayLike<number>): Buffer {
   const text = Buffer.from(c.content.replace(/\u0000/g, ''), 'utf8');
+  const section = c.section ? Buffer.from(c.section.replace(/\u0000/g, ''), 'utf8') : null;
   const vecBytes = 4 + 2 * vector.length;
-  const b = Buffer.allocUnsafe(2 + (4 + 16) + 8 + (4 + text.length) + (4 + vecBytes) + 5 * 8);
-  let o = b.writeInt16BE(9, 0);
+  const b = Buffer.allocUnsafe(2 + (4 + 16) + 8 + (4 + text.length) + (4 + vecBytes) + 5 * 8 + 4 + (section?.length ?? 0));
+  let o = b.writeInt16BE(10, 0);
   o = b.writeInt32BE(16, o);
   o += Buffer.from(randomUUID().replace(/-/g, ''), 'hex').copy(b, o);
   const int = (n: number) => { o = b.writeInt32BE(4, o); o = b.writeInt32BE(n, o); };
@@ -96,5 +99,9 @@ function copyRow(c: ChunkRow, vector: ArrayLike<number>): Buffer {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   for (let i = 0; i < vector.length; i++, o += 2) view.setFloat16(o, vector[i]!);
   int(c.pageFrom); int(c.pageTo); int(c.charStart); int(c.charEnd); int(c.tokenCount);
+  if (section) {
+    o = b.writeInt32BE(section.length, o);
+    o += section.copy(b, o);
+  } else o = b.writeInt32BE(-1, o); // NULL
   return b;
 }

@@ -21,5 +21,7 @@ export class EmbeddingEntity {
   @Column('int', { name: 'char_end' }) charEnd: number;
   @Column('int', { name: 'token_count' }) tokenCount: number;
   @Column('text') model: string;
+  /** Heading path of the chunk's section (chunker.ts), null where the document has no headings. */
+  @Column('text', { nullable: true }) section: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

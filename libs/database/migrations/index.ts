@@ -3,6 +3,10 @@ import { IngestionReconciler1764000001000 } from './1764000001000-ingestion-reco
 import { SearchLayout1764000002000 } from './1764000002000-search-layout.js';
 import { LeastPrivilege1764000003000 } from './1764000003000-least-privilege.js';
 import { FairIngestion1764000003040 } from './1764000003040-fair-ingestion.js';
+import { SectionPaths1764000009000 } from './1764000009000-section-paths.js';
 
 /** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
-export const MIGRATIONS = [InitSchema1764000000000, IngestionReconciler1764000001000, SearchLayout1764000002000, LeastPrivilege1764000003000, FairIngestion1764000003040];
+export const MIGRATIONS = [
+  InitSchema1764000000000, IngestionReconciler1764000001000, SearchLayout1764000002000, LeastPrivilege1764000003000,
+  FairIngestion1764000003040, SectionPaths1764000009000,
+];

@@ -9,7 +9,7 @@ import type { SearchHit, SearchScope } from '#libs/retrieval/search.types.js';
 import { currentTenantId } from '#libs/tenancy/tenant-context.js';
 import { UsageService } from '../usage/usage.service.js';
 
-export interface Citation { chunkId: string; documentId: string; filename: string; pageFrom: number; pageTo: number; similarity: number }
+export interface Citation { chunkId: string; documentId: string; filename: string; pageFrom: number; pageTo: number; section: string | null; similarity: number }
 
 /** Everything decided before the model is called. */
 export interface PreparedTurn {
@@ -76,7 +76,7 @@ export class ChatService {
     const cited = new Set(citedSourceNumbers(text, turn.sources, !this.provider.local));
     const citations = turn.hits
       .filter((_, i) => cited.has(i + 1))
-      .map((h) => ({ chunkId: h.chunkId, documentId: h.documentId, filename: h.filename, pageFrom: h.pageFrom, pageTo: h.pageTo, similarity: h.similarity }));
+      .map((h) => ({ chunkId: h.chunkId, documentId: h.documentId, filename: h.filename, pageFrom: h.pageFrom, pageTo: h.pageTo, section: h.section, similarity: h.similarity }));
     return {
       text,
       usage: usage ?? { promptTokens: countTokens(turn.messages.map((m) => m.content).join('\n')), completionTokens: countTokens(text) },

@@ -62,6 +62,7 @@ export class ChunkDto {
   @ApiProperty() content: string;
   @ApiProperty() pageFrom: number;
   @ApiProperty() pageTo: number;
+  @ApiProperty({ nullable: true, type: String, description: 'Heading path of the section the chunk starts in' }) section: string | null;
   @ApiProperty() tokenCount: number;
   @ApiProperty() charStart: number;
   @ApiProperty() charEnd: number;

@@ -98,7 +98,7 @@ export class DocumentsService {
     });
     return {
       items: rows.map((c) => ({
-        id: c.id, index: c.chunkIndex, content: c.content, pageFrom: c.pageFrom, pageTo: c.pageTo,
+        id: c.id, index: c.chunkIndex, content: c.content, pageFrom: c.pageFrom, pageTo: c.pageTo, section: c.section ?? null,
         tokenCount: c.tokenCount, charStart: c.charStart, charEnd: c.charEnd, model: c.model,
       })),
     };

@@ -33,10 +33,12 @@ export class SearchHitDto {
   @ApiProperty() documentId: string;
   @ApiProperty() filename: string;
   @ApiProperty() content: string;
-  @ApiProperty({ description: 'Ranking score of the mode: similarity (vector), ts_rank (keyword), RRF (hybrid)' }) score: number;
+  @ApiProperty({ description: 'Ranking score of the mode: similarity (vector), keyword: the tier (2 every word, 1 all but one, 0 any; fewer tiers for short queries) plus ts_rank_cd / (1 + ts_rank_cd), 0.6 × min-max-scaled similarity + 0.4 × min-max-scaled keyword score (hybrid)' }) score: number;
   @ApiProperty({ description: '1 - cosine distance' }) similarity: number;
   @ApiProperty() pageFrom: number;
   @ApiProperty() pageTo: number;
+  @ApiProperty({ nullable: true, type: String, description: 'Heading path of the section the passage is in (HTML, Markdown, DOCX), e.g. "CREATE SEQUENCE › Parameters"; null where the format has no headings (PDF: use the pages)' })
+  section: string | null;
 }
 
 export class SearchResultDto {

@@ -115,7 +115,7 @@ export class IngestionService {
       while (next < batches.length) {
         const batch = batches[next++];
         await this.limiter.acquire(signal);
-        const out = await this.embedder.embed(batch.map((c) => c.content), signal);
+        const out = await this.embedder.embed(batch.map(embeddedText), signal);
         batch.forEach((c, k) => (vectors[c.index] = out[k]));
         done++;
         if (!(await this.step(id, 20 + (70 * done) / batches.length))) throw new DocumentGone();
@@ -125,3 +125,10 @@ export class IngestionService {
     return vectors;
   }
 }
+
+/**
+ * What is embedded for a chunk: its section's heading path, then its text. A passage
+ * deep in "CREATE SEQUENCE › Parameters" rarely repeats that it is about sequences;
+ * the path puts it back (the keyword side indexes the path too: the section column).
+ */
+export const embeddedText = (c: Chunk) => (c.section ? `${c.section}\n\n${c.content}` : c.content);
