@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { LocalEmbedder } from '../libs/ai/embedding/local.embedder.js';
 import {
-  App, benchUrls, copyBinary, dropDatabase, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS, freePort, freshDatabase,
+  App, benchUrls, cleanRedis, copyBinary, dropDatabase, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS, freePort, freshDatabase,
   intEnv, logger, num, pct, prng, topicText } from './support.js';
 
 const SECONDS = Math.max(2, intEnv('BENCH_ABUSE_SECONDS', 20));
@@ -78,7 +78,8 @@ async function main(): Promise<void> {
     for (const [mode, settings] of [['off', OFF], ['on', ON]] as const) {
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
-      const api = App.start('API', API_MAIN, { ...baseEnv, ...settings, PORT: String(port), QUEUE_PREFIX: `bench-abuse-${mode}-${process.pid}` });
+      const queuePrefix = `bench-abuse-${mode}-${process.pid}`;
+      const api = App.start('API', API_MAIN, { ...baseEnv, ...settings, PORT: String(port), QUEUE_PREFIX: queuePrefix });
       try {
         await api.waitFor('/health/ready', async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.ok ?? false);
         const call = async (path: string, token: string, json: unknown, ip = '10.0.0.1') => {
@@ -165,6 +166,7 @@ async function main(): Promise<void> {
         log(rows[rows.length - 1]!);
       } finally {
         await api.stop();
+        await cleanRedis(queuePrefix).catch((e) => log(`could not clean Redis keys ${queuePrefix}:*: ${e}`));
       }
     }
     const lines = [

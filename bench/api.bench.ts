@@ -31,7 +31,6 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { VectorIndexService, type MaintainResult } from '../apps/worker/src/vector-index/vector-index.service.js';
 import { VectorIndexRepository } from '../apps/worker/src/vector-index/vector-index.repository.js';
@@ -43,7 +42,7 @@ import type { VectorIndexQueue } from '../libs/queue/vector-index.queue.js';
 import { countTokens } from '../libs/ingestion/tokenizer.js';
 import {
   benchUrls, copyBinary, createIndexes, dropDatabase, dropIndexes, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS,
-  App, freePort, freshDatabase, intEnv, listEnv, logger, num, pct, pkgVersion, prng, topicQuery, topicText, vectorIndexes, nestLogsToStderr } from './support.js';
+  App, cleanRedis, freePort, freshDatabase, intEnv, listEnv, logger, num, pct, pkgVersion, prng, topicQuery, topicText, vectorIndexes, nestLogsToStderr } from './support.js';
 
 const CHUNKS = intEnv('BENCH_API_CHUNKS', 20_000);
 const SECONDS = Math.max(1, intEnv('BENCH_API_SECONDS', 15));
@@ -309,22 +308,6 @@ async function main(): Promise<void> {
     } else {
       log(`database ${DB} kept (BENCH_KEEP=1)`);
     }
-  }
-}
-
-/** The run's queue and rate-limit keys (prefix unique to this run). */
-async function cleanRedis(prefix: string): Promise<void> {
-  const redis = new Redis(process.env.REDIS_URL || 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { createMigrationDataSource } from '../libs/database/data-source.js';
@@ -402,3 +403,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Removes a run's queue and rate-limit keys (its prefix is unique to the run). */
+export async function cleanRedis(prefix: string): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL || 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

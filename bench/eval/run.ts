@@ -31,9 +31,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import pg from 'pg';
-import { App, benchUrls, dropDatabase, freePort, freshDatabase, intEnv, logger } from '../support.js';
+import { App, benchUrls, cleanRedis, dropDatabase, freePort, freshDatabase, intEnv, logger } from '../support.js';
 import { coverage, MIN_COVERAGE } from '../../libs/ai/chat/local.chat.js';
 import { NO_ANSWER_QUESTIONS, QUESTIONS, type Half, type Question } from './questions.js';
 
@@ -327,21 +326,6 @@ function withHistory(file: string, md: string): string {
   const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const at = old.indexOf('\n## History');
   return head + md + '\n' + (at >= 0 ? old.slice(at) : '');
-}
-
-async function cleanRedis(prefix: string): Promise<void> {
-  const redis = new Redis(process.env.REDIS_URL || 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 main().catch((e) => {

@@ -49,9 +49,14 @@ export class Semaphore {
     });
   }
 
-  /** Runs `work` holding a slot. */
-  async use<T>(work: () => Promise<T>, waitMs?: number): Promise<T> {
-    const release = await this.acquire(waitMs);
+  /** Runs `work` holding a slot; when none can be had, throws `busy()` if given, else the SemaphoreBusyError. */
+  async use<T>(work: () => Promise<T>, waitMs?: number, busy?: () => Error): Promise<T> {
+    let release: Release;
+    try {
+      release = await this.acquire(waitMs);
+    } catch (e) {
+      throw busy && e instanceof SemaphoreBusyError ? busy() : e;
+    }
     try {
       return await work();
     } finally {
@@ -73,5 +78,25 @@ export class Semaphore {
         this.holders--;
       }
     };
+  }
+}
+
+/**
+ * One Semaphore per key (a tenant, an address), made on first use and dropped once
+ * nobody holds or awaits it, so idle keys cost nothing.
+ */
+export class KeyedSemaphore {
+  private readonly gates = new Map<string, Semaphore>();
+
+  constructor(private readonly limit: number, private readonly maxWaiting = Infinity) {}
+
+  async use<T>(key: string, work: () => Promise<T>, waitMs?: number, busy?: () => Error): Promise<T> {
+    let gate = this.gates.get(key);
+    if (!gate) this.gates.set(key, (gate = new Semaphore(this.limit, this.maxWaiting)));
+    try {
+      return await gate.use(work, waitMs, busy);
+    } finally {
+      if (gate.active === 0 && gate.queued === 0) this.gates.delete(key);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { Semaphore, SemaphoreBusyError } from '../concurrency/semaphore.js';
+import { KeyedSemaphore } from '../concurrency/semaphore.js';
 
 /** How much of a DataSource's pool one tenant may hold (set by runtimeDataSourceOptions). */
 export interface TenantPoolShareOptions { percent: number; waitMs: number }
@@ -21,30 +21,16 @@ export class TenantBusyError extends Error {
  * share is counted here rather than in Redis: what it protects is this pool.
  */
 class TenantPoolShare {
-  private readonly tenants = new Map<string, Semaphore>();
+  private readonly tenants: KeyedSemaphore;
   readonly slots: number;
 
   constructor(poolSize: number, private readonly options: TenantPoolShareOptions) {
     this.slots = Math.max(1, Math.floor((poolSize * options.percent) / 100));
+    this.tenants = new KeyedSemaphore(this.slots);
   }
 
-  async run<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
-    let gate = this.tenants.get(tenantId);
-    if (!gate) this.tenants.set(tenantId, (gate = new Semaphore(this.slots)));
-    let release: () => void;
-    try {
-      release = await gate.acquire(this.options.waitMs);
-    } catch (e) {
-      if (e instanceof SemaphoreBusyError) throw new TenantBusyError(this.slots);
-      throw e;
-    }
-    try {
-      return await work();
-    } finally {
-      release();
-      // Idle tenants cost nothing: forget the gate once nobody holds or awaits it.
-      if (gate.active === 0 && gate.queued === 0) this.tenants.delete(tenantId);
-    }
+  run<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
+    return this.tenants.use(tenantId, work, this.options.waitMs, () => new TenantBusyError(this.slots));
   }
 }
 

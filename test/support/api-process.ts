@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../libs/config/config.js';
-import type { HttpResult } from './api.js';
+import { httpRequest, type HttpResult, type RequestOptions } from './api.js';
 
 const API_MAIN = fileURLToPath(new URL('../../apps/api/src/main.js', import.meta.url));
 
@@ -64,19 +64,8 @@ export class ApiProcess {
     }
   }
 
-  async request<T = any>(method: string, path: string, opts: { token?: string; json?: unknown; body?: string | Uint8Array | FormData; headers?: Record<string, string> } = {}): Promise<HttpResult<T>> {
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    let body = opts.body;
-    if (opts.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(opts.json);
-    }
-    const res = await fetch(this.baseUrl + path, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
-    return { status: res.status, body: parsed as T, headers: res.headers, text };
+  request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<HttpResult<T>> {
+    return httpRequest<T>(this.baseUrl, method, path, opts);
   }
 
   /** SIGTERM and wait for the graceful exit (SIGKILL after 10 s). */

@@ -5,6 +5,23 @@ import { createApiApp } from '../../apps/api/src/app.factory.js';
 import { loadConfig, type AppConfig } from '../../libs/config/config.js';
 
 export interface HttpResult<T = any> { status: number; body: T; headers: Headers; text: string }
+export interface RequestOptions { token?: string; json?: unknown; body?: string | Uint8Array | FormData; headers?: Record<string, string> }
+
+/** One request to a running API (in-process or a child process): JSON in and out, a bearer token if given. */
+export async function httpRequest<T = any>(baseUrl: string, method: string, path: string, opts: RequestOptions = {}): Promise<HttpResult<T>> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body = opts.body;
+  if (opts.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(opts.json);
+  }
+  const res = await fetch(baseUrl + path, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+  return { status: res.status, body: parsed as T, headers: res.headers, text };
+}
 
 /** The real API app on a real port (loopback, random). */
 export class TestApi {
@@ -22,19 +39,8 @@ export class TestApi {
     return this.config.auth.adminApiKey;
   }
 
-  async request<T = any>(method: string, path: string, opts: { token?: string; json?: unknown; body?: string | Uint8Array | FormData; headers?: Record<string, string> } = {}): Promise<HttpResult<T>> {
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    let body = opts.body;
-    if (opts.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(opts.json);
-    }
-    const res = await fetch(this.baseUrl + path, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
-    return { status: res.status, body: parsed as T, headers: res.headers, text };
+  request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<HttpResult<T>> {
+    return httpRequest<T>(this.baseUrl, method, path, opts);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { RateLimiterRes } from 'rate-limiter-flexible';
-import { Semaphore, SemaphoreBusyError } from '#libs/concurrency/semaphore.js';
+import { KeyedSemaphore } from '#libs/concurrency/semaphore.js';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { RateLimiterService } from './rate-limiter.service.js';
@@ -26,7 +25,7 @@ const ADDRESS_WAIT_MS = 5_000;
  */
 @Injectable()
 export class LoginThrottleService {
-  private readonly checking = new Map<string, Semaphore>();
+  private readonly checking = new KeyedSemaphore(1, ADDRESS_QUEUE);
 
   constructor(private readonly limiter: RateLimiterService, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -44,28 +43,13 @@ export class LoginThrottleService {
   }
 
   /** Runs the password check holding this address's one slot; 429 when it is taken and its queue is full. */
-  async oneAtATime<T>(ip: string, work: () => Promise<T>): Promise<T> {
-    let gate = this.checking.get(ip);
-    if (!gate) this.checking.set(ip, (gate = new Semaphore(1, ADDRESS_QUEUE)));
-    try {
-      return await gate.use(work, ADDRESS_WAIT_MS);
-    } catch (e) {
-      if (e instanceof SemaphoreBusyError) throw new RetryLaterException('Too many logins in progress from this address; retry shortly', 1);
-      throw e;
-    } finally {
-      if (gate.active === 0 && gate.queued === 0) this.checking.delete(ip);
-    }
+  oneAtATime<T>(ip: string, work: () => Promise<T>): Promise<T> {
+    return this.checking.use(ip, work, ADDRESS_WAIT_MS, () => new RetryLaterException('Too many logins in progress from this address; retry shortly', 1));
   }
 
   async failed(slug: string, email: string): Promise<void> {
     const key = accountKey(slug, email);
-    let failures: number;
-    try {
-      failures = (await this.failures().consume(key)).consumedPoints;
-    } catch (e) {
-      if (!(e instanceof RateLimiterRes)) throw e;
-      failures = e.consumedPoints;
-    }
+    const failures = (await this.failures().consume(key)).consumedPoints; // never refused: the limiter only counts
     const over = failures - this.settings.maxFailures;
     if (over < 0) return;
     const seconds = Math.min(this.settings.lockoutMaxSeconds, this.settings.lockoutSeconds * 2 ** Math.min(over, 20));

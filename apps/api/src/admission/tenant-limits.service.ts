@@ -32,9 +32,4 @@ export class TenantLimitsService {
     this.cache.set(tenantId, { budgets, expires: Date.now() + TTL_MS });
     return budgets;
   }
-
-  /** Called when this process changes a tenant's settings. */
-  forget(tenantId: string): void {
-    this.cache.delete(tenantId);
-  }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
-import { Semaphore, SemaphoreBusyError } from '#libs/concurrency/semaphore.js';
+import { Semaphore } from '#libs/concurrency/semaphore.js';
 import { RetryLaterException } from '../admission/too-many-requests.js';
 import { hashLikeStored, hashPassword } from './password.js';
 
@@ -33,12 +33,7 @@ export class PasswordHasher {
     return this.gated(() => hashLikeStored(password, params));
   }
 
-  private async gated<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await this.gate.use(work);
-    } catch (e) {
-      if (e instanceof SemaphoreBusyError) throw new RetryLaterException('The server is busy checking passwords; retry shortly', 1, 503);
-      throw e;
-    }
+  private gated<T>(work: () => Promise<T>): Promise<T> {
+    return this.gate.use(work, undefined, () => new RetryLaterException('The server is busy checking passwords; retry shortly', 1, 503));
   }
 }
