@@ -16,8 +16,3 @@ export interface JobPayloads {
   [JobName.IngestDocument]: { tenantId: string; documentId: string };
   [JobName.MaintainVectorIndex]: { tenantId: string };
 }
-
-export const JOB_QUEUE: Record<JobName, QueueName> = {
-  [JobName.IngestDocument]: QueueName.Ingestion,
-  [JobName.MaintainVectorIndex]: QueueName.VectorIndex,
-};

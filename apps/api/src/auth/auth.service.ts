@@ -39,10 +39,6 @@ export class AuthService {
     return user && { tenantId: claims.tid, userId: claims.sub, role: user.role, email: user.email };
   }
 
-  isAdminKey(candidate: string): boolean {
-    return safeEqual(candidate, this.config.auth.adminApiKey);
-  }
-
   /**
    * Throttled by address and by account before any hashing (LoginThrottleService). The hash never
    * leaves the database: it gives the salt, we derive the key, it compares (auth_login_verify).

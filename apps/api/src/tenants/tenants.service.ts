@@ -32,9 +32,4 @@ export class TenantsService {
     const found = await this.db.runFor(tenantId, (m) => this.repo.findCurrent(m, tenantId));
     if (!found) throw new NotFoundException('Tenant not found');
   }
-
-  /** The current tenant's row (settings for prompts, search language, quota). */
-  current(tenantId: string): Promise<TenantEntity | null> {
-    return this.db.runFor(tenantId, (m) => this.repo.findCurrent(m, tenantId));
-  }
 }

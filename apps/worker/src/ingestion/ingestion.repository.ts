@@ -71,15 +71,6 @@ export class IngestionRepository {
     );
   }
 
-  /** Puts a document back to queued (a job handed back at shutdown or to be retried). */
-  async release(m: EntityManager, id: string, leaseSeconds: number): Promise<void> {
-    await m.query(
-      `UPDATE documents SET status = 'queued', lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
-       WHERE id = $1 AND status = 'processing'`,
-      [id, leaseSeconds],
-    );
-  }
-
   async event(m: EntityManager, documentId: string, attempt: number, stage: string, message?: string, details: Record<string, unknown> = {}): Promise<void> {
     await m.query(
       `INSERT INTO ingestion_events (tenant_id, id, document_id, attempt, stage, message, details)

@@ -42,7 +42,7 @@ export class IngestionService {
     private readonly vectorIndex: VectorIndexQueue,
   ) {}
 
-  async ingest(ctx: RunContext): Promise<'ready' | 'skipped' | 'failed'> {
+  async ingest(ctx: RunContext): Promise<'ready' | 'skipped'> {
     const { documentId: id } = ctx;
     const lease = this.config.ingestion.leaseSeconds;
     const claimed = await this.db.run((m) => this.repo.claim(m, id, lease));
