@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { LocalEmbedder } from '../libs/ai/embedding/local.embedder.js';
 import {
-  App, benchUrls, cleanRedis, copyBinary, dropDatabase, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS, freePort, freshDatabase,
+  App, benchUrls, cleanRedis, copyBinary, releaseDatabase, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS, freePort, freshDatabase,
   intEnv, logger, num, pct, prng, topicText } from './support.js';
 
 const SECONDS = Math.max(2, intEnv('BENCH_ABUSE_SECONDS', 20));
@@ -34,7 +34,6 @@ const CONCURRENCY = Math.max(1, intEnv('BENCH_ABUSE_CONCURRENCY', 100));
 const FLOOD_CHUNKS = intEnv('BENCH_ABUSE_FLOOD_CHUNKS', 3000);
 const VICTIM_CHUNKS = intEnv('BENCH_ABUSE_VICTIM_CHUNKS', 300);
 const DB = process.env.BENCH_ABUSE_DB || 'ragdocs_bench_abuse';
-const KEEP = process.env.BENCH_KEEP === '1';
 const FLOOD_QUERY = ('descaling espresso machine programme minutes ' + 'lorem ipsum dolor sit amet '.repeat(150)).slice(0, 3990);
 
 const log = logger('abuse');
@@ -182,7 +181,7 @@ async function main(): Promise<void> {
     console.log(lines.join('\n'));
   } finally {
     await s.end().catch(() => undefined);
-    if (!KEEP) await dropDatabase(urls).catch(() => undefined);
+    await releaseDatabase(urls, log);
   }
 }
 

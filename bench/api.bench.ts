@@ -39,9 +39,9 @@ import { loadConfig, type AppConfig } from '../libs/config/config.js';
 import { createRuntimeDataSource } from '../libs/database/data-source.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
 import type { VectorIndexQueue } from '../libs/queue/vector-index.queue.js';
-import { countTokens } from '../libs/ingestion/tokenizer.js';
+import { countTokens } from '../libs/ai/tokenizer.js';
 import {
-  benchUrls, copyBinary, createIndexes, dropDatabase, dropIndexes, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS,
+  benchUrls, copyBinary, createIndexes, releaseDatabase, dropIndexes, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS,
   App, cleanRedis, freePort, freshDatabase, intEnv, listEnv, logger, num, pct, pkgVersion, prng, topicQuery, topicText, vectorIndexes, nestLogsToStderr } from './support.js';
 
 const CHUNKS = intEnv('BENCH_API_CHUNKS', 20_000);
@@ -51,7 +51,6 @@ const MODES = (process.env.BENCH_API_MODES || 'vector,hybrid').split(',').map((m
 const INGEST_DOCS = intEnv('BENCH_API_INGEST_DOCS', 50);
 const INGEST_WORDS = Math.max(1, intEnv('BENCH_API_INGEST_WORDS', 1200));
 const DB = process.env.BENCH_API_DB || 'ragdocs_bench_api';
-const KEEP = process.env.BENCH_KEEP === '1';
 const CHUNK_WORDS = 330; // ≈ 500 tokens (cl100k_base), as the chunker's default target
 const DOC_CHUNKS = 100;
 const TOPICS = 40;
@@ -302,12 +301,7 @@ async function main(): Promise<void> {
     for (const a of apps.reverse()) await a.stop().catch(() => undefined);
     await s.end().catch(() => undefined);
     await cleanRedis(queuePrefix).catch((e) => log(`could not clean Redis keys ${queuePrefix}:*: ${e}`));
-    if (!KEEP) {
-      await dropDatabase(urls).catch((e) => log(`could not drop ${DB}: ${e}`));
-      log(`database ${DB} dropped`);
-    } else {
-      log(`database ${DB} kept (BENCH_KEEP=1)`);
-    }
+    await releaseDatabase(urls, log);
   }
 }
 

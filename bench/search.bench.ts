@@ -30,13 +30,12 @@ import { VectorIndexRepository } from '../apps/worker/src/vector-index/vector-in
 import { loadConfig, type AppConfig } from '../libs/config/config.js';
 import { createRuntimeDataSource } from '../libs/database/data-source.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
-import { inTenantTransactionFor } from '../libs/database/tenant-transaction.js';
 import type { VectorIndexQueue } from '../libs/queue/vector-index.queue.js';
 import { SearchRepository, type SearchParams, type VectorPath } from '../libs/retrieval/search.repository.js';
 import type { SearchMode } from '../libs/retrieval/search.types.js';
 import pg from 'pg';
 import {
-  benchUrls, copyBinary, dropDatabase, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS, freshDatabase, intEnv, listEnv,
+  benchUrls, copyBinary, releaseDatabase, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS, freshDatabase, intEnv, listEnv,
   logger, nestLogsToStderr, num, pct, prng, topicQuery, topicText, vectorSpace,
 } from './support.js';
 
@@ -45,7 +44,6 @@ const TENANTS = intEnv('BENCH_TENANTS', 200);
 const ZIPF_S = intEnv('BENCH_ZIPF_S', 110) / 100;
 const QUERIES = intEnv('BENCH_QUERIES', 5);
 const EF_LIST = listEnv('BENCH_EF_LIST', [100, 200, 400, 800]);
-const KEEP = process.env.BENCH_KEEP === '1';
 const TOPICS = 80;
 const CHUNKS_PER_DOC = 100;
 const WORDS_PER_CHUNK = 350;
@@ -160,7 +158,7 @@ async function main(): Promise<void> {
       for (const [qi, q] of qs) {
         const p: SearchParams = { tenantId: q.tenant.id, vector: q.vector, query: q.text, language: 'simple', topK: TOP_K, mode };
         const start = performance.now();
-        const hits = await inTenantTransactionFor(source, q.tenant.id, (m: EntityManager) => repo.search(m, p));
+        const hits = await new TenantDb(source).runFor(q.tenant.id, (m: EntityManager) => repo.search(m, p));
         const ms = performance.now() - start;
         const own = new Set(q.tenant.docs.map((d) => d.id));
         samples.push({ q: qi, mode, role, ms, ids: hits.map((h) => h.chunkId), path: repo.lastVectorPath, foreign: hits.filter((h) => !own.has(h.documentId)).length });
@@ -229,7 +227,7 @@ async function main(): Promise<void> {
     await ds.destroy();
     await bypass.destroy();
     await s.end();
-    if (!KEEP) await dropDatabase(urls);
+    await releaseDatabase(urls, log);
   }
 }
 

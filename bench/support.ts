@@ -120,8 +120,8 @@ function assertOwnDb(db: string): void {
 
 /**
  * Drops and re-creates the bench module's own database, adds the vector
- * extension (superuser), lets the runtime role connect and runs the project's
- * migrations as the owner role: the schema is exactly what the migrations make.
+ * extension (superuser) and runs the project's migrations as the owner role:
+ * the schema (and the roles) are exactly what the migrations make.
  */
 export async function freshDatabase(urls: BenchUrls, log: (m: string) => void): Promise<void> {
   assertOwnDb(urls.db);
@@ -138,7 +138,6 @@ export async function freshDatabase(urls: BenchUrls, log: (m: string) => void): 
   try {
     await s.query(`SET client_min_messages = warning`);
     await s.query(`CREATE EXTENSION IF NOT EXISTS vector`);
-    await s.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(urls.db)} TO ${pg.escapeIdentifier(urls.runtimeRole)}`);
   } finally {
     await s.end();
   }
@@ -161,6 +160,15 @@ export async function dropDatabase(urls: BenchUrls): Promise<void> {
   } finally {
     await c.end();
   }
+}
+
+/** At the end of a bench module: its database goes, unless BENCH_KEEP=1 asked to keep it for a look. */
+export async function releaseDatabase(urls: BenchUrls, log: (m: string) => void): Promise<void> {
+  if (process.env.BENCH_KEEP === '1') {
+    log(`database ${urls.db} kept (BENCH_KEEP=1)`);
+    return;
+  }
+  await dropDatabase(urls).then(() => log(`database ${urls.db} dropped`), (e) => log(`could not drop ${urls.db}: ${e}`));
 }
 
 export type VectorType = 'vector' | 'halfvec';

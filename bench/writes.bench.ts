@@ -4,7 +4,7 @@
  *
  * - project: `insertChunks(m, doc, chunks, vectors)` (libs/database/embeddings/insert-chunks.ts:
  *   COPY BINARY into the session's staging table, then `INSERT … SELECT` into
- *   embeddings) inside `inTenantTransactionFor(ds, tenantId, …)` on the runtime
+ *   embeddings) inside `TenantDb.runFor(tenantId, …)` on the runtime
  *   DataSource (role rag_app, RLS enforced), one transaction per document, as the
  *   worker does; the embeddings table exactly as the migrations make it.
  * - LangChain: `PGVectorStore.addVectors(vectors, documents)` (@langchain/community),
@@ -56,14 +56,15 @@ import { VectorIndexService } from '../apps/worker/src/vector-index/vector-index
 import { VectorIndexRepository } from '../apps/worker/src/vector-index/vector-index.repository.js';
 import { loadConfig, type AppConfig } from '../libs/config/config.js';
 import { createRuntimeDataSource } from '../libs/database/data-source.js';
-import { insertChunks, vectorLiteral, type ChunkRow } from '../libs/database/embeddings/insert-chunks.js';
+import type { ChunkRow } from '../libs/database/embeddings/chunk-row.js';
+import { insertChunks } from '../libs/database/embeddings/insert-chunks.js';
+import { vectorLiteral } from '../libs/database/embeddings/vector-literal.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
-import { inTenantTransactionFor } from '../libs/database/tenant-transaction.js';
-import { countTokens } from '../libs/ingestion/tokenizer.js';
+import { countTokens } from '../libs/ai/tokenizer.js';
 import type { VectorIndexQueue } from '../libs/queue/vector-index.queue.js';
 import { tenantLiteral } from '../libs/retrieval/vector-index.js';
 import {
-  benchUrls, copyBinary, dropDatabase, dropIndexes, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS,
+  benchUrls, copyBinary, releaseDatabase, dropIndexes, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS,
   freshDatabase, intEnv, langchainCopyRow, logger, median, num, pkgVersion, prng, topicText, vectorIndexes, vectorSpace, nestLogsToStderr } from './support.js';
 
 const ROWS = Math.max(1, intEnv('BENCH_WRITE_ROWS', 3000));
@@ -72,7 +73,6 @@ const REPEATS = Math.max(1, intEnv('BENCH_WRITE_REPEATS', 3));
 const DOC_CHUNKS = Math.max(1, intEnv('BENCH_WRITE_DOC_CHUNKS', 100));
 const WORDS = Math.max(1, intEnv('BENCH_WRITE_WORDS', 330));
 const DB = process.env.BENCH_WRITES_DB || 'ragdocs_bench_writes';
-const KEEP = process.env.BENCH_KEEP === '1';
 const LC_TABLE = 'langchain_bench_embeddings';
 const LC_INDEX_NAMESPACE = 'langchain_bench';
 /** Configuration 3's index: no name of the worker's form (embeddings_hnsw_t_<hex>_<watermark>), so the index builder never touches it. */
@@ -227,7 +227,8 @@ async function main(): Promise<void> {
   const ds: DataSource = await createRuntimeDataSource({ ...appConfig.database, url: urls.runtimeUrl }, { poolMax: 2, poolMin: 0 }).initialize();
   // initialize() keeps one client checked out for the store's lifetime and runs every query through pool.query: max 2 = one writer.
   const lcPool = new pg.Pool({ connectionString: urls.migrationUrl, max: 2, application_name: 'bench-writes-langchain' });
-  const service = new VectorIndexService(new TenantDb(ds), new VectorIndexRepository(), { request: async () => undefined } as unknown as VectorIndexQueue, config);
+  const tenants = new TenantDb(ds);
+  const service = new VectorIndexService(tenants, new VectorIndexRepository(), { request: async () => undefined } as unknown as VectorIndexQueue, config);
   let store: PGVectorStore | undefined;
   try {
     const { dims, type: vectorType } = await embeddingColumn(s);
@@ -270,7 +271,7 @@ async function main(): Promise<void> {
         table: 'embeddings',
         prepare: (docs) => async () => {
           for (const d of docs) {
-            await inTenantTransactionFor(ds, tenantId, (m) =>
+            await tenants.runFor(tenantId, (m) =>
               insertChunks(m, { tenantId, documentId: d.id, model: MODEL, searchConfig: 'simple' }, d.chunks, d.vectors));
           }
         },
@@ -279,7 +280,7 @@ async function main(): Promise<void> {
         table: 'embeddings',
         prepare: (docs) => async () => {
           for (const d of docs) {
-            await inTenantTransactionFor(ds, tenantId, (m) =>
+            await tenants.runFor(tenantId, (m) =>
               insertChunksUnnest(m, { tenantId, documentId: d.id, model: MODEL, searchConfig: 'simple' }, d.chunks, d.vectors));
           }
         },
@@ -428,7 +429,7 @@ async function main(): Promise<void> {
     lines.push(`${num(ROWS)} rows per side per round in documents of ${DOC_CHUNKS} chunks, ${REPEATS} round${REPEATS === 1 ? '' : 's'} per configuration (every configuration, the synchronous-HNSW one included), A/B interleaved (the side going first alternates); ` +
       `${num(BACKGROUND)} background rows of the same tenant already in each table (COPY), and only those: each configuration's rows are deleted before the next; ${dims}-dim synthetic clustered vectors; chunk text ≈ ${num(avgTokens)} tokens (cl100k_base, ${WORDS} words). ` +
       `Rows/s = rows ÷ wall time of the writes, vector formatting included, per round; the figure is the median of the rounds (each round in brackets).`, '');
-    lines.push(`- **project**: \`insertChunks\` (COPY BINARY into the session's temp staging table, then one \`INSERT … SELECT\` into embeddings, checked by RLS) in \`inTenantTransactionFor\`, one transaction per document, runtime role \`${urls.runtimeRole}\`, table \`embeddings\` as migrated (\`embedding ${vectorType}(${dims})\` inline, no global vector index).`);
+    lines.push(`- **project**: \`insertChunks\` (COPY BINARY into the session's temp staging table, then one \`INSERT … SELECT\` into embeddings, checked by RLS) in \`TenantDb.runFor\`, one transaction per document, runtime role \`${urls.runtimeRole}\`, table \`embeddings\` as migrated (\`embedding ${vectorType}(${dims})\` inline, no global vector index).`);
     lines.push(`- **LangChain**: \`PGVectorStore.addVectors(vectors, documents)\` (@langchain/community ${pkgVersion('@langchain/community')}, @langchain/core ${pkgVersion('@langchain/core')}), one call per document (autocommit statements of up to 500 rows), role \`${urls.owner}\` owning table \`${LC_TABLE}\` (\`vector(${dims})\`); its vector index by \`createHnswIndex({ dimensions: ${dims} })\` (m 16, ef_construction 64).`);
     lines.push(`- **1. no vector index** on either table.`);
     lines.push(`- **2. project layout**: the tenant's own partial HNSW index (m ${hnswM}, ef_construction ${hnswEf}, \`WHERE tenant_id = … AND seq <= watermark\`), built before the writes by the worker's \`VectorIndexService.maintain\` over the ${num(Number(built.indexed_rows))} background rows in ${(buildMs / 1000).toFixed(1)} s; the measured rows land above the watermark: no graph insert, searched exactly from commit until the next rebuild.`);
@@ -465,12 +466,7 @@ async function main(): Promise<void> {
     if (!store) await lcPool.end().catch(() => undefined);
     await ds.destroy().catch(() => undefined);
     await s.end().catch(() => undefined);
-    if (!KEEP) {
-      await dropDatabase(urls).catch((e) => log(`could not drop ${DB}: ${e}`));
-      log(`database ${DB} dropped`);
-    } else {
-      log(`database ${DB} kept (BENCH_KEEP=1)`);
-    }
+    await releaseDatabase(urls, log);
   }
 }
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL (with pgvector >= 0.8) and Redis answer, installing and
 # starting them from Debian's packages when we are root on Debian/Ubuntu and
-# they are missing. Then provisions the database: the owner role that runs
-# migrations, the runtime role the apps use (no superuser, no BYPASSRLS) and
-# the `vector` extension (pgvector is not a trusted extension: it needs a
-# superuser, so it is created here and not in a migration).
+# they are missing. Then provisions the database with docker/postgres-init.sql
+# (the compose stack runs the same file): the owner role that runs migrations,
+# the database and the `vector` extension (pgvector is not a trusted extension:
+# it needs a superuser). The roles the apps connect as are the migrations' work.
 # Sourced by start.sh / test.sh after toolchain.sh; exports DATABASE_URL etc.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -71,39 +71,11 @@ if ! vector_available; then
   vector_available || { say "pgvector >= 0.8 is not installed on this PostgreSQL server; install it (https://github.com/pgvector/pgvector)"; exit 1; }
 fi
 
-# Roles and database. rag_owner owns the schema and runs migrations; rag_app is
-# what the apps use: it owns nothing and cannot bypass RLS; rag_platform is what
-# the platform-admin routes use to create and list tenants. Local passwords are
-# for the developer machine only; production passes its own URLs.
-psql_super <<SQL
-DO \$\$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rag_owner') THEN
-    CREATE ROLE rag_owner LOGIN PASSWORD 'rag_owner' NOSUPERUSER NOBYPASSRLS CREATEROLE;
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rag_app') THEN
-    CREATE ROLE rag_app LOGIN PASSWORD 'rag_app' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-  END IF;
-  -- The platform-admin routes' role (create and list tenants), which the runtime role may not do.
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rag_platform') THEN
-    CREATE ROLE rag_platform LOGIN PASSWORD 'rag_platform' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-  END IF;
-END \$\$;
-SQL
-ensure_db() {
-  local db="$1"
-  if [ -z "$(psql_super -c "select 1 from pg_database where datname='$db'")" ]; then
-    psql_super -c "CREATE DATABASE \"$db\" OWNER rag_owner"
-  fi
-  psql "${SUPER_URL%/*}/$db" -v ON_ERROR_STOP=1 -qtAX \
-    -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS vector" \
-    -c "ALTER EXTENSION vector UPDATE" \
-    -c "GRANT CONNECT ON DATABASE \"$db\" TO rag_app" \
-    -c "GRANT CONNECT ON DATABASE \"$db\" TO rag_platform"
-}
+# The owner role, the database and pgvector: one script for this and the compose stack.
 if [ "${RESET_DB:-0}" = 1 ]; then
   psql_super -c "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)"
 fi
-ensure_db "$DB_NAME"
+psql_super -v db="$DB_NAME" -f "$ROOT/docker/postgres-init.sql"
 
 # --- Redis ------------------------------------------------------------------
 if ! redis_up; then

@@ -1,19 +1,36 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { inTenantTransaction, inTenantTransactionFor } from './tenant-transaction.js';
+import { currentTenantId, runInTenant } from '../tenancy/tenant-context.js';
+import { tenantPoolShare } from './tenant-pool-share.js';
 
-/** Injectable face of the tenant-transaction helpers for services. */
+/**
+ * The one way into tenant data. Work runs in a short transaction whose first
+ * statement (TenantSubscriber) sets the tenant for that transaction only, so
+ * Row-Level Security shows that tenant's rows and nothing else, and a read
+ * outside such a transaction sees no tenant rows at all. No tenant holds more
+ * than its share of the pool (DB_TENANT_POOL_PERCENT): one tenant's flood
+ * cannot drain it.
+ *
+ * Injected into services with the app's runtime DataSource; `new TenantDb(ds)`
+ * for another one (the platform role's connection, tests, benchmarks).
+ */
 @Injectable()
 export class TenantDb {
   constructor(readonly dataSource: DataSource) {}
 
-  /** In the current request's / job's tenant; throws when none is set. */
+  /** In the current request's / job's tenant; throws NoTenantError when none is set (never a silent empty read). */
   run<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return inTenantTransaction(this.dataSource, work);
+    const tenantId = currentTenantId();
+    return this.withinShare(tenantId, () => this.dataSource.transaction(work));
   }
 
-  /** In an explicitly named tenant (platform admin, worker). */
+  /** In an explicitly named tenant (a worker job, the platform admin acting on one tenant, a token's own tenant). */
   runFor<T>(tenantId: string, work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return inTenantTransactionFor(this.dataSource, tenantId, work);
+    return runInTenant(tenantId, () => this.withinShare(tenantId, () => this.dataSource.transaction(work)));
+  }
+
+  private withinShare<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
+    const share = tenantPoolShare(this.dataSource);
+    return share ? share.run(tenantId, work) : work();
   }
 }

@@ -8,7 +8,7 @@
  * records how strong the boundary before it is, so the packer can prefer to end
  * chunks at headings and paragraph ends rather than mid-paragraph.
  */
-import { countTokens, tokensWithin } from './tokenizer.js';
+import { countTokens, tokensWithin } from '../ai/tokenizer.js';
 
 /** Boundary strengths, weakest first; also the splitting levels. */
 export const Boundary = { Char: 0, Word: 1, Sentence: 2, Paragraph: 3, Heading: 4 } as const;

@@ -17,22 +17,16 @@
  * Pure and deterministic: same pages and options, same chunks.
  */
 import { Boundary, breakPositions, splitIntoUnits, type Unit } from './chunk-units.js';
-import { countTokens, tokensWithin } from './tokenizer.js';
+import { countTokens, tokensWithin } from '../ai/tokenizer.js';
+import type { ChunkRow } from '../database/embeddings/chunk-row.js';
 
 export interface PageText {
   pageNumber: number;
   text: string;
 }
 
-export interface Chunk {
-  index: number;
-  content: string;
-  pageFrom: number;
-  pageTo: number;
-  /** Offsets into joinPages(pages), end exclusive. */
-  charStart: number;
-  charEnd: number;
-  tokenCount: number;
+/** A chunk as stored (ChunkRow); its offsets refer to joinPages(pages). */
+export interface Chunk extends ChunkRow {
   /**
    * The heading path of the section the chunk starts in ("CREATE SEQUENCE › Parameters"),
    * from the Markdown headings of the text (HTML and DOCX headings are written as such by

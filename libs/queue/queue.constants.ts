@@ -5,7 +5,7 @@ export enum QueueName {
   VectorIndex = 'vector-index',
 }
 
-/** Job names. Every one must have exactly one handler in the worker (checked at start-up). */
+/** Job names: one per queue, handled by that queue's processor in the worker. */
 export enum JobName {
   IngestDocument = 'ingest-document',
   MaintainVectorIndex = 'maintain-vector-index',

@@ -1,5 +1,5 @@
 import type { ChatMessage, GroundingSource } from '../ai/chat/chat-provider.js';
-import { countTokens } from '../ingestion/tokenizer.js';
+import { countTokens } from '../ai/tokenizer.js';
 import type { SearchHit } from './search.types.js';
 
 export const DEFAULT_SYSTEM_PROMPT =

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { VectorIndexSettings } from '../config/config.js';
-import { vectorLiteral } from '../database/embeddings/insert-chunks.js';
+import { vectorLiteral } from '../database/embeddings/vector-literal.js';
 import { keywordQuery, keywordTiers } from './keyword-query.js';
 import { DEFAULT_SEARCH_CONFIG, searchConfigSql } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createRuntimeDataSource } from '../../libs/database/data-source.js';
 import { TenantBusyError } from '../../libs/database/tenant-pool-share.js';
-import { inTenantTransactionFor } from '../../libs/database/tenant-transaction.js';
+import { TenantDb } from '../../libs/database/tenant-db.js';
 import { loadConfig } from '../../libs/config/config.js';
 import { createTenant, TestApi, type HttpResult, type TestTenant } from '../support/api.js';
 import { superClient } from '../support/db.js';
@@ -166,26 +166,26 @@ describe('request budgets', () => {
 describe('the connection pool', () => {
   test('no tenant holds more than its share; its extra transactions are refused (TenantBusyError), another tenant gets through at once', async () => {
     const config = loadConfig();
-    const ds = await createRuntimeDataSource({ ...config.database, tenantPoolPercent: 50, tenantWaitMs: 300 }, { poolMax: 4, poolMin: 0 }).initialize();
+    const tenants = new TenantDb(await createRuntimeDataSource({ ...config.database, tenantPoolPercent: 50, tenantWaitMs: 300 }, { poolMax: 4, poolMin: 0 }).initialize());
     const db = await superClient();
     try {
       const [a, b] = [randomUUID(), randomUUID()];
       await db.query(`INSERT INTO tenants (id, name, slug) VALUES ($1, 'a', $2), ($3, 'b', $4)`, [a, `pool-a-${a.slice(0, 8)}`, b, `pool-b-${b.slice(0, 8)}`]);
-      const slow = () => inTenantTransactionFor(ds, a, (m) => m.query('SELECT pg_sleep(1.5)'));
+      const slow = () => tenants.runFor(a, (m) => m.query('SELECT pg_sleep(1.5)'));
       const holding = [slow(), slow()]; // tenant a's share of a 4-connection pool is 2
       await new Promise((r) => setTimeout(r, 100));
       const third = await timed(() => slow().then(() => 'ran', (e) => e));
       assert.ok(third.result instanceof TenantBusyError, `third transaction: ${third.result}`);
       assert.ok(third.ms < 1000, `refused after ${third.ms} ms`);
-      const otherTenant = await timed(() => inTenantTransactionFor(ds, b, (m) => m.query('SELECT 1 AS one')));
+      const otherTenant = await timed(() => tenants.runFor(b, (m) => m.query('SELECT 1 AS one')));
       assert.equal(otherTenant.result[0].one, 1);
       assert.ok(otherTenant.ms < 500, `other tenant waited ${otherTenant.ms} ms`);
       await Promise.all(holding);
       // Once its own transactions end, the tenant gets in again.
-      assert.equal((await inTenantTransactionFor(ds, a, (m) => m.query('SELECT 2 AS two')))[0].two, 2);
+      assert.equal((await tenants.runFor(a, (m) => m.query('SELECT 2 AS two')))[0].two, 2);
     } finally {
       await db.end();
-      await ds.destroy();
+      await tenants.dataSource.destroy();
     }
   });
 

@@ -1,27 +1,26 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { DataSource } from 'typeorm';
 import { ConversationsRepository } from '../../apps/api/src/conversations/conversations.repository.js';
 import { ConversationsService } from '../../apps/api/src/conversations/conversations.service.js';
-import { inTenantTransactionFor } from '../../libs/database/tenant-transaction.js';
+import { TenantDb } from '../../libs/database/tenant-db.js';
 import { runInTenant } from '../../libs/tenancy/tenant-context.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { runtimeDataSource } from '../support/db.js';
+import { runtimeDb } from '../support/db.js';
 
 let api: TestApi;
-let ds: DataSource;
+let tenantDb: TenantDb;
 let a: TestTenant;
 let b: TestTenant;
 const repo = new ConversationsRepository();
 
 before(async () => {
   api = await TestApi.start();
-  ds = await runtimeDataSource(2);
+  tenantDb = await runtimeDb(2);
   [a, b] = await Promise.all([createTenant(api, 'conv-a'), createTenant(api, 'conv-b')]);
 });
 after(async () => {
-  await ds?.destroy();
+  await tenantDb?.dataSource.destroy();
   await api?.close();
 });
 
@@ -44,7 +43,7 @@ async function mkdir(token: string): Promise<string> {
 /** A document row straight in the database (the upload pipeline is not what is tested here). */
 async function insertDocument(tenantId: string): Promise<string> {
   const id = randomUUID();
-  await inTenantTransactionFor(ds, tenantId, (m) => m.query(
+  await tenantDb.runFor(tenantId, (m) => m.query(
     `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status)
      VALUES ($1, $2, $3, 'text/plain', 3, $4, 'ready')`,
     [tenantId, id, `${id}.txt`, randomUUID().replaceAll('-', '')],
@@ -60,24 +59,24 @@ async function addMessages(tenantId: string, conversationId: string, contents: s
       ...(i % 2 ? { metadata: { model: 'test', index: i } } : {}),
     });
   if (together) {
-    return inTenantTransactionFor(ds, tenantId, async (m) => {
+    return tenantDb.runFor(tenantId, async (m) => {
       const ids: string[] = [];
       for (const [i, c] of contents.entries()) ids.push((await add(m, c, i)).id);
       return ids;
     });
   }
   const ids: string[] = [];
-  for (const [i, c] of contents.entries()) ids.push((await inTenantTransactionFor(ds, tenantId, (m) => add(m, c, i))).id);
+  for (const [i, c] of contents.entries()) ids.push((await tenantDb.runFor(tenantId, (m) => add(m, c, i))).id);
   return ids;
 }
 
 async function messageCount(tenantId: string, conversationId: string): Promise<number> {
-  const [row] = await inTenantTransactionFor(ds, tenantId, (m) => m.query('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [conversationId]));
+  const [row] = await tenantDb.runFor(tenantId, (m) => m.query('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [conversationId]));
   return row.n;
 }
 
 async function auditActions(tenantId: string, id: string): Promise<string[]> {
-  const rows: { action: string }[] = await inTenantTransactionFor(ds, tenantId, (m) =>
+  const rows: { action: string }[] = await tenantDb.runFor(tenantId, (m) =>
     m.query('SELECT action FROM audit_logs WHERE target_type = $1 AND target_id = $2 ORDER BY created_at, action', ['conversation', id]));
   return rows.map((r) => r.action);
 }
@@ -189,7 +188,7 @@ describe('conversations: happy paths', () => {
     assert.equal(otherConv.status, 404, 'before must be a message of this conversation');
 
     // recentMessages: what the chat sends to the model.
-    const recent = await inTenantTransactionFor(ds, a.id, (m) => repo.recentMessages(m, c.id, 3));
+    const recent = await tenantDb.runFor(a.id, (m) => repo.recentMessages(m, c.id, 3));
     assert.deepEqual(recent.map((x) => x.content), ['q3', 'a3', 'q4']);
 
     const list = await api.request('GET', `${C}?limit=100`, { token: a.memberKey });
@@ -213,7 +212,7 @@ describe('conversations: happy paths', () => {
     const made: string[] = [];
     for (let i = 0; i < 11; i++) made.push((await create(t.memberKey, { title: `c${i}` })).id);
     // Four of them share one updated_at to the microsecond: the id decides.
-    await inTenantTransactionFor(ds, t.id, (m) => m.query(
+    await tenantDb.runFor(t.id, (m) => m.query(
       `UPDATE conversations SET updated_at = '2030-01-01 00:00:00.123456+00' WHERE id = ANY($1::uuid[])`, [made.slice(3, 7)]));
     const adminOwn = await create(t.adminKey, { title: 'admin' });
 
@@ -222,7 +221,7 @@ describe('conversations: happy paths', () => {
       assert.equal(ids.length, 11, `limit ${limit}: every one`);
       assert.equal(new Set(ids).size, 11, `limit ${limit}: none twice`);
       assert.equal(pages, Math.max(1, Math.ceil(11 / limit)), `limit ${limit}: pages`);
-      const expected: { id: string }[] = await inTenantTransactionFor(ds, t.id, (m) => m.query(
+      const expected: { id: string }[] = await tenantDb.runFor(t.id, (m) => m.query(
         'SELECT id FROM conversations WHERE user_id = $1 ORDER BY updated_at DESC, id DESC', [t.memberUserId]));
       assert.deepEqual(ids, expected.map((r) => r.id), `limit ${limit}: order`);
       assert.deepEqual(ids.slice(0, 4), [...made.slice(3, 7)].sort().reverse(), 'the tied ones, by id descending, on top');

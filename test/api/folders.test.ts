@@ -1,23 +1,22 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { DataSource } from 'typeorm';
-import { inTenantTransactionFor } from '../../libs/database/tenant-transaction.js';
+import { TenantDb } from '../../libs/database/tenant-db.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { runtimeDataSource } from '../support/db.js';
+import { runtimeDb } from '../support/db.js';
 
 let api: TestApi;
-let ds: DataSource;
+let tenantDb: TenantDb;
 let a: TestTenant;
 let b: TestTenant;
 
 before(async () => {
   api = await TestApi.start();
-  ds = await runtimeDataSource(2);
+  tenantDb = await runtimeDb(2);
   [a, b] = await Promise.all([createTenant(api, 'fold-a'), createTenant(api, 'fold-b')]);
 });
 after(async () => {
-  await ds?.destroy();
+  await tenantDb?.dataSource.destroy();
   await api?.close();
 });
 
@@ -33,7 +32,7 @@ async function mkdir(token: string, name: string, parentId?: string | null): Pro
 /** A document row straight in the database (the upload pipeline is not what is tested here). */
 async function insertDocument(tenantId: string, folderId: string | null): Promise<string> {
   const id = randomUUID();
-  await inTenantTransactionFor(ds, tenantId, (m) => m.query(
+  await tenantDb.runFor(tenantId, (m) => m.query(
     `INSERT INTO documents (tenant_id, id, folder_id, filename, mime_type, size_bytes, content_hash, status)
      VALUES ($1, $2, $3, $4, 'text/plain', 3, $5, 'ready')`,
     [tenantId, id, folderId, `${id}.txt`, randomUUID().replaceAll('-', '')],
@@ -42,12 +41,12 @@ async function insertDocument(tenantId: string, folderId: string | null): Promis
 }
 
 async function documentFolder(tenantId: string, id: string): Promise<string | null | undefined> {
-  const rows = await inTenantTransactionFor(ds, tenantId, (m) => m.query('SELECT folder_id FROM documents WHERE id = $1', [id]));
+  const rows = await tenantDb.runFor(tenantId, (m) => m.query('SELECT folder_id FROM documents WHERE id = $1', [id]));
   return rows[0]?.folder_id;
 }
 
 async function auditActions(tenantId: string, folderId: string): Promise<string[]> {
-  const rows: { action: string }[] = await inTenantTransactionFor(ds, tenantId, (m) =>
+  const rows: { action: string }[] = await tenantDb.runFor(tenantId, (m) =>
     m.query('SELECT action FROM audit_logs WHERE target_type = $1 AND target_id = $2 ORDER BY created_at, action', ['folder', folderId]));
   return rows.map((r) => r.action);
 }
@@ -70,7 +69,7 @@ describe('folders: happy paths', () => {
     const ids = all.body.items.map((f: { id: string }) => f.id);
     for (const f of [root, child1, child2]) assert.ok(ids.includes(f.id), `${f.name} listed`);
     const names = all.body.items.map((f: { name: string }) => f.name);
-    const sorted = (await inTenantTransactionFor(ds, a.id, (m) => m.query('SELECT name FROM folders ORDER BY name, id'))).map((r: { name: string }) => r.name);
+    const sorted = (await tenantDb.runFor(a.id, (m) => m.query('SELECT name FROM folders ORDER BY name, id'))).map((r: { name: string }) => r.name);
     assert.deepEqual(names, sorted, 'ordered by name, id (database collation)');
 
     const children = await api.request('GET', `${F}?parentId=${root.id}`, { token: a.adminKey });
@@ -125,7 +124,7 @@ describe('folders: happy paths', () => {
     assert.equal(await documentFolder(a.id, dLeaf), null, 'document of a deleted subfolder kept, without a folder');
     assert.equal(await documentFolder(a.id, dOther), other.id, 'other folders untouched');
 
-    const [audit] = await inTenantTransactionFor(ds, a.id, (m) =>
+    const [audit] = await tenantDb.runFor(a.id, (m) =>
       m.query(`SELECT details FROM audit_logs WHERE action = 'folder.deleted' AND target_id = $1`, [top.id]));
     assert.equal(audit.details.deletedSubfolders, 2);
     assert.equal(audit.details.documentsMovedToNoFolder, 2);

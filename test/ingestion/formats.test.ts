@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import type { DataSource } from 'typeorm';
 import { LocalEmbedder } from '../../libs/ai/embedding/local.embedder.js';
-import { inTenantTransactionFor } from '../../libs/database/tenant-transaction.js';
+import { TenantDb } from '../../libs/database/tenant-db.js';
+import { vectorLiteral } from '../../libs/database/embeddings/vector-literal.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { runtimeDataSource } from '../support/db.js';
+import { runtimeDb } from '../support/db.js';
 import { upload, uniqueText, waitForStatus } from '../support/documents.js';
 import { makeDocx } from '../support/docx-fixtures.js';
 import { makePdf } from '../support/pdf-fixtures.js';
@@ -22,14 +22,14 @@ const QUEUE_PREFIX = `formats-${randomUUID().slice(0, 8)}`;
 let api: TestApi;
 let worker: WorkerProcess;
 let tenant: TestTenant;
-let ds: DataSource;
+let tenantDb: TenantDb;
 let embedder: LocalEmbedder;
 
 before(async () => {
   api = await TestApi.start({ QUEUE_PREFIX });
   worker = await WorkerProcess.start({ QUEUE_PREFIX, RECONCILE_INTERVAL_MS: '1000' });
   tenant = await createTenant(api, 'fmt');
-  ds = await runtimeDataSource(2);
+  tenantDb = await runtimeDb(2);
   // The same embedder the worker uses when no provider is configured (as in the tests).
   assert.equal(api.config.ai.embeddingProvider, 'local', 'these tests expect the offline embedder');
   embedder = new LocalEmbedder(api.config.ai.embeddingDimensions);
@@ -42,7 +42,7 @@ after(async () => {
     try {
       await api?.close();
     } finally {
-      await ds?.destroy();
+      await tenantDb?.dataSource.destroy();
     }
   }
 });
@@ -95,7 +95,7 @@ async function ingest(bytes: Uint8Array, filename: string): Promise<Omit<Ingeste
 
 /** The tenant's chunks matching a keyword query, as {chunk id → document id}. */
 async function keywordHits(query: string): Promise<Map<string, string>> {
-  const rows: { id: string; document_id: string }[] = await inTenantTransactionFor(ds, tenant.id, (m) =>
+  const rows: { id: string; document_id: string }[] = await tenantDb.runFor(tenant.id, (m) =>
     // Each chunk is parsed with the configuration it was indexed with (the tenant's, stored per chunk).
     m.query(`SELECT id, document_id FROM embeddings WHERE tsv @@ plainto_tsquery(search_config, $1)`, [query]),
   );
@@ -109,11 +109,11 @@ async function keywordHits(query: string): Promise<Map<string, string>> {
  */
 async function nearestDocuments(text: string, k = 3): Promise<string[]> {
   const [vector] = await embedder.embed([text]);
-  return inTenantTransactionFor(ds, tenant.id, async (m) => {
+  return tenantDb.runFor(tenant.id, async (m) => {
     await m.query(`SET LOCAL enable_indexscan = off`);
     const rows: { document_id: string }[] = await m.query(
       `SELECT document_id FROM embeddings ORDER BY embedding <=> $1::vector LIMIT $2`,
-      [`[${vector!.join(',')}]`, k],
+      [vectorLiteral(vector!), k],
     );
     return rows.map((r) => r.document_id);
   });
@@ -328,7 +328,7 @@ test('the same bytes uploaded again answer 200 duplicate with the same document,
   const chunks = await api.request('GET', `/api/v1/documents/${pdf.id}/chunks`, { token: tenant.adminKey });
   assert.deepEqual(chunks.body.items.map((c: Chunk) => c.id), pdf.chunks.map((c) => c.id), 'chunks not rewritten (ids unchanged)');
 
-  const [events] = await inTenantTransactionFor(ds, tenant.id, (m) =>
+  const [events] = await tenantDb.runFor(tenant.id, (m) =>
     m.query(`SELECT count(*) FILTER (WHERE stage = 'started')::int AS started, count(*)::int AS total FROM ingestion_events WHERE document_id = $1`, [pdf.id]),
   );
   assert.equal(events.started, 1, 'one ingestion run only');

@@ -3,10 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { SharedRateLimiter } from '../../libs/ai/rate-limiter.js';
-import { JobName } from '../../libs/queue/queue.constants.js';
-import { assertEveryJobHasOneHandler, JobHandler } from '../../apps/worker/src/jobs/job-handler.registry.js';
-// The worker's composition root: every processor it registers, as at start-up.
-import '../../apps/worker/src/worker.module.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
 import { uniqueText, upload, waitForStatus } from '../support/documents.js';
 import { FakeOpenAI } from '../support/fake-openai.js';
@@ -30,13 +26,6 @@ before(async () => {
 after(async () => {
   await api.close();
   await llm.close();
-});
-
-test('start-up check: every job name has exactly one handler', () => {
-  assert.doesNotThrow(() => assertEveryJobHasOneHandler());
-  class Rogue { @JobHandler(JobName.IngestDocument) async again() { return 1; } }
-  void Rogue;
-  assert.throws(() => assertEveryJobHasOneHandler(), /job "ingest-document" has 2 handlers/);
 });
 
 test('SIGTERM mid-job: the worker hands the job back within its grace period, and another worker finishes it', async () => {

@@ -15,14 +15,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
-import type { DataSource } from 'typeorm';
 import { LocalEmbedder } from '../../libs/ai/embedding/local.embedder.js';
 import { insertChunks } from '../../libs/database/embeddings/insert-chunks.js';
-import { inTenantTransactionFor } from '../../libs/database/tenant-transaction.js';
+import { vectorLiteral } from '../../libs/database/embeddings/vector-literal.js';
+import { TenantDb } from '../../libs/database/tenant-db.js';
 import { SearchRepository, type SearchParams, type VectorPath } from '../../libs/retrieval/search.repository.js';
 import type { SearchHit, SearchMode } from '../../libs/retrieval/search.types.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { runtimeDataSource, superClient } from '../support/db.js';
+import { runtimeDb, superClient } from '../support/db.js';
 import { upload, waitForStatus } from '../support/documents.js';
 import { prng } from '../support/prng.js';
 import { waitFor, WorkerProcess } from '../support/worker.js';
@@ -61,7 +61,7 @@ const QUESTIONS = [
 let api: TestApi;
 let worker: WorkerProcess;
 let db: pg.Client; // superuser: bulk set-up and catalogue checks
-let ds: DataSource; // runtime role (RLS), as the apps use it
+let tenantDb: TenantDb; // runtime role (RLS), as the apps use it
 let big: TestTenant;
 let small: TestTenant;
 let fresh: TestTenant; // created after ANALYZE, one chunk, through the real upload path
@@ -77,7 +77,6 @@ const unit = (v: number[]) => {
   const n = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
   return v.map((x) => x / n);
 };
-const literal = (v: number[]) => `[${v.map((x) => x.toFixed(6)).join(',')}]`;
 const rnd = prng(100_000);
 /** A query vector near a topic (noise 0.7, as the bench's queries). */
 const near = (topic: number) => {
@@ -86,7 +85,7 @@ const near = (topic: number) => {
 };
 
 async function search(tenantId: string, p: Omit<SearchParams, 'tenantId' | 'language'>, r = repo): Promise<{ hits: SearchHit[]; path: VectorPath | undefined }> {
-  return inTenantTransactionFor(ds, tenantId, async (m) => {
+  return tenantDb.runFor(tenantId, async (m) => {
     const hits = await r.search(m, { ...p, tenantId, language: 'simple' });
     return { hits, path: r.lastVectorPath };
   });
@@ -141,7 +140,7 @@ before(async () => {
   const fillers: TestTenant[] = [];
   [big, small] = await Promise.all([createTenant(api, 'cmpl-big'), createTenant(api, 'cmpl-small')]);
   for (let i = 0; i < FILLERS; i++) fillers.push(await createTenant(api, `cmpl-fill${i}`));
-  ds = await runtimeDataSource(3);
+  tenantDb = await runtimeDb(3);
 
   // Topic centres are the LocalEmbedder vectors of the phrases, so HTTP queries (embedded by the
   // API with it) land near them; a shared component makes all vectors alike, as real embeddings are.
@@ -150,7 +149,7 @@ before(async () => {
   bases = (await embedder.embed(TOPICS)).map((c) => c.map((x, i) => x + common[i]!));
   await db.query(`SELECT setseed(0.3)`);
   await db.query(`CREATE TEMP TABLE cmp_topics (topic int PRIMARY KEY, phrase text NOT NULL, base vector(${dims}) NOT NULL)`);
-  await db.query(`INSERT INTO cmp_topics SELECT * FROM unnest($1::int[], $2::text[], $3::vector[])`, [TOPICS.map((_, i) => i), TOPICS, bases.map(literal)]);
+  await db.query(`INSERT INTO cmp_topics SELECT * FROM unnest($1::int[], $2::text[], $3::vector[])`, [TOPICS.map((_, i) => i), TOPICS, bases.map(vectorLiteral)]);
   const scale = 0.9 / (Math.sqrt(2 / 12) * Math.sqrt(dims));
   await db.query(`CREATE TEMP TABLE cmp_noise AS
     SELECT i, array_agg((random()::real - 0.5::real) * ${scale}::real)::vector(${dims}) AS v
@@ -181,7 +180,7 @@ before(async () => {
 after(async () => {
   await worker?.stop();
   await api?.close();
-  await ds?.destroy();
+  await tenantDb?.dataSource.destroy();
   await db?.end();
 });
 
@@ -199,10 +198,10 @@ test('a tenant created after the last ANALYZE, with one chunk, gets its row for 
     assert.equal(path, 'exact');
   }
   // The exact path's plan reads the tenant's rows through its key, never the whole table.
-  const plan = await inTenantTransactionFor(ds, fresh.id, async (m) => {
+  const plan = await tenantDb.runFor(fresh.id, async (m) => {
     await m.query(`SELECT set_config('enable_seqscan', 'off', true)`);
     const [row] = await m.query(`EXPLAIN (FORMAT JSON) WITH c AS MATERIALIZED (SELECT e.id, e.embedding <=> $2::halfvec AS d FROM embeddings e WHERE e.tenant_id = $1)
-                                 SELECT id FROM c ORDER BY d LIMIT 5`, [fresh.id, literal(bases[0]!)]);
+                                 SELECT id FROM c ORDER BY d LIMIT 5`, [fresh.id, vectorLiteral(bases[0]!)]);
     return row['QUERY PLAN'][0].Plan;
   });
   type PlanNode = { 'Node Type': string; 'Relation Name'?: string; Plans?: PlanNode[] };
@@ -228,7 +227,7 @@ test('small and filler tenants (exact path) get min(topK, their chunks) rows, on
 /** Top-k of an exact scan over the tenant's rows, for recall. */
 const exactRepo = new SearchRepository({ minRows: Number.MAX_SAFE_INTEGER, efSearch: 0, searchTimeoutMs: 30_000 });
 async function exactTop(tenantId: string, vector: number[], k: number): Promise<string[]> {
-  return inTenantTransactionFor(ds, tenantId, async (m) => {
+  return tenantDb.runFor(tenantId, async (m) => {
     // A scope of all its documents under an unreachable threshold takes the exact path.
     const docs = (await m.query(`SELECT id FROM documents WHERE tenant_id = $1`, [tenantId])).map((r: { id: string }) => r.id);
     const hits = await exactRepo.search(m, { tenantId, vector, query: '', language: 'simple', topK: k, mode: 'vector', documentIds: docs });
@@ -271,7 +270,7 @@ test('rows written after the index was built are found at once (exact part), and
                   VALUES ($1, $2, 'fresh.txt', 'text/plain', 1, $3, 'ready', 100, 300)`, [big.id, doc, `fresh-${doc}`]);
   const vectors = Array.from({ length: 300 }, () => near(FRESH_TOPIC));
   const chunks = vectors.map((_, i) => ({ index: i, content: `${TOPICS[FRESH_TOPIC]} fresh note ${i}`, pageFrom: 1, pageTo: 1, charStart: 0, charEnd: 10, tokenCount: 5 }));
-  await inTenantTransactionFor(ds, big.id, (m) => insertChunks(m, { tenantId: big.id, documentId: doc, model: 'synthetic', searchConfig: 'simple' }, chunks, vectors));
+  await tenantDb.runFor(big.id, (m) => insertChunks(m, { tenantId: big.id, documentId: doc, model: 'synthetic', searchConfig: 'simple' }, chunks, vectors));
   assert.equal(await chunkCount(big.id, `AND seq > ${Number(reg.watermark)}`), 300, 'the new rows are above the watermark');
 
   const { hits, path } = await search(big.id, { query: TOPICS[FRESH_TOPIC]!, vector: near(FRESH_TOPIC), topK: 10, mode: 'vector' });
@@ -299,7 +298,7 @@ test('after enough writes the worker rebuilds the index with a new watermark and
   const n = Math.max(REBUILD_ROWS, Math.ceil(Number(before.indexed_rows) / 10)) + 100;
   const vectors = Array.from({ length: n }, (_, i) => near(i % BIG_TOPICS.length));
   const chunks = vectors.map((_, i) => ({ index: i, content: `more note ${i}`, pageFrom: 1, pageTo: 1, charStart: 0, charEnd: 10, tokenCount: 3 }));
-  await inTenantTransactionFor(ds, big.id, (m) => insertChunks(m, { tenantId: big.id, documentId: doc, model: 'synthetic', searchConfig: 'simple' }, chunks, vectors));
+  await tenantDb.runFor(big.id, (m) => insertChunks(m, { tenantId: big.id, documentId: doc, model: 'synthetic', searchConfig: 'simple' }, chunks, vectors));
 
   let searches = 0;
   const rebuilt = await waitFor('a rebuilt index', async () => {
@@ -319,7 +318,7 @@ test('after enough writes the worker rebuilds the index with a new watermark and
 });
 
 test('search_keyword() isolates tenants like the policies: other tenants\' words give nothing, no tenant gives nothing, PUBLIC cannot call it', async () => {
-  const count = (tenantId: string | undefined, q: string) => inTenantTransactionFor(ds, tenantId ?? big.id, async (m) => {
+  const count = (tenantId: string | undefined, q: string) => tenantDb.runFor(tenantId ?? big.id, async (m) => {
     if (!tenantId) await m.query(`SELECT set_config('app.current_tenant_id', '', true)`);
     const [r] = await m.query(`SELECT count(*)::int AS n FROM search_keyword(websearch_to_tsquery($2::regconfig, $1), 1000, NULL, NULL)`, [q, DEFAULT_SEARCH_CONFIG]);
     return r.n as number;

@@ -12,7 +12,8 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../libs/config/config.js';
 import { createRuntimeDataSource } from '../../libs/database/data-source.js';
-import { inTenantTransactionFor } from '../../libs/database/tenant-transaction.js';
+import { vectorLiteral } from '../../libs/database/embeddings/vector-literal.js';
+import { TenantDb } from '../../libs/database/tenant-db.js';
 import { MIGRATIONS } from '../../libs/database/migrations/index.js';
 import { SearchLayout1764000002000 } from '../../libs/database/migrations/1764000002000-search-layout.js';
 import { SearchRepository } from '../../libs/retrieval/search.repository.js';
@@ -79,7 +80,7 @@ before(async () => {
       const content = `tenant ${i} chunk ${k} ${i === 0 ? 'alpha' : 'omega'}`;
       original.set(id, { tenant: t, content, vec });
       await su.query(`INSERT INTO embeddings (tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, model)
-                      VALUES ($1, $2, $3, $4, $5, $6, 1, 1, 0, 10, 5, 'old')`, [t, id, doc, k, content, `[${vec.join(',')}]`]);
+                      VALUES ($1, $2, $3, $4, $5, $6, 1, 1, 0, 10, 5, 'old')`, [t, id, doc, k, content, vectorLiteral(vec)]);
     }
   }
 });
@@ -114,23 +115,23 @@ test('up: every chunk moves to halfvec stored inline with a write order; the glo
   assert.deepEqual(idx, [], 'no global vector index any more');
 
   const config = loadConfig({ ...process.env, DATABASE_URL: runtimeUrl, DATABASE_MIGRATION_URL: ownerUrl });
-  const rt = await createRuntimeDataSource(config.database, { poolMax: 1, poolMin: 0 }).initialize();
+  const rt = new TenantDb(await createRuntimeDataSource(config.database, { poolMax: 1, poolMin: 0 }).initialize());
   try {
     const repo = new SearchRepository(config.vectorIndex);
     const [someId, some] = [...original].find(([, o]) => o.tenant === tenants[0])!;
     for (const mode of ['vector', 'hybrid'] as const) {
-      const hits = await inTenantTransactionFor(rt, tenants[0]!, (m) =>
+      const hits = await rt.runFor(tenants[0]!, (m) =>
         repo.search(m, { tenantId: tenants[0]!, vector: some.vec, query: 'alpha', language: 'simple', topK: 5, mode }));
       assert.equal(hits.length, 5);
       // (Hybrid fuses in keyword ranks, in which every row of this tenant ties: only the vector order is predictable.)
       if (mode === 'vector') assert.equal(hits[0]!.chunkId, someId, 'the chunk\'s own vector finds it first');
       assert.ok(hits.every((h) => original.get(h.chunkId)!.tenant === tenants[0]), `${mode}: only the tenant's rows`);
     }
-    const kw = await inTenantTransactionFor(rt, tenants[1]!, (m) =>
+    const kw = await rt.runFor(tenants[1]!, (m) =>
       repo.search(m, { tenantId: tenants[1]!, vector: some.vec, query: 'alpha', language: 'simple', topK: 5, mode: 'keyword' }));
     assert.deepEqual(kw, [], 'the other tenant\'s word finds nothing');
   } finally {
-    await rt.destroy();
+    await rt.dataSource.destroy();
   }
 });
 

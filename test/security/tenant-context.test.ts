@@ -1,66 +1,65 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import type { DataSource } from 'typeorm';
 import { UserEntity } from '../../libs/database/entities/index.js';
-import { inTenantTransaction, inTenantTransactionFor } from '../../libs/database/tenant-transaction.js';
+import { TenantDb } from '../../libs/database/tenant-db.js';
 import { currentTenantId, NoTenantError, runInTenant } from '../../libs/tenancy/tenant-context.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { runtimeDataSource } from '../support/db.js';
+import { runtimeDb } from '../support/db.js';
 
 let api: TestApi;
 let a: TestTenant;
 let b: TestTenant;
-let pool1: DataSource;
+let pool1: TenantDb;
 
 before(async () => {
   api = await TestApi.start();
   [a, b] = await Promise.all([createTenant(api, 'ctx-a'), createTenant(api, 'ctx-b')]);
-  pool1 = await runtimeDataSource(1);
+  pool1 = await runtimeDb(1);
 });
 after(async () => {
-  await pool1.destroy();
+  await pool1.dataSource.destroy();
   await api.close();
 });
 
 const emails = (rows: { email: string }[]) => rows.map((r) => r.email).sort();
 
 test('pool of one connection: A, then B, then no tenant: nothing leaks from one transaction to the next', async () => {
-  const seenByA = await inTenantTransactionFor(pool1, a.id, (m) => m.find(UserEntity));
+  const seenByA = await pool1.runFor(a.id, (m) => m.find(UserEntity));
   assert.deepEqual(emails(seenByA), [a.adminEmail, `member@${a.slug}.test`]);
 
-  const seenByB = await inTenantTransactionFor(pool1, b.id, (m) => m.find(UserEntity));
+  const seenByB = await pool1.runFor(b.id, (m) => m.find(UserEntity));
   assert.deepEqual(emails(seenByB), [b.adminEmail, `member@${b.slug}.test`]);
   assert.ok(seenByB.every((u) => u.tenantId === b.id));
 
   // Same (only) connection, no tenant: outside a transaction and inside one.
-  assert.equal((await pool1.getRepository(UserEntity).find()).length, 0);
-  assert.equal((await pool1.query('SELECT count(*)::int AS n FROM users'))[0].n, 0);
-  assert.equal((await pool1.transaction((m) => m.find(UserEntity))).length, 0);
-  const [{ setting }] = await pool1.query(`SELECT current_setting('app.current_tenant_id', true) AS setting`);
+  assert.equal((await pool1.dataSource.getRepository(UserEntity).find()).length, 0);
+  assert.equal((await pool1.dataSource.query('SELECT count(*)::int AS n FROM users'))[0].n, 0);
+  assert.equal((await pool1.dataSource.transaction((m) => m.find(UserEntity))).length, 0);
+  const [{ setting }] = await pool1.dataSource.query(`SELECT current_setting('app.current_tenant_id', true) AS setting`);
   assert.ok(setting === null || setting === '', `tenant setting leaked to the session: ${setting}`);
 });
 
 test('the tenant getter throws when no tenant is set, and the helper refuses to run', async () => {
   assert.throws(() => currentTenantId(), NoTenantError);
-  await assert.rejects(() => inTenantTransaction(pool1, async () => 1), NoTenantError);
+  await assert.rejects(() => pool1.run(async () => 1), NoTenantError);
   assert.equal(runInTenant(a.id, () => currentTenantId()), a.id);
 });
 
 test('an insert with no tenant set is refused by RLS', async () => {
   await assert.rejects(
-    () => pool1.query(`INSERT INTO users (tenant_id, id, email, role) VALUES ($1, $2, 'x@y.test', 'member')`, [a.id, randomUUID()]),
+    () => pool1.dataSource.query(`INSERT INTO users (tenant_id, id, email, role) VALUES ($1, $2, 'x@y.test', 'member')`, [a.id, randomUUID()]),
     /row-level security/,
   );
 });
 
 test('400 interleaved transactions of two tenants on a small pool never see each other\'s rows', async () => {
-  const ds = await runtimeDataSource(4);
+  const db = await runtimeDb(4);
   try {
     const results = await Promise.all(
       Array.from({ length: 400 }, (_, i) => {
         const t = i % 2 ? a : b;
-        return inTenantTransactionFor(ds, t.id, async (m) => {
+        return db.runFor(t.id, async (m) => {
           await m.query('SELECT pg_sleep($1)', [Math.random() / 500]);
           const rows = await m.find(UserEntity);
           return { expected: t.id, tenants: [...new Set(rows.map((r) => r.tenantId))], count: rows.length };
@@ -72,7 +71,7 @@ test('400 interleaved transactions of two tenants on a small pool never see each
       assert.equal(r.count, 2);
     }
   } finally {
-    await ds.destroy();
+    await db.dataSource.destroy();
   }
 });
 

@@ -1,11 +1,11 @@
 import pg from 'pg';
-import type { DataSource } from 'typeorm';
 import { createRuntimeDataSource } from '../../libs/database/data-source.js';
+import { TenantDb } from '../../libs/database/tenant-db.js';
 import { loadConfig } from '../../libs/config/config.js';
 
-/** The runtime (RLS-bound) DataSource, as the apps use it, with a chosen pool size. */
-export async function runtimeDataSource(poolMax = 5): Promise<DataSource> {
-  return createRuntimeDataSource(loadConfig().database, { poolMax, poolMin: 0 }).initialize();
+/** The runtime (RLS-bound) DataSource, as the apps use it, with a chosen pool size; close with `dataSource.destroy()`. */
+export async function runtimeDb(poolMax = 5): Promise<TenantDb> {
+  return new TenantDb(await createRuntimeDataSource(loadConfig().database, { poolMax, poolMin: 0 }).initialize());
 }
 
 /** A superuser connection, for catalogue checks and test set-up that RLS rightly forbids. */

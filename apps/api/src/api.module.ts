@@ -4,7 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { MulterModule } from '@nestjs/platform-express';
 import { QueueModule } from '#libs/queue/queue.module.js';
 import { createEmbeddingProvider, EMBEDDING_PROVIDER } from '#libs/ai/embedding/embedding.factory.js';
-import { SearchService } from '#libs/retrieval/search.service.js';
+import { searchRepositoryProvider, SearchService } from '#libs/retrieval/search.service.js';
 import { SearchController } from './search/search.controller.js';
 import { CHAT_PROVIDER, createChatProvider } from '#libs/ai/chat/chat.factory.js';
 import { ChatController } from './chat/chat.controller.js';
@@ -20,7 +20,6 @@ import { PrivateUploadStorage } from './documents/upload-storage.js';
 import { ConfigModule } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { DatabaseModule } from '#libs/database/database.module.js';
-import { TenantInterceptor } from '#libs/tenancy/tenant.interceptor.js';
 import { AdminApiKeysController, ApiKeysController } from './api-keys/api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys/api-keys.repository.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
@@ -28,6 +27,7 @@ import { AuthController } from './auth/auth.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { AuthRepository } from './auth/auth.repository.js';
 import { AuthService } from './auth/auth.service.js';
+import { TenantInterceptor } from './auth/tenant.interceptor.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 import { AdmissionGuard } from './admission/admission.guard.js';
 import { LoginThrottleService } from './admission/login-throttle.service.js';
@@ -80,7 +80,7 @@ export class ApiModule {
         ConversationsRepository, ConversationsService,
         AuthRepository, AuthService, PlatformDb, TenantsRepository, TenantsService, UsersRepository, UsersService,
         ChatService, ConversationChatService, UsageService, { provide: CHAT_PROVIDER, useFactory: () => createChatProvider(config.ai) },
-        SearchService, { provide: EMBEDDING_PROVIDER, useFactory: () => createEmbeddingProvider(config.ai) },
+        SearchService, searchRepositoryProvider, { provide: EMBEDDING_PROVIDER, useFactory: () => createEmbeddingProvider(config.ai) },
         ApiKeysRepository, ApiKeysService, RedisHealth, DocumentsRepository, DocumentsService,
         PasswordHasher, RateLimiterService, TenantLimitsService, LoginThrottleService,
         { provide: UPLOAD_STORAGE, useValue: uploadStorage }, UploadStorageLifecycle,

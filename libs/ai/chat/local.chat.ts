@@ -1,4 +1,4 @@
-import { countTokens } from '../../ingestion/tokenizer.js';
+import { countTokens } from '../tokenizer.js';
 import type { ChatChunk, ChatProvider, ChatRequest, GroundingSource } from './chat-provider.js';
 
 export const NOTHING_FOUND = 'I could not find anything relevant to your question in your documents.';

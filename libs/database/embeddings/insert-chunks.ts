@@ -4,20 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
-import type { Chunk } from '../../ingestion/chunker.js';
-
-/** What a stored chunk needs besides its vector: the chunker's output. */
-export type ChunkRow = Omit<Chunk, 'section'> & { section?: string | null };
-
-/**
- * pgvector's text form (search's query vectors, the bench's former write path). Eight significant digits
- * keep every bit of a float4, at about half the size of JavaScript's default.
- */
-export function vectorLiteral(v: ArrayLike<number>): string {
-  let out = '[';
-  for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + v[i].toPrecision(8);
-  return out + ']';
-}
+import type { ChunkRow } from './chunk-row.js';
 
 /**
  * The session's staging table. Temporary tables have no row-level security,

@@ -1,9 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { RateBudgets } from '../../config/config.js';
 
 export interface TenantSettings {
   /** Default system prompt for this tenant's conversations. */
   systemPrompt?: string;
-  /** PostgreSQL text search configuration for keyword search (default `simple`). */
+  /** PostgreSQL text search configuration for keyword search (default `english`). */
   searchLanguage?: string;
   /** Optional daily LLM token quota; unset = unlimited. */
   dailyTokenQuota?: number;
@@ -11,6 +12,8 @@ export interface TenantSettings {
   maxQueuedDocuments?: number;
   /** Cap on the total size of unfinished documents; unset = INGESTION_MAX_QUEUED_BYTES. */
   maxQueuedBytes?: number;
+  /** Request budgets per minute overriding the RATE_LIMIT_* defaults (checked again when read: a stored value may be anything). */
+  limits?: Partial<RateBudgets>;
 }
 
 @Entity('tenants')

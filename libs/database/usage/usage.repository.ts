@@ -15,3 +15,15 @@ export async function recordUsage(m: EntityManager, kind: 'chat' | 'embedding', 
     [currentTenantId(), kind, model, Math.max(0, Math.round(usage.promptTokens)), Math.max(0, Math.round(usage.completionTokens))],
   );
 }
+
+/** The tenant's daily chat token quota (settings.dailyTokenQuota; null = unlimited) and the chat tokens used today (UTC). */
+export async function chatQuotaToday(m: EntityManager): Promise<{ quota: number | null; used: number }> {
+  const [row] = await m.query(
+    `SELECT (t.settings->>'dailyTokenQuota')::bigint AS quota,
+            COALESCE((SELECT sum(u.prompt_tokens + u.completion_tokens) FROM usage_records u
+                      WHERE u.tenant_id = t.id AND u.day = (now() AT TIME ZONE 'UTC')::date AND u.kind = 'chat'), 0)::bigint AS used
+     FROM tenants t WHERE t.id = $1`,
+    [currentTenantId()],
+  );
+  return { quota: row?.quota === null || row?.quota === undefined ? null : Number(row.quota), used: Number(row?.used ?? 0) };
+}

@@ -1,9 +1,8 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
-import type { RequestWithPrincipal } from '#libs/tenancy/tenant.interceptor.js';
+import type { RequestWithPrincipal } from '../auth/principal.js';
 import { RATE_BUDGET, RATE_CLASS_KEY, type RateClass } from './rate-class.js';
 import { RateLimiterService } from './rate-limiter.service.js';
 import { TenantLimitsService } from './tenant-limits.service.js';
@@ -26,7 +25,7 @@ export class AdmissionGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const kind = this.reflector.getAllAndOverride<RateClass | undefined>(RATE_CLASS_KEY, [context.getHandler(), context.getClass()]);
     if (!kind) return true;
-    const req = context.switchToHttp().getRequest<Request & RequestWithPrincipal>();
+    const req = context.switchToHttp().getRequest<RequestWithPrincipal>();
     const p = req.principal;
     if (!p?.tenantId) return true; // AuthGuard lets only tenant users reach these routes
     const perMinute = (await this.tenantLimits.budgets(p.tenantId))[RATE_BUDGET[kind]];

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig, RateBudgets } from '#libs/config/config.js';
-import { inTenantTransactionFor } from '#libs/database/tenant-transaction.js';
+import { TenantDb } from '#libs/database/tenant-db.js';
+import { TenantsRepository } from '../tenants/tenants.repository.js';
 
 const TTL_MS = 30_000;
 
@@ -15,16 +15,13 @@ const TTL_MS = 30_000;
 export class TenantLimitsService {
   private readonly cache = new Map<string, { budgets: RateBudgets; expires: number }>();
 
-  constructor(private readonly ds: DataSource, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(private readonly db: TenantDb, private readonly tenants: TenantsRepository, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   async budgets(tenantId: string): Promise<RateBudgets> {
     const hit = this.cache.get(tenantId);
     if (hit && hit.expires > Date.now()) return hit.budgets;
-    const [row] = await inTenantTransactionFor(this.ds, tenantId, (m) =>
-      m.query(`SELECT settings->'limits' AS limits FROM tenants WHERE id = $1`, [tenantId]),
-    );
+    const own: Partial<Record<keyof RateBudgets, unknown>> = (await this.db.runFor(tenantId, (m) => this.tenants.settings(m, tenantId)))?.limits ?? {};
     const budgets = { ...this.config.admission.rates };
-    const own = (row?.limits ?? {}) as Partial<Record<keyof RateBudgets, unknown>>;
     for (const key of Object.keys(budgets) as (keyof RateBudgets)[]) {
       if (Number.isInteger(own[key]) && (own[key] as number) >= 0) budgets[key] = own[key] as number;
     }

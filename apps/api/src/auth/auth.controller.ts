@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Ip, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { RequestWithPrincipal } from '#libs/tenancy/tenant.interceptor.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { Public } from './auth.decorators.js';
 import { LoginDto, MeDto, TokenDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
+import type { RequestWithPrincipal } from './principal.js';
 
 @ApiTags('auth')
 @Controller('api/v1')

@@ -1,16 +1,10 @@
 import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import type { TenantRole } from '#libs/tenancy/tenant-context.js';
-import type { RequestWithPrincipal } from '#libs/tenancy/tenant.interceptor.js';
 import { PLATFORM_ADMIN_KEY, PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
 import { AuthService } from './auth.service.js';
-
-export function bearerToken(req: Request): string | undefined {
-  const header = req.headers.authorization;
-  const match = header && /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1] : undefined;
-}
+import { bearerToken } from './credentials.js';
+import type { RequestWithPrincipal } from './principal.js';
 
 /**
  * Global guard: every route needs a principal unless marked @Public().
@@ -25,8 +19,8 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
 
-    const req = context.switchToHttp().getRequest<Request & RequestWithPrincipal>();
-    const token = bearerToken(req);
+    const req = context.switchToHttp().getRequest<RequestWithPrincipal>();
+    const token = bearerToken(req.headers.authorization);
     if (!token) throw new UnauthorizedException('Missing bearer token');
     const principal = await this.auth.resolveBearer(token);
     if (!principal) throw new UnauthorizedException('Invalid or expired token');

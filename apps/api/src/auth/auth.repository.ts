@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { inTenantTransactionFor } from '#libs/database/tenant-transaction.js';
+import { TenantDb } from '#libs/database/tenant-db.js';
 import type { TenantRole } from '#libs/tenancy/tenant-context.js';
 
 export interface KeyOwner { tenantId: string; userId: string; role: TenantRole; email: string; keyId: string }
@@ -13,7 +13,7 @@ export interface LoginUser { tenantId: string; userId: string; role: TenantRole;
  */
 @Injectable()
 export class AuthRepository {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly ds: DataSource, private readonly db: TenantDb) {}
 
   async findApiKeyOwner(keyHash: string): Promise<KeyOwner | undefined> {
     const [row] = await this.ds.query(`SELECT * FROM auth_api_key($1)`, [keyHash]);
@@ -22,7 +22,7 @@ export class AuthRepository {
 
   /** The user as it is now (RLS-scoped to the token's tenant): deleted users and role changes take effect at once. */
   async currentUser(tenantId: string, userId: string): Promise<{ role: TenantRole; email: string } | undefined> {
-    const [row] = await inTenantTransactionFor(this.ds, tenantId, (m) => m.query(`SELECT role, email FROM users WHERE id = $1`, [userId]));
+    const [row] = await this.db.runFor(tenantId, (m) => m.query(`SELECT role, email FROM users WHERE id = $1`, [userId]));
     return row;
   }
 

@@ -2,13 +2,11 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
-import type { RequestWithPrincipal } from '#libs/tenancy/tenant.interceptor.js';
 import { API_KEY_PREFIX, hashApiKey, safeEqual } from './api-key.js';
 import { AuthRepository } from './auth.repository.js';
 import { LoginThrottleService } from '../admission/login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.js';
-
-export type Principal = NonNullable<RequestWithPrincipal['principal']>;
+import type { Principal } from './principal.js';
 
 interface AccessTokenClaims { sub: string; tid: string; role: Principal['role']; email: string }
 

@@ -2,11 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CHAT_PROVIDER } from '#libs/ai/chat/chat.factory.js';
 import { completeChat, type ChatMessage, type ChatProvider, type ChatUsage, type GroundingSource } from '#libs/ai/chat/chat-provider.js';
 import { TenantDb } from '#libs/database/tenant-db.js';
-import { countTokens } from '#libs/ingestion/tokenizer.js';
+import { countTokens } from '#libs/ai/tokenizer.js';
 import { buildPrompt, citedSourceNumbers, rewritePrompt, toGroundingSources } from '#libs/retrieval/prompt.js';
 import { SearchService } from '#libs/retrieval/search.service.js';
 import type { SearchHit, SearchScope } from '#libs/retrieval/search.types.js';
 import { currentTenantId } from '#libs/tenancy/tenant-context.js';
+import { TenantsRepository } from '../tenants/tenants.repository.js';
 import { UsageService } from '../usage/usage.service.js';
 
 export interface Citation { chunkId: string; documentId: string; filename: string; pageFrom: number; pageTo: number; section: string | null; similarity: number }
@@ -40,6 +41,7 @@ export class ChatService {
     private readonly db: TenantDb,
     private readonly search: SearchService,
     private readonly usage: UsageService,
+    private readonly tenants: TenantsRepository,
     @Inject(CHAT_PROVIDER) private readonly provider: ChatProvider,
   ) {}
 
@@ -108,8 +110,7 @@ export class ChatService {
 
   private async tenantSystemPrompt(): Promise<string | null> {
     const tenantId = currentTenantId();
-    const [row] = await this.db.run((m) => m.query(`SELECT settings->>'systemPrompt' AS p FROM tenants WHERE id = $1`, [tenantId]));
-    return row?.p ?? null;
+    return (await this.db.run((m) => this.tenants.settings(m, tenantId)))?.systemPrompt ?? null;
   }
 }
 

@@ -50,16 +50,7 @@ export class ConversationChatService {
           searchQuery: turn.searchQuery, ...(result.aborted ? { aborted: true } : {}),
         },
       });
-      if (result.citations.length) {
-        await m.query(
-          `INSERT INTO message_citations (tenant_id, message_id, rank, chunk_id, document_id, similarity)
-           SELECT $1, $2, c.rank, c.chunk_id, d.id, c.similarity
-           FROM unnest($3::int[], $4::uuid[], $5::uuid[], $6::real[]) AS c(rank, chunk_id, document_id, similarity)
-           LEFT JOIN documents d ON d.id = c.document_id`,
-          [currentTenantId(), id, result.citations.map((_, i) => i + 1), result.citations.map((c) => c.chunkId),
-            result.citations.map((c) => c.documentId), result.citations.map((c) => c.similarity)],
-        );
-      }
+      await this.repo.addCitations(m, currentTenantId(), id, result.citations);
       await this.usage.record(m, 'chat', result.model, result.usage);
       return msg;
     });

@@ -5,6 +5,8 @@ import { QueryFailedError } from 'typeorm';
 import { TenantBusyError } from '#libs/database/tenant-pool-share.js';
 import { NoTenantError } from '#libs/tenancy/tenant-context.js';
 import { RetryLaterException } from '../admission/too-many-requests.js';
+import { sendError } from './error-body.js';
+import type { RequestWithId } from './request-id.middleware.js';
 
 /** `retryAfter` (seconds) becomes a Retry-After header. */
 interface Mapped { status: number; message: string; retryAfter?: number }
@@ -73,7 +75,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const req = ctx.getRequest<Request & { requestId?: string }>();
+    const req = ctx.getRequest<RequestWithId>();
     const res = ctx.getResponse<Response>();
     if (clientAborted(req, res)) {
       // Logged as nginx does (499), at warn: a client hanging up is not a server error.
@@ -93,11 +95,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
     if (res.headersSent) { res.end(); return; }
     if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
-    res.status(status).json({
-      statusCode: status,
-      error: (HttpStatus[status] ?? 'Error').toString().split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join(' '),
-      message,
-      requestId: req.requestId,
-    });
+    sendError(res, status, message, req.requestId);
   }
 }

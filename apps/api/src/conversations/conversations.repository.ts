@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager, QueryDeepPartialEntity } from 'typeorm';
 import { ConversationEntity, MessageEntity } from '#libs/database/entities/index.js';
+import type { KeysetCursor } from '../common/cursor.js';
+import { keysetPage, type KeysetPage } from '../common/keyset-page.js';
 
 export type ConversationRow = Pick<ConversationEntity, 'tenantId' | 'id' | 'userId' | 'title' | 'systemPrompt' | 'folderIds' | 'documentIds'>;
 export type ConversationPatch = Partial<Pick<ConversationEntity, 'title' | 'systemPrompt' | 'folderIds' | 'documentIds'>>;
-export interface ConversationPage { rows: ConversationEntity[]; next?: { ts: string; id: string } }
 
 /** A new message; metadata defaults to {}. */
 export interface NewMessage {
@@ -32,23 +33,11 @@ export class ConversationsRepository {
     return m.findOneBy(ConversationEntity, { id });
   }
 
-  /**
-   * Most recently updated first; keyset pagination on (updated_at, id) with the
-   * timestamp at full precision (as text: a JS Date would drop the microseconds).
-   * userId limits it to one owner's conversations.
-   */
-  async list(m: EntityManager, f: { userId?: string; limit: number; after?: { ts: string; id: string } }): Promise<ConversationPage> {
-    const qb = m.createQueryBuilder(ConversationEntity, 'c')
-      .addSelect('c.updated_at::text', 'cursor_ts')
-      .orderBy('c.updated_at', 'DESC').addOrderBy('c.id', 'DESC')
-      .limit(f.limit + 1);
+  /** Most recently updated first (updated_at, id); userId limits it to one owner's conversations. */
+  list(m: EntityManager, f: { userId?: string; limit: number; after?: KeysetCursor }): Promise<KeysetPage<ConversationEntity>> {
+    const qb = m.createQueryBuilder(ConversationEntity, 'c');
     if (f.userId) qb.andWhere('c.user_id = :userId', { userId: f.userId });
-    if (f.after) qb.andWhere('(c.updated_at, c.id) < (:ts::timestamptz, :id::uuid)', { ts: f.after.ts, id: f.after.id });
-    const { entities, raw } = await qb.getRawAndEntities();
-    const more = entities.length > f.limit;
-    const rows = entities.slice(0, f.limit);
-    const last = rows.length ? raw[rows.length - 1] : undefined;
-    return { rows, next: more && last ? { ts: last.cursor_ts, id: rows[rows.length - 1].id } : undefined };
+    return keysetPage(qb, 'updated_at', f.limit, f.after);
   }
 
   async update(m: EntityManager, id: string, patch: ConversationPatch): Promise<boolean> {
@@ -107,6 +96,18 @@ export class ConversationsRepository {
   /** The last `limit` messages of the conversation, oldest first: the chat history to send to the model. */
   recentMessages(m: EntityManager, conversationId: string, limit: number): Promise<MessageEntity[]> {
     return this.listMessages(m, conversationId, { limit });
+  }
+
+  /** The citations of an assistant message, ranked 1..n; a chunk's document deleted meanwhile is stored as NULL. */
+  async addCitations(m: EntityManager, tenantId: string, messageId: string, citations: { chunkId: string; documentId: string; similarity: number }[]): Promise<void> {
+    if (!citations.length) return;
+    await m.query(
+      `INSERT INTO message_citations (tenant_id, message_id, rank, chunk_id, document_id, similarity)
+       SELECT $1, $2, c.rank, c.chunk_id, d.id, c.similarity
+       FROM unnest($3::int[], $4::uuid[], $5::uuid[], $6::real[]) AS c(rank, chunk_id, document_id, similarity)
+       LEFT JOIN documents d ON d.id = c.document_id`,
+      [tenantId, messageId, citations.map((_, i) => i + 1), citations.map((c) => c.chunkId), citations.map((c) => c.documentId), citations.map((c) => c.similarity)],
+    );
   }
 
   /**

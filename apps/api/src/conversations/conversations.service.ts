@@ -10,7 +10,8 @@ import type {
   UpdateConversationDto,
 } from './conversations.dto.js';
 import { ConversationsRepository, type ConversationPatch } from './conversations.repository.js';
-import { decodeCursor, encodeCursor } from '../common/cursor.js';
+import { decodeCursor } from '../common/cursor.js';
+import { toPageDto } from '../common/keyset-page.js';
 
 export const toConversationDto = (c: ConversationEntity): ConversationDto => ({
   id: c.id, title: c.title ?? null, systemPrompt: c.systemPrompt ?? null, folderIds: c.folderIds ?? [], documentIds: c.documentIds ?? [],
@@ -66,7 +67,7 @@ export class ConversationsService {
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
     const userId = scope === 'own' ? ctx.userId! : undefined;
     const page = await this.db.run((m) => this.repo.list(m, { userId, limit: q.limit ?? 20, after }));
-    return { items: page.rows.map(toConversationDto), nextCursor: page.next ? encodeCursor(page.next) : null };
+    return toPageDto(page, toConversationDto);
   }
 
   async get(id: string): Promise<ConversationDto> {

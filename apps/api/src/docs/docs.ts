@@ -1,26 +1,23 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Response } from 'express';
 import { safeEqual } from '../auth/api-key.js';
+import { basicCredentials, bearerToken } from '../auth/credentials.js';
+import { sendError } from '../common/error-body.js';
+import type { RequestWithId } from '../common/request-id.middleware.js';
 
 /**
  * Admin-only pages (/docs): a bearer ADMIN_API_KEY, or HTTP Basic with user
  * `admin` and the key as password so that a browser prompts for it.
  */
 export function adminOnlyPages(adminKey: string) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const header = req.headers.authorization ?? '';
-    const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    const basic = /^Basic\s+(\S+)$/i.exec(header)?.[1];
-    let ok = bearer !== undefined && safeEqual(bearer, adminKey);
-    if (!ok && basic) {
-      const decoded = Buffer.from(basic, 'base64').toString('utf8');
-      const sep = decoded.indexOf(':');
-      ok = sep > 0 && decoded.slice(0, sep) === 'admin' && safeEqual(decoded.slice(sep + 1), adminKey);
-    }
+  return (req: RequestWithId, res: Response, next: NextFunction) => {
+    const bearer = bearerToken(req.headers.authorization);
+    const basic = basicCredentials(req.headers.authorization);
+    const ok = bearer !== undefined ? safeEqual(bearer, adminKey) : basic?.user === 'admin' && safeEqual(basic.password, adminKey);
     if (ok) return next();
     res.setHeader('WWW-Authenticate', 'Basic realm="ragdocs admin", charset="UTF-8"');
-    res.status(401).json({ statusCode: 401, error: 'Unauthorized', message: 'Platform admin credentials required', requestId: (req as { requestId?: string }).requestId });
+    sendError(res, 401, 'Platform admin credentials required', req.requestId);
   };
 }
 

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DocumentEntity, EmbeddingEntity, type DocumentStatus } from '#libs/database/entities/index.js';
 import { copyDocumentFile } from './copy-document-file.js';
+import type { KeysetCursor } from '../common/cursor.js';
+import { keysetPage, type KeysetPage } from '../common/keyset-page.js';
 import type { Backlog } from './queue-caps.js';
 
 export interface NewDocument {
@@ -9,7 +11,6 @@ export interface NewDocument {
   mimeType: string; sizeBytes: number; contentHash: string; leaseSeconds: number;
 }
 
-export interface DocumentPage { rows: DocumentEntity[]; next?: { ts: string; id: string } }
 
 @Injectable()
 export class DocumentsRepository {
@@ -38,20 +39,12 @@ export class DocumentsRepository {
     return m.findOneBy(DocumentEntity, { id });
   }
 
-  /** Newest first; keyset pagination on (created_at, id) with the timestamp at full precision. */
-  async list(m: EntityManager, f: { folderId?: string; status?: DocumentStatus; limit: number; after?: { ts: string; id: string } }): Promise<DocumentPage> {
-    const qb = m.createQueryBuilder(DocumentEntity, 'd')
-      .addSelect(`d.created_at::text`, 'cursor_ts')
-      .orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC')
-      .limit(f.limit + 1);
+  /** Newest first (created_at, id). */
+  list(m: EntityManager, f: { folderId?: string; status?: DocumentStatus; limit: number; after?: KeysetCursor }): Promise<KeysetPage<DocumentEntity>> {
+    const qb = m.createQueryBuilder(DocumentEntity, 'd');
     if (f.folderId) qb.andWhere('d.folder_id = :folderId', { folderId: f.folderId });
     if (f.status) qb.andWhere('d.status = :status', { status: f.status });
-    if (f.after) qb.andWhere('(d.created_at, d.id) < (:ts::timestamptz, :id::uuid)', { ts: f.after.ts, id: f.after.id });
-    const { entities, raw } = await qb.getRawAndEntities();
-    const more = entities.length > f.limit;
-    const rows = entities.slice(0, f.limit);
-    const last = rows.length ? raw[rows.length - 1] : undefined;
-    return { rows, next: more && last ? { ts: last.cursor_ts, id: rows[rows.length - 1].id } : undefined };
+    return keysetPage(qb, 'created_at', f.limit, f.after);
   }
 
   chunks(m: EntityManager, documentId: string): Promise<EmbeddingEntity[]> {

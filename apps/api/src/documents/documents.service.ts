@@ -15,7 +15,8 @@ import { DocumentsRepository } from './documents.repository.js';
 import { assertWithinCaps } from './queue-caps.js';
 import type { StoredUpload } from './upload-storage.js';
 import { detectUploadType } from './upload-type.js';
-import { decodeCursor, encodeCursor } from '../common/cursor.js';
+import { decodeCursor } from '../common/cursor.js';
+import { toPageDto } from '../common/keyset-page.js';
 
 export const toDocumentDto = (d: DocumentEntity): DocumentDto => ({
   id: d.id, filename: d.filename, mimeType: d.mimeType, sizeBytes: Number(d.sizeBytes), status: d.status, error: d.error,
@@ -82,7 +83,7 @@ export class DocumentsService {
   async list(q: ListDocumentsQuery): Promise<DocumentListDto> {
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
     const page = await this.db.run((m) => this.repo.list(m, { folderId: q.folderId, status: q.status, limit: q.limit ?? 20, after }));
-    return { items: page.rows.map(toDocumentDto), nextCursor: page.next ? encodeCursor(page.next) : null };
+    return toPageDto(page, toDocumentDto);
   }
 
   async get(id: string): Promise<DocumentDto> {

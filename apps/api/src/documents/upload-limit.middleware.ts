@@ -1,4 +1,6 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Response } from 'express';
+import { sendError } from '../common/error-body.js';
+import type { RequestWithId } from '../common/request-id.middleware.js';
 
 /**
  * Refuses an upload whose declared Content-Length is already over the limit
@@ -7,14 +9,11 @@ import type { NextFunction, Request, Response } from 'express';
  */
 export function uploadLimitMiddleware(maxBytes: number) {
   const slack = 64 * 1024; // multipart boundaries and the small fields
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: RequestWithId, res: Response, next: NextFunction) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (req.method === 'POST' && declared > maxBytes + slack) {
       res.setHeader('Connection', 'close');
-      res.status(413).json({
-        statusCode: 413, error: 'Payload Too Large',
-        message: `File too large: the limit is ${maxBytes} bytes`, requestId: (req as { requestId?: string }).requestId,
-      });
+      sendError(res, 413, `File too large: the limit is ${maxBytes} bytes`, req.requestId);
       req.resume();
       return;
     }

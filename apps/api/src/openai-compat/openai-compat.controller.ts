@@ -2,14 +2,17 @@ import { BadRequestException, Body, Controller, Get, HttpCode, Post, Req, Res } 
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import type { ChatMessage } from '#libs/ai/chat/chat-provider.js';
+import type { ChatMessage, ChatUsage } from '#libs/ai/chat/chat-provider.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { streamErrorMessage } from '../common/stream-error.js';
 import { ChatService } from '../chat/chat.service.js';
-import { abortOnDisconnect } from '../chat/sse.js';
+import { abortOnDisconnect, openEventStream } from '../chat/sse.js';
 import { UsageService } from '../usage/usage.service.js';
 import { ChatCompletionRequestDto } from './openai-compat.dto.js';
 import { RateClass, RateLimited } from '../admission/rate-class.js';
+
+/** Token counts as OpenAI names them. */
+const openAIUsage = (u: ChatUsage) => ({ prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens });
 
 /**
  * `/openai/v1`: any OpenAI client (SDKs, chat front ends) talks to a tenant's
@@ -54,33 +57,25 @@ export class OpenAICompatController {
       res.status(200).json({
         id, object: 'chat.completion', created, model,
         choices: [{ index: 0, message: { role: 'assistant', content: result.text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-        usage: { prompt_tokens: result.usage.promptTokens, completion_tokens: result.usage.completionTokens, total_tokens: result.usage.promptTokens + result.usage.completionTokens },
+        usage: openAIUsage(result.usage),
         citations: result.citations,
       });
       return;
     }
 
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache, no-transform');
-    res.setHeader('X-Accel-Buffering', 'no');
-    res.flushHeaders();
-    const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) => {
-      if (!res.writableEnded) {
-        res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`);
-      }
-    };
+    const sse = openEventStream(res, abort);
+    const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
+      sse.data({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra });
     try {
       chunk({ role: 'assistant', content: '' }, null);
       const result = await this.chat.run(turn, (text) => chunk({ content: text }, null), abort.signal);
       await this.chat.recordUsage(result);
-      const usage = { prompt_tokens: result.usage.promptTokens, completion_tokens: result.usage.completionTokens, total_tokens: result.usage.promptTokens + result.usage.completionTokens };
-      chunk({}, 'stop', { citations: result.citations, ...(body.stream_options?.include_usage ? { usage } : {}) });
-      if (!res.writableEnded) res.write('data: [DONE]\n\n');
+      chunk({}, 'stop', { citations: result.citations, ...(body.stream_options?.include_usage ? { usage: openAIUsage(result.usage) } : {}) });
+      sse.data('[DONE]');
     } catch (e) {
-      if (!res.writableEnded) res.write(`data: ${JSON.stringify({ error: { message: streamErrorMessage(e, req), type: 'server_error' } })}\n\n`);
+      sse.data({ error: { message: streamErrorMessage(e, req), type: 'server_error' } });
     } finally {
-      if (!res.writableEnded) res.end();
+      sse.end();
     }
   }
 }

@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { assertRuntimeRoleIsRestricted, createPlatformDataSource } from '#libs/database/data-source.js';
-import { inTenantTransactionFor } from '#libs/database/tenant-transaction.js';
+import { TenantDb } from '#libs/database/tenant-db.js';
 
 /**
  * The platform admin's own connection (DATABASE_PLATFORM_URL, role rag_platform):
@@ -14,9 +14,11 @@ import { inTenantTransactionFor } from '#libs/database/tenant-transaction.js';
 @Injectable()
 export class PlatformDb implements OnModuleInit, OnModuleDestroy {
   readonly dataSource: DataSource;
+  private readonly tenants: TenantDb;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.dataSource = createPlatformDataSource(config.database);
+    this.tenants = new TenantDb(this.dataSource);
   }
 
   async onModuleInit(): Promise<void> {
@@ -31,7 +33,7 @@ export class PlatformDb implements OnModuleInit, OnModuleDestroy {
 
   /** In the named tenant (RLS WITH CHECK holds for the new tenant's own row). */
   runFor<T>(tenantId: string, work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return inTenantTransactionFor(this.dataSource, tenantId, work);
+    return this.tenants.runFor(tenantId, work);
   }
 
   /** Without a tenant: only admin_list_tenants() returns rows. */

@@ -14,6 +14,12 @@ export class TenantsRepository {
     return m.findOneBy(TenantEntity, { id });
   }
 
+  /** The tenant's settings (prompt, quota, limits), or undefined when it is not the current tenant (RLS). */
+  async settings(m: EntityManager, id: string): Promise<TenantSettings | undefined> {
+    const row = await m.findOne(TenantEntity, { select: { id: true, settings: true }, where: { id } });
+    return row?.settings;
+  }
+
   /** The one cross-tenant read, through a SECURITY DEFINER function only the platform role may call. */
   async listAll(m: EntityManager): Promise<TenantEntity[]> {
     const rows = await m.query(`SELECT id, name, slug, settings, created_at FROM admin_list_tenants()`);

@@ -1,9 +1,7 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { TenantDb } from '#libs/database/tenant-db.js';
-import { recordUsage, type TokenUsage } from '#libs/database/usage/usage.repository.js';
-import { currentTenantId } from '#libs/tenancy/tenant-context.js';
-
+import { chatQuotaToday, recordUsage, type TokenUsage } from '#libs/database/usage/usage.repository.js';
 
 /** Tokens per tenant per day (UTC), and the optional daily quota from tenant settings. */
 @Injectable()
@@ -12,17 +10,7 @@ export class UsageService {
 
   /** 429 with a clear message when the tenant's daily chat token quota is used up. */
   async assertWithinQuota(): Promise<void> {
-    const tenantId = currentTenantId();
-    const { quota, used } = await this.db.run(async (m) => {
-      const [row] = await m.query(
-        `SELECT (t.settings->>'dailyTokenQuota')::bigint AS quota,
-                COALESCE((SELECT sum(u.prompt_tokens + u.completion_tokens) FROM usage_records u
-                          WHERE u.tenant_id = t.id AND u.day = (now() AT TIME ZONE 'UTC')::date AND u.kind = 'chat'), 0)::bigint AS used
-         FROM tenants t WHERE t.id = $1`,
-        [tenantId],
-      );
-      return { quota: row?.quota === null || row?.quota === undefined ? null : Number(row.quota), used: Number(row?.used ?? 0) };
-    });
+    const { quota, used } = await this.db.run((m) => chatQuotaToday(m));
     if (quota !== null && used >= quota) {
       throw new HttpException(
         `Daily token quota exceeded: ${used} of ${quota} tokens used today (UTC); it resets at 00:00 UTC`,

@@ -1,12 +1,11 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { JobName, QueueName, type JobPayloads } from '#libs/queue/queue.constants.js';
 import { QUEUE_SETTINGS } from '#libs/queue/queue.settings.js';
 import { runInTenant } from '#libs/tenancy/tenant-context.js';
-import { assertEveryJobHasOneHandler, dispatchJob, JobHandler } from '../jobs/job-handler.registry.js';
 import { IngestionService } from './ingestion.service.js';
 
 /**
@@ -24,7 +23,6 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
   }
 
   onApplicationBootstrap(): void {
-    assertEveryJobHasOneHandler();
     this.worker.concurrency = this.config.worker.concurrency;
     Object.assign(this.worker.opts, { lockDuration: this.config.worker.lockDurationMs, stalledInterval: Math.min(this.config.worker.lockDurationMs, 15_000) });
     this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`));
@@ -32,12 +30,13 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
     void this.worker.run();
   }
 
-  process(job: Job): Promise<unknown> {
-    return dispatchJob(this, job);
+  /** The queue carries one kind of job; anything else is a producer's bug, failed at once and never retried. */
+  async process(job: Job): Promise<'ready' | 'skipped'> {
+    if (job.name !== JobName.IngestDocument) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.Ingestion} queue`);
+    return this.ingestDocument(job as Job<JobPayloads[JobName.IngestDocument]>);
   }
 
-  @JobHandler(JobName.IngestDocument)
-  async ingestDocument(job: Job<JobPayloads[JobName.IngestDocument]>): Promise<string> {
+  private ingestDocument(job: Job<JobPayloads[JobName.IngestDocument]>): Promise<'ready' | 'skipped'> {
     const { tenantId, documentId } = job.data;
     const attempts = job.opts.attempts ?? 1;
     return runInTenant(tenantId, () =>

@@ -1,9 +1,8 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { JobName, QueueName, type JobPayloads } from '#libs/queue/queue.constants.js';
 import { QUEUE_SETTINGS } from '#libs/queue/queue.settings.js';
-import { dispatchJob, JobHandler } from '../jobs/job-handler.registry.js';
 import { VectorIndexService, type MaintainResult } from './vector-index.service.js';
 
 /** The vector-index queue's processor: one build at a time per worker process (builds on one table queue behind each other anyway). */
@@ -21,17 +20,14 @@ export class VectorIndexProcessor extends WorkerHost implements OnApplicationBoo
     void this.worker.run();
   }
 
-  process(job: Job): Promise<unknown> {
-    return dispatchJob(this, job);
+  /** The queue carries one kind of job; anything else is a producer's bug, failed at once and never retried. */
+  async process(job: Job): Promise<MaintainResult> {
+    if (job.name !== JobName.MaintainVectorIndex) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.VectorIndex} queue`);
+    return this.service.maintain((job as Job<JobPayloads[JobName.MaintainVectorIndex]>).data.tenantId);
   }
 
   /** A build may run for minutes: stop at once, the service cancels it, and the job's lock lapses so another worker retries it. */
   async onModuleDestroy(): Promise<void> {
     await this.worker.close(true);
-  }
-
-  @JobHandler(JobName.MaintainVectorIndex)
-  async maintainVectorIndex(job: Job<JobPayloads[JobName.MaintainVectorIndex]>): Promise<MaintainResult> {
-    return this.service.maintain(job.data.tenantId);
   }
 }

@@ -1,12 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { tenantStorage, type RequestContext } from './tenant-context.js';
-
-/** What the auth guard leaves on the request. */
-export interface RequestWithPrincipal {
-  principal?: RequestContext & { email?: string; keyId?: string };
-  requestId?: string;
-}
+import { tenantStorage, type RequestContext } from '#libs/tenancy/tenant-context.js';
+import type { RequestWithPrincipal } from './principal.js';
 
 /**
  * Runs the handler inside the principal's tenant context. `next.handle()` must
