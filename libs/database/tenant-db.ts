@@ -18,8 +18,8 @@ import { tenantPoolShare } from './tenant-pool-share.js';
 export class TenantDb {
   constructor(readonly dataSource: DataSource) {}
 
-  /** In the current request's / job's tenant; throws NoTenantError when none is set (never a silent empty read). */
-  run<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+  /** In the current request's / job's tenant; rejects with NoTenantError when none is set (never a silent empty read). */
+  async run<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
     const tenantId = currentTenantId();
     return this.withinShare(tenantId, () => this.dataSource.transaction(work));
   }
