@@ -13,7 +13,7 @@ import { loadConfig } from '../../libs/config/config.js';
 import { createTenant, TestApi, type HttpResult, type TestTenant } from '../support/api.js';
 import { superClient } from '../support/db.js';
 import { uniqueText, upload, waitForStatus } from '../support/documents.js';
-import { WorkerProcess } from '../support/worker.js';
+import { useStack } from '../support/stack.js';
 
 /** The shipped defaults, stated here so that test.sh's relaxed limits for the other suites do not apply. */
 const DEFAULTS = {
@@ -39,15 +39,12 @@ const FLOOD_QUERY = ('descaling espresso machine programme minutes ' + 'lorem ip
 
 describe('a search flood from one tenant', () => {
   let api: TestApi;
-  let worker: WorkerProcess;
   let victim: TestTenant;
   let flooder: TestTenant;
-  const env = { ...DEFAULTS, DB_POOL_MAX: '20', QUEUE_PREFIX: `admission-${randomUUID().slice(0, 8)}` };
+  const stack = useStack({ prefix: 'admission', env: { ...DEFAULTS, DB_POOL_MAX: '20' }, workers: 1, tenants: ['victim', 'flooder'] });
 
   before(async () => {
-    api = await TestApi.start(env);
-    worker = await WorkerProcess.start(env);
-    [victim, flooder] = await Promise.all([createTenant(api, 'victim'), createTenant(api, 'flooder')]);
+    ({ api, tenants: [victim, flooder] } = stack);
     const docs = [
       ...Array.from({ length: 2 }, (_, i) => ({ t: victim, text: uniqueText(`descaling espresso machine ${i}`, 20) })),
       ...Array.from({ length: 6 }, (_, i) => ({ t: flooder, text: uniqueText(`descaling espresso programme ${i} lorem ipsum`, 60) })),
@@ -57,10 +54,6 @@ describe('a search flood from one tenant', () => {
       assert.equal(up.status, 202, up.text);
       await waitForStatus(api, d.t.adminKey, up.body.id, ['ready']);
     }
-  });
-  after(async () => {
-    await worker?.stop();
-    await api?.close();
   });
 
   test('leaves the other tenant at 200 within a bounded p95; the flooder gets 429/503 with Retry-After, never 500', async () => {
@@ -222,15 +215,10 @@ describe('the connection pool', () => {
 describe('login', () => {
   let api: TestApi;
   let t: TestTenant;
-  const env = { ...DEFAULTS, TRUST_PROXY: 'true', LOGIN_LOCKOUT_SECONDS: '2', QUEUE_PREFIX: `login-${randomUUID().slice(0, 8)}` };
+  const stack = useStack({ prefix: 'login', env: { ...DEFAULTS, TRUST_PROXY: 'true', LOGIN_LOCKOUT_SECONDS: '2' }, tenants: ['login'] });
+  before(() => ({ api, tenants: [t] } = stack));
   const login = (tenant: string, email: string, password: string, ip: string) =>
     api.request('POST', '/api/v1/auth/login', { json: { tenant, email, password }, headers: { 'x-forwarded-for': ip } });
-
-  before(async () => {
-    api = await TestApi.start(env);
-    t = await createTenant(api, 'login');
-  });
-  after(async () => api?.close());
 
   test('guessing passwords locks the account with a growing lock, the right password included; other accounts are unaffected', async () => {
     for (let i = 0; i < 5; i++) assert.equal((await login(t.slug, t.adminEmail, `wrong-${i}`, '10.0.0.1')).status, 401);

@@ -11,13 +11,13 @@
  * 4.9 GB peak with two, 1.76 GB still held afterwards (bench/RESULTS-abuse.md).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
+import { before, test } from 'node:test';
+import type { TestApi, TestTenant } from '../support/api.js';
 import { makeDocxBomb, makePdfBomb } from '../support/bomb-fixtures.js';
 import { uniqueText, upload, waitForStatus } from '../support/documents.js';
 import { childPids, rssMb } from '../support/process-memory.js';
-import { WorkerProcess } from '../support/worker.js';
+import { useStack } from '../support/stack.js';
+import type { WorkerProcess } from '../support/worker.js';
 
 const GiB = 1024 * 1024 * 1024;
 const MAX_GROWTH_MB = 512;
@@ -29,28 +29,12 @@ let worker: WorkerProcess;
 let attacker: TestTenant;
 let victim: TestTenant;
 
-before(async () => {
-  const env = { QUEUE_PREFIX: `bombs-${randomUUID().slice(0, 8)}` };
-  api = await TestApi.start(env);
+const stack = useStack({
+  prefix: 'bombs', workers: 1, tenants: ['bomber', 'bystander'],
   // The defaults are what is under test: two jobs at once, each parser capped at 200 MB.
-  worker = await WorkerProcess.start({
-    ...env,
-    WORKER_CONCURRENCY: '2',
-    PARSE_MAX_MEMORY_MB: undefined,
-    PARSE_MAX_UNCOMPRESSED_MB: undefined,
-    PARSE_MAX_COMPRESSION_RATIO: undefined,
-  });
-  attacker = await createTenant(api, 'bomber');
-  victim = await createTenant(api, 'bystander');
+  workerEnv: { WORKER_CONCURRENCY: '2', PARSE_MAX_MEMORY_MB: undefined, PARSE_MAX_UNCOMPRESSED_MB: undefined, PARSE_MAX_COMPRESSION_RATIO: undefined },
 });
-
-after(async () => {
-  try {
-    await worker?.stop();
-  } finally {
-    await api?.close();
-  }
-});
+before(() => ({ api, worker, tenants: [attacker, victim] } = stack));
 
 /**
  * Samples the worker's RSS plus its children's every 20 ms (the list of children is

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { loadConfig } from '../../libs/config/config.js';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { superClient } from '../support/db.js';
+import type { TestApi, TestTenant } from '../support/api.js';
+import { useStack } from '../support/stack.js';
 
 let api: TestApi;
 let a: TestTenant;
@@ -17,20 +17,16 @@ let app: pg.Client; // the runtime role: an injection's connection
 let platform: pg.Client; // the platform-admin role
 let su: pg.Client;
 
+const stack = useStack({ prefix: 'reach', superuser: true, tenants: ['reach-a', 'reach-b'] });
 before(async () => {
-  api = await TestApi.start();
-  [a, b] = await Promise.all([createTenant(api, 'reach-a'), createTenant(api, 'reach-b')]);
+  ({ api, su, tenants: [a, b] } = stack);
   const settings = { systemPrompt: `secret prompt of ${b.slug}`, dailyTokenQuota: 1000 };
-  su = await superClient();
   await su.query(`UPDATE tenants SET settings = $2 WHERE id = $1`, [b.id, settings]);
   app = new pg.Client({ connectionString: process.env.DATABASE_URL });
   platform = new pg.Client({ connectionString: loadConfig().database.platformUrl });
   await Promise.all([app.connect(), platform.connect()]);
 });
-after(async () => {
-  await Promise.all([app?.end(), platform?.end(), su?.end()]);
-  await api?.close();
-});
+after(() => Promise.all([app?.end(), platform?.end()]));
 
 /** The SQLSTATE a statement fails with, or 'ok'. */
 async function outcome(client: pg.Client, sql: string, params: unknown[] = []): Promise<string> {

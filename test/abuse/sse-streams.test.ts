@@ -4,41 +4,31 @@
  * held to its tenant's chat budget (the rest 429 with Retry-After).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { after, before, test } from 'node:test';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
+import { before, test } from 'node:test';
+import type { TestApi, TestTenant } from '../support/api.js';
 import { uniqueText, upload, waitForStatus } from '../support/documents.js';
-import { FakeOpenAI } from '../support/fake-openai.js';
 import { readSse } from '../support/sse.js';
-import { WorkerProcess } from '../support/worker.js';
+import { useStack } from '../support/stack.js';
 
 let api: TestApi;
-let worker: WorkerProcess;
-let llm: FakeOpenAI;
 let victim: TestTenant;
 let flooder: TestTenant;
-
+const stack = useStack({
+  prefix: 'sse', llm: true, workers: 1, tenants: ['sse-victim', 'sse-flooder'],
+  env: (llm) => ({
+    EMBEDDING_PROVIDER: 'local', CHAT_PROVIDER: 'openai-compatible', OPENAI_BASE_URL: llm.baseUrl, OPENAI_API_KEY: 'test-key',
+    RATE_LIMIT_CHAT_PER_MINUTE: '120', RATE_LIMIT_CLIENT_PERCENT: '50', RATE_LIMIT_SEARCH_PER_MINUTE: '1200',
+  }),
+});
 before(async () => {
-  llm = await FakeOpenAI.start();
-  llm.chatAnswer = Array.from({ length: 20 }, (_, i) => `word${i}`).join(' ') + ' [1].';
-  llm.chatChunkDelayMs = 400; // each answer streams for ~8 s
-  const env = {
-    QUEUE_PREFIX: `sse-${randomUUID().slice(0, 8)}`, EMBEDDING_PROVIDER: 'local', CHAT_PROVIDER: 'openai-compatible', OPENAI_BASE_URL: llm.baseUrl,
-    OPENAI_API_KEY: 'test-key', RATE_LIMIT_CHAT_PER_MINUTE: '120', RATE_LIMIT_CLIENT_PERCENT: '50', RATE_LIMIT_SEARCH_PER_MINUTE: '1200',
-  };
-  api = await TestApi.start(env);
-  worker = await WorkerProcess.start(env);
-  [victim, flooder] = await Promise.all([createTenant(api, 'sse-victim'), createTenant(api, 'sse-flooder')]);
+  ({ api, tenants: [victim, flooder] } = stack);
+  stack.llm.chatAnswer = Array.from({ length: 20 }, (_, i) => `word${i}`).join(' ') + ' [1].';
+  stack.llm.chatChunkDelayMs = 400; // each answer streams for ~8 s
   for (const t of [victim, flooder]) {
     const up = await upload(api, t.adminKey, uniqueText('descaling the espresso machine', 5), 'manual.txt');
     await waitForStatus(api, t.adminKey, up.body.id, ['ready']);
   }
-});
-after(async () => {
-  await worker?.stop();
-  await api?.close();
-  await llm?.close();
 });
 
 test('150 chat streams opened and never read hurt no other tenant; the flood is held to its budget', async () => {

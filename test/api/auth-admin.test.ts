@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
+import { before, describe, test } from 'node:test';
+import type { TestApi, TestTenant } from '../support/api.js';
+import { useStack } from '../support/stack.js';
 
 let api: TestApi;
 let a: TestTenant;
 let b: TestTenant;
-
-before(async () => {
-  api = await TestApi.start();
-  [a, b] = await Promise.all([createTenant(api, 'auth-a'), createTenant(api, 'auth-b')]);
-});
-after(() => api.close());
+const stack = useStack({ prefix: 'auth', tenants: ['auth-a', 'auth-b'] });
+before(() => ({ api, tenants: [a, b] } = stack));
 
 describe('platform administration', () => {
   test('creates and lists tenants; the answer has the API.md shape', async () => {

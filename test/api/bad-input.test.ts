@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
+import { before, test } from 'node:test';
+import type { TestApi, TestTenant } from '../support/api.js';
+import { useStack } from '../support/stack.js';
 
 let api: TestApi;
 let a: TestTenant;
-
-before(async () => {
-  api = await TestApi.start({ JSON_BODY_MAX_BYTES: '4096' });
-  a = await createTenant(api, 'bad');
-});
-after(() => api.close());
+const stack = useStack({ prefix: 'bad', env: { JSON_BODY_MAX_BYTES: '4096' }, tenants: ['bad'] });
+before(() => ({ api, tenants: [a] } = stack));
 
 const assertErrorShape = (body: any, status: number) => {
   assert.equal(body.statusCode, status);

@@ -1,28 +1,20 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { ConversationsRepository } from '../../apps/api/src/conversations/conversations.repository.js';
 import { ConversationsService } from '../../apps/api/src/conversations/conversations.service.js';
-import { TenantDb } from '../../libs/database/tenant-db.js';
+import type { TenantDb } from '../../libs/database/tenant-db.js';
 import { runInTenant } from '../../libs/tenancy/tenant-context.js';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { runtimeDb } from '../support/db.js';
+import { createTenant, type TestApi, type TestTenant } from '../support/api.js';
+import { useStack } from '../support/stack.js';
 
 let api: TestApi;
 let tenantDb: TenantDb;
 let a: TestTenant;
 let b: TestTenant;
 const repo = new ConversationsRepository();
-
-before(async () => {
-  api = await TestApi.start();
-  tenantDb = await runtimeDb(2);
-  [a, b] = await Promise.all([createTenant(api, 'conv-a'), createTenant(api, 'conv-b')]);
-});
-after(async () => {
-  await tenantDb?.dataSource.destroy();
-  await api?.close();
-});
+const stack = useStack({ prefix: 'conversations', tenantDb: 2, tenants: ['conv-a', 'conv-b'] });
+before(() => ({ api, tenantDb, tenants: [a, b] } = stack));
 
 const C = '/api/v1/conversations';
 const uniq = (label: string) => `${label} ${randomUUID().slice(0, 8)}`;

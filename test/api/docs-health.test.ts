@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
+import { before, test } from 'node:test';
+import { TestApi, type TestTenant } from '../support/api.js';
+import { useStack } from '../support/stack.js';
 
 let api: TestApi;
 let a: TestTenant;
-
-before(async () => {
-  api = await TestApi.start();
-  a = await createTenant(api, 'docs');
-});
-after(() => api.close());
+const stack = useStack({ prefix: 'docs', tenants: ['docs'] });
+before(() => ({ api, tenants: [a] } = stack));
 
 test('health: live and ready (Postgres, Redis, migrations) without credentials', async () => {
   const live = await api.request('GET', '/health/live');

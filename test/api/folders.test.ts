@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { TenantDb } from '../../libs/database/tenant-db.js';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { runtimeDb } from '../support/db.js';
+import { before, describe, test } from 'node:test';
+import type { TenantDb } from '../../libs/database/tenant-db.js';
+import type { TestApi, TestTenant } from '../support/api.js';
+import { useStack } from '../support/stack.js';
 
 let api: TestApi;
 let tenantDb: TenantDb;
 let a: TestTenant;
 let b: TestTenant;
-
-before(async () => {
-  api = await TestApi.start();
-  tenantDb = await runtimeDb(2);
-  [a, b] = await Promise.all([createTenant(api, 'fold-a'), createTenant(api, 'fold-b')]);
-});
-after(async () => {
-  await tenantDb?.dataSource.destroy();
-  await api?.close();
-});
+const stack = useStack({ prefix: 'folders', tenantDb: 2, tenants: ['fold-a', 'fold-b'] });
+before(() => ({ api, tenantDb, tenants: [a, b] } = stack));
 
 const F = '/api/v1/folders';
 const uniq = (label: string) => `${label} ${randomUUID().slice(0, 8)}`;

@@ -5,32 +5,21 @@
  * connection back (here it is made to wait on a lock held by another session).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import type pg from 'pg';
 import { MAX_KEYWORD_TERMS } from '../../libs/retrieval/search.repository.js';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { superClient } from '../support/db.js';
+import type { TestApi, TestTenant } from '../support/api.js';
 import { upload, waitForStatus } from '../support/documents.js';
-import { WorkerProcess } from '../support/worker.js';
+import { useStack } from '../support/stack.js';
 
 let api: TestApi;
-let worker: WorkerProcess;
 let t: TestTenant;
 let db: pg.Client;
-const env = { SEARCH_TIMEOUT_MS: '300', QUEUE_PREFIX: `limits-${Date.now()}`, DB_POOL_MAX: '3' };
-
+const stack = useStack({ prefix: 'limits', env: { SEARCH_TIMEOUT_MS: '300', DB_POOL_MAX: '3' }, workers: 1, superuser: true, tenants: ['limits'] });
 before(async () => {
-  api = await TestApi.start(env);
-  worker = await WorkerProcess.start(env);
-  t = await createTenant(api, 'limits');
+  ({ api, su: db, tenants: [t] } = stack);
   const up = await upload(api, t.adminKey, 'The descaling programme of the espresso machine takes twenty minutes.', 'manual.txt');
   await waitForStatus(api, t.adminKey, up.body.id, ['ready']);
-  db = await superClient();
-});
-after(async () => {
-  await db?.end();
-  await worker?.stop();
-  await api?.close();
 });
 
 test(`a keyword search of more than ${MAX_KEYWORD_TERMS} words is a 400 that names the cap; hybrid takes a 4,000-character query`, async () => {

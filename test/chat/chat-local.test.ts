@@ -1,37 +1,26 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import type pg from 'pg';
 import { NOTHING_FOUND } from '../../libs/ai/chat/local.chat.js';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { CORPUS, ingest } from '../support/corpus.js';
-import { superClient } from '../support/db.js';
+import type { TestApi, TestTenant } from '../support/api.js';
+import { CORPUS, ingest, SMALL_CHUNKS } from '../support/corpus.js';
 import { readSse } from '../support/sse.js';
-import { WorkerProcess } from '../support/worker.js';
+import { useStack } from '../support/stack.js';
 
-const env = { QUEUE_PREFIX: `chat-${randomUUID().slice(0, 6)}`, CHUNK_TOKENS: '80', CHUNK_OVERLAP_TOKENS: '10' };
 let api: TestApi;
-let worker: WorkerProcess;
 let a: TestTenant;
 let b: TestTenant;
 let ids: Record<string, string>;
 let db: pg.Client;
 const B_MARKER = `BMARK${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-
+const stack = useStack({ prefix: 'chat', env: SMALL_CHUNKS, workers: 1, superuser: true, tenants: ['chat-a', 'chat-b'] });
 before(async () => {
-  api = await TestApi.start(env);
-  worker = await WorkerProcess.start(env);
-  [a, b] = await Promise.all([createTenant(api, 'chat-a'), createTenant(api, 'chat-b')]);
+  ({ api, su: db, tenants: [a, b] } = stack);
   ids = await ingest(api, a, CORPUS);
   // B holds overlapping content (same topics, same questions answerable) plus a unique marker in every document.
   await ingest(api, b, Object.fromEntries(Object.entries(CORPUS).map(([k, v]) => [k, v.replace(/\n\n/g, `\n\n${B_MARKER} `)])));
-  db = await superClient();
-});
-after(async () => {
-  await worker.stop();
-  await api.close();
-  await db.end();
 });
 
 const newConversation = async (t: TestTenant, body: Record<string, unknown> = {}) =>

@@ -1,36 +1,26 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import type pg from 'pg';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { superClient } from '../support/db.js';
+import type { TestApi, TestTenant } from '../support/api.js';
 import { upload, waitForStatus } from '../support/documents.js';
-import { FakeOpenAI } from '../support/fake-openai.js';
+import type { FakeOpenAI } from '../support/fake-openai.js';
+import { llmEmbeddings, ONE_CHUNK_PER_REQUEST, useStack, type Env } from '../support/stack.js';
 import { waitFor, WorkerProcess } from '../support/worker.js';
 
 let api: TestApi;
 let t: TestTenant;
 let llm: FakeOpenAI;
 let db: pg.Client;
-let env: Record<string, string>;
-
-before(async () => {
-  llm = await FakeOpenAI.start();
+let env: Env;
+const stack = useStack({
+  prefix: 'crash', llm: true, superuser: true, tenants: ['crash'],
+  env: (llm) => ({ ...llmEmbeddings(llm), ...ONE_CHUNK_PER_REQUEST, RECONCILE_INTERVAL_MS: '1000', QUEUE_LOCK_DURATION_MS: '3000' }),
+});
+before(() => {
+  ({ api, llm, env, su: db, tenants: [t] } = stack);
   // Slow embeddings, one chunk per request: the job runs long enough to be killed in the middle.
   llm.embeddingDelayMs = 700;
-  env = {
-    QUEUE_PREFIX: `crash-${randomUUID().slice(0, 8)}`, RECONCILE_INTERVAL_MS: '1000', QUEUE_LOCK_DURATION_MS: '3000',
-    EMBEDDING_PROVIDER: 'openai-compatible', OPENAI_BASE_URL: llm.baseUrl, EMBEDDING_MODEL: 'test-embed',
-    EMBEDDING_BATCH_SIZE: '1', EMBEDDING_CONCURRENCY: '1', CHUNK_TOKENS: '60', CHUNK_OVERLAP_TOKENS: '10',
-  };
-  api = await TestApi.start(env);
-  t = await createTenant(api, 'crash');
-  db = await superClient();
-});
-after(async () => {
-  await api.close();
-  await llm.close();
-  await db.end();
 });
 
 test('a worker killed with SIGKILL mid-document: after restart the document is ready with one chunk set', async () => {

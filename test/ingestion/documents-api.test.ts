@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type pg from 'pg';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { superClient } from '../support/db.js';
+import { createTenant, type TestApi, type TestTenant } from '../support/api.js';
 import { uniqueText, upload, waitForStatus } from '../support/documents.js';
-import { FakeOpenAI } from '../support/fake-openai.js';
-import { waitFor, WorkerProcess } from '../support/worker.js';
+import type { FakeOpenAI } from '../support/fake-openai.js';
+import { llmEmbeddings, ONE_CHUNK_PER_REQUEST, useStack } from '../support/stack.js';
+import { waitFor, type WorkerProcess } from '../support/worker.js';
 
 let api: TestApi;
 let worker: WorkerProcess;
@@ -14,26 +13,11 @@ let llm: FakeOpenAI;
 let a: TestTenant;
 let b: TestTenant;
 let db: pg.Client;
-let env: Record<string, string>;
-
-before(async () => {
-  llm = await FakeOpenAI.start();
-  env = {
-    QUEUE_PREFIX: `docs-${randomUUID().slice(0, 6)}`, RECONCILE_INTERVAL_MS: '1000',
-    EMBEDDING_PROVIDER: 'openai-compatible', OPENAI_BASE_URL: llm.baseUrl, EMBEDDING_MODEL: 'test-embed',
-    EMBEDDING_BATCH_SIZE: '1', EMBEDDING_CONCURRENCY: '1', CHUNK_TOKENS: '60', CHUNK_OVERLAP_TOKENS: '10',
-  };
-  api = await TestApi.start(env);
-  worker = await WorkerProcess.start(env);
-  [a, b] = await Promise.all([createTenant(api, 'docs-a'), createTenant(api, 'docs-b')]);
-  db = await superClient();
+const stack = useStack({
+  prefix: 'docs', llm: true, workers: 1, superuser: true, tenants: ['docs-a', 'docs-b'],
+  env: (llm) => ({ ...llmEmbeddings(llm), ...ONE_CHUNK_PER_REQUEST, RECONCILE_INTERVAL_MS: '1000' }),
 });
-after(async () => {
-  await worker.stop();
-  await api.close();
-  await llm.close();
-  await db.end();
-});
+before(() => ({ api, worker, llm, su: db, tenants: [a, b] } = stack));
 
 describe('isolation', () => {
   test('another tenant\'s document ids answer 404 on every route, and the document is untouched', async () => {

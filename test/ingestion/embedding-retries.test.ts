@@ -1,31 +1,18 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
+import { before, test } from 'node:test';
+import type { TestApi, TestTenant } from '../support/api.js';
 import { uniqueText, upload, waitForStatus } from '../support/documents.js';
-import { FakeOpenAI } from '../support/fake-openai.js';
-import { WorkerProcess } from '../support/worker.js';
+import type { FakeOpenAI } from '../support/fake-openai.js';
+import { llmEmbeddings, useStack } from '../support/stack.js';
 
 let llm: FakeOpenAI;
 let api: TestApi;
-let worker: WorkerProcess;
 let t: TestTenant;
-
-before(async () => {
-  llm = await FakeOpenAI.start();
-  const env = {
-    QUEUE_PREFIX: `retry-${randomUUID().slice(0, 6)}`, EMBEDDING_PROVIDER: 'openai-compatible', OPENAI_BASE_URL: llm.baseUrl,
-    EMBEDDING_MODEL: 'test-embed', OPENAI_MAX_RETRIES: '5',
-  };
-  api = await TestApi.start(env);
-  worker = await WorkerProcess.start(env);
-  t = await createTenant(api, 'retry');
+const stack = useStack({
+  prefix: 'retry', llm: true, workers: 1, tenants: ['retry'],
+  env: (llm) => ({ ...llmEmbeddings(llm), OPENAI_MAX_RETRIES: '5' }),
 });
-after(async () => {
-  await worker.stop();
-  await api.close();
-  await llm.close();
-});
+before(() => ({ llm, api, tenants: [t] } = stack));
 
 test('429 with Retry-After, then 500s, then success: the document ends ready and the retry waited as told', async () => {
   llm.enqueue(

@@ -4,47 +4,31 @@
  * and directly in SQL (keyword and vector search over the tenant's embeddings).
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { before, test } from 'node:test';
 import { LocalEmbedder } from '../../libs/ai/embedding/local.embedder.js';
-import { TenantDb } from '../../libs/database/tenant-db.js';
 import { vectorLiteral } from '../../libs/database/embeddings/vector-literal.js';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { runtimeDb } from '../support/db.js';
+import type { TenantDb } from '../../libs/database/tenant-db.js';
+import type { TestApi, TestTenant } from '../support/api.js';
 import { upload, uniqueText, waitForStatus } from '../support/documents.js';
 import { makeDocx } from '../support/docx-fixtures.js';
 import { makePdf } from '../support/pdf-fixtures.js';
-import { WorkerProcess } from '../support/worker.js';
+import { useStack } from '../support/stack.js';
+import type { WorkerProcess } from '../support/worker.js';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-const QUEUE_PREFIX = `formats-${randomUUID().slice(0, 8)}`;
 
 let api: TestApi;
 let worker: WorkerProcess;
 let tenant: TestTenant;
 let tenantDb: TenantDb;
 let embedder: LocalEmbedder;
-
-before(async () => {
-  api = await TestApi.start({ QUEUE_PREFIX });
-  worker = await WorkerProcess.start({ QUEUE_PREFIX, RECONCILE_INTERVAL_MS: '1000' });
-  tenant = await createTenant(api, 'fmt');
-  tenantDb = await runtimeDb(2);
+const stack = useStack({ prefix: 'formats', workers: 1, workerEnv: { RECONCILE_INTERVAL_MS: '1000' }, tenantDb: 2, tenants: ['fmt'] });
+before(() => {
+  ({ api, worker, tenantDb, tenants: [tenant] } = stack);
   // The same embedder the worker uses when no provider is configured (as in the tests).
   assert.equal(api.config.ai.embeddingProvider, 'local', 'these tests expect the offline embedder');
   embedder = new LocalEmbedder(api.config.ai.embeddingDimensions);
-});
-
-after(async () => {
-  try {
-    await worker?.stop();
-  } finally {
-    try {
-      await api?.close();
-    } finally {
-      await tenantDb?.dataSource.destroy();
-    }
-  }
 });
 
 /** Letters only, so the token is one word for every tokenizer involved (tsvector, embedder, chunker). */

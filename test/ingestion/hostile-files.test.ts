@@ -8,32 +8,22 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { after, before, test } from 'node:test';
-import { createTenant, TestApi, type HttpResult, type TestTenant } from '../support/api.js';
+import { before, test } from 'node:test';
+import type { HttpResult, TestApi, TestTenant } from '../support/api.js';
 import { upload, uniqueText, waitForStatus } from '../support/documents.js';
 import { makeEncryptedPdf, makeImageOnlyPdf, makePdf, truncate } from '../support/pdf-fixtures.js';
-import { WorkerProcess } from '../support/worker.js';
+import { useStack } from '../support/stack.js';
+import type { WorkerProcess } from '../support/worker.js';
 
-const QUEUE_PREFIX = `hostile-${randomUUID().slice(0, 8)}`;
 const UPLOAD_MAX_BYTES = 100_000;
 
 let api: TestApi;
 let worker: WorkerProcess;
 let tenant: TestTenant;
-
-before(async () => {
-  api = await TestApi.start({ QUEUE_PREFIX, UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES) });
-  worker = await WorkerProcess.start({ QUEUE_PREFIX, RECONCILE_INTERVAL_MS: '1000' });
-  tenant = await createTenant(api, 'hostile');
+const stack = useStack({
+  prefix: 'hostile', env: { UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES) }, workers: 1, workerEnv: { RECONCILE_INTERVAL_MS: '1000' }, tenants: ['hostile'],
 });
-
-after(async () => {
-  try {
-    await worker?.stop();
-  } finally {
-    await api?.close();
-  }
-});
+before(() => ({ api, worker, tenants: [tenant] } = stack));
 
 /** Every document the API accepted (202), to check at the end that refused uploads stored nothing. */
 const accepted = new Set<string>();

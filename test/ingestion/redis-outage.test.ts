@@ -1,29 +1,23 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
+import type { TestApi, TestTenant } from '../support/api.js';
 import { uniqueText, upload, waitForStatus } from '../support/documents.js';
 import { RedisServer } from '../support/redis-server.js';
-import { WorkerProcess } from '../support/worker.js';
+import { useStack } from '../support/stack.js';
+import type { WorkerProcess } from '../support/worker.js';
 
-let redis: RedisServer;
+// A private Redis, stopped and started by the test; up before the stack and down after it (hooks run in order).
+const redis = new RedisServer(20000 + Math.floor(Math.random() * 20000));
+before(() => redis.start());
 let api: TestApi;
 let worker: WorkerProcess;
 let t: TestTenant;
-
-before(async () => {
-  redis = new RedisServer(20000 + Math.floor(Math.random() * 20000));
-  await redis.start();
-  const env = { REDIS_URL: redis.url, QUEUE_PREFIX: `outage-${randomUUID().slice(0, 6)}`, RECONCILE_INTERVAL_MS: '500', INGESTION_LEASE_SECONDS: '2' };
-  api = await TestApi.start(env);
-  worker = await WorkerProcess.start(env);
-  t = await createTenant(api, 'outage');
+const stack = useStack({
+  prefix: 'outage', workers: 1, tenants: ['outage'],
+  env: { REDIS_URL: redis.url, RECONCILE_INTERVAL_MS: '500', INGESTION_LEASE_SECONDS: '2' },
 });
-after(async () => {
-  await worker.stop();
-  await api.close();
-  await redis.stop();
-});
+before(() => ({ api, worker, tenants: [t] } = stack));
+after(() => redis.stop());
 
 test('Redis stopped during uploads: uploads still answer 202 quickly, and the documents become ready once Redis is back', async () => {
   await redis.stop();

@@ -1,29 +1,17 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import type pg from 'pg';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { superClient } from '../support/db.js';
+import type { TestApi, TestTenant } from '../support/api.js';
 import { uniqueText, upload, waitForStatus } from '../support/documents.js';
-import { WorkerProcess } from '../support/worker.js';
+import { useStack } from '../support/stack.js';
+import type { WorkerProcess } from '../support/worker.js';
 
-const env = { QUEUE_PREFIX: `scale-${randomUUID().slice(0, 8)}`, RECONCILE_INTERVAL_MS: '2000', WORKER_CONCURRENCY: '3' };
 let api: TestApi;
 let t: TestTenant;
 let workers: WorkerProcess[];
 let db: pg.Client;
-
-before(async () => {
-  api = await TestApi.start(env);
-  t = await createTenant(api, 'scale');
-  workers = await Promise.all([WorkerProcess.start(env), WorkerProcess.start(env)]);
-  db = await superClient();
-});
-after(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
-  await api.close();
-  await db.end();
-});
+const stack = useStack({ prefix: 'scale', env: { RECONCILE_INTERVAL_MS: '2000', WORKER_CONCURRENCY: '3' }, workers: 2, superuser: true, tenants: ['scale'] });
+before(() => ({ api, workers, su: db, tenants: [t] } = stack));
 
 test('two worker processes and 50 uploads: every document ready exactly once, no duplicate chunks', async () => {
   const uploads = await Promise.all(

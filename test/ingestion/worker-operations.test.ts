@@ -1,32 +1,23 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { SharedRateLimiter } from '../../libs/ai/rate-limiter.js';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
+import type { TestApi, TestTenant } from '../support/api.js';
 import { uniqueText, upload, waitForStatus } from '../support/documents.js';
-import { FakeOpenAI } from '../support/fake-openai.js';
+import type { FakeOpenAI } from '../support/fake-openai.js';
+import { llmEmbeddings, ONE_CHUNK_PER_REQUEST, useStack, type Env } from '../support/stack.js';
 import { waitFor, WorkerProcess } from '../support/worker.js';
 
 let api: TestApi;
 let llm: FakeOpenAI;
 let t: TestTenant;
-let env: Record<string, string>;
-
-before(async () => {
-  llm = await FakeOpenAI.start();
-  env = {
-    QUEUE_PREFIX: `ops-${randomUUID().slice(0, 6)}`, RECONCILE_INTERVAL_MS: '1000', QUEUE_LOCK_DURATION_MS: '3000',
-    WORKER_SHUTDOWN_GRACE_MS: '1000', EMBEDDING_PROVIDER: 'openai-compatible', OPENAI_BASE_URL: llm.baseUrl,
-    EMBEDDING_MODEL: 'test-embed', EMBEDDING_BATCH_SIZE: '1', EMBEDDING_CONCURRENCY: '1', CHUNK_TOKENS: '60', CHUNK_OVERLAP_TOKENS: '10',
-  };
-  api = await TestApi.start(env);
-  t = await createTenant(api, 'ops');
+let env: Env;
+const stack = useStack({
+  prefix: 'ops', llm: true, tenants: ['ops'],
+  env: (llm) => ({ ...llmEmbeddings(llm), ...ONE_CHUNK_PER_REQUEST, RECONCILE_INTERVAL_MS: '1000', QUEUE_LOCK_DURATION_MS: '3000', WORKER_SHUTDOWN_GRACE_MS: '1000' }),
 });
-after(async () => {
-  await api.close();
-  await llm.close();
-});
+before(() => ({ api, llm, env, tenants: [t] } = stack));
 
 test('SIGTERM mid-job: the worker hands the job back within its grace period, and another worker finishes it', async () => {
   llm.embeddingDelayMs = 500;

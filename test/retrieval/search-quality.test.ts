@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { CORPUS, ingest, KNOWN_ANSWERS } from '../support/corpus.js';
-import { WorkerProcess } from '../support/worker.js';
+import { before, describe, test } from 'node:test';
+import { createTenant, type TestApi, type TestTenant } from '../support/api.js';
+import { CORPUS, ingest, KNOWN_ANSWERS, SMALL_CHUNKS } from '../support/corpus.js';
+import { useStack } from '../support/stack.js';
 
-const env = { QUEUE_PREFIX: `search-${randomUUID().slice(0, 6)}`, CHUNK_TOKENS: '80', CHUNK_OVERLAP_TOKENS: '10' };
 let api: TestApi;
-let worker: WorkerProcess;
 let t: TestTenant;
 let ids: Record<string, string>;
-
+const stack = useStack({ prefix: 'search', env: SMALL_CHUNKS, workers: 1, tenants: ['search'] });
 before(async () => {
-  api = await TestApi.start(env);
-  worker = await WorkerProcess.start(env);
-  t = await createTenant(api, 'search');
+  ({ api, tenants: [t] } = stack);
   ids = await ingest(api, t, CORPUS);
-});
-after(async () => {
-  await worker.stop();
-  await api.close();
 });
 
 const search = (body: Record<string, unknown>, token = t.adminKey) => api.request('POST', '/api/v1/search', { token, json: body });

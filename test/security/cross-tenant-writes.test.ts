@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { TenantDb } from '../../libs/database/tenant-db.js';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { runtimeDb } from '../support/db.js';
+import { before, test } from 'node:test';
+import type { TenantDb } from '../../libs/database/tenant-db.js';
+import type { TestTenant } from '../support/api.js';
+import { useStack } from '../support/stack.js';
 
-let api: TestApi;
 let a: TestTenant;
 let b: TestTenant;
 let tenantDb: TenantDb;
-
-before(async () => {
-  api = await TestApi.start();
-  [a, b] = await Promise.all([createTenant(api, 'w-a'), createTenant(api, 'w-b')]);
-  tenantDb = await runtimeDb(2);
-});
-after(async () => {
-  await tenantDb.dataSource.destroy();
-  await api.close();
-});
+const stack = useStack({ prefix: 'writes', tenantDb: 2, tenants: ['w-a', 'w-b'] });
+before(() => ({ tenantDb, tenants: [a, b] } = stack));
 
 test('writing a row with another tenant\'s tenant_id fails (WITH CHECK)', async () => {
   await assert.rejects(

@@ -1,26 +1,19 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { UserEntity } from '../../libs/database/entities/index.js';
-import { TenantDb } from '../../libs/database/tenant-db.js';
+import type { TenantDb } from '../../libs/database/tenant-db.js';
 import { currentTenantId, NoTenantError, runInTenant } from '../../libs/tenancy/tenant-context.js';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
+import type { TestApi, TestTenant } from '../support/api.js';
 import { runtimeDb } from '../support/db.js';
+import { useStack } from '../support/stack.js';
 
 let api: TestApi;
 let a: TestTenant;
 let b: TestTenant;
 let pool1: TenantDb;
-
-before(async () => {
-  api = await TestApi.start();
-  [a, b] = await Promise.all([createTenant(api, 'ctx-a'), createTenant(api, 'ctx-b')]);
-  pool1 = await runtimeDb(1);
-});
-after(async () => {
-  await pool1.dataSource.destroy();
-  await api.close();
-});
+const stack = useStack({ prefix: 'context', tenantDb: 1, tenants: ['ctx-a', 'ctx-b'] });
+before(() => ({ api, tenantDb: pool1, tenants: [a, b] } = stack));
 
 const emails = (rows: { email: string }[]) => rows.map((r) => r.email).sort();
 

@@ -17,6 +17,9 @@ export const CORPUS: Record<string, string> = {
   'garden-notes.md': `# Garden notes\n\n${filler('the garden', 3)}\n\n## Tomatoes\n\nWater tomato plants deeply twice a week and mulch them to keep the soil moist.\n\n${filler('plants', 2)}`,
 };
 
+/** Chunks small enough that each section of the corpus (its fact among the filler) is a chunk of its own. */
+export const SMALL_CHUNKS = { CHUNK_TOKENS: '80', CHUNK_OVERLAP_TOKENS: '10' };
+
 export const KNOWN_ANSWERS: KnownAnswer[] = [
   { question: 'How do I descale the espresso machine?', fact: 'citric acid', doc: 'espresso-manual.md' },
   { question: 'What pressure should road bike tyres have?', fact: '80 and 100 psi', doc: 'bicycle-care.md' },
