@@ -44,7 +44,7 @@ describe('a search flood from one tenant', () => {
   const stack = useStack({ prefix: 'admission', env: { ...DEFAULTS, DB_POOL_MAX: '20' }, workers: 1, tenants: ['victim', 'flooder'] });
 
   before(async () => {
-    ({ api, tenants: [victim, flooder] } = stack);
+    ({ api, tenants: [victim, flooder] } = await stack.ready);
     const docs = [
       ...Array.from({ length: 2 }, (_, i) => ({ t: victim, text: uniqueText(`descaling espresso machine ${i}`, 20) })),
       ...Array.from({ length: 6 }, (_, i) => ({ t: flooder, text: uniqueText(`descaling espresso programme ${i} lorem ipsum`, 60) })),
@@ -216,7 +216,7 @@ describe('login', () => {
   let api: TestApi;
   let t: TestTenant;
   const stack = useStack({ prefix: 'login', env: { ...DEFAULTS, TRUST_PROXY: 'true', LOGIN_LOCKOUT_SECONDS: '2' }, tenants: ['login'] });
-  before(() => ({ api, tenants: [t] } = stack));
+  before(async () => ({ api, tenants: [t] } = await stack.ready));
   const login = (tenant: string, email: string, password: string, ip: string) =>
     api.request('POST', '/api/v1/auth/login', { json: { tenant, email, password }, headers: { 'x-forwarded-for': ip } });
 

@@ -34,7 +34,7 @@ const stack = useStack({
   // The defaults are what is under test: two jobs at once, each parser capped at 200 MB.
   workerEnv: { WORKER_CONCURRENCY: '2', PARSE_MAX_MEMORY_MB: undefined, PARSE_MAX_UNCOMPRESSED_MB: undefined, PARSE_MAX_COMPRESSION_RATIO: undefined },
 });
-before(() => ({ api, worker, tenants: [attacker, victim] } = stack));
+before(async () => ({ api, worker, tenants: [attacker, victim] } = await stack.ready));
 
 /**
  * Samples the worker's RSS plus its children's every 20 ms (the list of children is

@@ -19,7 +19,7 @@ let su: pg.Client;
 
 const stack = useStack({ prefix: 'reach', superuser: true, tenants: ['reach-a', 'reach-b'] });
 before(async () => {
-  ({ api, su, tenants: [a, b] } = stack);
+  ({ api, su, tenants: [a, b] } = await stack.ready);
   const settings = { systemPrompt: `secret prompt of ${b.slug}`, dailyTokenQuota: 1000 };
   await su.query(`UPDATE tenants SET settings = $2 WHERE id = $1`, [b.id, settings]);
   app = new pg.Client({ connectionString: process.env.DATABASE_URL });

@@ -22,7 +22,7 @@ const stack = useStack({
   }),
 });
 before(async () => {
-  ({ api, tenants: [victim, flooder] } = stack);
+  ({ api, tenants: [victim, flooder] } = await stack.ready);
   stack.llm.chatAnswer = Array.from({ length: 20 }, (_, i) => `word${i}`).join(' ') + ' [1].';
   stack.llm.chatChunkDelayMs = 400; // each answer streams for ~8 s
   for (const t of [victim, flooder]) {

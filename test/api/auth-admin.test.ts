@@ -8,7 +8,7 @@ let api: TestApi;
 let a: TestTenant;
 let b: TestTenant;
 const stack = useStack({ prefix: 'auth', tenants: ['auth-a', 'auth-b'] });
-before(() => ({ api, tenants: [a, b] } = stack));
+before(async () => ({ api, tenants: [a, b] } = await stack.ready));
 
 describe('platform administration', () => {
   test('creates and lists tenants; the answer has the API.md shape', async () => {

@@ -6,7 +6,7 @@ import { useStack } from '../support/stack.js';
 let api: TestApi;
 let a: TestTenant;
 const stack = useStack({ prefix: 'bad', env: { JSON_BODY_MAX_BYTES: '4096' }, tenants: ['bad'] });
-before(() => ({ api, tenants: [a] } = stack));
+before(async () => ({ api, tenants: [a] } = await stack.ready));
 
 const assertErrorShape = (body: any, status: number) => {
   assert.equal(body.statusCode, status);

@@ -14,7 +14,7 @@ let a: TestTenant;
 let b: TestTenant;
 const repo = new ConversationsRepository();
 const stack = useStack({ prefix: 'conversations', tenantDb: 2, tenants: ['conv-a', 'conv-b'] });
-before(() => ({ api, tenantDb, tenants: [a, b] } = stack));
+before(async () => ({ api, tenantDb, tenants: [a, b] } = await stack.ready));
 
 const C = '/api/v1/conversations';
 const uniq = (label: string) => `${label} ${randomUUID().slice(0, 8)}`;

@@ -6,7 +6,7 @@ import { useStack } from '../support/stack.js';
 let api: TestApi;
 let a: TestTenant;
 const stack = useStack({ prefix: 'docs', tenants: ['docs'] });
-before(() => ({ api, tenants: [a] } = stack));
+before(async () => ({ api, tenants: [a] } = await stack.ready));
 
 test('health: live and ready (Postgres, Redis, migrations) without credentials', async () => {
   const live = await api.request('GET', '/health/live');

@@ -10,7 +10,7 @@ let tenantDb: TenantDb;
 let a: TestTenant;
 let b: TestTenant;
 const stack = useStack({ prefix: 'folders', tenantDb: 2, tenants: ['fold-a', 'fold-b'] });
-before(() => ({ api, tenantDb, tenants: [a, b] } = stack));
+before(async () => ({ api, tenantDb, tenants: [a, b] } = await stack.ready));
 
 const F = '/api/v1/folders';
 const uniq = (label: string) => `${label} ${randomUUID().slice(0, 8)}`;

@@ -17,7 +17,7 @@ let t: TestTenant;
 let db: pg.Client;
 const stack = useStack({ prefix: 'limits', env: { SEARCH_TIMEOUT_MS: '300', DB_POOL_MAX: '3' }, workers: 1, superuser: true, tenants: ['limits'] });
 before(async () => {
-  ({ api, su: db, tenants: [t] } = stack);
+  ({ api, su: db, tenants: [t] } = await stack.ready);
   const up = await upload(api, t.adminKey, 'The descaling programme of the espresso machine takes twenty minutes.', 'manual.txt');
   await waitForStatus(api, t.adminKey, up.body.id, ['ready']);
 });

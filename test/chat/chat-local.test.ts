@@ -17,7 +17,7 @@ let db: pg.Client;
 const B_MARKER = `BMARK${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 const stack = useStack({ prefix: 'chat', env: SMALL_CHUNKS, workers: 1, superuser: true, tenants: ['chat-a', 'chat-b'] });
 before(async () => {
-  ({ api, su: db, tenants: [a, b] } = stack);
+  ({ api, su: db, tenants: [a, b] } = await stack.ready);
   ids = await ingest(api, a, CORPUS);
   // B holds overlapping content (same topics, same questions answerable) plus a unique marker in every document.
   await ingest(api, b, Object.fromEntries(Object.entries(CORPUS).map(([k, v]) => [k, v.replace(/\n\n/g, `\n\n${B_MARKER} `)])));

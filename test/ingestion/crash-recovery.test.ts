@@ -17,8 +17,8 @@ const stack = useStack({
   prefix: 'crash', llm: true, superuser: true, tenants: ['crash'],
   env: (llm) => ({ ...llmEmbeddings(llm), ...ONE_CHUNK_PER_REQUEST, RECONCILE_INTERVAL_MS: '1000', QUEUE_LOCK_DURATION_MS: '3000' }),
 });
-before(() => {
-  ({ api, llm, env, su: db, tenants: [t] } = stack);
+before(async () => {
+  ({ api, llm, env, su: db, tenants: [t] } = await stack.ready);
   // Slow embeddings, one chunk per request: the job runs long enough to be killed in the middle.
   llm.embeddingDelayMs = 700;
 });

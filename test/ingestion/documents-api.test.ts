@@ -17,7 +17,7 @@ const stack = useStack({
   prefix: 'docs', llm: true, workers: 1, superuser: true, tenants: ['docs-a', 'docs-b'],
   env: (llm) => ({ ...llmEmbeddings(llm), ...ONE_CHUNK_PER_REQUEST, RECONCILE_INTERVAL_MS: '1000' }),
 });
-before(() => ({ api, worker, llm, su: db, tenants: [a, b] } = stack));
+before(async () => ({ api, worker, llm, su: db, tenants: [a, b] } = await stack.ready));
 
 describe('isolation', () => {
   test('another tenant\'s document ids answer 404 on every route, and the document is untouched', async () => {

@@ -12,7 +12,7 @@ const stack = useStack({
   prefix: 'retry', llm: true, workers: 1, tenants: ['retry'],
   env: (llm) => ({ ...llmEmbeddings(llm), OPENAI_MAX_RETRIES: '5' }),
 });
-before(() => ({ llm, api, tenants: [t] } = stack));
+before(async () => ({ llm, api, tenants: [t] } = await stack.ready));
 
 test('429 with Retry-After, then 500s, then success: the document ends ready and the retry waited as told', async () => {
   llm.enqueue(

@@ -24,8 +24,8 @@ let tenant: TestTenant;
 let tenantDb: TenantDb;
 let embedder: LocalEmbedder;
 const stack = useStack({ prefix: 'formats', workers: 1, workerEnv: { RECONCILE_INTERVAL_MS: '1000' }, tenantDb: 2, tenants: ['fmt'] });
-before(() => {
-  ({ api, worker, tenantDb, tenants: [tenant] } = stack);
+before(async () => {
+  ({ api, worker, tenantDb, tenants: [tenant] } = await stack.ready);
   // The same embedder the worker uses when no provider is configured (as in the tests).
   assert.equal(api.config.ai.embeddingProvider, 'local', 'these tests expect the offline embedder');
   embedder = new LocalEmbedder(api.config.ai.embeddingDimensions);

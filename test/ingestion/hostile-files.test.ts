@@ -23,7 +23,7 @@ let tenant: TestTenant;
 const stack = useStack({
   prefix: 'hostile', env: { UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES) }, workers: 1, workerEnv: { RECONCILE_INTERVAL_MS: '1000' }, tenants: ['hostile'],
 });
-before(() => ({ api, worker, tenants: [tenant] } = stack));
+before(async () => ({ api, worker, tenants: [tenant] } = await stack.ready));
 
 /** Every document the API accepted (202), to check at the end that refused uploads stored nothing. */
 const accepted = new Set<string>();

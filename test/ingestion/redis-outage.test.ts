@@ -6,17 +6,16 @@ import { RedisServer } from '../support/redis-server.js';
 import { useStack } from '../support/stack.js';
 import type { WorkerProcess } from '../support/worker.js';
 
-// A private Redis, stopped and started by the test; up before the stack and down after it (hooks run in order).
+// A private Redis, stopped and started by the test: up before the stack, down after it (after() hooks run in order).
 const redis = new RedisServer(20000 + Math.floor(Math.random() * 20000));
-before(() => redis.start());
 let api: TestApi;
 let worker: WorkerProcess;
 let t: TestTenant;
 const stack = useStack({
-  prefix: 'outage', workers: 1, tenants: ['outage'],
+  prefix: 'outage', prepare: () => redis.start(), workers: 1, tenants: ['outage'],
   env: { REDIS_URL: redis.url, RECONCILE_INTERVAL_MS: '500', INGESTION_LEASE_SECONDS: '2' },
 });
-before(() => ({ api, worker, tenants: [t] } = stack));
+before(async () => ({ api, worker, tenants: [t] } = await stack.ready));
 after(() => redis.stop());
 
 test('Redis stopped during uploads: uploads still answer 202 quickly, and the documents become ready once Redis is back', async () => {

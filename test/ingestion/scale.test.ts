@@ -11,7 +11,7 @@ let t: TestTenant;
 let workers: WorkerProcess[];
 let db: pg.Client;
 const stack = useStack({ prefix: 'scale', env: { RECONCILE_INTERVAL_MS: '2000', WORKER_CONCURRENCY: '3' }, workers: 2, superuser: true, tenants: ['scale'] });
-before(() => ({ api, workers, su: db, tenants: [t] } = stack));
+before(async () => ({ api, workers, su: db, tenants: [t] } = await stack.ready));
 
 test('two worker processes and 50 uploads: every document ready exactly once, no duplicate chunks', async () => {
   const uploads = await Promise.all(

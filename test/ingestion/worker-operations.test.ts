@@ -17,7 +17,7 @@ const stack = useStack({
   prefix: 'ops', llm: true, tenants: ['ops'],
   env: (llm) => ({ ...llmEmbeddings(llm), ...ONE_CHUNK_PER_REQUEST, RECONCILE_INTERVAL_MS: '1000', QUEUE_LOCK_DURATION_MS: '3000', WORKER_SHUTDOWN_GRACE_MS: '1000' }),
 });
-before(() => ({ api, llm, env, tenants: [t] } = stack));
+before(async () => ({ api, llm, env, tenants: [t] } = await stack.ready));
 
 test('SIGTERM mid-job: the worker hands the job back within its grace period, and another worker finishes it', async () => {
   llm.embeddingDelayMs = 500;

@@ -10,7 +10,7 @@ let t: TestTenant;
 let ids: Record<string, string>;
 const stack = useStack({ prefix: 'search', env: SMALL_CHUNKS, workers: 1, tenants: ['search'] });
 before(async () => {
-  ({ api, tenants: [t] } = stack);
+  ({ api, tenants: [t] } = await stack.ready);
   ids = await ingest(api, t, CORPUS);
 });
 

@@ -9,7 +9,7 @@ let a: TestTenant;
 let b: TestTenant;
 let tenantDb: TenantDb;
 const stack = useStack({ prefix: 'writes', tenantDb: 2, tenants: ['w-a', 'w-b'] });
-before(() => ({ tenantDb, tenants: [a, b] } = stack));
+before(async () => ({ tenantDb, tenants: [a, b] } = await stack.ready));
 
 test('writing a row with another tenant\'s tenant_id fails (WITH CHECK)', async () => {
   await assert.rejects(

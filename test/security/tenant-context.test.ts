@@ -13,7 +13,7 @@ let a: TestTenant;
 let b: TestTenant;
 let pool1: TenantDb;
 const stack = useStack({ prefix: 'context', tenantDb: 1, tenants: ['ctx-a', 'ctx-b'] });
-before(() => ({ api, tenantDb: pool1, tenants: [a, b] } = stack));
+before(async () => ({ api, tenantDb: pool1, tenants: [a, b] } = await stack.ready));
 
 const emails = (rows: { email: string }[]) => rows.map((r) => r.email).sort();
 

@@ -10,6 +10,8 @@ import { WorkerProcess } from './worker.js';
 export type Env = Record<string, string | undefined>;
 
 export interface StackOptions {
+  /** Runs first, before anything is started (e.g. a private Redis the environment points at). */
+  prepare?: () => Promise<unknown>;
   /** Names the stack's BullMQ keys (`QUEUE_PREFIX=<prefix>-<random>`): no two test files share jobs. */
   prefix: string;
   /** The API's and the workers' environment on top of test.sh's; a function of the fake LLM when there is one. */
@@ -35,6 +37,12 @@ export interface StackOptions {
  * even when an earlier one fails. Parts not asked for throw when read.
  */
 export interface Stack {
+  /**
+   * The stack once started. Read the parts through it in a file's own before():
+   * node:test does not wait for one file-level before() hook before starting the
+   * next, so that hook may run while the stack is still starting.
+   */
+  readonly ready: Promise<Stack>;
   readonly env: Env;
   readonly api: TestApi;
   readonly worker: WorkerProcess;
@@ -45,19 +53,23 @@ export interface Stack {
   readonly tenantDb: TenantDb;
 }
 
-/** Registers the before/after hooks in the current file or describe() and returns the stack they fill in. */
+/** Registers the before/after hooks in the current file or describe() and returns the stack they start and stop. */
 export function useStack(options: StackOptions): Stack {
   const parts: Partial<Record<keyof Stack, unknown>> = {};
   const stops: (() => Promise<unknown>)[] = [];
   const get = <K extends keyof Stack>(key: K): Stack[K] => {
-    if (parts[key] === undefined) throw new Error(`the test stack has no ${key}: ask useStack() for it (or read it inside a test or hook)`);
+    if (parts[key] === undefined) throw new Error(`the test stack has no ${key}: ask useStack() for it, and read it through \`await stack.ready\``);
     return parts[key] as Stack[K];
   };
-  const stack = Object.defineProperties({} as Stack, Object.fromEntries(
-    (['env', 'api', 'worker', 'workers', 'llm', 'tenants', 'su', 'tenantDb'] as const).map((key) => [key, { get: () => get(key), enumerable: true }]),
-  ));
+  let starting: Promise<Stack> | undefined;
+  const stack: Stack = Object.defineProperties({} as Stack, {
+    ready: { get: () => (starting ??= start().then(() => stack)) },
+    ...Object.fromEntries((['env', 'api', 'worker', 'workers', 'llm', 'tenants', 'su', 'tenantDb'] as const).map((key) => [key, { get: () => get(key), enumerable: true }])),
+  });
 
-  before(async () => {
+  before(() => stack.ready);
+  async function start(): Promise<void> {
+    await options.prepare?.();
     const started = <T>(key: keyof Stack, value: T, stop?: (v: T) => Promise<unknown>): T => {
       parts[key] = value;
       if (stop) stops.push(() => stop(value));
@@ -75,7 +87,7 @@ export function useStack(options: StackOptions): Stack {
     if (options.superuser) started('su', await superClient(), (c) => c.end());
     if (options.tenantDb) started('tenantDb', await runtimeDb(options.tenantDb), (db) => db.dataSource.destroy());
     parts.tenants = await Promise.all((options.tenants ?? []).map((label) => createTenant(api, label)));
-  });
+  }
 
   after(async () => {
     const failures: unknown[] = [];
