@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { JobName, QueueName, type JobPayloads } from './queue.constants.js';
+import { logQueueErrors } from './queue-errors.js';
 
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
@@ -33,7 +34,9 @@ export interface EnqueueOptions {
 export class IngestionQueue {
   private readonly logger = new Logger(IngestionQueue.name);
 
-  constructor(@InjectQueue(QueueName.Ingestion) private readonly queue: Queue) {}
+  constructor(@InjectQueue(QueueName.Ingestion) private readonly queue: Queue) {
+    logQueueErrors(queue, this.logger);
+  }
 
   /**
    * Returns false instead of throwing when Redis is unavailable: the document

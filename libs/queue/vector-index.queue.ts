@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { JobName, QueueName } from './queue.constants.js';
+import { logQueueErrors } from './queue-errors.js';
 
 /**
  * Asks the worker to check one tenant's vector index (build it once the tenant
@@ -12,7 +13,9 @@ import { JobName, QueueName } from './queue.constants.js';
 export class VectorIndexQueue {
   private readonly logger = new Logger(VectorIndexQueue.name);
 
-  constructor(@InjectQueue(QueueName.VectorIndex) private readonly queue: Queue) {}
+  constructor(@InjectQueue(QueueName.VectorIndex) private readonly queue: Queue) {
+    logQueueErrors(queue, this.logger);
+  }
 
   /** Never throws: the periodic sweep asks again if this request is lost. */
   async request(tenantId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { TestApi, type TestTenant } from '../support/api.js';
+import { expectingErrors } from '../support/expected-errors.js';
 import { useStack } from '../support/stack.js';
 
 let api: TestApi;
@@ -16,7 +17,7 @@ test('health: live and ready (Postgres, Redis, migrations) without credentials',
   assert.deepEqual(ready.body.checks, { database: 'ok', migrations: 'ok', redis: 'ok' });
 });
 
-test('readiness reports Redis down with a 503 instead of hanging', async () => {
+test('readiness reports Redis down with a 503 instead of hanging', () => expectingErrors('an API whose Redis is unreachable', async () => {
   const broken = await TestApi.start({ REDIS_URL: 'redis://127.0.0.1:1' });
   try {
     const started = Date.now();
@@ -27,7 +28,7 @@ test('readiness reports Redis down with a 503 instead of hanging', async () => {
   } finally {
     await broken.close();
   }
-});
+}));
 
 test('Swagger UI is for the platform admin only: bearer or HTTP Basic', async () => {
   const anon = await api.request('GET', '/docs');

@@ -3,6 +3,7 @@ import { before, describe, test } from 'node:test';
 import type { TestApi, TestTenant } from '../support/api.js';
 import { CORPUS, ingest, SMALL_CHUNKS } from '../support/corpus.js';
 import type { FakeOpenAI } from '../support/fake-openai.js';
+import { expectingErrors } from '../support/expected-errors.js';
 import { readSse } from '../support/sse.js';
 import { llmEmbeddings, useStack } from '../support/stack.js';
 import { waitFor } from '../support/worker.js';
@@ -143,7 +144,7 @@ describe('streaming', () => {
   test('an upstream failure mid-answer ends the stream with an error event', async () => {
     llm.enqueue({ status: 500, path: '/chat/completions' });
     const conv = await conversation();
-    const events = await readSse(await post(conv, 'How do I reset the router?'));
+    const events = await expectingErrors('the chat model answers 500 (logged with its stack)', async () => readSse(await post(conv, 'How do I reset the router?')));
     assert.equal(events[0].event, 'sources');
     assert.equal(events[events.length - 1].event, 'error');
     assert.ok(events[events.length - 1].data.message);
@@ -152,7 +153,8 @@ describe('streaming', () => {
   test('the AI provider failing before the answer starts is a 502 with a clear message, not a 500', async () => {
     llm.enqueue({ status: 500, path: '/embeddings' });
     const conv = await conversation();
-    const res = await api.request('POST', `/api/v1/conversations/${conv}/messages`, { token: t.adminKey, json: { content: 'How do I reset the router?' } });
+    const res = await expectingErrors('the embedding model answers 500 (logged with its stack)', () =>
+      api.request('POST', `/api/v1/conversations/${conv}/messages`, { token: t.adminKey, json: { content: 'How do I reset the router?' } }));
     assert.equal(res.status, 502);
     assert.match(res.body.message, /AI provider/);
   });
