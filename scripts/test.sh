@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: the same preparation as `npm start` (toolchain, dependencies,
 # PostgreSQL+pgvector, Redis), a fresh test database, migrations, then every
-# test suite against the real services. Ends with one line "N passed, N failed".
+# test suite against the real services, the unit tier (test/unit) included.
+# TEST_FILES="dist/test/a.test.js ..." runs only those. Ends with one line "N passed, N failed".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -28,19 +29,5 @@ rm -rf dist
 npx tsc -p tsconfig.build.json
 node dist/apps/migrate/main.js
 
-report="$(mktemp)"
-set +e
-node --test --test-concurrency=1 --test-timeout=600000 \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$report" \
-  ${TEST_FILES:-"dist/test/**/*.test.js"}
-status=$?
-set -e
-count() { grep -a -E "^# $1 [0-9]+" "$report" | tail -1 | awk '{print $3}'; }
-pass="$(count pass)"; fail="$(count fail)"; cancelled="$(count cancelled)"; skipped="$(count skipped)"; todo="$(count todo)"
-fail=$(( ${fail:-0} + ${cancelled:-0} ))
-skipped=$(( ${skipped:-0} + ${todo:-0} ))
-rm -f "$report"
-if [ "$status" != 0 ] && [ "$fail" = 0 ]; then fail=1; fi  # a crash outside any test still fails the run
-if [ "$skipped" -gt 0 ]; then echo "${pass:-0} passed, $fail failed, $skipped skipped"; else echo "${pass:-0} passed, $fail failed"; fi
-exit "$status"
+# shellcheck disable=SC2086 # TEST_FILES is a list of files or globs
+exec bash scripts/run-tests.sh ${TEST_FILES:-"dist/test/**/*.test.js"}
