@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
-import { createTenant, TestApi, type TestTenant } from '../support/api.js';
+import { assertErrorShape, createTenant, TestApi, type TestTenant } from '../support/api.js';
 
 let api: TestApi;
 let a: TestTenant;
@@ -26,13 +26,6 @@ after(async () => {
   process.stderr.write = writeErr;
   await api.close();
 });
-
-const assertErrorShape = (body: any, status: number) => {
-  assert.equal(body.statusCode, status);
-  assert.equal(typeof body.error, 'string');
-  assert.equal(typeof body.message, 'string');
-  assert.match(body.requestId, /^[\w.-]{8,}$/);
-};
 
 test('JSON nested 1,000 levels deep is a 400, also before authentication (it used to overflow the stack)', async () => {
   const deep = '['.repeat(1000) + ']'.repeat(1000);

@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import type { TestApi, TestTenant } from '../support/api.js';
+import { assertErrorShape, type TestApi, type TestTenant } from '../support/api.js';
 import { useStack } from '../support/stack.js';
 
 let api: TestApi;
 let a: TestTenant;
 const stack = useStack({ prefix: 'bad', env: { JSON_BODY_MAX_BYTES: '4096' }, tenants: ['bad'] });
 before(async () => ({ api, tenants: [a] } = await stack.ready));
-
-const assertErrorShape = (body: any, status: number) => {
-  assert.equal(body.statusCode, status);
-  assert.equal(typeof body.error, 'string');
-  assert.equal(typeof body.message, 'string');
-  assert.match(body.requestId, /^[\w.-]{8,}$/);
-};
 
 test('malformed JSON is a 400 with the error shape', async () => {
   const res = await api.request('POST', '/api/v1/users', { token: a.adminKey, body: '{"email": "x@y.test", ', headers: { 'content-type': 'application/json' } });

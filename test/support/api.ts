@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,14 @@ export async function httpRequest<T = any>(baseUrl: string, method: string, path
   let parsed: unknown = text;
   try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
   return { status: res.status, body: parsed as T, headers: res.headers, text };
+}
+
+/** The one error shape of the API (API.md): {statusCode, error, message, requestId}. */
+export function assertErrorShape(body: any, status: number): void {
+  assert.equal(body.statusCode, status);
+  assert.equal(typeof body.error, 'string');
+  assert.equal(typeof body.message, 'string');
+  assert.match(body.requestId, /^[\w.-]{8,}$/);
 }
 
 /** The real API app on a real port (loopback, random). */
