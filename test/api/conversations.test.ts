@@ -6,6 +6,7 @@ import { ConversationsService } from '../../apps/api/src/conversations/conversat
 import type { TenantDb } from '../../libs/database/tenant-db.js';
 import { runInTenant } from '../../libs/tenancy/tenant-context.js';
 import { createTenant, type TestApi, type TestTenant } from '../support/api.js';
+import { openApi } from '../support/openapi.js';
 import { useStack } from '../support/stack.js';
 
 let api: TestApi;
@@ -435,9 +436,7 @@ describe('conversations: access', () => {
   });
 
   test('the OpenAPI document lists the conversation routes with their tag, auth and errors', async () => {
-    const doc = (await api.request('GET', '/docs-json', { token: api.adminKey })).body;
-    const ops: Record<string, any> = {};
-    for (const [path, methods] of Object.entries<any>(doc.paths)) for (const [m, op] of Object.entries(methods)) ops[`${m} ${path}`] = op;
+    const { doc, ops } = await openApi(api);
     const expected: Record<string, string[]> = {
       'post /api/v1/conversations': ['201', '400', '401', '404'],
       'get /api/v1/conversations': ['200', '400', '401', '403'],
@@ -450,7 +449,7 @@ describe('conversations: access', () => {
       const op = ops[key];
       assert.ok(op, `${key} documented`);
       assert.deepEqual(op.tags, ['conversations']);
-      assert.ok(op.security?.some((s: object) => 'bearer' in s), `${key} bearer`);
+      assert.deepEqual(op.security, [{ 'tenant-token': [] }], `${key} takes a tenant token`);
       for (const c of codes) assert.ok(op.responses[c], `${key} documents ${c}`);
     }
     assert.ok(doc.components.schemas.ConversationDto.properties.folderIds);

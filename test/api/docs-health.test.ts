@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { TestApi, type TestTenant } from '../support/api.js';
 import { expectingErrors } from '../support/expected-errors.js';
+import { openApi } from '../support/openapi.js';
 import { useStack } from '../support/stack.js';
 
 let api: TestApi;
@@ -45,23 +46,67 @@ test('Swagger UI is for the platform admin only: bearer or HTTP Basic', async ()
 });
 
 test('the OpenAPI document covers every route with its auth and error answers', async () => {
-  const doc = (await api.request('GET', '/docs-json', { token: api.adminKey })).body;
+  const { doc, ops } = await openApi(api);
   const expected = [
     'post /api/v1/admin/tenants', 'get /api/v1/admin/tenants', 'post /api/v1/admin/tenants/{tenantId}/users',
     'post /api/v1/admin/tenants/{tenantId}/api-keys', 'post /api/v1/auth/login', 'get /api/v1/me',
     'post /api/v1/users', 'get /api/v1/users', 'get /api/v1/users/{id}', 'patch /api/v1/users/{id}', 'delete /api/v1/users/{id}',
     'post /api/v1/api-keys', 'get /api/v1/api-keys', 'delete /api/v1/api-keys/{id}', 'get /health/live', 'get /health/ready', 'get /metrics',
+    'post /api/v1/documents', 'get /api/v1/documents', 'post /api/v1/search', 'post /api/v1/conversations/{id}/messages',
+    'get /openai/v1/models', 'post /openai/v1/chat/completions',
   ];
-  const ops: Record<string, any> = {};
-  for (const [path, methods] of Object.entries<any>(doc.paths)) for (const [m, op] of Object.entries(methods)) ops[`${m} ${path}`] = op;
   for (const key of expected) assert.ok(ops[key], `${key} documented`);
   for (const [key, op] of Object.entries(ops)) {
-    if (key.includes('/health/') || key === 'post /api/v1/auth/login') continue;
-    assert.ok(op.security?.some((s: object) => 'bearer' in s), `${key} documents bearer auth`);
+    if (isPublic(key)) continue;
     assert.ok(op.responses['401'], `${key} documents 401`);
   }
   assert.ok(ops['get /api/v1/users/{id}'].responses['404']);
   assert.ok(doc.components.schemas.ErrorDto.properties.requestId);
+});
+
+const isPublic = (key: string) => key.includes(' /health/') || key === 'post /api/v1/auth/login';
+const isPlatformAdmin = (key: string) => key.includes(' /api/v1/admin/') || key === 'get /metrics';
+
+test('every operation has a summary, its security and a schema for every answer with a body', async () => {
+  const { doc, ops } = await openApi(api);
+  const schemes = doc.components.securitySchemes;
+  assert.deepEqual(schemes['tenant-token'] && [schemes['tenant-token'].type, schemes['tenant-token'].scheme], ['http', 'bearer']);
+  assert.match(schemes['tenant-token'].bearerFormat, /rag_.*JWT/);
+  assert.deepEqual(schemes['admin-key'] && [schemes['admin-key'].type, schemes['admin-key'].scheme], ['http', 'bearer']);
+  assert.deepEqual(schemes['admin-basic'] && [schemes['admin-basic'].type, schemes['admin-basic'].scheme], ['http', 'basic']);
+  assert.ok(Object.keys(ops).length >= 38, `${Object.keys(ops).length} operations`);
+  const resolves = (ref: string) => ref.startsWith('#/components/schemas/') && doc.components.schemas[ref.slice('#/components/schemas/'.length)];
+  for (const [key, op] of Object.entries(ops)) {
+    assert.ok(typeof op.summary === 'string' && op.summary.length > 3, `${key} has a summary`);
+    const wanted = isPublic(key) ? [{}] : isPlatformAdmin(key) ? [{ 'admin-key': [] }] : [{ 'tenant-token': [] }];
+    assert.deepEqual(op.security, wanted, `${key} security`);
+    const statuses = Object.keys(op.responses);
+    assert.ok(statuses.some((s) => s.startsWith('2')), `${key} documents its success`);
+    for (const status of statuses) {
+      if (status === '204') continue;
+      const content = op.responses[status].content;
+      assert.ok(content && Object.keys(content).length, `${key} ${status} has a body schema`);
+      for (const [type, media] of Object.entries<any>(content)) {
+        assert.ok(media.schema, `${key} ${status} ${type} has a schema`);
+        if (media.schema.$ref) assert.ok(resolves(media.schema.$ref), `${key} ${status} ${type}: ${media.schema.$ref} resolves`);
+        if (status >= '400') assert.equal(media.schema.$ref, '#/components/schemas/ErrorDto', `${key} ${status} is the error shape`);
+      }
+    }
+  }
+  // The streamed answers: the text/event-stream body and the schema of each event's data.
+  const chat = ops['post /api/v1/conversations/{id}/messages'].responses;
+  assert.equal(chat['201'].content['application/json'].schema.$ref, '#/components/schemas/MessageDto');
+  assert.deepEqual(Object.keys(chat['200'].content), ['text/event-stream']);
+  const events = chat['200'].content['text/event-stream']['x-sse-events'];
+  assert.deepEqual(Object.keys(events).sort(), ['done', 'error', 'sources', 'token']);
+  for (const e of Object.values<any>(events)) assert.ok(resolves(e.$ref), e.$ref);
+  const completions = ops['post /openai/v1/chat/completions'].responses['200'].content;
+  assert.equal(completions['application/json'].schema.$ref, '#/components/schemas/ChatCompletionDto');
+  assert.ok(resolves(completions['text/event-stream']['x-sse-events'].message.$ref));
+  assert.ok(doc.components.schemas.ChatCompletionDto.properties.citations);
+  assert.equal(ops['get /openai/v1/models'].responses['200'].content['application/json'].schema.$ref, '#/components/schemas/OpenAIModelListDto');
+  assert.equal(ops['get /health/ready'].responses['200'].content['application/json'].schema.$ref, '#/components/schemas/ReadyDto');
+  assert.equal(ops['get /metrics'].responses['200'].content['text/plain'].schema.type, 'string');
 });
 
 test('the queue dashboard is for the platform admin only and shows the ingestion queue', async () => {

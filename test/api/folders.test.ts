@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import type { TenantDb } from '../../libs/database/tenant-db.js';
 import type { TestApi, TestTenant } from '../support/api.js';
+import { openApi } from '../support/openapi.js';
 import { useStack } from '../support/stack.js';
 
 let api: TestApi;
@@ -288,9 +289,7 @@ describe('folders: access', () => {
   });
 
   test('the OpenAPI document lists the folder routes with their tag, auth and errors', async () => {
-    const doc = (await api.request('GET', '/docs-json', { token: api.adminKey })).body;
-    const ops: Record<string, any> = {};
-    for (const [path, methods] of Object.entries<any>(doc.paths)) for (const [m, op] of Object.entries(methods)) ops[`${m} ${path}`] = op;
+    const { doc, ops } = await openApi(api);
     const expected: Record<string, string[]> = {
       'post /api/v1/folders': ['201', '400', '401', '404', '409'],
       'get /api/v1/folders': ['200', '400', '401'],
@@ -302,7 +301,7 @@ describe('folders: access', () => {
       const op = ops[key];
       assert.ok(op, `${key} documented`);
       assert.deepEqual(op.tags, ['folders']);
-      assert.ok(op.security?.some((s: object) => 'bearer' in s), `${key} bearer`);
+      assert.deepEqual(op.security, [{ 'tenant-token': [] }], `${key} takes a tenant token`);
       for (const c of codes) assert.ok(op.responses[c], `${key} documents ${c}`);
     }
     assert.match(ops['delete /api/v1/folders/{id}'].description, /no folder/);

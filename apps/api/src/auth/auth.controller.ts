@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Ip, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator.js';
-import { Public } from './auth.decorators.js';
+import { Public, TenantAuth } from './auth.decorators.js';
 import { LoginDto, MeDto, TokenDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 import type { RequestWithPrincipal } from './principal.js';
@@ -13,6 +13,7 @@ export class AuthController {
 
   @Public()
   @Post('auth/login')
+  @ApiOperation({ summary: 'Log in', description: 'Tenant slug, e-mail and password give a JWT (`accessToken`) for `Authorization: Bearer …`, valid `expiresIn` seconds. Throttled per address and per account (429 with Retry-After).' })
   @HttpCode(200)
   @ApiOkResponse({ type: TokenDto })
   @ApiErrors(400, 401, 429, 503)
@@ -21,7 +22,8 @@ export class AuthController {
   }
 
   @Get('me')
-  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Who am I', description: 'The user the bearer token (API key or JWT) acts as.' })
+  @TenantAuth()
   @ApiOkResponse({ type: MeDto })
   @ApiErrors(401, 403)
   me(@Req() req: RequestWithPrincipal): MeDto {

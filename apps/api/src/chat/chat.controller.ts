@@ -1,17 +1,19 @@
 import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TenantAuth } from '../auth/auth.decorators.js';
 import type { Request, Response } from 'express';
 import { RateClass, RateLimited } from '../admission/rate-class.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { streamErrorMessage } from '../common/stream-error.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import { MessageDto } from '../conversations/conversations.dto.js';
-import { PostMessageDto } from './chat.dto.js';
+import { ApiEventStream } from '../common/api-event-stream.decorator.js';
+import { PostMessageDto, SseDoneEventDto, SseErrorEventDto, SseSourcesEventDto, SseTokenEventDto } from './chat.dto.js';
 import { ConversationChatService } from './conversation-chat.service.js';
 import { abortOnDisconnect, openEventStream, wantsEventStream } from './sse.js';
 
 @ApiTags('conversations')
-@ApiBearerAuth()
+@TenantAuth()
 @Controller('api/v1/conversations/:id/messages')
 export class ChatController {
   constructor(private readonly chat: ConversationChatService) {}
@@ -22,10 +24,20 @@ export class ChatController {
    */
   @Post()
   @RateLimited(RateClass.Chat)
-  @ApiProduces('application/json', 'text/event-stream')
-  @ApiCreatedResponse({ type: MessageDto, description: 'The assistant message (JSON mode)' })
-  @ApiOkResponse({ description: 'SSE: event sources {items}, token {text}..., done {messageId, usage, citations}, or error {message}' })
-  @ApiErrors(400, 401, 404, 429, 503)
+  @ApiOperation({
+    summary: 'Ask a question in a conversation',
+    description: 'Stores the question, retrieves passages from the conversation\'s scope and answers with citations. ' +
+      'With `Accept: text/event-stream` the answer streams (200); otherwise 201 with the stored assistant message. ' +
+      'Errors before the stream starts are ordinary JSON errors; after, an `error` event ends the stream.',
+  })
+  @ApiCreatedResponse({ type: MessageDto, description: 'The assistant message (without Accept: text/event-stream)' })
+  @ApiEventStream({
+    description: 'With Accept: text/event-stream: sources, token…, then done (or error)',
+    events: { sources: SseSourcesEventDto, token: SseTokenEventDto, done: SseDoneEventDto, error: SseErrorEventDto },
+    example: 'event: sources\ndata: {"items":[{"chunkId":"…","filename":"manual.pdf","section":null,"pageFrom":12,"pageTo":12,"similarity":0.61,…}]}\n\n' +
+      'event: token\ndata: {"text":"Hold "}\n\n…\n\nevent: done\ndata: {"messageId":"…","usage":{"promptTokens":812,"completionTokens":64},"citations":[…]}\n\n',
+  })
+  @ApiErrors(400, 401, 404, 429, 502, 503)
   async post(
     @Param('id', UuidParam()) id: string,
     @Body() dto: PostMessageDto,

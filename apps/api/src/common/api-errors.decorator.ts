@@ -11,7 +11,8 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'Body or upload too large',
   415: 'Unsupported file type',
   429: 'Quota or rate limit exceeded',
-  503: 'A dependency (database, queue) is unavailable',
+  502: 'The AI provider (embeddings or chat model) failed',
+  503: 'A dependency (database, queue, AI provider rate limit) is unavailable or busy; retry after Retry-After',
 };
 
 /** Documents the error answers of a route in Swagger, all with the one error shape. */

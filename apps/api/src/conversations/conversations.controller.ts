@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TenantAuth } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import {
@@ -14,7 +15,7 @@ import { ConversationsService } from './conversations.service.js';
  * only their own. Someone else's conversation is a 404 for a member.
  */
 @ApiTags('conversations')
-@ApiBearerAuth()
+@TenantAuth()
 @Controller('api/v1/conversations')
 export class ConversationsController {
   constructor(private readonly conversations: ConversationsService) {}

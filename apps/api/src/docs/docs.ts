@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Response } from 'express';
 import { safeEqual } from '../auth/api-key.js';
+import { SECURITY } from '../auth/auth.decorators.js';
 import { basicCredentials, bearerToken } from '../auth/credentials.js';
 import { sendError } from '../common/error-body.js';
 import type { RequestWithId } from '../common/request-id.middleware.js';
@@ -30,7 +31,18 @@ export function setupSwagger(app: INestApplication, adminKey: string): void {
         'Another tenant\'s ids answer 404.',
     )
     .setVersion('1')
-    .addBearerAuth()
+    .addBearerAuth({
+      type: 'http', scheme: 'bearer', bearerFormat: 'rag_… API key or JWT',
+      description: 'A tenant user: an API key (`rag_…`, from POST /api/v1/api-keys) or the `accessToken` of POST /api/v1/auth/login.',
+    }, SECURITY.tenant)
+    .addBearerAuth({
+      type: 'http', scheme: 'bearer', bearerFormat: 'ADMIN_API_KEY',
+      description: 'The platform administrator: the ADMIN_API_KEY. It acts on no tenant\'s data (403 on tenant routes).',
+    }, SECURITY.adminKey)
+    .addBasicAuth({
+      type: 'http', scheme: 'basic',
+      description: 'The platform administrator in a browser: user `admin`, password the ADMIN_API_KEY (this page, /docs-json, /admin/queues).',
+    }, SECURITY.adminBasic)
     .build();
   const document = SwaggerModule.createDocument(app, config);
   app.use(['/docs', '/docs-json', '/docs-yaml'], adminOnlyPages(adminKey));

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TenantAuth } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import { CreateFolderDto, FolderDto, FolderListDto, ListFoldersQueryDto, UpdateFolderDto } from './folders.dto.js';
@@ -7,7 +8,7 @@ import { FoldersService } from './folders.service.js';
 
 /** Any tenant user (admin or member) manages the tenant's folders; deleting is limited to the admin or the creator. */
 @ApiTags('folders')
-@ApiBearerAuth()
+@TenantAuth()
 @Controller('api/v1/folders')
 export class FoldersController {
   constructor(private readonly folders: FoldersService) {}

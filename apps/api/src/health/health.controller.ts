@@ -1,9 +1,10 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { LiveDto, ReadyDto } from './health.dto.js';
 import { RedisHealth } from './redis-health.js';
 
 /**
@@ -17,15 +18,17 @@ export class HealthController {
   constructor(private readonly ds: DataSource, private readonly redis: RedisHealth) {}
 
   @Get('live')
-  @ApiOkResponse({ description: 'The process is up' })
-  live() {
+  @ApiOperation({ summary: 'Liveness', description: 'The process is up and answering (no dependency is checked).' })
+  @ApiOkResponse({ type: LiveDto })
+  live(): LiveDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOkResponse({ description: 'Postgres, Redis and migrations are ready' })
+  @ApiOperation({ summary: 'Readiness', description: 'PostgreSQL answers, every migration is applied and Redis answers; 503 names what is not ready.' })
+  @ApiOkResponse({ type: ReadyDto })
   @ApiErrors(503)
-  async ready(@Res({ passthrough: true }) res: Response) {
+  async ready(@Res({ passthrough: true }) res: Response): Promise<ReadyDto> {
     const [database, migrations, redis] = await Promise.all([
       this.ds.query('SELECT 1').then(() => 'ok', () => 'down'),
       this.pendingMigrations().then((n) => (n === 0 ? 'ok' : `${n} pending`), () => 'unknown'),

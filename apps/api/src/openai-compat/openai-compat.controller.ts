@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TenantAuth } from '../auth/auth.decorators.js';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage, ChatUsage } from '#libs/ai/chat/chat-provider.js';
@@ -8,7 +9,8 @@ import { streamErrorMessage } from '../common/stream-error.js';
 import { ChatService } from '../chat/chat.service.js';
 import { abortOnDisconnect, openEventStream } from '../chat/sse.js';
 import { UsageService } from '../usage/usage.service.js';
-import { ChatCompletionRequestDto } from './openai-compat.dto.js';
+import { ApiEventStream } from '../common/api-event-stream.decorator.js';
+import { ChatCompletionChunkDto, ChatCompletionDto, ChatCompletionRequestDto, ChatCompletionStreamErrorDto, OpenAIModelListDto } from './openai-compat.dto.js';
 import { RateClass, RateLimited } from '../admission/rate-class.js';
 
 /** Token counts as OpenAI names them. */
@@ -20,23 +22,36 @@ const openAIUsage = (u: ChatUsage) => ({ prompt_tokens: u.promptTokens, completi
  * with retrieval over the tenant's documents; earlier messages are history.
  */
 @ApiTags('openai-compatible')
-@ApiBearerAuth()
+@TenantAuth()
 @Controller('openai/v1')
 export class OpenAICompatController {
   constructor(private readonly chat: ChatService, private readonly usage: UsageService) {}
 
   @Get('models')
-  @ApiOkResponse({ description: 'The one model this endpoint serves: retrieval over your documents' })
-  @ApiErrors(401)
-  models() {
+  @ApiOperation({ summary: 'List the models (OpenAI-compatible)', description: 'The one model this endpoint serves: the configured chat model, answering from your documents.' })
+  @ApiOkResponse({ type: OpenAIModelListDto })
+  @ApiErrors(401, 403)
+  models(): OpenAIModelListDto {
     return { object: 'list', data: [{ id: this.chat.model, object: 'model', created: 0, owned_by: 'ragdocs' }] };
   }
 
   @Post('chat/completions')
   @RateLimited(RateClass.OpenAI)
   @HttpCode(200)
-  @ApiOkResponse({ description: '`chat.completion`, or with `stream: true` `chat.completion.chunk` events ending with `data: [DONE]`' })
-  @ApiErrors(400, 401, 429)
+  @ApiOperation({
+    summary: 'Answer a chat (OpenAI-compatible)',
+    description: 'The last user message is answered from your tenant\'s documents (hybrid retrieval, top 5), earlier user and assistant ' +
+      'messages are history, system and developer messages are added to the system prompt. Sampling options are accepted and ignored. ' +
+      '`chat.completion`, or with `stream: true` `chat.completion.chunk` events ending with `data: [DONE]`; both carry `citations`.',
+  })
+  @ApiEventStream({
+    description: '`chat.completion` (JSON), or with `stream: true` Server-Sent Events: `chat.completion.chunk`…, then `data: [DONE]`',
+    json: ChatCompletionDto,
+    events: { message: ChatCompletionChunkDto, error: ChatCompletionStreamErrorDto },
+    example: 'data: {"id":"chatcmpl-…","object":"chat.completion.chunk","created":1767225600,"model":"local-extractive","choices":[{"index":0,"delta":{"content":"Hold "},"logprobs":null,"finish_reason":null}]}\n\n' +
+      '…\n\ndata: {"id":"chatcmpl-…","object":"chat.completion.chunk",…,"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"citations":[…]}\n\ndata: [DONE]\n\n',
+  })
+  @ApiErrors(400, 401, 403, 429, 502, 503)
   async completions(@Body() body: ChatCompletionRequestDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     const lastUser = body.messages.map((m) => m.role).lastIndexOf('user');
     if (lastUser < 0) throw new BadRequestException('messages must contain a user message');

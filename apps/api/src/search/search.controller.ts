@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TenantAuth } from '../auth/auth.decorators.js';
 import { MAX_KEYWORD_TERMS, queryWords } from '#libs/retrieval/search.repository.js';
 import { SearchService } from '#libs/retrieval/search.service.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
@@ -7,13 +8,14 @@ import { SearchDto, SearchResultDto } from './search.dto.js';
 import { RateClass, RateLimited } from '../admission/rate-class.js';
 
 @ApiTags('search')
-@ApiBearerAuth()
+@TenantAuth()
 @Controller('api/v1/search')
 export class SearchController {
   constructor(private readonly search: SearchService) {}
 
   @Post()
   @RateLimited(RateClass.Search)
+  @ApiOperation({ summary: 'Search the tenant\'s documents', description: '`mode`: `vector` (default, by meaning), `keyword` (by words, read with the tenant\'s settings.searchLanguage) or `hybrid` (both, fused 0.6 : 0.4). `topK` passages (1-100, default 5); `minScore` drops passages whose similarity is lower; `folderIds`/`documentIds` limit the scope.' })
   @HttpCode(200)
   @ApiOkResponse({ type: SearchResultDto })
   @ApiErrors(400, 401, 403, 429, 503)
