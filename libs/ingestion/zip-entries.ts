@@ -160,8 +160,9 @@ function readName(bytes: Uint8Array, start: number, length: number): string {
   return new TextDecoder('utf-8').decode(bytes.subarray(start, end));
 }
 
+// The reads below check the bounds first: the indexed bytes exist.
 function readU16(bytes: Uint8Array, at: number): number {
-  return at + 2 <= bytes.length ? bytes[at] | (bytes[at + 1] << 8) : -1;
+  return at + 2 <= bytes.length ? bytes[at]! | (bytes[at + 1]! << 8) : -1;
 }
 
 /** As a Number: exact up to 2^53, far beyond any upload. */
@@ -171,6 +172,6 @@ function readU64(bytes: Uint8Array, at: number): number {
 
 function readU32(bytes: Uint8Array, at: number): number {
   return at + 4 <= bytes.length
-    ? (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0
+    ? (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0
     : -1;
 }

@@ -27,6 +27,7 @@ export class SearchService {
   async search(req: SearchRequest, signal?: AbortSignal): Promise<SearchHit[]> {
     const tenantId = currentTenantId();
     const [vector] = await this.embedder.embed([req.query], signal);
+    if (!vector) throw new Error('the embedding provider returned no vector for the query');
     return this.db.run((m) => this.repo.search(m, { ...req, tenantId, vector }));
   }
 }

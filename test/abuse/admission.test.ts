@@ -23,9 +23,9 @@ const DEFAULTS = {
   PASSWORD_HASH_CONCURRENCY: '2', PASSWORD_HASH_QUEUE: '32',
 };
 
-const percentile = (values: number[], p: number) => {
+const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {

@@ -42,7 +42,7 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) =>
   await Promise.all(Array.from({ length: limit }, async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await fn(items[i], i);
+      out[i] = await fn(items[i]!, i);
     }
   }));
   return out;
@@ -85,8 +85,8 @@ describe('fair dispatch across tenants', () => {
     const rejected = ups.filter((u) => u.status !== 202);
     assert.deepEqual(rejected.map((u) => `${u.status} ${u.text}`), []);
     const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
-    assert.equal(counts.waiting + counts.prioritized, BACKLOG, `A's jobs in the queue: ${JSON.stringify(counts)}`);
-    t.diagnostic(`A's ${BACKLOG} uploads took ${Date.now() - started} ms (${ups[0].body.sizeBytes} bytes each)`);
+    assert.equal((counts.waiting ?? 0) + (counts.prioritized ?? 0), BACKLOG, `A's jobs in the queue: ${JSON.stringify(counts)}`);
+    t.diagnostic(`A's ${BACKLOG} uploads took ${Date.now() - started} ms (${ups[0]!.body.sizeBytes} bytes each)`);
 
     // One worker, default concurrency; B uploads once it is taking A's jobs.
     worker = await WorkerProcess.start(env);

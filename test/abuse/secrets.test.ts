@@ -39,7 +39,7 @@ describe('scripts/env-defaults.sh and the start-up banner', () => {
     assert.equal(res.status, 0, res.stderr);
     return res.stdout + res.stderr;
   }
-  const generatedKey = () => /GENERATED_ADMIN_API_KEY=(\S+)/.exec(readFileSync(secretsFile(), 'utf8'))![1];
+  const generatedKey = () => /GENERATED_ADMIN_API_KEY=(\S+)/.exec(readFileSync(secretsFile(), 'utf8'))![1]!;
 
   test('the secrets file is created 0600, and a generated admin key is printed once', () => {
     const first = start();
@@ -89,7 +89,7 @@ describe('the API process logs no key, JWT or password', () => {
     const deadline = Date.now() + 30_000;
     for (;;) {
       const m = /API listening on (http:\/\/localhost:\d+)/.exec(output);
-      if (m) { base = m[1].replace('localhost', '127.0.0.1'); break; }
+      if (m) { base = m[1]!.replace('localhost', '127.0.0.1'); break; }
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the API did not start:\n${output}`);
       await new Promise((r) => setTimeout(r, 50));
     }

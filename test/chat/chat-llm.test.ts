@@ -41,23 +41,23 @@ describe('prompt assembly', () => {
     const before = llm.chatRequests().length;
     const res = await post(conv, 'Where is the notice board?', false);
     assert.equal(res.status, 201);
-    const req = llm.chatRequests()[before].body;
+    const req = llm.chatRequests()[before]!.body;
     assert.equal(req.model, 'test-chat');
     assert.equal(req.stream, true);
     const msgs: { role: string; content: string }[] = req.messages;
-    assert.equal(msgs[0].role, 'system');
-    assert.match(msgs[0].content, /^You are the Acme helpdesk\./);
-    assert.match(msgs[0].content, /untrusted data/);
-    assert.ok(!msgs[0].content.includes(INJECTION));
-    const sources = msgs[1].content;
+    assert.equal(msgs[0]!.role, 'system');
+    assert.match(msgs[0]!.content, /^You are the Acme helpdesk\./);
+    assert.match(msgs[0]!.content, /untrusted data/);
+    assert.ok(!msgs[0]!.content.includes(INJECTION));
+    const sources = msgs[1]!.content;
     assert.match(sources, /^<sources>\n[\s\S]*\n<\/sources>$/);
-    assert.equal(msgs[msgs.length - 1].role, 'user');
-    assert.equal(msgs[msgs.length - 1].content, 'Where is the notice board?');
+    assert.equal(msgs.at(-1)!.role, 'user');
+    assert.equal(msgs.at(-1)!.content, 'Where is the notice board?');
     // The injected text is inside one <source> element, and its fake closing tag was neutralised.
     const blocks = [...sources.matchAll(/<source n="(\d+)"[^>]*>\n([\s\S]*?)\n<\/source>/g)];
-    const holder = blocks.find((b) => b[2].includes(INJECTION));
+    const holder = blocks.find((b) => b[2]!.includes(INJECTION));
     assert.ok(holder, 'the injection is inside a source block');
-    assert.ok(holder![2].includes('&lt;/source&gt;') && !holder![2].includes('</source>'));
+    assert.ok(holder![2]!.includes('&lt;/source&gt;') && !holder![2]!.includes('</source>'));
     assert.equal((sources.match(/<\/source>/g) ?? []).length, blocks.length, 'no extra closing delimiter');
     for (const m of msgs.slice(2)) assert.ok(!m.content.includes(INJECTION));
   });
@@ -134,7 +134,7 @@ describe('streaming', () => {
       assert.ok(others.every((o) => o.status === 200));
       assert.ok(took < 1500, `other requests waited ${took} ms for the connection`);
       const events = await reading;
-      assert.equal(events[events.length - 1].event, 'done');
+      assert.equal(events.at(-1)!.event, 'done');
     } finally {
       llm.chatChunkDelayMs = 0;
       llm.chatAnswer = 'According to the sources, the answer is in the manual [1].';
@@ -145,9 +145,9 @@ describe('streaming', () => {
     llm.enqueue({ status: 500, path: '/chat/completions' });
     const conv = await conversation();
     const events = await expectingErrors('the chat model answers 500 (logged with its stack)', async () => readSse(await post(conv, 'How do I reset the router?')));
-    assert.equal(events[0].event, 'sources');
-    assert.equal(events[events.length - 1].event, 'error');
-    assert.ok(events[events.length - 1].data.message);
+    assert.equal(events[0]!.event, 'sources');
+    assert.equal(events.at(-1)!.event, 'error');
+    assert.ok(events.at(-1)!.data.message);
   });
 
   test('the AI provider failing before the answer starts is a 502 with a clear message, not a 500', async () => {

@@ -67,18 +67,18 @@ describe('chat turn (local extractive answerer)', () => {
     assert.equal(names[0], 'sources');
     assert.equal(names[names.length - 1], 'done');
     assert.ok(names.slice(1, -1).length > 3 && names.slice(1, -1).every((n) => n === 'token'), names.join(','));
-    assert.ok(events[0].data.items.length > 0);
-    assert.ok(events[0].data.items.every((h: any) => 'chunkId' in h && 'similarity' in h));
+    assert.ok(events[0]!.data.items.length > 0);
+    assert.ok(events[0]!.data.items.every((h: any) => 'chunkId' in h && 'similarity' in h));
     const streamed = events.filter((e) => e.event === 'token').map((e) => e.data.text).join('');
     assert.match(streamed, /hold the reset button/);
-    const done = events[events.length - 1].data;
+    const done = events.at(-1)!.data;
     const msgs = await api.request('GET', `/api/v1/conversations/${conv}/messages`, { token: a.adminKey });
     const stored = msgs.body.items.find((x: any) => x.id === done.messageId);
     assert.equal(stored.content, streamed);
     assert.deepEqual(stored.metadata.citations, done.citations);
     assert.deepEqual(stored.metadata.usage, done.usage);
     // Every citation was among the streamed sources.
-    const sourceIds = new Set(events[0].data.items.map((h: any) => h.chunkId));
+    const sourceIds = new Set(events[0]!.data.items.map((h: any) => h.chunkId));
     assert.ok(done.citations.length > 0 && done.citations.every((c: any) => sourceIds.has(c.chunkId)));
   });
 
@@ -92,8 +92,8 @@ describe('chat turn (local extractive answerer)', () => {
   test('the conversation scope limits the sources', async () => {
     const conv = await newConversation(a, { documentIds: [ids['garden-notes.md']] });
     const events = await readSse(await ask(a, conv, 'How do I reset the router?'));
-    assert.ok(events[0].data.items.length > 0);
-    assert.ok(events[0].data.items.every((h: any) => h.documentId === ids['garden-notes.md']));
+    assert.ok(events[0]!.data.items.length > 0);
+    assert.ok(events[0]!.data.items.every((h: any) => h.documentId === ids['garden-notes.md']));
   });
 
   test('bad input is a 400; another user\'s or tenant\'s conversation is a 404', async () => {
@@ -140,8 +140,8 @@ describe('OpenAI-compatible endpoint with the official openai client', () => {
   test('a completion grounded in the tenant\'s documents', async () => {
     const res = await client().chat.completions.create({ model: 'local-extractive', messages: [{ role: 'user', content: 'How many days of paid vacation do employees get?' }] });
     assert.equal(res.object, 'chat.completion');
-    assert.match(res.choices[0].message.content ?? '', /twenty-five days/);
-    assert.equal(res.choices[0].finish_reason, 'stop');
+    assert.match(res.choices[0]!.message.content ?? '', /twenty-five days/);
+    assert.equal(res.choices[0]!.finish_reason, 'stop');
     assert.ok(res.usage!.total_tokens > 0);
   });
 

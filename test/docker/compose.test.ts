@@ -163,7 +163,7 @@ function dockerfileInstructions(text: string): Instruction[] {
   if (current.trim() !== '') logical.push(current);
   return logical.map((l) => {
     const m = /^(\S+)\s*(.*)$/s.exec(l.trim())!;
-    return { keyword: m[1].toUpperCase(), args: m[2].trim() };
+    return { keyword: m[1]!.toUpperCase(), args: m[2]!.trim() };
   });
 }
 
@@ -185,7 +185,7 @@ function stages(instructions: Instruction[]): Instruction[][] {
   const out: Instruction[][] = [];
   for (const ins of instructions) {
     if (ins.keyword === 'FROM') out.push([]);
-    if (out.length > 0) out[out.length - 1].push(ins);
+    out.at(-1)?.push(ins);
   }
   return out;
 }
@@ -196,7 +196,7 @@ function resolveGlobalArgs(instructions: Instruction[], value: string): string {
   for (const ins of instructions) {
     if (ins.keyword === 'FROM') break;
     if (ins.keyword === 'ARG') {
-      const [name, def = ''] = ins.args.split('=', 2);
+      const [name = '', def = ''] = ins.args.split('=', 2);
       defaults.set(name.trim(), def.trim().replace(/^["']|["']$/g, ''));
     }
   }
@@ -216,7 +216,7 @@ function durationSeconds(v: string | undefined): number {
   const re = /(\d+(?:\.\d+)?)(ms|us|h|m|s)/g;
   let consumed = '';
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    total += Number(m[1]) * units[m[2]];
+    total += Number(m[1]) * units[m[2]!]!;
     consumed += m[0];
   }
   assert.equal(consumed, text, `"${v}" is not a compose duration`);
@@ -235,8 +235,8 @@ function allStrings(v: unknown): string[] {
 function interpolatedNames(value: string): string[] {
   const s = value.replace(/\$\$/g, '');
   const names = new Set<string>();
-  for (const m of s.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1]);
-  for (const m of s.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1]);
+  for (const m of s.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1]!);
+  for (const m of s.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1]!);
   return [...names];
 }
 
@@ -340,15 +340,15 @@ describe('docker/compose.yml', () => {
     assert.ok(volumes.some((v) => v.endsWith(':/var/lib/postgresql/data')), 'postgres data should live on a volume');
     const init = volumes.find((v) => /:\/docker-entrypoint-initdb\.d\//.test(v));
     assert.ok(init, 'postgres needs an init script mounted into /docker-entrypoint-initdb.d/');
-    const hostPath = resolve(DOCKER_DIR, init.split(':')[0]);
+    const hostPath = resolve(DOCKER_DIR, init.split(':')[0]!);
     assert.ok(existsSync(hostPath), `the mounted init script ${hostPath} does not exist`);
     const sql = read(hostPath);
     assert.match(sql, /CREATE EXTENSION IF NOT EXISTS vector/i, 'init script must create the vector extension');
     const owner = /CREATE ROLE rag_owner\b([^;]*);/i.exec(sql);
     assert.ok(owner, 'init script must create rag_owner');
     // The migrations create the roles the apps connect as (rag_app, rag_platform): one place for them.
-    assert.match(owner[1], /\bCREATEROLE\b/i, 'rag_owner must be CREATEROLE, so that the migrations can create rag_app');
-    assert.match(owner[1], /\bNOSUPERUSER\b/i, 'rag_owner must be NOSUPERUSER');
+    assert.match(owner[1]!, /\bCREATEROLE\b/i, 'rag_owner must be CREATEROLE, so that the migrations can create rag_app');
+    assert.match(owner[1]!, /\bNOSUPERUSER\b/i, 'rag_owner must be NOSUPERUSER');
     assert.doesNotMatch(sql, /CREATE ROLE rag_(app|platform)\b/i, 'rag_app and rag_platform are the migrations\' to create');
     assert.match(sql, /CREATE DATABASE %I OWNER rag_owner/i, 'the database must be owned by rag_owner');
   });
@@ -396,8 +396,8 @@ describe('docker/compose.yml', () => {
       for (const v of ['DATABASE_URL', 'DATABASE_MIGRATION_URL', 'REDIS_URL', 'ADMIN_API_KEY', 'JWT_SECRET']) {
         assert.ok(v in env, `${name} lacks ${v}`);
       }
-      assert.match(env.DATABASE_URL, /rag_app/, `${name}'s default DATABASE_URL must use the runtime role rag_app`);
-      assert.match(env.DATABASE_MIGRATION_URL, /rag_owner/, `${name}'s default DATABASE_MIGRATION_URL must use rag_owner`);
+      assert.match(env.DATABASE_URL ?? '', /rag_app/, `${name}'s default DATABASE_URL must use the runtime role rag_app`);
+      assert.match(env.DATABASE_MIGRATION_URL ?? '', /rag_owner/, `${name}'s default DATABASE_MIGRATION_URL must use rag_owner`);
       assert.match(env.DATABASE_PLATFORM_URL ?? '', /rag_platform/, `${name}'s default DATABASE_PLATFORM_URL must use the platform role rag_platform`);
     }
   });
@@ -443,7 +443,7 @@ describe('docker/Dockerfile', () => {
     const froms = instructions.filter((i) => i.keyword === 'FROM');
     assert.ok(froms.length >= 2, `expected at least two FROM stages, found ${froms.length}`);
     const external = froms
-      .map((f) => resolveGlobalArgs(instructions, f.args.split(/\s+/)[0]))
+      .map((f) => resolveGlobalArgs(instructions, f.args.split(/\s+/)[0]!))
       .filter((image) => image.includes(':') || image.includes('/'));
     assert.ok(external.length > 0, 'no FROM names a base image');
     for (const image of external) assert.match(image, /^(docker\.io\/(library\/)?)?node:24\b/, `base image ${image} is not Node 24`);
@@ -451,7 +451,7 @@ describe('docker/Dockerfile', () => {
 
   it('runs the final stage as a non-root user in production mode', () => {
     const final = stages(load()).at(-1) ?? [];
-    const users = final.filter((i) => i.keyword === 'USER').map((i) => i.args.split(':')[0].trim());
+    const users = final.filter((i) => i.keyword === 'USER').map((i) => i.args.split(':')[0]!.trim());
     assert.ok(users.length > 0, 'the final stage has no USER instruction (it would run as root)');
     const user = users.at(-1)!;
     assert.ok(!['root', '0'].includes(user), `the final stage runs as ${user}`);

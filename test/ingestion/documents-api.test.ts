@@ -27,7 +27,7 @@ describe('isolation', () => {
     for (const [method, path] of [
       ['GET', `/api/v1/documents/${id}`], ['GET', `/api/v1/documents/${id}/chunks`],
       ['POST', `/api/v1/documents/${id}/reprocess`], ['DELETE', `/api/v1/documents/${id}`],
-    ]) {
+    ] as const) {
       const res = await api.request(method, path, { token: b.adminKey });
       assert.equal(res.status, 404, `${method} ${path}`);
       assert.ok(!res.text.includes('secret.txt'));
@@ -86,7 +86,7 @@ describe('listing', () => {
   });
 
   test('bad query parameters are 400s naming the parameter', async () => {
-    for (const [q, field] of [['status=done', 'status'], ['limit=0', 'limit'], ['limit=abc', 'limit'], ['cursor=%%%', 'cursor'], ['folderId=1', 'folderId'], ['cursor=eyJ4IjoxfQ', 'cursor']]) {
+    for (const [q, field] of [['status=done', 'status'], ['limit=0', 'limit'], ['limit=abc', 'limit'], ['cursor=%%%', 'cursor'], ['folderId=1', 'folderId'], ['cursor=eyJ4IjoxfQ', 'cursor']] as const) {
       const res = await api.request('GET', `/api/v1/documents?${q}`, { token: a.adminKey });
       assert.equal(res.status, 400, q);
       assert.match(res.body.message, new RegExp(field));

@@ -27,13 +27,13 @@ test('429 with Retry-After, then 500s, then success: the document ends ready and
 
   const calls = llm.embeddingRequests();
   assert.deepEqual(calls.slice(0, 4).map((c) => c.status), [429, 500, 503, 200]);
-  const waited = calls[1].at - calls[0].at;
+  const waited = calls[1]!.at - calls[0]!.at;
   assert.ok(waited >= 1900, `retried after ${waited} ms, Retry-After said 2 s`);
-  assert.ok(calls[2].at > calls[1].at && calls[3].at > calls[2].at);
+  assert.ok(calls[2]!.at > calls[1]!.at && calls[3]!.at > calls[2]!.at);
   const chunks = await api.request('GET', `/api/v1/documents/${res.body.id}/chunks`, { token: t.adminKey });
   assert.ok(chunks.body.items.length > 0);
   assert.ok(chunks.body.items.every((c: { model: string }) => c.model === 'test-embed'), 'the model name is stored with each chunk');
   // The embedding request carried the model and the texts in one batch.
-  assert.equal(calls[3].body.model, 'test-embed');
-  assert.equal(calls[3].body.input.length, chunks.body.items.length);
+  assert.equal(calls[3]!.body.model, 'test-embed');
+  assert.equal(calls[3]!.body.input.length, chunks.body.items.length);
 });

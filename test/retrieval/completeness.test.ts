@@ -20,7 +20,7 @@ import { insertChunks } from '../../libs/database/embeddings/insert-chunks.js';
 import { vectorLiteral } from '../../libs/database/embeddings/vector-literal.js';
 import { TenantDb } from '../../libs/database/tenant-db.js';
 import { SearchRepository, type SearchParams, type VectorPath } from '../../libs/retrieval/search.repository.js';
-import type { SearchHit, SearchMode } from '../../libs/retrieval/search.types.js';
+import type { SearchHit } from '../../libs/retrieval/search.types.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
 import { runtimeDb, superClient } from '../support/db.js';
 import { upload, waitForStatus } from '../support/documents.js';

@@ -72,7 +72,7 @@ export class FakeOpenAI {
       return;
     }
     if (req.method === 'POST' && req.url?.endsWith('/chat/completions')) {
-      const record = this.requests[this.requests.length - 1];
+      const record = this.requests.at(-1)!; // pushed above
       const words = this.chatAnswer.match(/\S+\s*/g) ?? [this.chatAnswer];
       const usage = { prompt_tokens: JSON.stringify(body.messages).length / 4 | 0, completion_tokens: words.length, total_tokens: 0 };
       if (!body.stream) {

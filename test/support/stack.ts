@@ -9,7 +9,7 @@ import { WorkerProcess } from './worker.js';
 
 export type Env = Record<string, string | undefined>;
 
-export interface StackOptions {
+export interface StackOptions<Labels extends readonly string[] = readonly string[]> {
   /** Runs first, before anything is started (e.g. a private Redis the environment points at). */
   prepare?: () => Promise<unknown>;
   /** Names the stack's BullMQ keys (`QUEUE_PREFIX=<prefix>-<random>`): no two test files share jobs. */
@@ -23,7 +23,7 @@ export interface StackOptions {
   /** Start the OpenAI-compatible stand-in first (see fake-openai.ts): the one outside vendor. */
   llm?: boolean;
   /** Tenants to create by label, in this order, each with an admin and a member holding API keys. */
-  tenants?: string[];
+  tenants?: Labels;
   /** A superuser connection (catalogue checks, set-up that RLS rightly forbids). */
   superuser?: boolean;
   /** A runtime-role TenantDb with this pool size, as the apps use it. */
@@ -36,33 +36,35 @@ export interface StackOptions {
  * suite's) tests and stopped in the reverse order after them, each stop attempted
  * even when an earlier one fails. Parts not asked for throw when read.
  */
-export interface Stack {
+export interface Stack<Tenants extends readonly TestTenant[] = TestTenant[]> {
   /**
    * The stack once started. Read the parts through it in a file's own before():
    * node:test does not wait for one file-level before() hook before starting the
    * next, so that hook may run while the stack is still starting.
    */
-  readonly ready: Promise<Stack>;
+  readonly ready: Promise<Stack<Tenants>>;
   readonly env: Env;
   readonly api: TestApi;
   readonly worker: WorkerProcess;
   readonly workers: WorkerProcess[];
   readonly llm: FakeOpenAI;
-  readonly tenants: TestTenant[];
+  /** The tenants asked for, in the order of their labels. */
+  readonly tenants: Tenants;
   readonly su: pg.Client;
   readonly tenantDb: TenantDb;
 }
 
 /** Registers the before/after hooks in the current file or describe() and returns the stack they start and stop. */
-export function useStack(options: StackOptions): Stack {
+export function useStack<const Labels extends readonly string[] = []>(options: StackOptions<Labels>): Stack<{ [K in keyof Labels]: TestTenant }> {
+  type Started = Stack<{ [K in keyof Labels]: TestTenant }>;
   const parts: Partial<Record<keyof Stack, unknown>> = {};
   const stops: (() => Promise<unknown>)[] = [];
-  const get = <K extends keyof Stack>(key: K): Stack[K] => {
+  const get = <K extends keyof Started>(key: K): Started[K] => {
     if (parts[key] === undefined) throw new Error(`the test stack has no ${key}: ask useStack() for it, and read it through \`await stack.ready\``);
-    return parts[key] as Stack[K];
+    return parts[key] as Started[K];
   };
-  let starting: Promise<Stack> | undefined;
-  const stack: Stack = Object.defineProperties({} as Stack, {
+  let starting: Promise<Started> | undefined;
+  const stack: Started = Object.defineProperties({} as Started, {
     ready: { get: () => (starting ??= start().then(() => stack)) },
     ...Object.fromEntries((['env', 'api', 'worker', 'workers', 'llm', 'tenants', 'su', 'tenantDb'] as const).map((key) => [key, { get: () => get(key), enumerable: true }])),
   });

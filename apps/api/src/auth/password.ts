@@ -27,9 +27,9 @@ export async function hashPassword(password: string): Promise<string> {
  */
 export async function hashLikeStored(password: string, params: string | null | undefined): Promise<string | undefined> {
   const parts = params?.split('$');
-  const [, n, r, p, salt] = parts ?? [];
+  const [scheme, n = '', r = '', p = '', salt = ''] = parts ?? [];
   // Bounds: the parameters come from the database; a forged N must not take the process's memory.
-  const valid = parts?.length === 5 && parts[0] === 'scrypt' && /^\d+$/.test(n) && Number(n) <= 1 << 20 && /^\d+$/.test(r) && Number(r) <= 32 && /^\d+$/.test(p) && Number(p) <= 16 && !!salt;
+  const valid = parts?.length === 5 && scheme === 'scrypt' && /^\d+$/.test(n) && Number(n) <= 1 << 20 && /^\d+$/.test(r) && Number(r) <= 32 && /^\d+$/.test(p) && Number(p) <= 16 && !!salt;
   if (!valid) {
     await scrypt(password, Buffer.alloc(16), KEYLEN, { N, r: R, p: P, maxmem: 64 * 1024 * 1024 });
     return undefined;

@@ -54,8 +54,8 @@ export class OpenAICompatController {
   @ApiErrors(400, 401, 403, 429, 502, 503)
   async completions(@Body() body: ChatCompletionRequestDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     const lastUser = body.messages.map((m) => m.role).lastIndexOf('user');
-    if (lastUser < 0) throw new BadRequestException('messages must contain a user message');
-    const question = body.messages[lastUser].content;
+    const question = body.messages[lastUser]?.content;
+    if (question === undefined) throw new BadRequestException('messages must contain a user message');
     const clientSystem = body.messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => m.content).join('\n\n');
     const history = body.messages.slice(0, lastUser).filter((m) => m.role === 'user' || m.role === 'assistant') as ChatMessage[];
 

@@ -112,11 +112,10 @@ export class IngestionService {
     let next = 0;
     let done = 0;
     const lane = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++];
+      for (let batch = batches[next++]; batch; batch = batches[next++]) {
         await this.limiter.acquire(signal);
         const out = await this.embedder.embed(batch.map(embeddedText), signal);
-        batch.forEach((c, k) => (vectors[c.index] = out[k]));
+        batch.forEach((c, k) => (vectors[c.index] = out[k]!)); // one vector per text: the providers check it
         done++;
         if (!(await this.step(id, 20 + (70 * done) / batches.length))) throw new DocumentGone();
       }
