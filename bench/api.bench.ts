@@ -32,17 +32,15 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { VectorIndexService, type MaintainResult } from '../apps/worker/src/vector-index/vector-index.service.js';
-import { VectorIndexRepository } from '../apps/worker/src/vector-index/vector-index.repository.js';
+import type { MaintainResult } from '../apps/worker/src/vector-index/vector-index.service.js';
 import { LocalEmbedder } from '../libs/ai/embedding/local.embedder.js';
 import { loadConfig, type AppConfig } from '../libs/config/config.js';
 import { createRuntimeDataSource } from '../libs/database/data-source.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
-import type { VectorIndexQueue } from '../libs/queue/vector-index.queue.js';
 import { countTokens } from '../libs/ai/tokenizer.js';
 import {
   benchUrls, copyBinary, createIndexes, releaseDatabase, dropIndexes, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS,
-  App, cleanRedis, freePort, freshDatabase, intEnv, listEnv, logger, num, pct, pkgVersion, prng, topicQuery, topicText, vectorIndexes, nestLogsToStderr } from './support.js';
+  App, cleanRedis, freePort, freshDatabase, intEnv, listEnv, logger, num, pct, pkgVersion, prng, topicQuery, topicText, vectorIndexes, vectorIndexService, nestLogsToStderr } from './support.js';
 
 const CHUNKS = intEnv('BENCH_API_CHUNKS', 20_000);
 const SECONDS = Math.max(1, intEnv('BENCH_API_SECONDS', 15));
@@ -77,7 +75,7 @@ nestLogsToStderr(log);
  */
 async function prepareTenant(ctx: { superuser: pg.Client; config: AppConfig; tenantId: string; chunks: number }): Promise<{ result: MaintainResult; ms: number; indexedRows: number }> {
   const ds = await createRuntimeDataSource(ctx.config.database, { poolMax: 2, poolMin: 0 }).initialize();
-  const service = new VectorIndexService(new TenantDb(ds), new VectorIndexRepository(), { request: async () => undefined } as unknown as VectorIndexQueue, ctx.config);
+  const service = vectorIndexService(new TenantDb(ds), ctx.config);
   try {
     const start = performance.now();
     const result = await service.maintain(ctx.tenantId);

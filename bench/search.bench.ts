@@ -25,17 +25,14 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { VectorIndexService } from '../apps/worker/src/vector-index/vector-index.service.js';
-import { VectorIndexRepository } from '../apps/worker/src/vector-index/vector-index.repository.js';
 import { loadConfig, type AppConfig } from '../libs/config/config.js';
 import { createRuntimeDataSource } from '../libs/database/data-source.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
-import type { VectorIndexQueue } from '../libs/queue/vector-index.queue.js';
 import { SearchRepository, type SearchParams, type VectorPath } from '../libs/retrieval/search.repository.js';
 import type { SearchMode } from '../libs/retrieval/search.types.js';
 import pg from 'pg';
 import {
-  benchUrls, copyBinary, releaseDatabase, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS, freshDatabase, intEnv, listEnv,
+  benchUrls, copyBinary, releaseDatabase, embeddingColumn, firstEmbeddingSets, vectorIndexService, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS, freshDatabase, intEnv, listEnv,
   logger, nestLogsToStderr, num, pct, prng, topicQuery, topicText, vectorSpace,
 } from './support.js';
 
@@ -100,6 +97,7 @@ async function main(): Promise<void> {
     const insertTenants = async (ts: Tenant[]) => {
       await s.query(`INSERT INTO tenants (id, name, slug) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`,
         [ts.map((t) => t.id), ts.map((t) => `Bench ${t.rank}`), ts.map((t) => `bench-${t.rank}-${t.id.slice(0, 6)}`)]);
+      await firstEmbeddingSets(s, ts.map((t) => t.id), dims);
       const docs = ts.flatMap((t) => t.docs.map((d) => ({ t, d })));
       await s.query(`INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
         SELECT t, d, 'bench-' || d || '.txt', 'text/plain', 1000 * n, 'bench-' || d, 'ready', 100, 1, n FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS u(t, d, n)`,
@@ -118,7 +116,7 @@ async function main(): Promise<void> {
     log(`loaded ${TOTAL} rows in ${(loadMs / 1000).toFixed(1)} s (COPY BINARY incl. generation); heap ${heap}, with indexes and TOAST ${total}`);
 
     // ---- 2. per-tenant indexes, as the worker builds them
-    const service = new VectorIndexService(new TenantDb(ds), new VectorIndexRepository(), { request: async () => undefined } as unknown as VectorIndexQueue, config);
+    const service = vectorIndexService(new TenantDb(ds), config);
     const builds: { tenant: Tenant; ms: number }[] = [];
     for (const t of tenants.filter((x) => x.bucket === 'xl')) {
       const start = Date.now();

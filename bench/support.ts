@@ -15,7 +15,15 @@ import { pipeline } from 'node:stream/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
+import { VectorIndexRepository } from '../apps/worker/src/vector-index/vector-index.repository.js';
+import { VectorIndexService } from '../apps/worker/src/vector-index/vector-index.service.js';
+import type { AppConfig } from '../libs/config/config.js';
+import { platformEmbeddingModel } from '../libs/config/embedding-default.js';
 import { createMigrationDataSource } from '../libs/database/data-source.js';
+import type { TenantDb } from '../libs/database/tenant-db.js';
+import { EmbeddingSetsRepository } from '../libs/embedding-sets/embedding-sets.repository.js';
+import type { EmbeddingSwitchQueue } from '../libs/queue/embedding-switch.queue.js';
+import type { VectorIndexQueue } from '../libs/queue/vector-index.queue.js';
 import { prng } from '../test/support/prng.js';
 
 // ---------------------------------------------------------------- logging and knobs
@@ -173,14 +181,34 @@ export async function releaseDatabase(urls: BenchUrls, log: (m: string) => void)
 
 export type VectorType = 'vector' | 'halfvec';
 
-/** Type and dimension of embeddings.embedding as the migrations made it (EMBEDDING_DIMENSIONS). */
+/**
+ * Type of embeddings.embedding, and the dimension of the bench's vectors: the column's own
+ * when it has one, else the platform default model's (EMBEDDING_DIMENSIONS), which the
+ * bench's tenants get as their embedding set (firstEmbeddingSets).
+ */
 export async function embeddingColumn(s: pg.Client): Promise<{ type: VectorType; dims: number }> {
   const { rows } = await s.query(
     `SELECT t.typname AS type, a.atttypmod AS dims FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
      WHERE a.attrelid = 'public.embeddings'::regclass AND a.attname = 'embedding'`);
   const { type, dims } = rows[0];
   if (type !== 'vector' && type !== 'halfvec') throw new Error(`embeddings.embedding is ${type}: the bench knows vector and halfvec`);
-  return { type, dims };
+  return { type, dims: dims > 0 ? dims : platformEmbeddingModel(process.env).dimensions };
+}
+
+/** Tenants written in SQL get the set the API would give them: set 1, the platform default model (the chunks' set_id comes from it). */
+export async function firstEmbeddingSets(s: pg.Client, tenantIds: string[], dims: number): Promise<void> {
+  const { provider, model } = platformEmbeddingModel(process.env);
+  await s.query(
+    `INSERT INTO embedding_sets (tenant_id, id, provider, model, dimensions, state, activated_at)
+     SELECT t, 1, $2, $3, $4, 'active', now() FROM unnest($1::uuid[]) t`,
+    [tenantIds, provider, model, dims],
+  );
+}
+
+/** The worker's index builder, for a bench that builds the indexes itself (no queues: nothing is asked of other jobs). */
+export function vectorIndexService(db: TenantDb, config: AppConfig): VectorIndexService {
+  const noQueue = { request: async () => true };
+  return new VectorIndexService(db, new VectorIndexRepository(), new EmbeddingSetsRepository(), noQueue as unknown as VectorIndexQueue, noQueue as unknown as EmbeddingSwitchQueue, config);
 }
 
 export interface VectorIndex { name: string; table: string; am: string; def: string }

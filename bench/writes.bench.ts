@@ -52,8 +52,7 @@ import { Embeddings } from '@langchain/core/embeddings';
 import { PGVectorStore } from '@langchain/community/vectorstores/pgvector';
 import pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import { VectorIndexService } from '../apps/worker/src/vector-index/vector-index.service.js';
-import { VectorIndexRepository } from '../apps/worker/src/vector-index/vector-index.repository.js';
+import type { VectorIndexService } from '../apps/worker/src/vector-index/vector-index.service.js';
 import { loadConfig, type AppConfig } from '../libs/config/config.js';
 import { createRuntimeDataSource } from '../libs/database/data-source.js';
 import type { ChunkRow } from '../libs/database/embeddings/chunk-row.js';
@@ -61,10 +60,9 @@ import { insertChunks } from '../libs/database/embeddings/insert-chunks.js';
 import { vectorLiteral } from '../libs/database/embeddings/vector-literal.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
 import { countTokens } from '../libs/ai/tokenizer.js';
-import type { VectorIndexQueue } from '../libs/queue/vector-index.queue.js';
 import { tenantLiteral } from '../libs/retrieval/vector-index.js';
 import {
-  benchUrls, copyBinary, releaseDatabase, dropIndexes, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS,
+  benchUrls, copyBinary, releaseDatabase, dropIndexes, embeddingColumn, firstEmbeddingSets, vectorIndexService, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS,
   freshDatabase, intEnv, langchainCopyRow, logger, median, num, pkgVersion, prng, topicText, vectorIndexes, vectorSpace, nestLogsToStderr } from './support.js';
 
 const ROWS = Math.max(1, intEnv('BENCH_WRITE_ROWS', 3000));
@@ -228,7 +226,7 @@ async function main(): Promise<void> {
   // initialize() keeps one client checked out for the store's lifetime and runs every query through pool.query: max 2 = one writer.
   const lcPool = new pg.Pool({ connectionString: urls.migrationUrl, max: 2, application_name: 'bench-writes-langchain' });
   const tenants = new TenantDb(ds);
-  const service = new VectorIndexService(tenants, new VectorIndexRepository(), { request: async () => undefined } as unknown as VectorIndexQueue, config);
+  const service = vectorIndexService(tenants, config);
   let store: PGVectorStore | undefined;
   try {
     const { dims, type: vectorType } = await embeddingColumn(s);
@@ -245,6 +243,7 @@ async function main(): Promise<void> {
 
     const tenantId = randomUUID();
     await s.query(`INSERT INTO tenants (id, name, slug) VALUES ($1, 'Bench writes', $2)`, [tenantId, `bench-writes-${tenantId.slice(0, 8)}`]);
+    await firstEmbeddingSets(s, [tenantId], dims);
     const tenantHex = tenantId.replace(/-/g, '');
 
     // ---- background rows, the same in both tables

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { platformDatabaseUrl } from './database-urls.js';
+import { defaultProvider as providerFor, platformEmbeddingModel, type ProviderKind } from './embedding-default.js';
 import { crossFieldProblems, EnvironmentDto } from './env.dto.js';
 
-export type ProviderKind = 'openai' | 'openai-compatible' | 'local';
+export type { ProviderKind } from './embedding-default.js';
 
 /** The typed view of the environment that the rest of the code reads. */
 export interface AppConfig {
@@ -121,8 +122,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   ];
   if (problems.length) throw new ConfigError(problems);
 
-  // With a key the real provider is the default; without one the built-in offline one.
-  const defaultProvider: ProviderKind = env.OPENAI_API_KEY ? (env.OPENAI_BASE_URL ? 'openai-compatible' : 'openai') : 'local';
+  const defaultProvider = providerFor(env);
+  const embedding = platformEmbeddingModel(plain);
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -147,8 +148,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     ai: {
       openaiApiKey: env.OPENAI_API_KEY,
       openaiBaseUrl: env.OPENAI_BASE_URL,
-      embeddingProvider: env.EMBEDDING_PROVIDER ?? defaultProvider,
-      embeddingModel: (env.EMBEDDING_PROVIDER ?? defaultProvider) === 'local' && !source.EMBEDDING_MODEL ? 'local-hash-v1' : env.EMBEDDING_MODEL,
+      embeddingProvider: embedding.provider,
+      embeddingModel: embedding.model,
       embeddingDimensions: env.EMBEDDING_DIMENSIONS,
       chatProvider: env.CHAT_PROVIDER ?? defaultProvider,
       chatModel: (env.CHAT_PROVIDER ?? defaultProvider) === 'local' && !source.CHAT_MODEL ? 'local-extractive' : env.CHAT_MODEL,

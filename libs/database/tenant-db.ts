@@ -24,6 +24,17 @@ export class TenantDb {
     return this.withinShare(tenantId, () => this.dataSource.transaction(work));
   }
 
+  /**
+   * Reads in the current tenant that must see one state of the data throughout: every
+   * statement reads the snapshot of the first (REPEATABLE READ; read-only work never fails
+   * to serialize). Search, so that an embedding-model switch committing meanwhile cannot
+   * change the set between its statements, nor the rows it reads vanish under it.
+   */
+  async snapshot<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    const tenantId = currentTenantId();
+    return this.withinShare(tenantId, () => this.dataSource.transaction('REPEATABLE READ', work));
+  }
+
   /** In an explicitly named tenant (a worker job, the platform admin acting on one tenant, a token's own tenant). */
   runFor<T>(tenantId: string, work: (m: EntityManager) => Promise<T>): Promise<T> {
     return runInTenant(tenantId, () => this.withinShare(tenantId, () => this.dataSource.transaction(work)));

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config.js';
+import { EmbeddingSwitchQueue } from './embedding-switch.queue.js';
 import { IngestionQueue } from './ingestion.queue.js';
 import { VectorIndexQueue } from './vector-index.queue.js';
 import { QueueName } from './queue.constants.js';
@@ -27,8 +28,8 @@ export class QueueModule implements OnApplicationShutdown {
           BullModule.registerQueue({ name, defaultJobOptions: QUEUE_SETTINGS[name].job }),
         ),
       ],
-      providers: [IngestionQueue, VectorIndexQueue, { provide: REDIS_CONNECTION, useValue: connection }],
-      exports: [BullModule, IngestionQueue, VectorIndexQueue, REDIS_CONNECTION],
+      providers: [IngestionQueue, VectorIndexQueue, EmbeddingSwitchQueue, { provide: REDIS_CONNECTION, useValue: connection }],
+      exports: [BullModule, IngestionQueue, VectorIndexQueue, EmbeddingSwitchQueue, REDIS_CONNECTION],
     };
   }
 

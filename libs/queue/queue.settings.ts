@@ -43,4 +43,22 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
       maxStalledCount: 1,
     },
   },
+  [QueueName.EmbeddingSwitch]: {
+    job: {
+      // A batch that fails (the provider down) fails the attempt; the next one goes on from the chunks already done.
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 5_000 },
+      // jobId = the set: a finished job must not block a later request for the same set (a drop after a switch).
+      removeOnComplete: true,
+      // Kept so the dashboard shows why; a new POST of the same model removes it and queues the switch again.
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+    worker: {
+      // A killed worker's switch is taken back once its lock lapses (QUEUE_LOCK_DURATION_MS overrides, like ingestion).
+      lockDuration: 30_000,
+      stalledInterval: 15_000,
+      // Each stall is a worker lost mid-switch; the work done stays done, so it may happen a few times.
+      maxStalledCount: 5,
+    },
+  },
 };

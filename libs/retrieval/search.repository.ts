@@ -1,10 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import type { VectorIndexSettings } from '../config/config.js';
 import { vectorLiteral } from '../database/embeddings/vector-literal.js';
+import { EmbeddingSetChanged, type QueryModel } from '../embedding-sets/active-sets.js';
 import { keywordQuery, keywordTiers } from './keyword-query.js';
 import { DEFAULT_SEARCH_CONFIG, searchConfigSql } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
-import { efSearchFor, tenantLiteral, toTenantVectorIndex, vectorIndexPredicate, watermarkLiteral, type TenantVectorIndex } from './vector-index.js';
+import { efSearchFor, indexedVector, tenantLiteral, toTenantVectorIndex, vectorIndexPredicate, watermarkLiteral, type TenantVectorIndex } from './vector-index.js';
 
 /**
  * Hybrid fusion: each list's scores scaled to [0, 1] over its candidates (min-max), then
@@ -30,6 +31,12 @@ export const keywordText = (query: string) => queryWords(query).slice(0, MAX_KEY
 export interface SearchParams extends SearchScope {
   tenantId: string;
   vector: number[];
+  /**
+   * The embedding set `vector` was made for (its model). When another set is active by the
+   * time the search reads, it throws EmbeddingSetChanged naming that set: the caller embeds
+   * the query again with its model. Unset: the active set, whichever it is.
+   */
+  setId?: number;
   query: string;
   /** Text search configuration of the query; the tenant's own (settings.searchLanguage) when not given. */
   language?: string;
@@ -42,6 +49,9 @@ export interface SearchParams extends SearchScope {
 export type VectorPath = 'exact' | 'index' | 'index+exact-fallback';
 
 interface Ranked { id: string; distance?: number }
+
+/** The set a search reads: the tenant's active one, as its transaction sees it. */
+interface SearchedSet { id: number; dimensions: number }
 
 /**
  * The search SQL. The access path is chosen here from what the service knows,
@@ -57,6 +67,10 @@ interface Ranked { id: string; distance?: number }
  *
  * The keyword side runs in search_keyword() so that it can use the GIN index
  * under RLS (see the migration SearchLayout1764000002000).
+ *
+ * Only the tenant's active embedding set is read (every chunk has a row per set
+ * while a switch runs); run it in one snapshot (TenantDb.snapshot) so that a
+ * switch committing meanwhile cannot change the set between its statements.
  */
 export class SearchRepository {
   /**
@@ -72,31 +86,33 @@ export class SearchRepository {
     const vec = vectorLiteral(p.vector);
     // First the transaction's settings, the tenant's index and its language (prepare()).
     const candidates = p.mode === 'hybrid' ? Math.max(p.topK * 4, 40) : p.topK;
-    const { index, language } = await this.prepare(m, p.tenantId, efSearchFor(candidates, this.settings.efSearch), this.settings.searchTimeoutMs);
+    const { index, language, set } = await this.prepare(m, p.tenantId, efSearchFor(candidates, this.settings.efSearch), this.settings.searchTimeoutMs);
+    if (!set) return []; // no set, no chunks: a tenant gets its first set before its first chunk
+    if ((p.setId !== undefined && p.setId !== set.id) || p.vector.length !== set.dimensions) throw new EmbeddingSetChanged(set);
     if (!p.language) p = { ...p, language };
     let ranked: { id: string; score: number; similarity?: number }[];
     if (p.mode === 'vector') {
-      const hits = await this.nearest(m, p, vec, p.topK, index);
+      const hits = await this.nearest(m, p, set, vec, p.topK, index);
       ranked = hits.map((h) => ({ id: h.id, score: 1 - h.distance!, similarity: 1 - h.distance! }));
     } else if (p.mode === 'keyword') {
       ranked = (await this.keyword(m, p, p.topK)).map((h) => ({ id: h.id, score: h.rank }));
     } else {
       const keywordHits = await this.keyword(m, p, candidates);
-      const vectorHits = await this.nearest(m, p, vec, candidates, index);
+      const vectorHits = await this.nearest(m, p, set, vec, candidates, index);
       ranked = fuse(vectorHits, keywordHits).slice(0, p.topK);
     }
     if (!ranked.length) return [];
-    return this.details(m, p, vec, ranked);
+    return this.details(m, p, set, vec, ranked);
   }
 
   /** The `n` nearest chunks in scope, exactly or through the tenant's index (see the class comment). */
-  private async nearest(m: EntityManager, p: SearchParams, vec: string, n: number, index: TenantVectorIndex | undefined): Promise<Ranked[]> {
+  private async nearest(m: EntityManager, p: SearchParams, set: SearchedSet, vec: string, n: number, index: TenantVectorIndex | undefined): Promise<Ranked[]> {
     const rowsInScope = index && (isScoped(p) ? await this.scopeRows(m, p) : index.indexedRows);
     if (!index || !rowsInScope || rowsInScope < this.settings.minRows) {
       this.lastVectorPath = 'exact';
-      return this.exact(m, p, vec, n);
+      return this.exact(m, p, set, vec, n);
     }
-    const hits = await this.throughIndex(m, p, vec, n, index);
+    const hits = await this.throughIndex(m, p, set, vec, n, index);
     if (hits.length >= n) {
       this.lastVectorPath = 'index';
       return hits;
@@ -105,21 +121,22 @@ export class SearchRepository {
     // approximate scan gave up early. Only an exact scan can tell; it is
     // what a small result costs, and it can never lose a row.
     this.lastVectorPath = 'index+exact-fallback';
-    return this.exact(m, p, vec, n);
+    return this.exact(m, p, set, vec, n);
   }
 
   /**
    * Every row in scope, compared. The ORDER BY sits outside a materialized CTE
    * so no vector index can be used; sequential scans are off (see prepare()).
    */
-  private async exact(m: EntityManager, p: SearchParams, vec: string, n: number): Promise<Ranked[]> {
+  private async exact(m: EntityManager, p: SearchParams, set: SearchedSet, vec: string, n: number): Promise<Ranked[]> {
     const params: unknown[] = [];
     const bind = (v: unknown) => `$${params.push(v)}`;
     const q = `${bind(vec)}::halfvec`;
     const tenant = bind(p.tenantId);
     const rows: { id: string; distance: number }[] = await m.query(
       `WITH c AS MATERIALIZED (
-         SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e WHERE e.tenant_id = ${tenant} ${this.scopeSql(p, bind, tenant)})
+         SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e
+         WHERE e.tenant_id = ${tenant} AND e.set_id = ${bind(set.id)} ${this.scopeSql(p, bind, tenant)})
        SELECT id, distance FROM c ORDER BY distance, id LIMIT ${bind(n)}`,
       params,
     );
@@ -127,25 +144,26 @@ export class SearchRepository {
   }
 
   /**
-   * The tenant's HNSW index (its predicate repeated literally, so the planner
-   * proves it applies; sorts off, so nothing but the index can produce the
-   * order), unioned with an exact scan of the rows above the watermark.
+   * The tenant's HNSW index of the set (its expression and predicate repeated
+   * literally, so the planner proves it applies; sorts off, so nothing but the
+   * index can produce the order), unioned with an exact scan of the set's rows
+   * above the watermark.
    */
-  private async throughIndex(m: EntityManager, p: SearchParams, vec: string, n: number, index: TenantVectorIndex): Promise<Ranked[]> {
+  private async throughIndex(m: EntityManager, p: SearchParams, set: SearchedSet, vec: string, n: number, index: TenantVectorIndex): Promise<Ranked[]> {
     const params: unknown[] = [];
     const bind = (v: unknown) => `$${params.push(v)}`;
-    const q = `${bind(vec)}::halfvec`;
+    const q = `${bind(vec)}::halfvec(${set.dimensions})`;
     const tenant = tenantLiteral(p.tenantId);
     const scope = this.scopeSql(p, bind, tenant);
     const k = bind(n);
     const rows: { id: string; distance: number }[] = await m.query(
       `WITH ann AS MATERIALIZED (
          SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e
-         WHERE ${vectorIndexPredicate(p.tenantId, index.watermark, 'e')} ${scope}
-         ORDER BY e.embedding <=> ${q} LIMIT ${k}),
+         WHERE ${vectorIndexPredicate({ tenantId: p.tenantId, setId: set.id, watermark: index.watermark }, 'e')} ${scope}
+         ORDER BY ${indexedVector(set.dimensions, 'e')} <=> ${q} LIMIT ${k}),
        fresh AS MATERIALIZED (
          SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e
-         WHERE e.tenant_id = ${tenant} AND e.seq > ${watermarkLiteral(index.watermark)} ${scope})
+         WHERE e.tenant_id = ${tenant} AND e.set_id = ${bind(set.id)} AND e.seq > ${watermarkLiteral(index.watermark)} ${scope})
        SELECT id, distance FROM (SELECT * FROM ann UNION ALL SELECT * FROM fresh) u ORDER BY distance, id LIMIT ${k}`,
       params,
     );
@@ -165,7 +183,7 @@ export class SearchRepository {
    * - statement_timeout (SEARCH_TIMEOUT_MS): a search that cannot finish in time answers 503 and
    *   gives its connection back, instead of holding it for the pool's 30 s.
    */
-  private async prepare(m: EntityManager, tenantId: string, ef: number, timeoutMs: number): Promise<{ index?: TenantVectorIndex; language: string }> {
+  private async prepare(m: EntityManager, tenantId: string, ef: number, timeoutMs: number): Promise<{ set?: QueryModel & SearchedSet; index?: TenantVectorIndex; language: string }> {
     // Settings first, on their own: a statement's timeout is armed when it starts, so the reads
     // below (which could wait on a lock) must come after it.
     await m.query(
@@ -175,11 +193,14 @@ export class SearchRepository {
     );
     const [row] = await m.query(
       `SELECT set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),
-              ${searchConfigSql('$1')} AS language, v.index_name, v.watermark, v.indexed_rows
-       FROM (SELECT 1) one LEFT JOIN vector_indexes v ON v.tenant_id = $1`,
+              ${searchConfigSql('$1')} AS language, s.id AS set_id, s.provider, s.model, s.dimensions, v.index_name, v.watermark, v.indexed_rows
+       FROM (SELECT 1) one
+       LEFT JOIN embedding_sets s ON s.tenant_id = $1 AND s.state = 'active'
+       LEFT JOIN vector_indexes v ON v.tenant_id = $1 AND v.set_id = s.id`,
       [tenantId],
     );
-    return { index: toTenantVectorIndex(row), language: row?.language ?? DEFAULT_SEARCH_CONFIG };
+    const set = row?.set_id ? { id: Number(row.set_id), setId: Number(row.set_id), provider: row.provider, model: row.model, dimensions: Number(row.dimensions) } : undefined;
+    return { set, index: toTenantVectorIndex(row), language: row?.language ?? DEFAULT_SEARCH_CONFIG };
   }
 
   /**
@@ -218,14 +239,14 @@ export class SearchRepository {
   }
 
   /** Content, document and similarity of the chosen chunks, in the given order; minScore applies to similarity. */
-  private async details(m: EntityManager, p: SearchParams, vec: string, ranked: { id: string; score: number }[]): Promise<SearchHit[]> {
+  private async details(m: EntityManager, p: SearchParams, set: SearchedSet, vec: string, ranked: { id: string; score: number }[]): Promise<SearchHit[]> {
     const rows: Record<string, unknown>[] = await m.query(
       `SELECT r.ord, e.id AS chunk_id, e.document_id, d.filename, e.content, (1 - (e.embedding <=> $2::halfvec))::float8 AS similarity, e.page_from, e.page_to, e.section
        FROM unnest($3::uuid[]) WITH ORDINALITY AS r(id, ord)
-       JOIN embeddings e ON e.tenant_id = $1 AND e.id = r.id
+       JOIN embeddings e ON e.tenant_id = $1 AND e.id = r.id AND e.set_id = $4
        JOIN documents d ON d.tenant_id = e.tenant_id AND d.id = e.document_id
        ORDER BY r.ord`,
-      [p.tenantId, vec, ranked.map((r) => r.id)],
+      [p.tenantId, vec, ranked.map((r) => r.id), set.id],
     );
     return rows
       .map((r) => ({

@@ -1,9 +1,9 @@
-import { Inject, Injectable, type FactoryProvider } from '@nestjs/common';
-import type { EmbeddingProvider } from '../ai/embedding/embedding-provider.js';
-import { EMBEDDING_PROVIDER } from '../ai/embedding/embedding.factory.js';
+import { Injectable, type FactoryProvider } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { TenantDb } from '../database/tenant-db.js';
+import { ActiveSets, EmbeddingSetChanged } from '../embedding-sets/active-sets.js';
+import { EmbeddingModels } from '../embedding-sets/embedding-models.js';
 import { currentTenantId } from '../tenancy/tenant-context.js';
 import { SearchRepository } from './search.repository.js';
 import type { SearchHit, SearchRequest } from './search.types.js';
@@ -15,19 +15,36 @@ export const searchRepositoryProvider: FactoryProvider<SearchRepository> = {
   useFactory: (config: AppConfig) => new SearchRepository(config.vectorIndex),
 };
 
-/** Tenant-scoped search: embeds the query (outside any transaction), then one short search transaction. */
+/** Embeddings of a query before giving up: a second switch within one search is as far as it goes. */
+const MAX_EMBEDDINGS = 3;
+
+/**
+ * Tenant-scoped search: embeds the query (outside any transaction) with the model of the
+ * tenant's active embedding set, then one short search transaction in one snapshot. When
+ * a switch made another set active in between, the transaction says which, and the query
+ * is embedded again with its model: results always come from one set, the active one.
+ */
 @Injectable()
 export class SearchService {
   constructor(
     private readonly db: TenantDb,
     private readonly repo: SearchRepository,
-    @Inject(EMBEDDING_PROVIDER) private readonly embedder: EmbeddingProvider,
+    private readonly activeSets: ActiveSets,
+    private readonly models: EmbeddingModels,
   ) {}
 
   async search(req: SearchRequest, signal?: AbortSignal): Promise<SearchHit[]> {
     const tenantId = currentTenantId();
-    const [vector] = await this.embedder.embed([req.query], signal);
-    if (!vector) throw new Error('the embedding provider returned no vector for the query');
-    return this.db.run((m) => this.repo.search(m, { ...req, tenantId, vector }));
+    let model = await this.activeSets.of(tenantId);
+    for (let attempt = 1; ; attempt++) {
+      const [vector] = await this.models.get(model).embed([req.query], signal);
+      if (!vector) throw new Error('the embedding provider returned no vector for the query');
+      try {
+        return await this.db.snapshot((m) => this.repo.search(m, { ...req, tenantId, vector, setId: model.setId }));
+      } catch (e) {
+        if (!(e instanceof EmbeddingSetChanged) || attempt >= MAX_EMBEDDINGS) throw e;
+        model = this.activeSets.remember(tenantId, e.active);
+      }
+    }
   }
 }

@@ -1,14 +1,24 @@
 import type { EntityManager } from 'typeorm';
 
 /**
- * A tenant's own HNSW index: a partial index `WHERE tenant_id = '<tenant>' AND
- * seq <= <watermark>` on embeddings. Rows above the watermark were written
- * after the build and are searched exactly until the next rebuild.
+ * A tenant's own HNSW index, one per embedding set: an expression index on
+ * `embedding::halfvec(<set's dimensions>)`, partial `WHERE tenant_id = '<tenant>'
+ * AND set_id = <set> AND seq <= <watermark>` on embeddings. Rows above the
+ * watermark were written after the build and are searched exactly until the
+ * next rebuild. (The name needs no set: seq is unique across sets, so two sets'
+ * watermarks never meet.)
  */
 export interface TenantVectorIndex {
   indexName: string;
   watermark: number;
   indexedRows: number;
+}
+
+/** Which rows an index covers: the literals of its predicate. */
+export interface IndexedRows {
+  tenantId: string;
+  setId: number;
+  watermark: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -24,20 +34,34 @@ export function watermarkLiteral(watermark: number): string {
   return String(watermark);
 }
 
+export function setLiteral(setId: number): string {
+  if (!Number.isSafeInteger(setId) || setId < 1) throw new Error(`bad embedding set ${setId}`);
+  return String(setId);
+}
+
+/**
+ * The indexed expression: the column has no fixed dimension (sets of different models
+ * share it), an HNSW index needs one, and a query must repeat the cast to use the index.
+ */
+export function indexedVector(dimensions: number, alias = ''): string {
+  if (!Number.isSafeInteger(dimensions) || dimensions < 1 || dimensions > 16000) throw new Error(`bad dimensions ${dimensions}`);
+  return `(${alias ? `${alias}.` : ''}embedding::halfvec(${dimensions}))`;
+}
+
 /** Index names carry the tenant and the watermark, so a rebuild never collides with the index it replaces. */
 export function vectorIndexName(tenantId: string, watermark: number): string {
   return `embeddings_hnsw_t_${tenantId.replace(/-/g, '')}_${watermarkLiteral(watermark)}`;
 }
 
 /** The partial-index predicate; search repeats it verbatim so the planner can prove the index applies. */
-export function vectorIndexPredicate(tenantId: string, watermark: number, alias = ''): string {
+export function vectorIndexPredicate(rows: IndexedRows, alias = ''): string {
   const a = alias ? `${alias}.` : '';
-  return `${a}tenant_id = ${tenantLiteral(tenantId)} AND ${a}seq <= ${watermarkLiteral(watermark)}`;
+  return `${a}tenant_id = ${tenantLiteral(rows.tenantId)} AND ${a}set_id = ${setLiteral(rows.setId)} AND ${a}seq <= ${watermarkLiteral(rows.watermark)}`;
 }
 
-/** The current tenant's index, if it has one (RLS limits the registry to the tenant in the transaction). */
-export async function readTenantVectorIndex(m: EntityManager, tenantId: string): Promise<TenantVectorIndex | undefined> {
-  const [row] = await m.query(`SELECT index_name, watermark, indexed_rows FROM vector_indexes WHERE tenant_id = $1`, [tenantId]);
+/** The index of one of the current tenant's sets, if it has one (RLS limits the registry to the tenant in the transaction). */
+export async function readTenantVectorIndex(m: EntityManager, tenantId: string, setId: number): Promise<TenantVectorIndex | undefined> {
+  const [row] = await m.query(`SELECT index_name, watermark, indexed_rows FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2`, [tenantId, setId]);
   return toTenantVectorIndex(row);
 }
 

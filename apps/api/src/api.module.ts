@@ -3,7 +3,6 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { MulterModule } from '@nestjs/platform-express';
 import { QueueModule } from '#libs/queue/queue.module.js';
-import { createEmbeddingProvider, EMBEDDING_PROVIDER } from '#libs/ai/embedding/embedding.factory.js';
 import { searchRepositoryProvider, SearchService } from '#libs/retrieval/search.service.js';
 import { SearchController } from './search/search.controller.js';
 import { CHAT_PROVIDER, createChatProvider } from '#libs/ai/chat/chat.factory.js';
@@ -49,6 +48,11 @@ import { FoldersService } from './folders/folders.service.js';
 import { ConversationsController } from './conversations/conversations.controller.js';
 import { ConversationsRepository } from './conversations/conversations.repository.js';
 import { ConversationsService } from './conversations/conversations.service.js';
+import { ActiveSets } from '#libs/embedding-sets/active-sets.js';
+import { EmbeddingModels } from '#libs/embedding-sets/embedding-models.js';
+import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.repository.js';
+import { EmbeddingModelController } from './embedding-model/embedding-model.controller.js';
+import { EmbeddingModelService } from './embedding-model/embedding-model.service.js';
 
 @Module({})
 export class ApiModule {
@@ -74,13 +78,14 @@ export class ApiModule {
         AuthController, TenantsController, UsersController, AdminUsersController,
         SearchController, ChatController, OpenAICompatController,
         ApiKeysController, AdminApiKeysController, HealthController, MetricsController, DocumentsController,
+        EmbeddingModelController,
       ],
       providers: [
         FoldersRepository, FoldersService,
         ConversationsRepository, ConversationsService,
         AuthRepository, AuthService, PlatformDb, TenantsRepository, TenantsService, UsersRepository, UsersService,
         ChatService, ConversationChatService, UsageService, { provide: CHAT_PROVIDER, useFactory: () => createChatProvider(config.ai) },
-        SearchService, searchRepositoryProvider, { provide: EMBEDDING_PROVIDER, useFactory: () => createEmbeddingProvider(config.ai) },
+        SearchService, searchRepositoryProvider, EmbeddingModels, EmbeddingSetsRepository, ActiveSets, EmbeddingModelService,
         ApiKeysRepository, ApiKeysService, RedisHealth, DocumentsRepository, DocumentsService,
         PasswordHasher, RateLimiterService, TenantLimitsService, LoginThrottleService,
         { provide: UPLOAD_STORAGE, useValue: uploadStorage }, UploadStorageLifecycle,

@@ -1,11 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { createEmbeddingProvider, EMBEDDING_PROVIDER } from '#libs/ai/embedding/embedding.factory.js';
 import { SharedRateLimiter } from '#libs/ai/rate-limiter.js';
 import { ConfigModule } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { DatabaseModule } from '#libs/database/database.module.js';
+import { EmbeddingModels } from '#libs/embedding-sets/embedding-models.js';
+import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.repository.js';
 import { QueueModule, REDIS_CONNECTION } from '#libs/queue/queue.module.js';
+import { EmbeddingSwitchProcessor } from './embedding-switch/embedding-switch.processor.js';
+import { EmbeddingSwitchRepository } from './embedding-switch/embedding-switch.repository.js';
+import { EmbeddingSwitchService } from './embedding-switch/embedding-switch.service.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import { IngestionProcessor } from './ingestion/ingestion.processor.js';
 import { IngestionRepository } from './ingestion/ingestion.repository.js';
@@ -25,7 +29,7 @@ export class WorkerModule {
       providers: [
         HeartbeatService, IngestionProcessor, IngestionService, IngestionRepository, ReconcilerService,
         VectorIndexProcessor, VectorIndexService, VectorIndexRepository,
-        { provide: EMBEDDING_PROVIDER, useFactory: () => createEmbeddingProvider(config.ai) },
+        EmbeddingSwitchProcessor, EmbeddingSwitchService, EmbeddingSwitchRepository, EmbeddingModels, EmbeddingSetsRepository,
         {
           provide: EMBEDDING_LIMITER,
           inject: [REDIS_CONNECTION],

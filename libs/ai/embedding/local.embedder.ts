@@ -25,8 +25,16 @@ const STOP_WORDS = new Set(
 const WORD = /[\p{L}\p{N}]+/gu;
 const COMBINING_MARKS = /\p{M}+/gu;
 
+/** The built-in model's name. Its vectors at different dimensions are different models (embedding sets). */
+export const LOCAL_EMBEDDING_MODEL = 'local-hash-v1';
+
+/**
+ * Any dimension from 2 up: features are hashed into however many buckets there are, so
+ * `local-hash-v1` at 768 and at 1536 are two offline models whose vectors cannot be
+ * compared, which is what an embedding-model switch between them needs.
+ */
 export class LocalEmbedder implements EmbeddingProvider {
-  readonly model = 'local-hash-v1';
+  readonly model = LOCAL_EMBEDDING_MODEL;
 
   constructor(readonly dimensions: number = 1536) {
     if (!Number.isInteger(dimensions) || dimensions < 2) {

@@ -5,6 +5,7 @@ import type { PoolClient } from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
 import type { ChunkRow } from './chunk-row.js';
+import { COPY_HEADER, COPY_TRAILER, halfvecFieldBytes, writeHalfvec, writeUuid } from './copy-binary.js';
 
 /**
  * The session's staging table. Temporary tables have no row-level security,
@@ -31,7 +32,8 @@ const CREATE_STAGING = `
  */
 export async function insertChunks(
   m: EntityManager,
-  doc: { tenantId: string; documentId: string; model: string; searchConfig: string },
+  /** setId: the embedding set the vectors belong to; unset, the tenant's active one (a trigger fills it in). */
+  doc: { tenantId: string; documentId: string; model: string; searchConfig: string; setId?: number },
   chunks: readonly ChunkRow[],
   vectors: readonly ArrayLike<number>[],
 ): Promise<void> {
@@ -44,11 +46,11 @@ export async function insertChunks(
     client.query(copyStreams.from(`COPY ${STAGING} (id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, section) FROM STDIN (FORMAT binary)`)),
   );
   await client.query(
-    `INSERT INTO embeddings (tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to,
+    `INSERT INTO embeddings (tenant_id, id, set_id, document_id, chunk_index, content, embedding, page_from, page_to,
                              char_start, char_end, token_count, model, search_config, section)
-     SELECT $1, s.id, $2, s.chunk_index, s.content, s.embedding, s.page_from, s.page_to, s.char_start, s.char_end, s.token_count, $3, $4::regconfig, s.section
+     SELECT $1, s.id, $5, $2, s.chunk_index, s.content, s.embedding, s.page_from, s.page_to, s.char_start, s.char_end, s.token_count, $3, $4::regconfig, s.section
      FROM ${STAGING} s ORDER BY s.chunk_index`,
-    [doc.tenantId, doc.documentId, doc.model, doc.searchConfig],
+    [doc.tenantId, doc.documentId, doc.model, doc.searchConfig, doc.setId ?? null],
   );
   await client.query(`TRUNCATE ${STAGING}`); // a second document in the same transaction starts empty
 }
@@ -58,33 +60,24 @@ const ROWS_PER_BUFFER = 256;
 
 /** COPY BINARY: signature, flags, header extension; then per row a field count and length-prefixed fields; then -1. */
 function* copyRows(chunks: readonly ChunkRow[], vectors: readonly ArrayLike<number>[]): Generator<Buffer> {
-  yield Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+  yield COPY_HEADER;
   for (let start = 0; start < chunks.length; start += ROWS_PER_BUFFER) {
     yield Buffer.concat(chunks.slice(start, start + ROWS_PER_BUFFER).map((c) => copyRow(c, vectors[c.index]!)));
   }
-  const trailer = Buffer.alloc(2);
-  trailer.writeInt16BE(-1);
-  yield trailer;
+  yield COPY_TRAILER;
 }
 
 function copyRow(c: ChunkRow, vector: ArrayLike<number>): Buffer {
   const text = Buffer.from(c.content.replace(/\u0000/g, ''), 'utf8');
   const section = c.section ? Buffer.from(c.section.replace(/\u0000/g, ''), 'utf8') : null;
-  const vecBytes = 4 + 2 * vector.length;
-  const b = Buffer.allocUnsafe(2 + (4 + 16) + 8 + (4 + text.length) + (4 + vecBytes) + 5 * 8 + 4 + (section?.length ?? 0));
+  const b = Buffer.allocUnsafe(2 + (4 + 16) + 8 + (4 + text.length) + halfvecFieldBytes(vector.length) + 5 * 8 + 4 + (section?.length ?? 0));
   let o = b.writeInt16BE(10, 0);
-  o = b.writeInt32BE(16, o);
-  o += Buffer.from(randomUUID().replace(/-/g, ''), 'hex').copy(b, o);
+  o = writeUuid(b, o, randomUUID());
   const int = (n: number) => { o = b.writeInt32BE(4, o); o = b.writeInt32BE(n, o); };
   int(c.index);
   o = b.writeInt32BE(text.length, o);
   o += text.copy(b, o);
-  // pgvector's halfvec binary form: int16 dimensions, int16 unused, then big-endian IEEE half floats.
-  o = b.writeInt32BE(vecBytes, o);
-  o = b.writeInt16BE(vector.length, o);
-  o = b.writeInt16BE(0, o);
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let i = 0; i < vector.length; i++, o += 2) view.setFloat16(o, vector[i]!);
+  o = writeHalfvec(b, o, vector);
   int(c.pageFrom); int(c.pageTo); int(c.charStart); int(c.charEnd); int(c.tokenCount);
   if (section) {
     o = b.writeInt32BE(section.length, o);

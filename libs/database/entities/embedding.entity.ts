@@ -1,16 +1,18 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 /**
- * One chunk of a document and its vector (halfvec, stored inline; see the
- * SearchLayout migration). The vector's dimension is fixed by the migrations
- * (EMBEDDING_DIMENSIONS); `tsv` (generated) and `seq` (write order, for the
- * per-tenant vector indexes) are not mapped here. Chunks are written in bulk by the ingestion
- * repository, not through this entity.
+ * One chunk of a document and its vector in one embedding set (halfvec, stored
+ * inline; see the SearchLayout and EmbeddingSets migrations). The vector has its
+ * set's dimension; a chunk has a row per set while a switch is under way, with
+ * the same id. `tsv` (generated) and `seq` (write order, for the per-tenant
+ * vector indexes) are not mapped here. Chunks are written in bulk by the
+ * ingestion repository, not through this entity.
  */
 @Entity('embeddings')
 export class EmbeddingEntity {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryColumn('uuid') id: string;
+  @PrimaryColumn('int', { name: 'set_id' }) setId: number;
   @Column('uuid', { name: 'document_id' }) documentId: string;
   @Column('int', { name: 'chunk_index' }) chunkIndex: number;
   @Column('text') content: string;

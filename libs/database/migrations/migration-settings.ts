@@ -1,4 +1,5 @@
 import { platformDatabaseUrl } from '../../config/database-urls.js';
+import { platformEmbeddingModel, type ProviderKind } from '../../config/embedding-default.js';
 
 /**
  * What the schema migrations need from the environment. Read directly (not
@@ -6,6 +7,8 @@ import { platformDatabaseUrl } from '../../config/database-urls.js';
  */
 export interface MigrationSettings {
   embeddingDimensions: number;
+  /** The platform's default embedding model: what existing chunks are marked with when embedding sets arrive. */
+  embeddingModel: { provider: ProviderKind; model: string };
   runtimeRole: string;
   runtimePassword?: string;
   /** The platform-admin role (DATABASE_PLATFORM_URL's user): lists and creates tenants. */
@@ -23,8 +26,10 @@ export function migrationSettings(env: NodeJS.ProcessEnv = process.env): Migrati
   const platformRole = decodeURIComponent(platformUrl.username);
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(platformRole)) throw new Error(`DATABASE_PLATFORM_URL's user must be a plain role name, got "${platformRole}"`);
   if (platformRole === runtimeRole) throw new Error('DATABASE_PLATFORM_URL must use a role of its own, not the runtime role of DATABASE_URL');
+  const { provider, model } = platformEmbeddingModel(env);
   return {
     embeddingDimensions: dims,
+    embeddingModel: { provider, model },
     runtimeRole,
     runtimePassword: url.password ? decodeURIComponent(url.password) : undefined,
     platformRole,

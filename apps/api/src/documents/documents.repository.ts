@@ -47,8 +47,13 @@ export class DocumentsRepository {
     return keysetPage(qb, 'created_at', f.limit, f.after);
   }
 
+  /** The document's chunks, one row each: the active embedding set's (a switch in progress gives every chunk a row per set). */
   chunks(m: EntityManager, documentId: string): Promise<EmbeddingEntity[]> {
-    return m.find(EmbeddingEntity, { where: { documentId }, order: { chunkIndex: 'ASC' } });
+    return m.createQueryBuilder(EmbeddingEntity, 'e')
+      .where('e.documentId = :documentId', { documentId })
+      .andWhere(`e.setId = (SELECT s.id FROM embedding_sets s WHERE s.tenant_id = e.tenant_id AND s.state = 'active')`)
+      .orderBy('e.chunkIndex', 'ASC')
+      .getMany();
   }
 
   /** Back to `queued` for another run; refused while a worker holds it. */

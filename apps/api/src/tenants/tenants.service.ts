@@ -2,6 +2,8 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { TenantDb } from '#libs/database/tenant-db.js';
 import type { TenantEntity } from '#libs/database/entities/index.js';
+import { EmbeddingModels } from '#libs/embedding-sets/embedding-models.js';
+import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.repository.js';
 import { PlatformDb } from './platform-db.js';
 import type { CreateTenantDto, TenantDto } from './tenants.dto.js';
 import { TenantsRepository } from './tenants.repository.js';
@@ -10,15 +12,25 @@ const toDto = (t: TenantEntity): TenantDto => ({ id: t.id, name: t.name, slug: t
 
 @Injectable()
 export class TenantsService {
-  constructor(private readonly db: TenantDb, private readonly platform: PlatformDb, private readonly repo: TenantsRepository) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly platform: PlatformDb,
+    private readonly repo: TenantsRepository,
+    private readonly sets: EmbeddingSetsRepository,
+    private readonly models: EmbeddingModels,
+  ) {}
 
   /**
    * Through the platform role (the runtime role may not insert tenants). The new
    * tenant's row is written inside its own tenant context, so RLS WITH CHECK holds.
+   * Its first embedding set, the platform default model, is written by the runtime
+   * role (the platform role reaches tenants only); a tenant left without one gets it
+   * at its first upload.
    */
   async create(dto: CreateTenantDto): Promise<TenantDto> {
     const id = randomUUID();
     const row = await this.platform.runFor(id, (m) => this.repo.insert(m, { id, name: dto.name, slug: dto.slug, settings: { ...(dto.settings ?? {}) } }));
+    await this.db.runFor(id, (m) => this.sets.ensureActive(m, id, this.models.platformDefault));
     return toDto(row);
   }
 

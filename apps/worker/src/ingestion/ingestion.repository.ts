@@ -4,14 +4,27 @@ import type { EntityManager } from 'typeorm';
 import type { Chunk } from '#libs/ingestion/chunker.js';
 import { insertChunks } from '#libs/database/embeddings/insert-chunks.js';
 import { recordUsage } from '#libs/database/usage/usage.repository.js';
+import type { EmbeddingModelSpec } from '#libs/embedding-sets/embedding-model.js';
+import type { EmbeddingSet } from '#libs/embedding-sets/embedding-set.js';
+import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.repository.js';
 import { tenantSearchConfig } from '#libs/retrieval/search-language.js';
 import { currentTenantId } from '#libs/tenancy/tenant-context.js';
 
 export interface Claimed { mimeType: string; attempts: number; searchConfig: string }
 
+/** What became of a document's chunks: written; not (the document was deleted or finished meanwhile); not (another embedding set became active meanwhile). */
+export type ChunksWritten = 'written' | 'gone' | 'set-changed';
+
 /** The worker's reads and writes of a document during ingestion (always in the job's tenant). */
 @Injectable()
 export class IngestionRepository {
+  constructor(private readonly sets: EmbeddingSetsRepository) {}
+
+  /** The set the document's chunks are embedded for: the tenant's active one (created with the platform default if it has none). */
+  activeSet(m: EntityManager, platformDefault: EmbeddingModelSpec): Promise<EmbeddingSet> {
+    return this.sets.ensureActive(m, currentTenantId(), platformDefault);
+  }
+
   /**
    * Takes the document for this run. Only queued/processing documents are
    * taken: a deleted, finished or failed one means the job is stale.
@@ -46,21 +59,27 @@ export class IngestionRepository {
   /**
    * Replaces the document's chunks and marks it ready, in the caller's one
    * transaction. Locks the row first, so a concurrent delete either wins
-   * (then this returns false and writes nothing) or waits for this commit.
+   * (then this returns 'gone' and writes nothing) or waits for this commit.
+   * The vectors are `set`'s: written only while it is the active set, which
+   * it then stays until this commits (a switch's flip waits, and sees these
+   * chunks in its final check). The chunks of every set go: a switch in
+   * progress embeds the new ones for its set.
    */
-  async replaceChunks(m: EntityManager, id: string, chunks: Chunk[], vectors: number[][], model: string, searchConfig: string, pageCount: number): Promise<boolean> {
+  async replaceChunks(m: EntityManager, id: string, chunks: Chunk[], vectors: number[][], set: EmbeddingSet, searchConfig: string, pageCount: number): Promise<ChunksWritten> {
     const [doc] = await m.query(`SELECT status FROM documents WHERE id = $1 FOR UPDATE`, [id]);
-    if (!doc || doc.status !== 'processing') return false;
+    if (!doc || doc.status !== 'processing') return 'gone';
+    const tenantId = currentTenantId();
+    if (!(await this.sets.holdActive(m, tenantId, set.id))) return 'set-changed';
     await m.query(`DELETE FROM embeddings WHERE document_id = $1`, [id]);
-    await insertChunks(m, { tenantId: currentTenantId(), documentId: id, model, searchConfig }, chunks, vectors);
+    await insertChunks(m, { tenantId, documentId: id, model: set.model, searchConfig, setId: set.id }, chunks, vectors);
     // Embedding tokens count towards the tenant's usage like chat tokens do.
-    await recordUsage(m, 'embedding', model, { promptTokens: chunks.reduce((n, c) => n + c.tokenCount, 0), completionTokens: 0 });
+    await recordUsage(m, 'embedding', set.model, { promptTokens: chunks.reduce((n, c) => n + c.tokenCount, 0), completionTokens: 0 });
     await m.query(
       `UPDATE documents SET status = 'ready', progress = 100, error = NULL, page_count = $2, chunk_count = $3,
               lease_expires_at = NULL, updated_at = now() WHERE id = $1`,
       [id, pageCount, chunks.length],
     );
-    return true;
+    return 'written';
   }
 
   async markFailed(m: EntityManager, id: string, message: string): Promise<void> {

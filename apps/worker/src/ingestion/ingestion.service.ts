@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
+import { embedInBatches } from '#libs/ai/embedding/embed-in-batches.js';
 import type { EmbeddingProvider } from '#libs/ai/embedding/embedding-provider.js';
-import { EMBEDDING_PROVIDER } from '#libs/ai/embedding/embedding.factory.js';
 import type { SharedRateLimiter } from '#libs/ai/rate-limiter.js';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { TenantDb } from '#libs/database/tenant-db.js';
+import { EmbeddingModels } from '#libs/embedding-sets/embedding-models.js';
 import { chunkPages, type Chunk } from '#libs/ingestion/chunker.js';
 import { IngestionError } from '#libs/ingestion/ingestion.error.js';
 import { parseInSandbox } from '#libs/ingestion/parse-sandbox.js';
@@ -13,6 +14,9 @@ import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
 import { IngestionRepository } from './ingestion.repository.js';
 
 export const EMBEDDING_LIMITER = Symbol('EMBEDDING_LIMITER');
+
+/** Embeddings of a document before giving up: a switch finishing while it was embedded costs one more. */
+const MAX_EMBEDDINGS = 3;
 
 /** The document was deleted while it was being ingested: the job ends quietly. */
 class DocumentGone extends Error {}
@@ -28,6 +32,7 @@ export interface RunContext {
 /**
  * parse -> chunk -> embed -> replace chunks. No database connection is held
  * while parsing or embedding: each step opens its own short transaction.
+ * Chunks are embedded with the model of the tenant's active embedding set.
  */
 @Injectable()
 export class IngestionService {
@@ -36,7 +41,7 @@ export class IngestionService {
   constructor(
     private readonly db: TenantDb,
     private readonly repo: IngestionRepository,
-    @Inject(EMBEDDING_PROVIDER) private readonly embedder: EmbeddingProvider,
+    private readonly models: EmbeddingModels,
     @Inject(EMBEDDING_LIMITER) private readonly limiter: SharedRateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly vectorIndex: VectorIndexQueue,
@@ -70,11 +75,17 @@ export class IngestionService {
       if (chunks.length === 0) throw new IngestionError('no extractable text', true);
       if (!(await this.step(id, 20))) return 'skipped';
 
-      const vectors = await this.embedAll(id, chunks, ctx.signal);
-      const written = await this.db.run((m) =>
-        this.repo.replaceChunks(m, id, chunks, vectors, this.embedder.model, claimed.searchConfig, parsed.pages.length),
-      );
-      if (!written) return 'skipped';
+      for (let embedding = 1; ; embedding++) {
+        const set = await this.db.run((m) => this.repo.activeSet(m, this.models.platformDefault));
+        const vectors = await this.embedAll(id, chunks, this.models.get(set), ctx.signal);
+        const written = await this.db.run((m) => this.repo.replaceChunks(m, id, chunks, vectors, set, claimed.searchConfig, parsed.pages.length));
+        if (written === 'gone') return 'skipped';
+        if (written === 'written') break;
+        // A switch made another set active while this document was embedded: its vectors would land in the
+        // set being dropped. Embedded again with the new model (the switch has nothing left to catch up then).
+        if (embedding >= MAX_EMBEDDINGS) throw new Error(`the tenant's embedding model changed ${embedding} times while this document was embedded`);
+        this.logger.log(`document ${id}: the embedding model changed while it was embedded; embedding it again`);
+      }
       await this.db.run((m) => this.repo.event(m, id, attempt, 'ready', undefined, { chunks: chunks.length, pages: parsed.pages.length }));
       // The tenant may now be large enough for its own index, or its index due for a rebuild.
       await this.vectorIndex.request(ctx.tenantId);
@@ -103,24 +114,19 @@ export class IngestionService {
     return this.db.run((m) => this.repo.progress(m, id, progress, this.config.ingestion.leaseSeconds));
   }
 
-  /** Batched, with bounded concurrency, each request through the shared rate limit. */
-  private async embedAll(id: string, chunks: Chunk[], signal: AbortSignal): Promise<number[][]> {
-    const size = this.config.ai.embeddingBatchSize;
-    const batches: Chunk[][] = [];
-    for (let i = 0; i < chunks.length; i += size) batches.push(chunks.slice(i, i + size));
+  /** Batched, with bounded concurrency, each request through the shared rate limit (embedInBatches); progress 20 → 90 %. */
+  private async embedAll(id: string, chunks: Chunk[], embedder: EmbeddingProvider, signal: AbortSignal): Promise<number[][]> {
+    const out = await embedInBatches(embedder, chunks.map(embeddedText), {
+      batchSize: this.config.ai.embeddingBatchSize,
+      concurrency: this.config.ai.embeddingConcurrency,
+      limiter: this.limiter,
+      signal,
+      afterBatch: async (done, batches) => {
+        if (!(await this.step(id, 20 + (70 * done) / batches))) throw new DocumentGone();
+      },
+    });
     const vectors: number[][] = new Array(chunks.length);
-    let next = 0;
-    let done = 0;
-    const lane = async () => {
-      for (let batch = batches[next++]; batch; batch = batches[next++]) {
-        await this.limiter.acquire(signal);
-        const out = await this.embedder.embed(batch.map(embeddedText), signal);
-        batch.forEach((c, k) => (vectors[c.index] = out[k]!)); // one vector per text: the providers check it
-        done++;
-        if (!(await this.step(id, 20 + (70 * done) / batches.length))) throw new DocumentGone();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.config.ai.embeddingConcurrency, batches.length) }, lane));
+    chunks.forEach((c, i) => (vectors[c.index] = out[i]!));
     return vectors;
   }
 }
@@ -130,4 +136,4 @@ export class IngestionService {
  * deep in "CREATE SEQUENCE › Parameters" rarely repeats that it is about sequences;
  * the path puts it back (the keyword side indexes the path too: the section column).
  */
-export const embeddedText = (c: Chunk) => (c.section ? `${c.section}\n\n${c.content}` : c.content);
+export const embeddedText = (c: Pick<Chunk, 'section' | 'content'>) => (c.section ? `${c.section}\n\n${c.content}` : c.content);

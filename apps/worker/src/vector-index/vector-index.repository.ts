@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import pg from 'pg';
-import { readTenantVectorIndex, tenantLiteral, vectorIndexName, vectorIndexPredicate, type TenantVectorIndex } from '#libs/retrieval/vector-index.js';
+import type { EmbeddingSet } from '#libs/embedding-sets/embedding-set.js';
+import { indexedVector, readTenantVectorIndex, tenantLiteral, vectorIndexName, vectorIndexPredicate, type TenantVectorIndex } from '#libs/retrieval/vector-index.js';
 
 export interface TenantVectorState {
-  /** The tenant's chunk count, counted up to `upTo` only (enough to decide). */
+  /** The set's chunk count, counted up to `upTo` only (enough to decide). */
   rows: number;
   maxSeq: number;
   index?: TenantVectorIndex;
@@ -18,7 +19,7 @@ export interface TenantIndexName { indexName: string; tenantHex: string; waterma
 const NAME = /^embeddings_hnsw_t_([0-9a-f]{32})_([0-9]+)$/;
 
 /**
- * SQL of the index builder. Reads go through the runtime role in the tenant's
+ * SQL of the index builder, per embedding set of a tenant. Reads go through the runtime role in the tenant's
  * transaction like every other tenant read; the DDL needs the table's owner
  * (DATABASE_MIGRATION_URL) and runs outside any transaction, because
  * CREATE/DROP INDEX CONCURRENTLY cannot run inside one — which is the point:
@@ -26,19 +27,19 @@ const NAME = /^embeddings_hnsw_t_([0-9a-f]{32})_([0-9]+)$/;
  */
 @Injectable()
 export class VectorIndexRepository {
-  async state(m: EntityManager, tenantId: string, upTo: number): Promise<TenantVectorState> {
-    const index = await readTenantVectorIndex(m, tenantId);
+  async state(m: EntityManager, tenantId: string, setId: number, upTo: number): Promise<TenantVectorState> {
+    const index = await readTenantVectorIndex(m, tenantId, setId);
     const [row] = await m.query(
-      `SELECT (SELECT count(*) FROM (SELECT 1 FROM embeddings WHERE tenant_id = $1 LIMIT $2) s)::bigint AS rows,
-              (SELECT COALESCE(max(seq), 0) FROM embeddings WHERE tenant_id = $1)::bigint AS max_seq,
-              (SELECT count(*) FROM embeddings WHERE tenant_id = $1 AND seq > $3)::bigint AS unindexed`,
-      [tenantId, upTo, index?.watermark ?? 0],
+      `SELECT (SELECT count(*) FROM (SELECT 1 FROM embeddings WHERE tenant_id = $1 AND set_id = $4 LIMIT $2) s)::bigint AS rows,
+              (SELECT COALESCE(max(seq), 0) FROM embeddings WHERE tenant_id = $1 AND set_id = $4)::bigint AS max_seq,
+              (SELECT count(*) FROM embeddings WHERE tenant_id = $1 AND set_id = $4 AND seq > $3)::bigint AS unindexed`,
+      [tenantId, upTo, index?.watermark ?? 0, setId],
     );
     return { rows: Number(row.rows), maxSeq: Number(row.max_seq), index, unindexed: index ? Number(row.unindexed) : Number(row.rows) };
   }
 
-  async countUpTo(m: EntityManager, tenantId: string, watermark: number): Promise<number> {
-    const [row] = await m.query(`SELECT count(*)::bigint AS n FROM embeddings WHERE tenant_id = $1 AND seq <= $2`, [tenantId, watermark]);
+  async countUpTo(m: EntityManager, tenantId: string, setId: number, watermark: number): Promise<number> {
+    const [row] = await m.query(`SELECT count(*)::bigint AS n FROM embeddings WHERE tenant_id = $1 AND set_id = $2 AND seq <= $3`, [tenantId, setId, watermark]);
     return Number(row.n);
   }
 
@@ -52,14 +53,15 @@ export class VectorIndexRepository {
     await owner.query(`SELECT pg_advisory_unlock(hashtextextended('vector-index:' || $1, 0))`, [tenantId]);
   }
 
-  async build(owner: pg.ClientBase, tenantId: string, watermark: number, opts: { m: number; efConstruction: number; memoryMb: number }): Promise<string> {
-    const name = vectorIndexName(tenantId, watermark);
+  /** The set's index: its vectors cast to the set's dimensions (the column has none), its rows up to the watermark. */
+  async build(owner: pg.ClientBase, set: EmbeddingSet, watermark: number, opts: { m: number; efConstruction: number; memoryMb: number }): Promise<string> {
+    const name = vectorIndexName(set.tenantId, watermark);
     await owner.query(`SET maintenance_work_mem = '${Math.floor(opts.memoryMb)}MB'`);
     try {
       await owner.query(
-        `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON embeddings USING hnsw (embedding halfvec_cosine_ops)
+        `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON embeddings USING hnsw (${indexedVector(set.dimensions)} halfvec_cosine_ops)
          WITH (m = ${Math.floor(opts.m)}, ef_construction = ${Math.floor(opts.efConstruction)})
-         WHERE ${vectorIndexPredicate(tenantId, watermark)}`,
+         WHERE ${vectorIndexPredicate({ tenantId: set.tenantId, setId: set.id, watermark })}`,
       );
     } catch (e) {
       // A failed concurrent build leaves an INVALID index behind: remove it so the next attempt starts clean.
@@ -72,19 +74,32 @@ export class VectorIndexRepository {
   }
 
   /** Points search at the new index. The owner is subject to the policy too (FORCE RLS), so the tenant is set for this transaction. */
-  async register(owner: pg.ClientBase, tenantId: string, rec: { indexName: string; watermark: number; indexedRows: number; m: number; efConstruction: number; buildMs: number }): Promise<void> {
+  async register(owner: pg.ClientBase, tenantId: string, setId: number, rec: { indexName: string; watermark: number; indexedRows: number; m: number; efConstruction: number; buildMs: number }): Promise<void> {
+    await this.inTenant(owner, tenantId, () => owner.query(
+      `INSERT INTO vector_indexes (tenant_id, set_id, index_name, watermark, indexed_rows, m, ef_construction, build_ms, built_at)
+       VALUES ($1, $8, $2, $3, $4, $5, $6, $7, now())
+       ON CONFLICT (tenant_id, set_id) DO UPDATE SET index_name = excluded.index_name, watermark = excluded.watermark,
+         indexed_rows = excluded.indexed_rows, m = excluded.m, ef_construction = excluded.ef_construction,
+         build_ms = excluded.build_ms, built_at = excluded.built_at`,
+      [tenantId, rec.indexName, rec.watermark, rec.indexedRows, rec.m, rec.efConstruction, rec.buildMs, setId],
+    ));
+  }
+
+  /** Search stops using the set's index (before it is dropped); returns its name, if it had one. */
+  async unregister(owner: pg.ClientBase, tenantId: string, setId: number): Promise<string | undefined> {
+    const { rows } = await this.inTenant(owner, tenantId, () =>
+      owner.query(`DELETE FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2 RETURNING index_name`, [tenantId, setId]));
+    return rows[0]?.index_name;
+  }
+
+  /** One transaction of the owner in the tenant: the owner is subject to the policies too (FORCE RLS). */
+  private async inTenant<T>(owner: pg.ClientBase, tenantId: string, work: () => Promise<T>): Promise<T> {
     await owner.query('BEGIN');
     try {
       await owner.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [tenantId]);
-      await owner.query(
-        `INSERT INTO vector_indexes (tenant_id, index_name, watermark, indexed_rows, m, ef_construction, build_ms, built_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, now())
-         ON CONFLICT (tenant_id) DO UPDATE SET index_name = excluded.index_name, watermark = excluded.watermark,
-           indexed_rows = excluded.indexed_rows, m = excluded.m, ef_construction = excluded.ef_construction,
-           build_ms = excluded.build_ms, built_at = excluded.built_at`,
-        [tenantId, rec.indexName, rec.watermark, rec.indexedRows, rec.m, rec.efConstruction, rec.buildMs],
-      );
+      const result = await work();
       await owner.query('COMMIT');
+      return result;
     } catch (e) {
       await owner.query('ROLLBACK');
       throw e;
@@ -100,20 +115,14 @@ export class VectorIndexRepository {
     });
   }
 
-  /** Whether the tenant still exists and which index its registry names (read in the tenant's transaction). */
-  async registered(owner: pg.ClientBase, tenantId: string): Promise<{ exists: boolean; indexName?: string }> {
-    await owner.query('BEGIN');
-    try {
-      await owner.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [tenantId]);
-      const { rows } = await owner.query(
-        `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
-                (SELECT index_name FROM vector_indexes WHERE tenant_id = $1) AS index_name`,
-        [tenantId],
-      );
-      return { exists: rows[0].exists, indexName: rows[0].index_name ?? undefined };
-    } finally {
-      await owner.query('COMMIT');
-    }
+  /** Whether the tenant still exists and which indexes its registry names, one per set at most (read in the tenant's transaction). */
+  async registered(owner: pg.ClientBase, tenantId: string): Promise<{ exists: boolean; indexNames: string[] }> {
+    const { rows } = await this.inTenant(owner, tenantId, () => owner.query(
+      `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
+              ARRAY(SELECT index_name FROM vector_indexes WHERE tenant_id = $1) AS index_names`,
+      [tenantId],
+    ));
+    return { exists: rows[0].exists, indexNames: rows[0].index_names };
   }
 
   async drop(owner: pg.ClientBase, indexName: string): Promise<void> {

@@ -3,18 +3,22 @@ import pg from 'pg';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { TenantDb } from '#libs/database/tenant-db.js';
+import type { EmbeddingSet } from '#libs/embedding-sets/embedding-set.js';
+import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.repository.js';
+import { EmbeddingSwitchQueue } from '#libs/queue/embedding-switch.queue.js';
 import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
 import { hexToUuid, VectorIndexRepository } from './vector-index.repository.js';
 
 export type MaintainResult = 'small' | 'up-to-date' | 'built' | 'rebuilt' | 'busy' | 'gone';
 
 /**
- * Keeps each large tenant's own HNSW index (see libs/retrieval/vector-index.ts):
- * builds it when the tenant reaches VECTOR_INDEX_MIN_ROWS chunks, rebuilds it
- * with a new watermark once the rows written since (searched exactly until
- * then) pass VECTOR_INDEX_REBUILD_ROWS and VECTOR_INDEX_REBUILD_PERCENT of the
- * index, then drops the index it replaced. Search never waits for any of it:
- * without an index a tenant is searched exactly.
+ * Keeps each large tenant's own HNSW index (see libs/retrieval/vector-index.ts), one per
+ * embedding set: builds it when the set reaches VECTOR_INDEX_MIN_ROWS chunks, rebuilds it
+ * with a new watermark once the rows written since (searched exactly until then) pass
+ * VECTOR_INDEX_REBUILD_ROWS and VECTOR_INDEX_REBUILD_PERCENT of the index, then drops the
+ * index it replaced. Search never waits for any of it: without an index a tenant is
+ * searched exactly. The sweep runs for the active sets; a switch has its new set's index
+ * built (maintainSet) before that set becomes active, and the old set's dropped after.
  */
 @Injectable()
 export class VectorIndexService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -29,7 +33,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
   constructor(
     private readonly db: TenantDb,
     private readonly repo: VectorIndexRepository,
+    private readonly sets: EmbeddingSetsRepository,
     private readonly queue: VectorIndexQueue,
+    private readonly switches: EmbeddingSwitchQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.owner = new pg.Pool({ connectionString: config.database.migrationUrl, max: 1, application_name: 'ragdocs-vector-index', connectionTimeoutMillis: config.database.connectTimeoutMs });
@@ -45,10 +51,24 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     this.timer.unref();
   }
 
-  /** Checks one tenant and builds or rebuilds its index when due. */
+  /**
+   * Checks one tenant: builds or rebuilds its active set's index when due, and asks again
+   * for the switch job of each set with work left (its job may have been lost with Redis).
+   */
   async maintain(tenantId: string): Promise<MaintainResult> {
+    const { active, workLeft } = await this.db.runFor(tenantId, async (m) => ({
+      active: await this.sets.active(m, tenantId),
+      workLeft: await this.sets.withWorkLeft(m, tenantId),
+    }));
+    for (const set of workLeft) await this.switches.request(tenantId, set.id);
+    return active ? this.maintainSet(active) : 'small';
+  }
+
+  /** Builds or rebuilds one set's index when due (the rules of the class comment). */
+  async maintainSet(set: EmbeddingSet): Promise<MaintainResult> {
     const s = this.config.vectorIndex;
-    const state = await this.db.runFor(tenantId, (m) => this.repo.state(m, tenantId, s.minRows));
+    const { tenantId } = set;
+    const state = await this.db.runFor(tenantId, (m) => this.repo.state(m, tenantId, set.id, s.minRows));
     if (!state.index && state.rows < s.minRows) return 'small';
     if (state.index && state.unindexed < Math.max(s.rebuildRows, (state.index.indexedRows * s.rebuildPercent) / 100)) return 'up-to-date';
 
@@ -59,28 +79,54 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         const started = Date.now();
         const watermark = state.maxSeq;
         this.building = (owner as pg.PoolClient & { processID?: number }).processID;
-        const indexName = await this.repo.build(owner, tenantId, watermark, { m: s.m, efConstruction: s.efConstruction, memoryMb: s.buildMemoryMb })
+        const indexName = await this.repo.build(owner, set, watermark, { m: s.m, efConstruction: s.efConstruction, memoryMb: s.buildMemoryMb })
           .finally(() => (this.building = undefined));
-        const indexedRows = await this.db.runFor(tenantId, (m) => this.repo.countUpTo(m, tenantId, watermark));
+        const indexedRows = await this.db.runFor(tenantId, (m) => this.repo.countUpTo(m, tenantId, set.id, watermark));
         try {
-          await this.repo.register(owner, tenantId, { indexName, watermark, indexedRows, m: s.m, efConstruction: s.efConstruction, buildMs: Date.now() - started });
+          await this.repo.register(owner, tenantId, set.id, { indexName, watermark, indexedRows, m: s.m, efConstruction: s.efConstruction, buildMs: Date.now() - started });
         } catch (e) {
           await this.repo.drop(owner, indexName); // the tenant was deleted during the build
           if ((e as { code?: string }).code === '23503') return 'gone';
           throw e;
         }
-        // The replaced index, and any leftover of an interrupted build of this tenant.
-        const hex = tenantId.replace(/-/g, '');
-        for (const old of await this.repo.listIndexes(owner)) {
-          if (old.tenantHex === hex && old.indexName !== indexName) await this.repo.drop(owner, old.indexName);
-        }
-        this.logger.log(`vector index ${indexName}: ${indexedRows} rows in ${Date.now() - started} ms`);
+        // The replaced index, and any leftover of an interrupted build of this tenant; another set's index stays.
+        await this.dropUnregistered(owner, tenantId, indexName);
+        this.logger.log(`vector index ${indexName} (set ${set.id}, ${set.dimensions} dimensions): ${indexedRows} rows in ${Date.now() - started} ms`);
         return state.index ? 'rebuilt' : 'built';
       } finally {
         await this.repo.unlock(owner, tenantId);
       }
     } finally {
       owner.release();
+    }
+  }
+
+  /**
+   * Search stops using the set's index and it is dropped (a set replaced or cancelled by a
+   * switch). Waits for a build of the tenant that is running, which may be this set's.
+   */
+  async dropSetIndex(tenantId: string, setId: number): Promise<void> {
+    const owner = await this.owner.connect();
+    try {
+      while (!(await this.repo.tryLock(owner, tenantId))) await new Promise((r) => setTimeout(r, 1_000));
+      try {
+        const name = await this.repo.unregister(owner, tenantId, setId);
+        if (name) await this.repo.drop(owner, name);
+        await this.dropUnregistered(owner, tenantId);
+      } finally {
+        await this.repo.unlock(owner, tenantId);
+      }
+    } finally {
+      owner.release();
+    }
+  }
+
+  /** Drops the tenant's indexes no registry row names (but `keep`); the caller holds the tenant's build lock. */
+  private async dropUnregistered(owner: pg.PoolClient, tenantId: string, keep?: string): Promise<void> {
+    const hex = tenantId.replace(/-/g, '');
+    const { indexNames } = await this.repo.registered(owner, tenantId);
+    for (const old of await this.repo.listIndexes(owner)) {
+      if (old.tenantHex === hex && old.indexName !== keep && !indexNames.includes(old.indexName)) await this.repo.drop(owner, old.indexName);
     }
   }
 
@@ -102,7 +148,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         if (!(await this.repo.tryLock(owner, tenantId))) continue; // being built right now
         try {
           const reg = await this.repo.registered(owner, tenantId);
-          if (reg.indexName !== idx.indexName) {
+          if (!reg.indexNames.includes(idx.indexName)) {
             await this.repo.drop(owner, idx.indexName);
             this.logger.log(`dropped ${idx.indexName} (${reg.exists ? 'replaced or unfinished' : 'tenant deleted'})`);
           }

@@ -1,0 +1,67 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { APP_CONFIG } from '#libs/config/config.module.js';
+import type { AppConfig } from '#libs/config/config.js';
+import { TenantDb } from '#libs/database/tenant-db.js';
+import { JobName, QueueName, type JobPayloads } from '#libs/queue/queue.constants.js';
+import { QUEUE_SETTINGS } from '#libs/queue/queue.settings.js';
+import { runInTenant } from '#libs/tenancy/tenant-context.js';
+import { EmbeddingSwitchRepository } from './embedding-switch.repository.js';
+import { EmbeddingSwitchService, type SwitchResult } from './embedding-switch.service.js';
+
+/**
+ * The embedding-switch queue's processor: one switch at a time per worker process (its
+ * embedding requests run EMBEDDING_CONCURRENCY at once); more worker processes switch more
+ * tenants at once. A worker killed mid-switch loses its job's lock, BullMQ hands the job to
+ * another worker, and the switch goes on from what the database holds.
+ */
+@Processor(QueueName.EmbeddingSwitch, { autorun: false, concurrency: 1, ...QUEUE_SETTINGS[QueueName.EmbeddingSwitch].worker })
+export class EmbeddingSwitchProcessor extends WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(EmbeddingSwitchProcessor.name);
+  /** Aborted at shutdown: the running switch stops between two batches and its job is tried again. */
+  private readonly shutdown = new AbortController();
+
+  constructor(
+    private readonly service: EmbeddingSwitchService,
+    private readonly repo: EmbeddingSwitchRepository,
+    private readonly db: TenantDb,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    Object.assign(this.worker.opts, { lockDuration: this.config.worker.lockDurationMs, stalledInterval: Math.min(this.config.worker.lockDurationMs, 15_000) });
+    this.worker.on('failed', (job, err) => this.logger.warn(`embedding switch job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`));
+    this.worker.on('error', (err) => this.logger.error(`embedding switch worker error: ${err.message}`));
+    void this.worker.run();
+  }
+
+  /** The queue carries one kind of job; anything else is a producer's bug, failed at once and never retried. */
+  async process(job: Job): Promise<SwitchResult> {
+    if (job.name !== JobName.SwitchEmbeddingSet) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.EmbeddingSwitch} queue`);
+    const { tenantId, setId } = (job as Job<JobPayloads[JobName.SwitchEmbeddingSet]>).data;
+    return runInTenant(tenantId, async () => {
+      try {
+        return await this.service.run(tenantId, setId, { signal: this.shutdown.signal, progress: (p) => job.updateProgress(p) });
+      } catch (e) {
+        // Its last attempt: the switch waits for an operator (GET shows "failed"; a POST of the same model resumes it).
+        if (!this.shutdown.signal.aborted && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+          await this.db.run((m) => this.repo.markFailed(m, tenantId, setId)).catch(() => undefined);
+        }
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * Stops at once, like the index builder (a switch may be building an index for minutes): the
+   * running switch stops between two batches, its job's lock lapses and another worker (or this
+   * one, restarted) goes on with it.
+   */
+  async onModuleDestroy(): Promise<void> {
+    this.shutdown.abort(new Error('worker shutting down'));
+    await this.worker.close(true);
+  }
+}

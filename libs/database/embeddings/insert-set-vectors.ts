@@ -1,0 +1,68 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import copyStreams from 'pg-copy-streams';
+import type { EntityManager } from 'typeorm';
+import { COPY_HEADER, COPY_TRAILER, halfvecFieldBytes, writeHalfvec, writeUuid } from './copy-binary.js';
+
+/** The session's staging table for a set's vectors (no RLS on temporary tables: see insert-chunks.ts). */
+const STAGING = 'pg_temp.set_vector_staging_v1';
+const CREATE_STAGING = `CREATE TEMP TABLE IF NOT EXISTS set_vector_staging_v1 (id uuid NOT NULL, embedding halfvec NOT NULL) ON COMMIT DELETE ROWS`;
+
+/** The columns that make a copy of the chunk, as the catalogue lists them (generated and identity columns are made anew). */
+let chunkColumns: Promise<string[]> | undefined;
+const SET_BY_COPY = new Set(['set_id', 'embedding', 'model']);
+
+/**
+ * Writes another embedding set's vectors of chunks that exist (a model switch), in the
+ * caller's tenant transaction: COPY BINARY of (chunk id, vector) into the session's staging
+ * table, then one INSERT … SELECT that copies each chunk's row of `fromSet` with the new
+ * vector, set and model. Every other column is copied as it is, whatever columns the table
+ * has by then (read from the catalogue). A chunk deleted or replaced meanwhile has no row
+ * to copy and is skipped; one already in `toSet` is kept (a batch written twice, by a
+ * retried job, does no harm). Returns the rows written.
+ */
+export async function insertSetVectors(
+  m: EntityManager,
+  sets: { tenantId: string; fromSet: number; toSet: number; model: string },
+  ids: readonly string[],
+  vectors: readonly ArrayLike<number>[],
+): Promise<number> {
+  if (!ids.length) return 0;
+  if (!m.queryRunner) throw new Error('insertSetVectors must run inside a transaction');
+  const client = (await m.queryRunner.connect()) as PoolClient;
+  await client.query(CREATE_STAGING);
+  await pipeline(Readable.from(copyRows(ids, vectors)), client.query(copyStreams.from(`COPY ${STAGING} (id, embedding) FROM STDIN (FORMAT binary)`)));
+  const columns = (await (chunkColumns ??= readChunkColumns(client))).filter((c) => !SET_BY_COPY.has(c));
+  const list = columns.map((c) => `"${c}"`).join(', ');
+  const { rowCount } = await client.query(
+    `INSERT INTO embeddings (${list}, set_id, embedding, model)
+     SELECT ${columns.map((c) => `a."${c}"`).join(', ')}, $3, s.embedding, $4
+     FROM ${STAGING} s JOIN embeddings a ON a.tenant_id = $1 AND a.id = s.id AND a.set_id = $2
+     ORDER BY a.seq
+     ON CONFLICT DO NOTHING`,
+    [sets.tenantId, sets.fromSet, sets.toSet, sets.model],
+  );
+  await client.query(`TRUNCATE ${STAGING}`);
+  return rowCount ?? 0;
+}
+
+async function readChunkColumns(client: PoolClient): Promise<string[]> {
+  const { rows } = await client.query(
+    `SELECT attname FROM pg_attribute
+     WHERE attrelid = 'embeddings'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attidentity = ''
+     ORDER BY attnum`,
+  );
+  return rows.map((r: { attname: string }) => r.attname);
+}
+
+function* copyRows(ids: readonly string[], vectors: readonly ArrayLike<number>[]): Generator<Buffer> {
+  yield COPY_HEADER;
+  for (const [i, id] of ids.entries()) {
+    const vector = vectors[i]!;
+    const b = Buffer.allocUnsafe(2 + (4 + 16) + halfvecFieldBytes(vector.length));
+    writeHalfvec(b, writeUuid(b, b.writeInt16BE(2, 0), id), vector);
+    yield b;
+  }
+  yield COPY_TRAILER;
+}
