@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
 import { LocalEmbedder } from '../../libs/ai/embedding/local.embedder.js';
+import { platformEmbeddingModel } from '../../libs/config/embedding-default.js';
 import { insertChunks } from '../../libs/database/embeddings/insert-chunks.js';
 import { vectorLiteral } from '../../libs/database/embeddings/vector-literal.js';
 import { TenantDb } from '../../libs/database/tenant-db.js';
@@ -127,9 +128,8 @@ async function bulkLoad(tenantId: string, chunks: number, topics: number[]): Pro
 
 before(async () => {
   db = await superClient();
-  const [{ typmod }] = (await db.query(
-    `SELECT atttypmod AS typmod FROM pg_attribute WHERE attrelid = 'public.embeddings'::regclass AND attname = 'embedding'`)).rows;
-  dims = typmod;
+  // The dimension of the tenants' embedding set: the platform default's (the column has none of its own since embedding sets).
+  dims = platformEmbeddingModel(process.env).dimensions;
   const env = {
     QUEUE_PREFIX: queuePrefix, VECTOR_INDEX_MIN_ROWS: String(MIN_ROWS), VECTOR_INDEX_REBUILD_ROWS: String(REBUILD_ROWS),
     VECTOR_INDEX_SWEEP_MS: '1000', RECONCILE_INTERVAL_MS: '1000',

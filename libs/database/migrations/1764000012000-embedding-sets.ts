@@ -90,8 +90,9 @@ export class EmbeddingSets1764000012000 implements MigrationInterface {
         ADD PRIMARY KEY (tenant_id, set_id),
         ADD FOREIGN KEY (tenant_id, set_id) REFERENCES embedding_sets (tenant_id, id) ON DELETE CASCADE`);
 
-    // No rewrite: the dimension is dropped from the type, and a constant default is stored once.
-    await q.query(`ALTER TABLE embeddings ALTER COLUMN embedding TYPE halfvec, ADD COLUMN set_id int NOT NULL DEFAULT 1`);
+    // No rewrite: the dimension is dropped from the type, and a constant default is stored once. A type
+    // change resets the column's storage to the type's default (compressed, out of line): inline again.
+    await q.query(`ALTER TABLE embeddings ALTER COLUMN embedding TYPE halfvec, ALTER COLUMN embedding SET STORAGE MAIN, ADD COLUMN set_id int NOT NULL DEFAULT 1`);
     await q.query(`ALTER TABLE embeddings ALTER COLUMN set_id DROP DEFAULT`);
     await q.query(`
       ALTER TABLE embeddings
@@ -161,7 +162,8 @@ export class EmbeddingSets1764000012000 implements MigrationInterface {
         DROP COLUMN set_id,
         ADD PRIMARY KEY (tenant_id, id),
         ADD UNIQUE (tenant_id, document_id, chunk_index),
-        ALTER COLUMN embedding TYPE halfvec(${Number(dims)}) USING embedding::halfvec(${Number(dims)})`);
+        ALTER COLUMN embedding TYPE halfvec(${Number(dims)}) USING embedding::halfvec(${Number(dims)}),
+        ALTER COLUMN embedding SET STORAGE MAIN`);
     await q.query(`DROP TABLE embedding_sets`);
   }
 }
