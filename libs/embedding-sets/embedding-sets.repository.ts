@@ -3,6 +3,8 @@ import type { EntityManager } from 'typeorm';
 import type { EmbeddingModelSpec } from './embedding-model.js';
 import { SET_COLUMNS, toEmbeddingSet, type EmbeddingSet } from './embedding-set.js';
 
+type Row = Record<string, unknown>;
+
 /**
  * The embedding sets of the tenant in the transaction (RLS), as the API, the ingestion,
  * the switch and search read and write them. Switch-only SQL lives with the worker.
@@ -10,24 +12,24 @@ import { SET_COLUMNS, toEmbeddingSet, type EmbeddingSet } from './embedding-set.
 @Injectable()
 export class EmbeddingSetsRepository {
   async active(m: EntityManager, tenantId: string): Promise<EmbeddingSet | undefined> {
-    const [row] = await m.query(`SELECT ${SET_COLUMNS} FROM embedding_sets WHERE tenant_id = $1 AND state = 'active'`, [tenantId]);
+    const [row]: Row[] = await m.query(`SELECT ${SET_COLUMNS} FROM embedding_sets WHERE tenant_id = $1 AND state = 'active'`, [tenantId]);
     return row ? toEmbeddingSet(row) : undefined;
   }
 
   async get(m: EntityManager, tenantId: string, id: number): Promise<EmbeddingSet | undefined> {
-    const [row] = await m.query(`SELECT ${SET_COLUMNS} FROM embedding_sets WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    const [row]: Row[] = await m.query(`SELECT ${SET_COLUMNS} FROM embedding_sets WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     return row ? toEmbeddingSet(row) : undefined;
   }
 
   /** Every set of the tenant, newest first (a handful: one per switch). */
   async list(m: EntityManager, tenantId: string): Promise<EmbeddingSet[]> {
-    const rows = await m.query(`SELECT ${SET_COLUMNS} FROM embedding_sets WHERE tenant_id = $1 ORDER BY id DESC`, [tenantId]);
+    const rows: Row[] = await m.query(`SELECT ${SET_COLUMNS} FROM embedding_sets WHERE tenant_id = $1 ORDER BY id DESC`, [tenantId]);
     return rows.map(toEmbeddingSet);
   }
 
   /** Sets the worker still has to act on: a switch under way (not given up), a replaced or cancelled set whose vectors remain. */
   async withWorkLeft(m: EntityManager, tenantId: string): Promise<EmbeddingSet[]> {
-    const rows = await m.query(
+    const rows: Row[] = await m.query(
       `SELECT ${SET_COLUMNS} FROM embedding_sets
        WHERE tenant_id = $1 AND ((state = 'building' AND failed_at IS NULL) OR (state IN ('retired', 'cancelled') AND dropped_at IS NULL))
        ORDER BY id`,
@@ -54,13 +56,13 @@ export class EmbeddingSetsRepository {
 
   /** A switch's target. Fails with a unique violation (23505) while another switch of the tenant is in progress. */
   async createBuilding(m: EntityManager, tenantId: string, spec: EmbeddingModelSpec): Promise<EmbeddingSet> {
-    const [row] = await m.query(
+    const [row]: Row[] = await m.query(
       `INSERT INTO embedding_sets (tenant_id, id, provider, model, dimensions, state, phase)
        SELECT $1, COALESCE(max(id), 0) + 1, $2, $3, $4, 'building', 're-embedding' FROM embedding_sets WHERE tenant_id = $1
        RETURNING ${SET_COLUMNS}`,
       [tenantId, spec.provider, spec.model, spec.dimensions],
     );
-    return toEmbeddingSet(row);
+    return toEmbeddingSet(row!);
   }
 
   /** A failed switch asked for again: it may run once more (its job is queued anew). */
@@ -73,7 +75,7 @@ export class EmbeddingSetsRepository {
    * (which holds the set FOR SHARE), so no vector lands in it after this commits.
    */
   async cancelBuilding(m: EntityManager, tenantId: string): Promise<EmbeddingSet | undefined> {
-    const [rows] = await m.query(
+    const [rows]: [Row[], number] = await m.query(
       `UPDATE embedding_sets SET state = 'cancelled', phase = NULL, retired_at = now()
        WHERE tenant_id = $1 AND state = 'building' RETURNING ${SET_COLUMNS}`,
       [tenantId],
@@ -87,7 +89,7 @@ export class EmbeddingSetsRepository {
    * it, so chunks written in `id` are seen by the flip's final check).
    */
   async holdActive(m: EntityManager, tenantId: string, id: number): Promise<boolean> {
-    const rows = await m.query(`SELECT 1 FROM embedding_sets WHERE tenant_id = $1 AND id = $2 AND state = 'active' FOR SHARE`, [tenantId, id]);
+    const rows: unknown[] = await m.query(`SELECT 1 FROM embedding_sets WHERE tenant_id = $1 AND id = $2 AND state = 'active' FOR SHARE`, [tenantId, id]);
     return rows.length > 0;
   }
 

@@ -22,7 +22,7 @@ export interface BatchOptions {
 export async function embedInBatches(embedder: EmbeddingProvider, texts: readonly string[], o: BatchOptions): Promise<number[][]> {
   const starts: number[] = [];
   for (let i = 0; i < texts.length; i += o.batchSize) starts.push(i);
-  const vectors: number[][] = new Array(texts.length);
+  const vectors = new Array<number[]>(texts.length);
   const failed = new AbortController();
   const signal = AbortSignal.any([o.signal, failed.signal]);
   let next = 0;

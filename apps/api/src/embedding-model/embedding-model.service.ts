@@ -7,7 +7,7 @@ import { describeModel, modelProblems, sameModel, type EmbeddingModelSpec } from
 import { EmbeddingModels } from '#libs/embedding-sets/embedding-models.js';
 import type { EmbeddingSet } from '#libs/embedding-sets/embedding-set.js';
 import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.repository.js';
-import { etaSeconds } from '#libs/embedding-sets/switch-eta.js';
+import { etaSeconds } from '#libs/embedding-sets/switch-progress.js';
 import { EmbeddingSwitchQueue } from '#libs/queue/embedding-switch.queue.js';
 import { TenantsService } from '../tenants/tenants.service.js';
 import type { EmbeddingModelStatusDto, EmbeddingSetDto, SwitchEmbeddingModelDto, SwitchStatus } from './embedding-model.dto.js';

@@ -40,7 +40,7 @@ export class EmbeddingSwitchProcessor extends WorkerHost implements OnApplicatio
 
   /** The queue carries one kind of job; anything else is a producer's bug, failed at once and never retried. */
   async process(job: Job): Promise<SwitchResult> {
-    if (job.name !== JobName.SwitchEmbeddingSet) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.EmbeddingSwitch} queue`);
+    if (job.name !== (JobName.SwitchEmbeddingSet as string)) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.EmbeddingSwitch} queue`);
     const { tenantId, setId } = (job as Job<JobPayloads[JobName.SwitchEmbeddingSet]>).data;
     return runInTenant(tenantId, async () => {
       try {

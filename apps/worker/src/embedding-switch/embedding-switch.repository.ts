@@ -31,7 +31,7 @@ export class EmbeddingSwitchRepository {
    * ends (FOR SHARE: a cancel waits for the batch being written, so none lands after it).
    */
   async holdBuilding(m: EntityManager, tenantId: string, setId: number): Promise<boolean> {
-    const rows = await m.query(`SELECT 1 FROM embedding_sets WHERE tenant_id = $1 AND id = $2 AND state = 'building' FOR SHARE`, [tenantId, setId]);
+    const rows: unknown[] = await m.query(`SELECT 1 FROM embedding_sets WHERE tenant_id = $1 AND id = $2 AND state = 'building' FOR SHARE`, [tenantId, setId]);
     return rows.length > 0;
   }
 
@@ -49,12 +49,12 @@ export class EmbeddingSwitchRepository {
     );
     const state = (id: number) => sets.find((s) => Number(s.id) === id)?.state;
     if (state(to) !== 'building' || state(from) !== 'active') return 'not-building';
-    const [{ n }] = await m.query(
+    const [missing]: { n: number }[] = await m.query(
       `SELECT count(*)::int AS n FROM embeddings a
        WHERE a.tenant_id = $1 AND a.set_id = $2 AND NOT EXISTS (SELECT 1 FROM embeddings b WHERE b.tenant_id = $1 AND b.id = a.id AND b.set_id = $3)`,
       [tenantId, from, to],
     );
-    if (n > 0) return 'behind';
+    if (missing!.n > 0) return 'behind';
     await m.query(`UPDATE embedding_sets SET state = 'retired', retired_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, from]);
     await m.query(`UPDATE embedding_sets SET state = 'active', phase = NULL, activated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, to]);
     return 'flipped';
@@ -84,7 +84,7 @@ export class EmbeddingSwitchRepository {
 
   /** Deletes up to `limit` rows of a set no longer searched; returns how many went (0: none left). */
   async deleteRows(m: EntityManager, tenantId: string, setId: number, limit: number): Promise<number> {
-    const [, deleted] = await m.query(
+    const [, deleted]: [unknown, number] = await m.query(
       `DELETE FROM embeddings WHERE tenant_id = $1 AND set_id = $2
          AND id IN (SELECT id FROM embeddings WHERE tenant_id = $1 AND set_id = $2 ORDER BY seq LIMIT $3)`,
       [tenantId, setId, limit],

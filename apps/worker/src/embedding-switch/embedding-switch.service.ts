@@ -9,13 +9,10 @@ import { describeModel } from '#libs/embedding-sets/embedding-model.js';
 import { EmbeddingModels } from '#libs/embedding-sets/embedding-models.js';
 import type { EmbeddingSet, SetPhase } from '#libs/embedding-sets/embedding-set.js';
 import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.repository.js';
-import { etaSeconds } from '#libs/embedding-sets/switch-eta.js';
+import { progressOf, type SwitchProgress } from '#libs/embedding-sets/switch-progress.js';
 import { EMBEDDING_LIMITER, embeddedText } from '../ingestion/ingestion.service.js';
 import { VectorIndexService } from '../vector-index/vector-index.service.js';
 import { EmbeddingSwitchRepository } from './embedding-switch.repository.js';
-
-/** What the job reports as its progress (the queue dashboard shows it; GET …/embedding-model has the same figures). */
-export interface SwitchProgress { phase: SetPhase | 'dropping'; done: number; total: number; percent: number; etaSeconds: number | null; errors: number }
 
 export interface SwitchRun {
   signal: AbortSignal;
@@ -164,10 +161,4 @@ export class EmbeddingSwitchService {
     const n = await this.db.runFor(set.tenantId, (m) => this.sets.rowCounts(m, set.tenantId, [set.id, active.id]));
     return { done: n.get(set.id) ?? 0, total: n.get(active.id) ?? 0 };
   }
-}
-
-/** Progress with an ETA from this run's rate (chunks embedded since it started). */
-export function progressOf(phase: SwitchProgress['phase'], c: { done: number; total: number }, since: { at: number; done: number } | undefined, errors: number): SwitchProgress {
-  const percent = c.total ? Math.min(100, Math.round((1000 * c.done) / c.total) / 10) : 100;
-  return { phase, done: c.done, total: c.total, percent, etaSeconds: since ? etaSeconds(c, since.done, Date.now() - since.at) : null, errors };
 }
