@@ -9,6 +9,8 @@
  *   finishes from where it stopped; afterwards every chunk has the new model, once.
  * - Another tenant sees none of it; a cancel leaves the tenant on its model and drops what
  *   was embedded; a tenant with its own HNSW index gets the new set's index before it moves.
+ * - A provider that fails mid-switch: the errors show, the job tries again and embeds only
+ *   what is left (counted at the provider).
  * - Bad input is a 400 that says what is wrong.
  */
 import assert from 'node:assert/strict';
@@ -23,6 +25,7 @@ import { QueueName } from '../../libs/queue/queue.constants.js';
 import { SearchRepository } from '../../libs/retrieval/search.repository.js';
 import { assertErrorShape, type TestApi, type TestTenant } from '../support/api.js';
 import { upload, waitForStatus } from '../support/documents.js';
+import type { FakeOpenAI } from '../support/fake-openai.js';
 import { prng } from '../support/prng.js';
 import { useStack, type Env } from '../support/stack.js';
 import { waitFor, WorkerProcess } from '../support/worker.js';
@@ -54,16 +57,20 @@ let tenantDb: TenantDb;
 let sw: TestTenant; // switched under searches, its worker killed
 let other: TestTenant; // stays put while sw switches, then is cancelled
 let big: TestTenant; // has its own HNSW index
+let ext: TestTenant; // switched to a provider that fails once
+let llm: FakeOpenAI;
 const stack = useStack({
-  prefix: 'embsw', workers: 1, superuser: true, tenantDb: 2, tenants: ['sw', 'other', 'big'],
-  env: {
+  prefix: 'embsw', workers: 1, superuser: true, tenantDb: 2, llm: true, tenants: ['sw', 'other', 'big', 'ext'],
+  env: (llm) => ({
+    // The platform embeds offline; an OpenAI-compatible server (the stand-in) is configured for switches to it, without the SDK's own retries.
+    OPENAI_BASE_URL: llm.baseUrl, OPENAI_MAX_RETRIES: '0',
     EMBEDDING_PROVIDER: 'local', EMBEDDING_DIMENSIONS: String(OLD.dimensions), CHUNK_TOKENS: '50', CHUNK_OVERLAP_TOKENS: '5',
     VECTOR_INDEX_MIN_ROWS: String(MIN_ROWS), VECTOR_INDEX_SWEEP_MS: '1000', VECTOR_INDEX_M: '8', VECTOR_INDEX_EF_CONSTRUCTION: '32',
     // One chunk per request: a switch takes a few seconds, long enough to search through it, kill its worker and cancel it.
     EMBEDDING_BATCH_SIZE: '1', EMBEDDING_CONCURRENCY: '1',
     // A killed worker's job is taken back within seconds.
     QUEUE_LOCK_DURATION_MS: '2000',
-  },
+  }),
 });
 
 async function uploadAll(t: TestTenant, docs: Record<string, string>): Promise<void> {
@@ -133,8 +140,8 @@ function searchLoop(t: TestTenant) {
 }
 
 before(async () => {
-  ({ api, env, su, tenantDb, tenants: [sw, other, big] } = await stack.ready);
-  await Promise.all([uploadAll(sw, docsOf(1, 45)), uploadAll(other, docsOf(2, 30)), uploadAll(big, docsOf(3, 80))]);
+  ({ api, env, su, tenantDb, llm, tenants: [sw, other, big, ext] } = await stack.ready);
+  await Promise.all([uploadAll(sw, docsOf(1, 45)), uploadAll(other, docsOf(2, 30)), uploadAll(big, docsOf(3, 80)), uploadAll(ext, docsOf(4, 10))]);
   await waitFor('the big tenant\'s own index', async () =>
     (await su.query(`SELECT 1 FROM vector_indexes WHERE tenant_id = $1`, [big.id])).rowCount === 1, 60_000, 200);
 });
@@ -334,4 +341,33 @@ test('a tenant with its own HNSW index switches: the new set\'s index is built b
   const hits = await tenantDb.runFor(big.id, (m) => repo.search(m, { tenantId: big.id, vector: vector!, query: 'volcano lava eruption', topK: 10, mode: 'vector' }));
   assert.equal(repo.lastVectorPath, 'index');
   assert.equal(hits.length, 10);
+});
+
+test('a provider failing mid-switch: GET shows the error and an ETA, the job tries again and embeds only what was left', async () => {
+  const target = { provider: 'openai-compatible', model: 'test-embed', dimensions: 1536 };
+  llm.embeddingDelayMs = 40;
+  const requestsBefore = llm.embeddingRequests().length;
+  const res = await startSwitch(ext, target);
+  assert.equal(res.status, 202, res.text);
+  const chunks = res.body.progress.total as number;
+  const running = await waitFor('a third of the chunks embedded, with an ETA', async () => {
+    const s = (await status(ext)).body;
+    return s.progress.done >= chunks / 3 && s.eta ? s : undefined;
+  }, 60_000, 50);
+  assert.ok(running.eta.seconds >= 0 && new Date(running.eta.at).getTime() >= Date.now() - 1000, JSON.stringify(running.eta));
+  llm.enqueue({ status: 500, path: '/embeddings', body: { error: { message: 'the embedding server is down', type: 'server_error' } } });
+  const failed = await waitFor('the failure recorded', async () => {
+    const s = (await status(ext)).body;
+    return s.errors.count > 0 ? s : undefined;
+  }, 30_000, 50);
+  assert.match(failed.errors.last, /test-embed.*embedding server is down/);
+  assert.ok(failed.errors.lastAt);
+  const done = await waitIdle(ext, 120_000); // the job's retry comes after its backoff (5 s)
+  llm.embeddingDelayMs = 0;
+  assert.deepEqual({ provider: done.active.provider, model: done.active.model, dimensions: done.active.dimensions }, target);
+  assert.equal(done.errors.count, 1);
+  assert.equal(done.progress.done, chunks);
+  // One request per chunk (a batch is one chunk here), plus the probe of the POST and the one that failed: nothing embedded twice.
+  assert.equal(llm.embeddingRequests().length - requestsBefore, chunks + 2);
+  assert.deepEqual((await rows(ext.id)).map((r) => ({ model: r.model, n: r.n })), [{ model: 'test-embed', n: chunks }]);
 });

@@ -81,7 +81,8 @@ export class EmbeddingModelService {
       const counts = await this.sets.rowCounts(m, tenantId, [active.id, ...(target ? [target.id] : [])]);
       const total = counts.get(active.id) ?? 0;
       const done = target ? (counts.get(target.id) ?? 0) : total;
-      const errorsOf = target ?? previous;
+      // The switch under way, or else the last one: the active set if a switch made it, the previous one if that was cancelled.
+      const errorsOf = target ?? (previous && previous.id > active.id ? previous : active);
       return {
         active: setDto(active),
         target: target ? setDto(target) : null,

@@ -33,7 +33,10 @@ export class EmbeddingSwitchProcessor extends WorkerHost implements OnApplicatio
 
   onApplicationBootstrap(): void {
     Object.assign(this.worker.opts, { lockDuration: this.config.worker.lockDurationMs, stalledInterval: Math.min(this.config.worker.lockDurationMs, 15_000) });
-    this.worker.on('failed', (job, err) => this.logger.warn(`embedding switch job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`));
+    this.worker.on('failed', (job, err) => {
+      this.logger.warn(`embedding switch job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`);
+      if (job) void this.gaveUp(job as Job<JobPayloads[JobName.SwitchEmbeddingSet]>);
+    });
     this.worker.on('error', (err) => this.logger.error(`embedding switch worker error: ${err.message}`));
     void this.worker.run();
   }
@@ -42,17 +45,22 @@ export class EmbeddingSwitchProcessor extends WorkerHost implements OnApplicatio
   async process(job: Job): Promise<SwitchResult> {
     if (job.name !== (JobName.SwitchEmbeddingSet as string)) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.EmbeddingSwitch} queue`);
     const { tenantId, setId } = (job as Job<JobPayloads[JobName.SwitchEmbeddingSet]>).data;
-    return runInTenant(tenantId, async () => {
-      try {
-        return await this.service.run(tenantId, setId, { signal: this.shutdown.signal, progress: (p) => job.updateProgress(p) });
-      } catch (e) {
-        // Its last attempt: the switch waits for an operator (GET shows "failed"; a POST of the same model resumes it).
-        if (!this.shutdown.signal.aborted && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-          await this.db.run((m) => this.repo.markFailed(m, tenantId, setId)).catch(() => undefined);
-        }
-        throw e;
-      }
-    });
+    return runInTenant(tenantId, () => this.service.run(tenantId, setId, { signal: this.shutdown.signal, progress: (p) => job.updateProgress(p) }));
+  }
+
+  /**
+   * A job that failed for good (its attempts used up, or stalled too often): the switch waits for
+   * an operator, and says so (GET …/embedding-model: "failed"; a POST of the same model resumes it).
+   * An attempt that will be retried is left alone.
+   */
+  private async gaveUp(job: Job<JobPayloads[JobName.SwitchEmbeddingSet]>): Promise<void> {
+    try {
+      if ((await job.getState()) !== 'failed') return;
+      const { tenantId, setId } = job.data;
+      await this.db.runFor(tenantId, (m) => this.repo.markFailed(m, tenantId, setId));
+    } catch (e) {
+      this.logger.warn(`could not mark embedding switch job ${job.id} as failed: ${(e as Error).message}`);
+    }
   }
 
   /**
