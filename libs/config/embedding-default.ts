@@ -19,6 +19,7 @@ export function defaultProvider(env: EmbeddingEnv): ProviderKind {
  */
 export function platformEmbeddingModel(env: EmbeddingEnv): { provider: ProviderKind; model: string; dimensions: number } {
   const provider = (env.EMBEDDING_PROVIDER as ProviderKind | undefined) || defaultProvider(env);
-  const model = env.EMBEDDING_MODEL ? String(env.EMBEDDING_MODEL) : provider === 'local' ? LOCAL_EMBEDDING_MODEL : 'text-embedding-3-small';
+  // The built-in embedder is one model whatever EMBEDDING_MODEL says (.env.example names OpenAI's for when a key is added).
+  const model = provider === 'local' ? LOCAL_EMBEDDING_MODEL : env.EMBEDDING_MODEL ? String(env.EMBEDDING_MODEL) : 'text-embedding-3-small';
   return { provider, model, dimensions: Number(env.EMBEDDING_DIMENSIONS || 1536) };
 }

@@ -315,17 +315,21 @@ test('a tenant with its own HNSW index switches: the new set\'s index is built b
   assert.ok(old?.valid, 'the big tenant has its index');
   assert.match(old.def, /halfvec\(1536\)/);
 
+  const started = Date.now();
   const res = await startSwitch(big, NEW);
   assert.equal(res.status, 202, res.text);
   const phases = new Set<string>();
+  let searches = 0;
   await waitFor('the switch done', async () => {
     const s = (await status(big)).body;
     phases.add(s.status);
     const search = await api.request('POST', '/api/v1/search', { token: big.memberKey, json: { query: 'volcano lava', topK: 5 } });
     assert.equal(search.status, 200);
     assert.equal(search.body.items.length, 5);
+    searches++;
     return s.status === 'idle' ? s : undefined;
   }, 180_000, 50);
+  console.log(`[switch] ${res.body.progress.total} chunks of a tenant with its own index re-embedded 1536 → 768, its new index built, in ${((Date.now() - started) / 1000).toFixed(1)} s; ${searches} searches meanwhile, all complete`);
   const [now, ...more] = await index();
   assert.deepEqual(more, [], 'one index for the tenant');
   assert.equal(now.set_id, res.body.target.setId);

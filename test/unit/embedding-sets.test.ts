@@ -33,6 +33,8 @@ test('the platform default model: the named one, or the built-in offline one wit
   assert.deepEqual(platformEmbeddingModel({ OPENAI_API_KEY: 'k' }), { provider: 'openai', model: 'text-embedding-3-small', dimensions: 1536 });
   assert.deepEqual(platformEmbeddingModel({ OPENAI_API_KEY: 'k', OPENAI_BASE_URL: 'http://x' }).provider, 'openai-compatible');
   assert.deepEqual(platformEmbeddingModel({ EMBEDDING_PROVIDER: 'local', EMBEDDING_DIMENSIONS: '768' }), { provider: 'local', model: 'local-hash-v1', dimensions: 768 });
+  // .env.example names OpenAI's model for when a key is added; without one the built-in model is what embeds.
+  assert.equal(platformEmbeddingModel({ EMBEDDING_MODEL: 'text-embedding-3-small' }).model, 'local-hash-v1');
 });
 
 test('the built-in model at two dimensions is two models: same text, vectors of each length, different similarities', async () => {
