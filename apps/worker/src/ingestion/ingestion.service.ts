@@ -108,7 +108,7 @@ export class IngestionService {
     const size = this.config.ai.embeddingBatchSize;
     const batches: Chunk[][] = [];
     for (let i = 0; i < chunks.length; i += size) batches.push(chunks.slice(i, i + size));
-    const vectors: number[][] = new Array(chunks.length);
+    const vectors = new Array<number[]>(chunks.length);
     let next = 0;
     let done = 0;
     const lane = async () => {

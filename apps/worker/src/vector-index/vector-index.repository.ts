@@ -28,7 +28,8 @@ const NAME = /^embeddings_hnsw_t_([0-9a-f]{32})_([0-9]+)$/;
 export class VectorIndexRepository {
   async state(m: EntityManager, tenantId: string, upTo: number): Promise<TenantVectorState> {
     const index = await readTenantVectorIndex(m, tenantId);
-    const [row] = await m.query(
+    // bigint comes back as text; one row, always (no FROM).
+    const [row] = await m.query<[{ rows: string; max_seq: string; unindexed: string }]>(
       `SELECT (SELECT count(*) FROM (SELECT 1 FROM embeddings WHERE tenant_id = $1 LIMIT $2) s)::bigint AS rows,
               (SELECT COALESCE(max(seq), 0) FROM embeddings WHERE tenant_id = $1)::bigint AS max_seq,
               (SELECT count(*) FROM embeddings WHERE tenant_id = $1 AND seq > $3)::bigint AS unindexed`,
@@ -38,14 +39,14 @@ export class VectorIndexRepository {
   }
 
   async countUpTo(m: EntityManager, tenantId: string, watermark: number): Promise<number> {
-    const [row] = await m.query(`SELECT count(*)::bigint AS n FROM embeddings WHERE tenant_id = $1 AND seq <= $2`, [tenantId, watermark]);
+    const [row] = await m.query<[{ n: string }]>(`SELECT count(*)::bigint AS n FROM embeddings WHERE tenant_id = $1 AND seq <= $2`, [tenantId, watermark]);
     return Number(row.n);
   }
 
   /** Only one builder per tenant at a time, across every worker process (session advisory lock on the owner connection). */
   async tryLock(owner: pg.ClientBase, tenantId: string): Promise<boolean> {
-    const { rows } = await owner.query(`SELECT pg_try_advisory_lock(hashtextextended('vector-index:' || $1, 0)) AS ok`, [tenantId]);
-    return rows[0].ok === true;
+    const { rows } = await owner.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended('vector-index:' || $1, 0)) AS ok`, [tenantId]);
+    return rows[0]?.ok === true;
   }
 
   async unlock(owner: pg.ClientBase, tenantId: string): Promise<void> {
@@ -105,12 +106,12 @@ export class VectorIndexRepository {
     await owner.query('BEGIN');
     try {
       await owner.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [tenantId]);
-      const { rows } = await owner.query(
+      const { rows: [row] } = await owner.query<{ exists: boolean; index_name: string | null }>(
         `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
                 (SELECT index_name FROM vector_indexes WHERE tenant_id = $1) AS index_name`,
         [tenantId],
       );
-      return { exists: rows[0].exists, indexName: rows[0].index_name ?? undefined };
+      return { exists: row?.exists === true, indexName: row?.index_name ?? undefined };
     } finally {
       await owner.query('COMMIT');
     }
