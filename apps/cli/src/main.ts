@@ -1,0 +1,28 @@
+import { CommanderError } from 'commander';
+import { UsageError } from './import/import-run.js';
+import { buildProgram } from './program.js';
+
+/**
+ * Entry point of `ragdocs` (bin/ragdocs.js loads this file). The first Ctrl-C (or SIGTERM)
+ * lets the uploads in flight finish and prints the summary; a second one quits at once.
+ */
+const interrupt = new AbortController();
+const onSignal = () => {
+  if (interrupt.signal.aborted) process.exit(130);
+  interrupt.abort();
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+try {
+  await buildProgram(interrupt.signal).parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? 0 : 2; // commander printed the message
+  else if (e instanceof UsageError) {
+    process.stderr.write(`ragdocs: ${e.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`ragdocs: ${e instanceof Error ? (e.stack ?? e.message) : e}\n`);
+    process.exitCode = 1;
+  }
+}
