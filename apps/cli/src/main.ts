@@ -8,7 +8,10 @@ import { buildProgram } from './program.js';
  */
 const interrupt = new AbortController();
 const onSignal = () => {
-  if (interrupt.signal.aborted) process.exit(130);
+  if (interrupt.signal.aborted) {
+    if (process.stdout.isTTY) process.stdout.write('\x1b[?25h\n'); // the progress bars hide the cursor
+    process.exit(130);
+  }
   interrupt.abort();
 };
 process.on('SIGINT', onSignal);

@@ -43,9 +43,10 @@ export class ImportState {
     const name = createHash('sha256').update(`${url}\n${tenantId}`).digest('hex').slice(0, 32);
     mkdirSync(join(dir, 'imports'), { recursive: true, mode: 0o700 });
     const state = new ImportState(join(dir, 'imports', `${name}.jsonl`));
-    const lines = resume ? state.load() : 0;
-    // Rewritten when mostly superseded lines: status changes append, they never edit.
-    if (!resume || lines > 2 * state.known.size + 100) state.rewrite({ url, tenantId });
+    const { lines, torn } = resume ? state.load() : { lines: 0, torn: false };
+    // Rewritten when torn (the next line would be glued to the torn one) or mostly superseded
+    // lines (status changes append, they never edit).
+    if (!resume || torn || lines > 2 * state.known.size + 100) state.rewrite({ url, tenantId });
     state.fd = openSync(state.file, 'a', 0o600);
     return state;
   }
@@ -75,13 +76,13 @@ export class ImportState {
     if (this.fd !== null) writeSync(this.fd, JSON.stringify(line) + '\n');
   }
 
-  /** Folds the log into `known`; returns how many lines it had. */
-  private load(): number {
+  /** Folds the log into `known`; says how many lines it had and whether the last one is unfinished. */
+  private load(): { lines: number; torn: boolean } {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
     } catch {
-      return 0; // first run
+      return { lines: 0, torn: false }; // first run
     }
     const lines = text.split('\n').filter(Boolean);
     for (const raw of lines) {
@@ -91,7 +92,7 @@ export class ImportState {
       if (line.x) this.known.delete(line.h);
       else if (typeof line.d === 'string') this.known.set(line.h, { documentId: line.d, rel: String(line.p ?? ''), status: line.s ?? 'queued', error: line.e ?? null, chunkCount: line.c ?? null });
     }
-    return lines.length;
+    return { lines: lines.length, torn: text.length > 0 && !text.endsWith('\n') };
   }
 
   /** The current records only, behind a header saying whose they are; replaced atomically. */
