@@ -1,6 +1,6 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { RetryNotice } from './api-client.js';
-import { formatBytes } from './format.js';
+import { formatBytes, formatDuration } from './format.js';
 import type { IngestionWatch } from './ingestion-watch.js';
 import type { FileOutcome, ImportTally, Tracked } from './outcomes.js';
 import { describeDocument, describeRetry, line, OUTCOME_WORDS, type ImportPlan, type ImportReporter } from './reporter.js';
@@ -19,20 +19,20 @@ export class TtyReporter implements ImportReporter {
   private ingestedBar?: SingleBar;
   private plan?: ImportPlan;
   private readonly started = Date.now();
+  /** When the last file's upload phase ended: the rate is of the upload phase, not of the whole run. */
+  private uploadsEnded?: number;
 
   constructor(out: NodeJS.WritableStream, private readonly tally: ImportTally, private readonly watch: IngestionWatch) {
     this.bars = new MultiBar({
       stream: out, format: '{label} {bar} {counts}', barsize: 20, hideCursor: true, emptyOnZero: true,
-      etaBuffer: 40, fps: 8, autopadding: true, linewrap: false,
+      fps: 8, linewrap: false,
     }, Presets.shades_classic);
   }
 
   begin(plan: ImportPlan): void {
     this.plan = plan;
     this.bars.log(`import ${plan.root} → ${plan.url} as ${plan.who}, ${plan.target}\n`);
-    this.uploaded = this.bars.create(Math.max(1, plan.bytes), 0, { label: 'uploaded', counts: '' }, {
-      format: '{label} {bar} {counts} │ ETA {eta_formatted}',
-    });
+    this.uploaded = this.bars.create(Math.max(1, plan.bytes), 0, { label: 'uploaded', counts: '' });
     if (plan.wait) this.ingestedBar = this.bars.create(0, 0, { label: 'ingested', counts: '' });
     this.refresh();
   }
@@ -63,9 +63,12 @@ export class TtyReporter implements ImportReporter {
   private refresh(): void {
     if (!this.plan || !this.uploaded) return;
     const t = this.tally;
-    const seconds = Math.max(0.001, (Date.now() - this.started) / 1000);
+    if (t.doneFiles >= this.plan.files) this.uploadsEnded ??= Date.now();
+    const seconds = Math.max(0.001, ((this.uploadsEnded ?? Date.now()) - this.started) / 1000);
+    // By bytes: one 40 MB PDF is most of the work, not one file in a hundred.
+    const eta = t.doneBytes >= this.plan.bytes ? '0 s' : t.doneBytes > 0 ? formatDuration(((this.plan.bytes - t.doneBytes) / t.doneBytes) * seconds * 1000) : '…';
     this.uploaded.update(t.doneBytes, {
-      counts: `${t.doneFiles}/${this.plan.files} files │ ${formatBytes(t.doneBytes)}/${formatBytes(this.plan.bytes)} │ ${formatBytes(t.uploadedBytes / seconds)}/s`,
+      counts: `${t.doneFiles}/${this.plan.files} files │ ${formatBytes(t.doneBytes)}/${formatBytes(this.plan.bytes)} │ ${formatBytes(t.uploadedBytes / seconds)}/s │ ETA ${eta}`,
     });
     if (this.ingestedBar) {
       const w = this.watch;
