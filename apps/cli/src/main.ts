@@ -16,6 +16,12 @@ const onSignal = () => {
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+// `ragdocs import … | head`: the reader went away. Stop as a shell command does on SIGPIPE
+// (128 + 13), quietly instead of with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(141);
+  throw e;
+});
 
 try {
   await buildProgram(interrupt.signal).parseAsync(process.argv);
