@@ -45,10 +45,10 @@ export default defineConfig(
     },
   },
   {
-    // Plain JavaScript (this file, bench/lab's scripts): Node's globals, no type information.
+    // Plain JavaScript (this file, bin/ragdocs.js, bench/lab's scripts): Node's globals, no type information.
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
-    languageOptions: { globals: { process: 'readonly', Buffer: 'readonly', console: 'readonly', performance: 'readonly', setTimeout: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', Buffer: 'readonly', console: 'readonly', performance: 'readonly', setTimeout: 'readonly', URL: 'readonly' } },
   },
   prettier,
 );
