@@ -108,7 +108,7 @@ function load(base: string, key: string, mode: string, connections: number, seco
         setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: queries[next++ % queries.length], topK: TOP_K, mode }) }),
       }],
     }, (err, r) => {
-      if (err) return reject(err);
+      if (err) return reject(err as Error);
       resolve({
         mode, connections, seconds: r.duration, responses: latencies.length, rps: latencies.length / r.duration,
         p50: pct(latencies, 50), p95: pct(latencies, 95), p99: pct(latencies, 99), non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts,

@@ -124,7 +124,7 @@ async function machine(): Promise<string[]> {
     settings.push('', 'PostgreSQL settings (server-wide; where a bench changes one for its own session, its section says so):', '');
     settings.push('| setting | value |', '|---|---|', ...rows.map((r: { name: string; value: string }) => `| ${r.name} | ${r.value || '(empty)'} |`));
   } catch (e) {
-    lines.push(`- PostgreSQL: not reachable (${e instanceof Error ? e.message : e})`);
+    lines.push(`- PostgreSQL: not reachable (${e instanceof Error ? e.message : String(e)})`);
   } finally {
     await c.end().catch(() => undefined);
   }
@@ -154,7 +154,7 @@ function runPart(part: Part): Promise<Outcome> {
   return new Promise((done) => {
     const child = spawn(process.execPath, ['--enable-source-maps', file], { env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
-    child.stdout!.on('data', (d) => (stdout += d));
+    child.stdout.on('data', (d) => (stdout += d));
     child.on('error', (e) => done({ part, code: -1, seconds: (Date.now() - start) / 1000, stdout: String(e) }));
     child.on('close', (code, signal) => done({ part, code: code ?? (signal ? 128 : -1), seconds: (Date.now() - start) / 1000, stdout: stdout.trim() }));
   });

@@ -31,7 +31,7 @@ const started = Date.now();
 
 /** Nest's Logger writes to stdout, which the bench modules keep for their Markdown: send its lines to `log` (stderr). */
 export function nestLogsToStderr(log: (m: string) => void): void {
-  const line = (prefix: string) => (m: unknown, ctx?: unknown) => log(`${prefix}${ctx ? `[${String(ctx)}] ` : ''}${String(m)}`);
+  const line = (prefix: string) => (m: unknown, ctx?: string) => log(`${prefix}${ctx ? `[${ctx}] ` : ''}${typeof m === 'string' ? m : JSON.stringify(m)}`);
   Logger.overrideLogger({ log: line(''), warn: line('warn '), error: line('error '), debug: () => undefined, verbose: () => undefined });
 }
 /** Progress goes to stderr; stdout is kept for the Markdown section. */

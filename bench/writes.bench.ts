@@ -251,11 +251,11 @@ async function main(): Promise<void> {
     await createDocumentRows(s, tenantId, background, 'ready');
     const projectMs = await copyBinary(s, `COPY embeddings (${EMBEDDINGS_COPY_COLUMNS}) FROM STDIN (FORMAT binary)`,
       (function* () {
-        for (const d of background!) for (const c of d.chunks) yield embeddingCopyRow({ tenantId, documentId: d.id, index: c.index, content: c.content, vector: d.vectors[c.index]!, tokenCount: c.tokenCount, model: MODEL }, vectorType);
+        for (const d of background) for (const c of d.chunks) yield embeddingCopyRow({ tenantId, documentId: d.id, index: c.index, content: c.content, vector: d.vectors[c.index]!, tokenCount: c.tokenCount, model: MODEL }, vectorType);
       })());
     const lcMs = await copyBinary(s, `COPY ${pg.escapeIdentifier(LC_TABLE)} (id, text, metadata, embedding) FROM STDIN (FORMAT binary)`,
       (function* () {
-        for (const d of background!) {
+        for (const d of background) {
           const docs = lcDocuments(tenantId, d);
           for (const c of d.chunks) yield langchainCopyRow(c.content, docs[c.index]!.metadata, d.vectors[c.index]!);
         }

@@ -10,7 +10,7 @@ cd "$ROOT"
 source scripts/toolchain.sh
 [ -f .env ] && { set -a; source .env; set +a; }
 if [ "${1:-}" = bench ] || [ "${1:-}" = eval ]; then
-  [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+  ensure_dependencies
   export DATABASE_ADMIN_URL="${DATABASE_ADMIN_URL:-postgres://postgres@${PGHOST:-127.0.0.1}:${PGPORT:-5432}/postgres}"
   export RESET_DB=0   # services.sh must never drop the app's database on behalf of a bench
   source scripts/services.sh

@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/toolchain.sh
 [ -f .env ] && { set -a; source .env; set +a; }
-[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+ensure_dependencies
 source scripts/services.sh
 source scripts/env-defaults.sh
 npx tsc -p tsconfig.build.json

@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/toolchain.sh
-[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+ensure_dependencies
 
 export NODE_ENV=test
 # Nothing to reach: a unit test that wanted a database or Redis fails at once instead of finding the developer's.

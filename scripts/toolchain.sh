@@ -42,3 +42,8 @@ if ! node_ok; then
   # (its JS runs on whatever `node` is first on PATH, i.e. this one).
 fi
 export PATH="$ROOT/node_modules/.bin:$PATH"
+
+# The locked dependencies (npm ci), installed again whenever package-lock.json is newer than the install.
+ensure_dependencies() {
+  [ -d "$ROOT/node_modules" ] && [ "$ROOT/node_modules/.package-lock.json" -nt "$ROOT/package-lock.json" ] || (cd "$ROOT" && npm ci --no-audit --no-fund)
+}

@@ -3,20 +3,20 @@ import fs from 'node:fs';
 const LAB = process.env.LAB_DIR || '/tmp/ragdocs-lab';
 fs.mkdirSync(LAB, { recursive: true });
 
-const {tenants,qs}=JSON.parse(fs.readFileSync(`${LAB}/queries.json`));
+const {qs}=JSON.parse(fs.readFileSync(`${LAB}/queries.json`));
 const K=10;
 const table=process.env.T||'ev';
 const col=process.env.COL||'embedding';
 const S={
- exact:(q)=>[`WITH c AS MATERIALIZED (SELECT id, ${col} <=> $2::vector AS d FROM ${table} WHERE tenant_id=$1) SELECT id FROM c ORDER BY d LIMIT ${K}`],
- exacthalf:(q)=>[`WITH c AS MATERIALIZED (SELECT id, ${col} <=> $2::halfvec AS d FROM ${table} WHERE tenant_id=$1) SELECT id FROM c ORDER BY d LIMIT ${K}`],
+ exact:()=>[`WITH c AS MATERIALIZED (SELECT id, ${col} <=> $2::vector AS d FROM ${table} WHERE tenant_id=$1) SELECT id FROM c ORDER BY d LIMIT ${K}`],
+ exacthalf:()=>[`WITH c AS MATERIALIZED (SELECT id, ${col} <=> $2::halfvec AS d FROM ${table} WHERE tenant_id=$1) SELECT id FROM c ORDER BY d LIMIT ${K}`],
  hnsw:(q,ef)=>[`SET LOCAL hnsw.iterative_scan=relaxed_order`,`SET LOCAL hnsw.ef_search=${ef}`,`SET LOCAL hnsw.max_scan_tuples=${process.env.MST||20000}`,
    `WITH c AS MATERIALIZED (SELECT id, ${col} <=> $2::vector AS d FROM ${table} WHERE tenant_id=$1 ORDER BY ${col} <=> $2::vector LIMIT ${K}) SELECT id FROM c ORDER BY d`],
  hnswhalf:(q,ef)=>[`SET LOCAL hnsw.iterative_scan=relaxed_order`,`SET LOCAL hnsw.ef_search=${ef}`,`SET LOCAL hnsw.max_scan_tuples=${process.env.MST||20000}`,
    `WITH c AS MATERIALIZED (SELECT id, ${col} AS v FROM ${table} WHERE tenant_id=$1 ORDER BY ${col} <=> $2::halfvec(1536) LIMIT ${process.env.CAND||K}) SELECT id FROM c ORDER BY v <=> $2::halfvec LIMIT ${K}`],
  bq:(q,ef)=>[`SET LOCAL hnsw.iterative_scan=relaxed_order`,`SET LOCAL hnsw.ef_search=${ef}`,`SET LOCAL hnsw.max_scan_tuples=${process.env.MST||20000}`,
    `WITH c AS MATERIALIZED (SELECT id, ${col} AS v FROM ${table} WHERE tenant_id=$1 ORDER BY binary_quantize(${col})::bit(1536) <~> binary_quantize($2::vector) LIMIT ${process.env.CAND||100}) SELECT id FROM c ORDER BY v <=> $2::vector LIMIT ${K}`],
- bqflat:(q)=>[`WITH c AS MATERIALIZED (SELECT id, bq <~> binary_quantize($2::vector) AS h FROM ${table} WHERE tenant_id=$1), top AS (SELECT id FROM c ORDER BY h LIMIT ${process.env.CAND||100}) SELECT t.id FROM top t JOIN ${table} e ON e.tenant_id=$1 AND e.id=t.id ORDER BY e.${col} <=> $2::vector LIMIT ${K}`],
+ bqflat:()=>[`WITH c AS MATERIALIZED (SELECT id, bq <~> binary_quantize($2::vector) AS h FROM ${table} WHERE tenant_id=$1), top AS (SELECT id FROM c ORDER BY h LIMIT ${process.env.CAND||100}) SELECT t.id FROM top t JOIN ${table} e ON e.tenant_id=$1 AND e.id=t.id ORDER BY e.${col} <=> $2::vector LIMIT ${K}`],
 };
 const strat=process.argv[2], efs=(process.argv[3]||'40').split(',').map(Number);
 const ranks=(process.env.RANKS||'1,2,3,5,10,20,50,100,199').split(',').map(Number);

@@ -3,7 +3,7 @@ import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength 
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+  value === undefined || value === '' ? undefined : typeof value === 'string' && ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
 
 /**
  * Every environment variable the apps read, validated once at start-up.
@@ -257,7 +257,7 @@ export class EnvironmentDto {
 
   // --- Streamed uploads (issue 8) ---
   /** Where the API writes uploads while they arrive (each process in its own 0700 directory); default the OS temp dir. Not a tmpfs: that is memory. */
-  @Transform(({ value }) => (value === '' ? undefined : value)) @IsOptional() @IsString()
+  @Transform(({ value }: { value: unknown }) => (value === '' ? undefined : value)) @IsOptional() @IsString()
   UPLOAD_TMP_DIR?: string;
 
   /** Uploads one API process writes into PostgreSQL at once (each holds a pooled connection meanwhile); the rest wait without one. */

@@ -70,7 +70,8 @@ export function createMigrationDataSource(db: Pick<DbConfig, 'migrationUrl' | 'c
 
 /** Refuses to run the apps on a role that would silently bypass Row-Level Security. */
 export async function assertRuntimeRoleIsRestricted(ds: DataSource, variable = 'DATABASE_URL'): Promise<void> {
-  const [role] = await ds.query(
+  // current_user is always a role: one row.
+  const [role] = await ds.query<[{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }]>(
     `SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`,
   );
   if (role.rolsuper || role.rolbypassrls) {

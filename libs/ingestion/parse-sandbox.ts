@@ -87,7 +87,7 @@ export function memoryBudgetMb(baseMb: number, inputBytes: number, mimeType: str
 export function parseInSandbox(bytes: Uint8Array, mimeType: string, options: SandboxOptions): Promise<ParsedDocument> {
   const { maxPages, timeoutMs, signal } = options;
   const maxMemoryMb = options.textAllowance === false ? options.maxMemoryMb : memoryBudgetMb(options.maxMemoryMb, bytes.byteLength, mimeType);
-  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (signal?.aborted) return Promise.reject(signal.reason as Error); // what abort() was given, an AbortError by default
   const request: SandboxRequest = {
     byteLength: bytes.byteLength,
     mimeType,
@@ -122,7 +122,7 @@ export function parseInSandbox(bytes: Uint8Array, mimeType: string, options: San
       child.kill('SIGKILL');
       settle();
     };
-    const onAbort = () => finish(() => reject(signal!.reason));
+    const onAbort = () => finish(() => reject(signal!.reason as Error));
 
     const timer = setTimeout(
       () => finish(() => reject(new IngestionError(IngestionMessages.timedOut(timeoutMs), true))),

@@ -14,7 +14,7 @@ export const DEFAULT_SEARCH_CONFIG = 'english';
  * embeddings.search_config) and queries parsed with it, so both sides read it here.
  */
 export async function tenantSearchConfig(m: EntityManager, tenantId: string): Promise<string> {
-  const [row] = await m.query(`SELECT ${searchConfigSql('$1')} AS cfg`, [tenantId]);
+  const [row] = await m.query<{ cfg: string | null }[]>(`SELECT ${searchConfigSql('$1')} AS cfg`, [tenantId]);
   return row?.cfg ?? DEFAULT_SEARCH_CONFIG;
 }
 

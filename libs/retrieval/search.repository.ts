@@ -1,11 +1,12 @@
 import type { EntityManager } from 'typeorm';
+import type { ProviderKind } from '../config/config.js';
 import type { VectorIndexSettings } from '../config/config.js';
 import { vectorLiteral } from '../database/embeddings/vector-literal.js';
 import { EmbeddingSetChanged, type QueryModel } from '../embedding-sets/active-sets.js';
 import { keywordQuery, keywordTiers } from './keyword-query.js';
 import { DEFAULT_SEARCH_CONFIG, searchConfigSql } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
-import { efSearchFor, indexedVector, tenantLiteral, toTenantVectorIndex, vectorIndexPredicate, watermarkLiteral, type TenantVectorIndex } from './vector-index.js';
+import { efSearchFor, indexedVector, tenantLiteral, toTenantVectorIndex, vectorIndexPredicate, watermarkLiteral, type TenantVectorIndex, type VectorIndexRow } from './vector-index.js';
 
 /**
  * Hybrid fusion: each list's scores scaled to [0, 1] over its candidates (min-max), then
@@ -191,7 +192,8 @@ export class SearchRepository {
               set_config('enable_sort', 'off', true), set_config('hnsw.ef_search', $2, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
       [String(timeoutMs), String(ef)],
     );
-    const [row] = await m.query(
+    // One row, always: the LEFT JOINs keep it when the tenant has no active set or no index.
+    const [row] = await m.query<[VectorIndexRow & { language: string | null; set_id: number | null; provider: ProviderKind | null; model: string | null; dimensions: number | null }]>(
       `SELECT set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),
               ${searchConfigSql('$1')} AS language, s.id AS set_id, s.provider, s.model, s.dimensions, v.index_name, v.watermark, v.indexed_rows
        FROM (SELECT 1) one
@@ -199,8 +201,8 @@ export class SearchRepository {
        LEFT JOIN vector_indexes v ON v.tenant_id = $1 AND v.set_id = s.id`,
       [tenantId],
     );
-    const set = row?.set_id ? { id: Number(row.set_id), setId: Number(row.set_id), provider: row.provider, model: row.model, dimensions: Number(row.dimensions) } : undefined;
-    return { set, index: toTenantVectorIndex(row), language: row?.language ?? DEFAULT_SEARCH_CONFIG };
+    const set = row.set_id ? { id: Number(row.set_id), setId: Number(row.set_id), provider: row.provider!, model: row.model!, dimensions: Number(row.dimensions) } : undefined;
+    return { set, index: toTenantVectorIndex(row), language: row.language ?? DEFAULT_SEARCH_CONFIG };
   }
 
   /**
@@ -213,7 +215,7 @@ export class SearchRepository {
     const language = p.language ?? DEFAULT_SEARCH_CONFIG;
     const kq = keywordQuery(keywordText(p.query));
     const lexemes: string[] = kq.words
-      ? (await m.query(`SELECT lexeme FROM unnest(to_tsvector($1::regconfig, $2)) ORDER BY positions[1]`, [language, kq.words])).map((r: { lexeme: string }) => r.lexeme)
+      ? (await m.query<{ lexeme: string }[]>(`SELECT lexeme FROM unnest(to_tsvector($1::regconfig, $2)) ORDER BY positions[1]`, [language, kq.words])).map((r) => r.lexeme)
       : [];
     const tiers: (string | null)[] = keywordTiers(lexemes);
     if (!tiers.length) {
@@ -265,7 +267,7 @@ export class SearchRepository {
     const parts: string[] = [];
     if (p.documentIds?.length) parts.push(`d.id = ANY(${bind(p.documentIds)}::uuid[])`);
     if (p.folderIds?.length) parts.push(`d.folder_id = ANY(${bind(p.folderIds)}::uuid[])`);
-    const [row] = await m.query(`SELECT COALESCE(sum(d.chunk_count), 0)::bigint AS n FROM documents d WHERE d.tenant_id = $1 AND (${parts.join(' OR ')})`, params);
+    const [row] = await m.query<[{ n: string }]>(`SELECT COALESCE(sum(d.chunk_count), 0)::bigint AS n FROM documents d WHERE d.tenant_id = $1 AND (${parts.join(' OR ')})`, params);
     return Number(row.n);
   }
 

@@ -57,7 +57,7 @@ describe('prompt assembly', () => {
     const blocks = [...sources.matchAll(/<source n="(\d+)"[^>]*>\n([\s\S]*?)\n<\/source>/g)];
     const holder = blocks.find((b) => b[2]!.includes(INJECTION));
     assert.ok(holder, 'the injection is inside a source block');
-    assert.ok(holder![2]!.includes('&lt;/source&gt;') && !holder![2]!.includes('</source>'));
+    assert.ok(holder[2]!.includes('&lt;/source&gt;') && !holder[2]!.includes('</source>'));
     assert.equal((sources.match(/<\/source>/g) ?? []).length, blocks.length, 'no extra closing delimiter');
     for (const m of msgs.slice(2)) assert.ok(!m.content.includes(INJECTION));
   });

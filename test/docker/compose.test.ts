@@ -63,13 +63,13 @@ function loadCompose(): { text: string; doc: ComposeFile } {
   // Compose supports YAML merge keys (`<<: *anchor`); YAML 1.2 needs them switched on.
   const doc: unknown = parse(text, { merge: true });
   assert.ok(isDict(doc), 'docker/compose.yml must be a YAML mapping');
-  return { text, doc: doc as ComposeFile };
+  return { text, doc: doc };
 }
 
 function service(doc: ComposeFile, name: string): Service {
   const s = doc.services?.[name];
   assert.ok(isDict(s), `compose.yml has no service "${name}"`);
-  return s as Service;
+  return s;
 }
 
 function packageScripts(): Set<string> {
@@ -89,7 +89,7 @@ function envOf(s: Service): Record<string, string> {
       return i < 0 ? [String(e), ''] : [String(e).slice(0, i), String(e).slice(i + 1)];
     }));
   }
-  return Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, String(v ?? '')]));
+  return Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean)]));
 }
 
 // ---------------------------------------------------------------------------

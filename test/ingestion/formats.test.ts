@@ -158,8 +158,8 @@ test('a 3-page PDF named notes.txt is detected as PDF, chunked with the right pa
   for (const c of chunks) {
     const touched = pagesTouched(c.content);
     assert.ok(touched.length > 0, `chunk ${c.index} holds page text`);
-    assert.equal(c.pageFrom, touched[0], `chunk ${c.index} pageFrom (it holds words of pages ${touched})`);
-    assert.equal(c.pageTo, touched[touched.length - 1], `chunk ${c.index} pageTo (it holds words of pages ${touched})`);
+    assert.equal(c.pageFrom, touched[0], `chunk ${c.index} pageFrom (it holds words of pages ${touched.join(',')})`);
+    assert.equal(c.pageTo, touched[touched.length - 1], `chunk ${c.index} pageTo (it holds words of pages ${touched.join(',')})`);
   }
   const covered = new Set(chunks.flatMap((c) => pagesTouched(c.content)));
   assert.deepEqual([...covered].sort(), [1, 2, 3], 'every page made it into some chunk');
@@ -248,7 +248,7 @@ test('Markdown named guide.txt is detected as Markdown; headings are kept and ea
     topics.map((t, s) => `## Section ${s + 1}: ${t}`),
     'every heading kept as a Markdown heading, in order, once',
   );
-  for (const [i, headings] of headingsPerChunk.entries()) assert.ok(headings.length <= 1, `chunk ${i} does not straddle sections: ${headings}`);
+  for (const [i, headings] of headingsPerChunk.entries()) assert.ok(headings.length <= 1, `chunk ${i} does not straddle sections: ${headings.join(' | ')}`);
   for (const section of sections) {
     assert.ok(md.chunks.some((c) => c.content.includes(section)), `section "${section.slice(0, 30)}" is whole in one chunk`);
   }
@@ -321,7 +321,7 @@ test('the same bytes uploaded again answer 200 duplicate with the same document,
 });
 
 test('with every format stored, each document is still the nearest to its own text', async () => {
-  assert.equal(ingested.size, 6, `all six format tests stored a document (got ${[...ingested.keys()]})`);
+  assert.equal(ingested.size, 6, `all six format tests stored a document (got ${[...ingested.keys()].join(', ')})`);
   for (const [format, doc] of ingested) {
     const nearest = await nearestDocuments(doc.query, 1);
     assert.equal(nearest[0], doc.id, `${format}: its own text finds it first`);

@@ -146,7 +146,7 @@ test('a parser whose worker process dies does not live on', async () => {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const parserPid = await new Promise<number>((resolve, reject) => {
-    parent.stdout!.on('data', (d: Buffer) => {
+    parent.stdout.on('data', (d: Buffer) => {
       const match = /parser (\d+)/.exec(d.toString());
       if (match) resolve(Number(match[1]));
     });

@@ -54,9 +54,9 @@ test('the embedding rate limit is shared across processes through Redis', async 
     const started = Date.now();
     const times = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).acquire().then(() => Date.now() - started)));
     times.sort((x, y) => x - y);
-    assert.ok(times.slice(0, 4).every((ms) => ms < 500), `first four at once: ${times}`);
-    assert.ok(times.slice(4, 8).every((ms) => ms >= 900), `next four wait for the next window: ${times}`);
-    assert.ok(times.slice(8).every((ms) => ms >= 1900), `last two a window later still: ${times}`);
+    assert.ok(times.slice(0, 4).every((ms) => ms < 500), `first four at once: ${times.join(',')}`);
+    assert.ok(times.slice(4, 8).every((ms) => ms >= 900), `next four wait for the next window: ${times.join(',')}`);
+    assert.ok(times.slice(8).every((ms) => ms >= 1900), `last two a window later still: ${times.join(',')}`);
   } finally {
     r1.disconnect();
     r2.disconnect();

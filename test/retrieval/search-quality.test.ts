@@ -80,7 +80,7 @@ describe('filters', () => {
       [{}, 'query'], [{ query: '' }, 'query'], [{ query: 'x', topK: 0 }, 'topK'], [{ query: 'x', mode: 'semantic' }, 'mode'],
       [{ query: 'x', documentIds: ['nope'] }, 'documentIds'], [{ query: 'x', minScore: 'high' }, 'minScore'],
     ] as const) {
-      const res = await search(body as Record<string, unknown>);
+      const res = await search(body);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.match(res.body.message, new RegExp(field));
     }

@@ -6,7 +6,7 @@ import { waitFor } from './worker.js';
 export function upload(api: Pick<TestApi, 'request'>, token: string, bytes: Uint8Array | string, filename = 'file.txt', extra: Record<string, string> = {}) {
   const form = new FormData();
   const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
-  form.append('file', new Blob([data as Uint8Array<ArrayBuffer>]), filename);
+  form.append('file', new Blob([data]), filename);
   for (const [k, v] of Object.entries(extra)) form.append(k, v);
   return api.request('POST', '/api/v1/documents', { token, body: form });
 }

@@ -29,9 +29,8 @@ export class FakeOpenAI {
   }
 
   static async start(dims = 1536): Promise<FakeOpenAI> {
-    let self: FakeOpenAI;
     const server = createServer((req, res) => void self.handle(req, res));
-    self = new FakeOpenAI(server, dims);
+    const self = new FakeOpenAI(server, dims);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     return self;
   }

@@ -121,7 +121,7 @@ export class SearchLayout1764000002000 implements MigrationInterface {
     await q.query(`DROP FUNCTION IF EXISTS vector_index_candidates(bigint, bigint, int)`);
     await q.query(`DROP POLICY IF EXISTS search_read ON embeddings`);
     await q.query(`DROP POLICY IF EXISTS search_read ON documents`);
-    const idx: { indexname: string }[] = await q.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`);
+    const idx = (await q.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`)) as { indexname: string }[];
     for (const { indexname } of idx) await q.query(`DROP INDEX IF EXISTS "${indexname}"`);
     await q.query(`DROP TABLE IF EXISTS vector_indexes`);
     await q.query(`DROP INDEX IF EXISTS embeddings_tenant_seq_idx`);

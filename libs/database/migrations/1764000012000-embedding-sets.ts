@@ -35,7 +35,7 @@ export class EmbeddingSets1764000012000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const { runtimeRole, embeddingModel } = migrationSettings();
-    const [{ typmod }] = await q.query(`SELECT atttypmod AS typmod FROM pg_attribute WHERE attrelid = 'embeddings'::regclass AND attname = 'embedding'`);
+    const [{ typmod }] = (await q.query(`SELECT atttypmod AS typmod FROM pg_attribute WHERE attrelid = 'embeddings'::regclass AND attname = 'embedding'`)) as [{ typmod: number }];
     const dims = Number(typmod) > 0 ? Number(typmod) : migrationSettings().embeddingDimensions;
 
     await q.query(`
@@ -77,7 +77,7 @@ export class EmbeddingSets1764000012000 implements MigrationInterface {
     await q.query(`ALTER TABLE embedding_sets FORCE ROW LEVEL SECURITY`);
 
     // The per-tenant indexes go; the registry keys on the set from now on.
-    for (const { indexname } of await q.query(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`)) {
+    for (const { indexname } of (await q.query(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`)) as { indexname: string }[]) {
       await q.query(`DROP INDEX IF EXISTS "${indexname}"`);
     }
     await q.query(`ALTER TABLE vector_indexes NO FORCE ROW LEVEL SECURITY`);
@@ -139,13 +139,14 @@ export class EmbeddingSets1764000012000 implements MigrationInterface {
     await q.query(`ALTER TABLE embeddings NO FORCE ROW LEVEL SECURITY`);
     await q.query(`ALTER TABLE embedding_sets NO FORCE ROW LEVEL SECURITY`);
     await q.query(`DELETE FROM embeddings e WHERE NOT EXISTS (SELECT 1 FROM embedding_sets s WHERE s.tenant_id = e.tenant_id AND s.id = e.set_id AND s.state = 'active')`);
-    const [{ dims, n }] = await q.query(
-      `SELECT COALESCE(min(dimensions), ${Number(embeddingDimensions)}) AS dims, count(DISTINCT dimensions)::int AS n FROM embedding_sets WHERE state = 'active'`);
+    const [{ dims, n }] = (await q.query(
+      `SELECT COALESCE(min(dimensions), ${Number(embeddingDimensions)}) AS dims, count(DISTINCT dimensions)::int AS n FROM embedding_sets WHERE state = 'active'`,
+    )) as [{ dims: number; n: number }];
     if (n > 1) throw new Error('the active embedding sets have different dimensions: one fixed-dimension column cannot hold them; switch the tenants to one model first');
     await q.query(`ALTER TABLE embedding_sets FORCE ROW LEVEL SECURITY`);
     await q.query(`ALTER TABLE embeddings FORCE ROW LEVEL SECURITY`);
 
-    for (const { indexname } of await q.query(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`)) {
+    for (const { indexname } of (await q.query(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`)) as { indexname: string }[]) {
       await q.query(`DROP INDEX IF EXISTS "${indexname}"`);
     }
     await q.query(`ALTER TABLE vector_indexes NO FORCE ROW LEVEL SECURITY`);

@@ -18,12 +18,13 @@ export async function recordUsage(m: EntityManager, kind: 'chat' | 'embedding', 
 
 /** The tenant's daily chat token quota (settings.dailyTokenQuota; null = unlimited) and the chat tokens used today (UTC). */
 export async function chatQuotaToday(m: EntityManager): Promise<{ quota: number | null; used: number }> {
-  const [row] = await m.query(
+  // bigint comes back as text; no row when the tenant is not the current one (RLS).
+  const [row] = await m.query<{ quota: string | null; used: string }[]>(
     `SELECT (t.settings->>'dailyTokenQuota')::bigint AS quota,
             COALESCE((SELECT sum(u.prompt_tokens + u.completion_tokens) FROM usage_records u
                       WHERE u.tenant_id = t.id AND u.day = (now() AT TIME ZONE 'UTC')::date AND u.kind = 'chat'), 0)::bigint AS used
      FROM tenants t WHERE t.id = $1`,
     [currentTenantId()],
   );
-  return { quota: row?.quota === null || row?.quota === undefined ? null : Number(row.quota), used: Number(row?.used ?? 0) };
+  return { quota: row?.quota == null ? null : Number(row.quota), used: Number(row?.used ?? 0) };
 }

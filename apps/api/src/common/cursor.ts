@@ -8,8 +8,8 @@ export const encodeCursor = (c: KeysetCursor) => Buffer.from(JSON.stringify([c.t
 
 export function decodeCursor(cursor: string): KeysetCursor {
   try {
-    const [ts, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof ts === 'string' && isPostgresTimestamp(ts) && /^[0-9a-f-]{36}$/.test(id)) return { ts, id };
+    const [ts, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof ts === 'string' && typeof id === 'string' && isPostgresTimestamp(ts) && /^[0-9a-f-]{36}$/.test(id)) return { ts, id };
   } catch { /* fall through */ }
   throw new BadRequestException('cursor is not valid: pass nextCursor from the previous page');
 }

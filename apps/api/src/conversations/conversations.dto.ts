@@ -19,7 +19,7 @@ const PROMPT_DESCRIPTION = `Up to ${SYSTEM_PROMPT_MAX} characters; replaces the 
  */
 const Title = () =>
   applyDecorators(
-    Transform(({ value }) => (typeof value === 'string' ? value.trim() || null : value)),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() || null : value)),
     ValidateIf((_o, v) => v !== null && v !== undefined),
     IsString({ message: 'title must be a string' }),
     Matches(new RegExp(`^[\\s\\S]{0,${TITLE_MAX}}$`, 'u'), { message: `title must be at most ${TITLE_MAX} characters` }),

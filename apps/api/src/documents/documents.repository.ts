@@ -20,7 +20,7 @@ export class DocumentsRepository {
    * Returns the id of the new document, or undefined for a duplicate.
    */
   async insertWithFile(m: EntityManager, doc: NewDocument, file: { path: string; size: number }): Promise<string | undefined> {
-    const inserted = await m.query(
+    const inserted = await m.query<{ id: string }[]>(
       `INSERT INTO documents (tenant_id, id, user_id, folder_id, filename, mime_type, size_bytes, content_hash, status, lease_expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', now() + make_interval(secs => $9))
        ON CONFLICT (tenant_id, content_hash) DO NOTHING RETURNING id`,
@@ -58,7 +58,8 @@ export class DocumentsRepository {
 
   /** Back to `queued` for another run; refused while a worker holds it. */
   async requeue(m: EntityManager, id: string, leaseSeconds: number): Promise<'ok' | 'missing' | 'busy'> {
-    const [rows] = await m.query(
+    // An UPDATE answers [rows, affected].
+    const [rows] = await m.query<[{ id: string }[], number]>(
       `UPDATE documents SET status = 'queued', progress = 0, error = NULL, attempts = 0, updated_at = now(),
               lease_expires_at = now() + make_interval(secs => $2)
        WHERE id = $1 AND status <> 'processing' RETURNING id`,
@@ -77,7 +78,8 @@ export class DocumentsRepository {
    * connections in test/ingestion/scale.test.ts. Reads documents_pending_idx.
    */
   async backlog(m: EntityManager, tenantId: string): Promise<Backlog> {
-    const [row] = await m.query(
+    // An aggregate without GROUP BY: always exactly one row.
+    const [row] = await m.query<[{ queued: number; unfinished: number; bytes: string; max_documents: string | null; max_bytes: string | null }]>(
       `SELECT count(*) FILTER (WHERE d.status = 'queued')::int AS queued, count(*)::int AS unfinished,
               COALESCE(sum(d.size_bytes), 0)::text AS bytes,
               (SELECT t.settings->>'maxQueuedDocuments' FROM tenants t WHERE t.id = $1) AS max_documents,
@@ -85,7 +87,7 @@ export class DocumentsRepository {
        FROM documents d WHERE d.tenant_id = $1 AND d.status IN ('queued', 'processing')`,
       [tenantId],
     );
-    const num = (v: string | null) => (v === null || v === undefined || v === '' ? null : Number(v));
+    const num = (v: string | null) => (v === null || v === '' ? null : Number(v));
     return { queued: row.queued, unfinished: row.unfinished, bytes: Number(row.bytes), maxDocuments: num(row.max_documents), maxBytes: num(row.max_bytes) };
   }
 

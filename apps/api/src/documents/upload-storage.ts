@@ -91,7 +91,7 @@ export class PrivateUploadStorage implements StorageEngine {
       () => {
         this.writing.delete(file);
         const info: Partial<StoredUpload> = { path, size, sha256: hash.digest('hex'), head: Buffer.concat(head) };
-        cb(null, info as Partial<Express.Multer.File>);
+        cb(null, info);
       },
       async (err: unknown) => {
         await closed(out);

@@ -12,7 +12,7 @@ const NAME_DESCRIPTION = "1-255 characters after trimming; no control characters
  */
 const FolderName = () =>
   applyDecorators(
-    Transform(({ value }) => (typeof value === 'string' ? value.trim() : value)),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value)),
     IsString({ message: 'name must be a string' }),
     Matches(/^[\s\S]{1,255}$/u, { message: 'name must be 1-255 characters (after trimming)' }),
     Matches(/^[^\p{Cc}/]*$/u, { message: "name must not contain control characters or '/'" }),

@@ -22,9 +22,9 @@ export class TenantsRepository {
 
   /** The one cross-tenant read, through a SECURITY DEFINER function only the platform role may call. */
   async listAll(m: EntityManager): Promise<TenantEntity[]> {
-    const rows = await m.query(`SELECT id, name, slug, settings, created_at FROM admin_list_tenants()`);
-    return rows.map((r: Record<string, unknown>) => Object.assign(new TenantEntity(), {
-      id: r.id, name: r.name, slug: r.slug, settings: r.settings, createdAt: r.created_at,
-    }));
+    const rows = await m.query<{ id: string; name: string; slug: string; settings: TenantSettings; created_at: Date }[]>(
+      `SELECT id, name, slug, settings, created_at FROM admin_list_tenants()`,
+    );
+    return rows.map((r) => Object.assign(new TenantEntity(), { id: r.id, name: r.name, slug: r.slug, settings: r.settings, createdAt: r.created_at }));
   }
 }

@@ -32,7 +32,7 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
 
   /** The queue carries one kind of job; anything else is a producer's bug, failed at once and never retried. */
   async process(job: Job): Promise<'ready' | 'skipped'> {
-    if (job.name !== JobName.IngestDocument) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.Ingestion} queue`);
+    if (job.name !== String(JobName.IngestDocument)) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.Ingestion} queue`);
     return this.ingestDocument(job as Job<JobPayloads[JobName.IngestDocument]>);
   }
 

@@ -30,25 +30,27 @@ export class IngestionRepository {
    * taken: a deleted, finished or failed one means the job is stale.
    */
   async claim(m: EntityManager, id: string, leaseSeconds: number): Promise<Claimed | undefined> {
-    const [rows] = await m.query(
+    // An UPDATE answers [rows, affected].
+    const [rows] = await m.query<[{ mime_type: string; attempts: number }[], number]>(
       `UPDATE documents SET status = 'processing', attempts = attempts + 1, progress = GREATEST(progress, 1), error = NULL,
               lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
        WHERE id = $1 AND status IN ('queued', 'processing')
        RETURNING mime_type, attempts`,
       [id, leaseSeconds],
     );
-    if (!rows.length) return undefined;
-    return { mimeType: rows[0].mime_type, attempts: rows[0].attempts, searchConfig: await tenantSearchConfig(m, currentTenantId()) };
+    const [row] = rows;
+    if (!row) return undefined;
+    return { mimeType: row.mime_type, attempts: row.attempts, searchConfig: await tenantSearchConfig(m, currentTenantId()) };
   }
 
   async loadBytes(m: EntityManager, id: string): Promise<Buffer | undefined> {
-    const [row] = await m.query(`SELECT data FROM document_files WHERE document_id = $1`, [id]);
+    const [row] = await m.query<{ data: Buffer }[]>(`SELECT data FROM document_files WHERE document_id = $1`, [id]);
     return row?.data;
   }
 
   /** Progress also extends the lease: a document that moves is not stale. */
   async progress(m: EntityManager, id: string, progress: number, leaseSeconds: number): Promise<boolean> {
-    const [, affected] = await m.query(
+    const [, affected] = await m.query<[unknown[], number]>(
       `UPDATE documents SET progress = $2, lease_expires_at = now() + make_interval(secs => $3), updated_at = now()
        WHERE id = $1 AND status = 'processing'`,
       [id, Math.max(1, Math.min(99, Math.round(progress))), leaseSeconds],
@@ -66,7 +68,7 @@ export class IngestionRepository {
    * progress embeds the new ones for its set.
    */
   async replaceChunks(m: EntityManager, id: string, chunks: Chunk[], vectors: number[][], set: EmbeddingSet, searchConfig: string, pageCount: number): Promise<ChunksWritten> {
-    const [doc] = await m.query(`SELECT status FROM documents WHERE id = $1 FOR UPDATE`, [id]);
+    const [doc] = await m.query<{ status: string }[]>(`SELECT status FROM documents WHERE id = $1 FOR UPDATE`, [id]);
     if (!doc || doc.status !== 'processing') return 'gone';
     const tenantId = currentTenantId();
     if (!(await this.sets.holdActive(m, tenantId, set.id))) return 'set-changed';
@@ -100,8 +102,8 @@ export class IngestionRepository {
 
   /** Cross-tenant, ids only, through a SECURITY DEFINER function (see its migration). */
   async staleDocuments(m: EntityManager, limit: number): Promise<{ tenantId: string; id: string; status: string }[]> {
-    const rows = await m.query(`SELECT tenant_id, id, status FROM stale_ingestion_documents($1)`, [limit]);
-    return rows.map((r: Record<string, string>) => ({ tenantId: r.tenant_id, id: r.id, status: r.status }));
+    const rows = await m.query<{ tenant_id: string; id: string; status: string }[]>(`SELECT tenant_id, id, status FROM stale_ingestion_documents($1)`, [limit]);
+    return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id, status: r.status }));
   }
 
   async extendLease(m: EntityManager, id: string, leaseSeconds: number): Promise<void> {

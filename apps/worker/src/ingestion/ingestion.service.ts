@@ -125,7 +125,7 @@ export class IngestionService {
         if (!(await this.step(id, 20 + (70 * done) / batches))) throw new DocumentGone();
       },
     });
-    const vectors: number[][] = new Array(chunks.length);
+    const vectors = new Array<number[]>(chunks.length);
     chunks.forEach((c, i) => (vectors[c.index] = out[i]!));
     return vectors;
   }

@@ -22,7 +22,7 @@ export class VectorIndexProcessor extends WorkerHost implements OnApplicationBoo
 
   /** The queue carries one kind of job; anything else is a producer's bug, failed at once and never retried. */
   async process(job: Job): Promise<MaintainResult> {
-    if (job.name !== JobName.MaintainVectorIndex) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.VectorIndex} queue`);
+    if (job.name !== String(JobName.MaintainVectorIndex)) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.VectorIndex} queue`);
     return this.service.maintain((job as Job<JobPayloads[JobName.MaintainVectorIndex]>).data.tenantId);
   }
 

@@ -29,7 +29,8 @@ const NAME = /^embeddings_hnsw_t_([0-9a-f]{32})_([0-9]+)$/;
 export class VectorIndexRepository {
   async state(m: EntityManager, tenantId: string, setId: number, upTo: number): Promise<TenantVectorState> {
     const index = await readTenantVectorIndex(m, tenantId, setId);
-    const [row] = await m.query(
+    // bigint comes back as text; one row, always (no FROM).
+    const [row] = await m.query<[{ rows: string; max_seq: string; unindexed: string }]>(
       `SELECT (SELECT count(*) FROM (SELECT 1 FROM embeddings WHERE tenant_id = $1 AND set_id = $4 LIMIT $2) s)::bigint AS rows,
               (SELECT COALESCE(max(seq), 0) FROM embeddings WHERE tenant_id = $1 AND set_id = $4)::bigint AS max_seq,
               (SELECT count(*) FROM embeddings WHERE tenant_id = $1 AND set_id = $4 AND seq > $3)::bigint AS unindexed`,
@@ -39,14 +40,14 @@ export class VectorIndexRepository {
   }
 
   async countUpTo(m: EntityManager, tenantId: string, setId: number, watermark: number): Promise<number> {
-    const [row] = await m.query(`SELECT count(*)::bigint AS n FROM embeddings WHERE tenant_id = $1 AND set_id = $2 AND seq <= $3`, [tenantId, setId, watermark]);
+    const [row] = await m.query<[{ n: string }]>(`SELECT count(*)::bigint AS n FROM embeddings WHERE tenant_id = $1 AND set_id = $2 AND seq <= $3`, [tenantId, setId, watermark]);
     return Number(row.n);
   }
 
   /** Only one builder per tenant at a time, across every worker process (session advisory lock on the owner connection). */
   async tryLock(owner: pg.ClientBase, tenantId: string): Promise<boolean> {
-    const { rows } = await owner.query(`SELECT pg_try_advisory_lock(hashtextextended('vector-index:' || $1, 0)) AS ok`, [tenantId]);
-    return rows[0].ok === true;
+    const { rows } = await owner.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended('vector-index:' || $1, 0)) AS ok`, [tenantId]);
+    return rows[0]?.ok === true;
   }
 
   async unlock(owner: pg.ClientBase, tenantId: string): Promise<void> {
@@ -88,7 +89,7 @@ export class VectorIndexRepository {
   /** Search stops using the set's index (before it is dropped); returns its name, if it had one. */
   async unregister(owner: pg.ClientBase, tenantId: string, setId: number): Promise<string | undefined> {
     const { rows } = await this.inTenant(owner, tenantId, () =>
-      owner.query(`DELETE FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2 RETURNING index_name`, [tenantId, setId]));
+      owner.query<{ index_name: string }>(`DELETE FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2 RETURNING index_name`, [tenantId, setId]));
     return rows[0]?.index_name;
   }
 
@@ -117,12 +118,12 @@ export class VectorIndexRepository {
 
   /** Whether the tenant still exists and which indexes its registry names, one per set at most (read in the tenant's transaction). */
   async registered(owner: pg.ClientBase, tenantId: string): Promise<{ exists: boolean; indexNames: string[] }> {
-    const { rows } = await this.inTenant(owner, tenantId, () => owner.query(
+    const { rows: [row] } = await this.inTenant(owner, tenantId, () => owner.query<{ exists: boolean; index_names: string[] }>(
       `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
               ARRAY(SELECT index_name FROM vector_indexes WHERE tenant_id = $1) AS index_names`,
       [tenantId],
     ));
-    return { exists: rows[0].exists, indexNames: rows[0].index_names };
+    return { exists: row?.exists === true, indexNames: row?.index_names ?? [] };
   }
 
   async drop(owner: pg.ClientBase, indexName: string): Promise<void> {
