@@ -68,7 +68,12 @@ export interface AppConfig {
 }
 
 /** Per-minute request budgets of a tenant; 0 = unlimited. A tenant's settings.limits overrides each. */
-export interface RateBudgets { searchPerMinute: number; chatPerMinute: number; uploadPerMinute: number; openaiPerMinute: number }
+export interface RateBudgets {
+  searchPerMinute: number;
+  chatPerMinute: number;
+  uploadPerMinute: number;
+  openaiPerMinute: number;
+}
 
 /** Admission control: request rates, the pool share of one tenant, login throttling, password hashing. */
 export interface AdmissionSettings {
@@ -115,10 +120,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   // Empty strings mean "unset" so that `FOO=` in a .env file falls back to the default.
   const plain = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const env = plainToInstance(EnvironmentDto, plain, { exposeDefaultValues: true });
-  const problems = [
-    ...flatten(validateSync(env, { whitelist: false, forbidUnknownValues: false })),
-    ...crossFieldProblems(env),
-  ];
+  const problems = [...flatten(validateSync(env, { whitelist: false, forbidUnknownValues: false })), ...crossFieldProblems(env)];
   if (problems.length) throw new ConfigError(problems);
 
   // With a key the real provider is the default; without one the built-in offline one.
@@ -148,7 +150,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       openaiApiKey: env.OPENAI_API_KEY,
       openaiBaseUrl: env.OPENAI_BASE_URL,
       embeddingProvider: env.EMBEDDING_PROVIDER ?? defaultProvider,
-      embeddingModel: (env.EMBEDDING_PROVIDER ?? defaultProvider) === 'local' && !source.EMBEDDING_MODEL ? 'local-hash-v1' : env.EMBEDDING_MODEL,
+      embeddingModel:
+        (env.EMBEDDING_PROVIDER ?? defaultProvider) === 'local' && !source.EMBEDDING_MODEL ? 'local-hash-v1' : env.EMBEDDING_MODEL,
       embeddingDimensions: env.EMBEDDING_DIMENSIONS,
       chatProvider: env.CHAT_PROVIDER ?? defaultProvider,
       chatModel: (env.CHAT_PROVIDER ?? defaultProvider) === 'local' && !source.CHAT_MODEL ? 'local-extractive' : env.CHAT_MODEL,
@@ -158,7 +161,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxRetries: env.OPENAI_MAX_RETRIES,
       timeoutMs: env.OPENAI_TIMEOUT_MS,
     },
-    worker: { concurrency: env.WORKER_CONCURRENCY, lockDurationMs: env.QUEUE_LOCK_DURATION_MS, shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS },
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY,
+      lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
+      shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
+    },
     ingestion: {
       leaseSeconds: env.INGESTION_LEASE_SECONDS,
       reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,

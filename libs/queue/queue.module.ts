@@ -23,9 +23,7 @@ export class QueueModule implements OnApplicationShutdown {
       global: true,
       imports: [
         BullModule.forRoot({ connection, prefix: config.queuePrefix }),
-        ...Object.values(QueueName).map((name) =>
-          BullModule.registerQueue({ name, defaultJobOptions: QUEUE_SETTINGS[name].job }),
-        ),
+        ...Object.values(QueueName).map((name) => BullModule.registerQueue({ name, defaultJobOptions: QUEUE_SETTINGS[name].job })),
       ],
       providers: [IngestionQueue, VectorIndexQueue, { provide: REDIS_CONNECTION, useValue: connection }],
       exports: [BullModule, IngestionQueue, VectorIndexQueue, REDIS_CONNECTION],

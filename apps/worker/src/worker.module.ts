@@ -23,8 +23,14 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [ConfigModule.forRoot(config), DatabaseModule, QueueModule.forRoot(config, 'worker')],
       providers: [
-        HeartbeatService, IngestionProcessor, IngestionService, IngestionRepository, ReconcilerService,
-        VectorIndexProcessor, VectorIndexService, VectorIndexRepository,
+        HeartbeatService,
+        IngestionProcessor,
+        IngestionService,
+        IngestionRepository,
+        ReconcilerService,
+        VectorIndexProcessor,
+        VectorIndexService,
+        VectorIndexRepository,
         { provide: EMBEDDING_PROVIDER, useFactory: () => createEmbeddingProvider(config.ai) },
         {
           provide: EMBEDDING_LIMITER,

@@ -41,7 +41,11 @@ export async function insertChunks(
   await client.query(CREATE_STAGING);
   await pipeline(
     Readable.from(copyRows(chunks, vectors)),
-    client.query(copyStreams.from(`COPY ${STAGING} (id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, section) FROM STDIN (FORMAT binary)`)),
+    client.query(
+      copyStreams.from(
+        `COPY ${STAGING} (id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, section) FROM STDIN (FORMAT binary)`,
+      ),
+    ),
   );
   await client.query(
     `INSERT INTO embeddings (tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to,
@@ -75,7 +79,10 @@ function copyRow(c: ChunkRow, vector: ArrayLike<number>): Buffer {
   let o = b.writeInt16BE(10, 0);
   o = b.writeInt32BE(16, o);
   o += Buffer.from(randomUUID().replace(/-/g, ''), 'hex').copy(b, o);
-  const int = (n: number) => { o = b.writeInt32BE(4, o); o = b.writeInt32BE(n, o); };
+  const int = (n: number) => {
+    o = b.writeInt32BE(4, o);
+    o = b.writeInt32BE(n, o);
+  };
   int(c.index);
   o = b.writeInt32BE(text.length, o);
   o += text.copy(b, o);
@@ -85,7 +92,11 @@ function copyRow(c: ChunkRow, vector: ArrayLike<number>): Buffer {
   o = b.writeInt16BE(0, o);
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   for (let i = 0; i < vector.length; i++, o += 2) view.setFloat16(o, vector[i]!);
-  int(c.pageFrom); int(c.pageTo); int(c.charStart); int(c.charEnd); int(c.tokenCount);
+  int(c.pageFrom);
+  int(c.pageTo);
+  int(c.charStart);
+  int(c.charEnd);
+  int(c.tokenCount);
   if (section) {
     o = b.writeInt32BE(section.length, o);
     o += section.copy(b, o);

@@ -10,7 +10,11 @@ const toDto = (t: TenantEntity): TenantDto => ({ id: t.id, name: t.name, slug: t
 
 @Injectable()
 export class TenantsService {
-  constructor(private readonly db: TenantDb, private readonly platform: PlatformDb, private readonly repo: TenantsRepository) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly platform: PlatformDb,
+    private readonly repo: TenantsRepository,
+  ) {}
 
   /**
    * Through the platform role (the runtime role may not insert tenants). The new
@@ -18,7 +22,9 @@ export class TenantsService {
    */
   async create(dto: CreateTenantDto): Promise<TenantDto> {
     const id = randomUUID();
-    const row = await this.platform.runFor(id, (m) => this.repo.insert(m, { id, name: dto.name, slug: dto.slug, settings: { ...(dto.settings ?? {}) } }));
+    const row = await this.platform.runFor(id, (m) =>
+      this.repo.insert(m, { id, name: dto.name, slug: dto.slug, settings: { ...(dto.settings ?? {}) } }),
+    );
     return toDto(row);
   }
 

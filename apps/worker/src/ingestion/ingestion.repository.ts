@@ -7,7 +7,11 @@ import { recordUsage } from '#libs/database/usage/usage.repository.js';
 import { tenantSearchConfig } from '#libs/retrieval/search-language.js';
 import { currentTenantId } from '#libs/tenancy/tenant-context.js';
 
-export interface Claimed { mimeType: string; attempts: number; searchConfig: string }
+export interface Claimed {
+  mimeType: string;
+  attempts: number;
+  searchConfig: string;
+}
 
 /** The worker's reads and writes of a document during ingestion (always in the job's tenant). */
 @Injectable()
@@ -50,7 +54,15 @@ export class IngestionRepository {
    * transaction. Locks the row first, so a concurrent delete either wins
    * (then this returns false and writes nothing) or waits for this commit.
    */
-  async replaceChunks(m: EntityManager, id: string, chunks: Chunk[], vectors: number[][], model: string, searchConfig: string, pageCount: number): Promise<boolean> {
+  async replaceChunks(
+    m: EntityManager,
+    id: string,
+    chunks: Chunk[],
+    vectors: number[][],
+    model: string,
+    searchConfig: string,
+    pageCount: number,
+  ): Promise<boolean> {
     const [doc] = await m.query<{ status: string }[]>(`SELECT status FROM documents WHERE id = $1 FOR UPDATE`, [id]);
     if (!doc || doc.status !== 'processing') return false;
     await m.query(`DELETE FROM embeddings WHERE document_id = $1`, [id]);
@@ -73,7 +85,14 @@ export class IngestionRepository {
     );
   }
 
-  async event(m: EntityManager, documentId: string, attempt: number, stage: string, message?: string, details: Record<string, unknown> = {}): Promise<void> {
+  async event(
+    m: EntityManager,
+    documentId: string,
+    attempt: number,
+    stage: string,
+    message?: string,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
     await m.query(
       `INSERT INTO ingestion_events (tenant_id, id, document_id, attempt, stage, message, details)
        SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM documents WHERE id = $3)`,
@@ -83,7 +102,10 @@ export class IngestionRepository {
 
   /** Cross-tenant, ids only, through a SECURITY DEFINER function (see its migration). */
   async staleDocuments(m: EntityManager, limit: number): Promise<{ tenantId: string; id: string; status: string }[]> {
-    const rows = await m.query<{ tenant_id: string; id: string; status: string }[]>(`SELECT tenant_id, id, status FROM stale_ingestion_documents($1)`, [limit]);
+    const rows = await m.query<{ tenant_id: string; id: string; status: string }[]>(
+      `SELECT tenant_id, id, status FROM stale_ingestion_documents($1)`,
+      [limit],
+    );
     return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id, status: r.status }));
   }
 

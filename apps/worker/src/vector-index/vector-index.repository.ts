@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import pg from 'pg';
-import { readTenantVectorIndex, tenantLiteral, vectorIndexName, vectorIndexPredicate, type TenantVectorIndex } from '#libs/retrieval/vector-index.js';
+import {
+  readTenantVectorIndex,
+  tenantLiteral,
+  vectorIndexName,
+  vectorIndexPredicate,
+  type TenantVectorIndex,
+} from '#libs/retrieval/vector-index.js';
 
 export interface TenantVectorState {
   /** The tenant's chunk count, counted up to `upTo` only (enough to decide). */
@@ -13,7 +19,11 @@ export interface TenantVectorState {
 }
 
 /** An index of this table as pg_indexes names it, with the tenant its name carries. */
-export interface TenantIndexName { indexName: string; tenantHex: string; watermark: number }
+export interface TenantIndexName {
+  indexName: string;
+  tenantHex: string;
+  watermark: number;
+}
 
 const NAME = /^embeddings_hnsw_t_([0-9a-f]{32})_([0-9]+)$/;
 
@@ -39,13 +49,18 @@ export class VectorIndexRepository {
   }
 
   async countUpTo(m: EntityManager, tenantId: string, watermark: number): Promise<number> {
-    const [row] = await m.query<[{ n: string }]>(`SELECT count(*)::bigint AS n FROM embeddings WHERE tenant_id = $1 AND seq <= $2`, [tenantId, watermark]);
+    const [row] = await m.query<[{ n: string }]>(`SELECT count(*)::bigint AS n FROM embeddings WHERE tenant_id = $1 AND seq <= $2`, [
+      tenantId,
+      watermark,
+    ]);
     return Number(row.n);
   }
 
   /** Only one builder per tenant at a time, across every worker process (session advisory lock on the owner connection). */
   async tryLock(owner: pg.ClientBase, tenantId: string): Promise<boolean> {
-    const { rows } = await owner.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended('vector-index:' || $1, 0)) AS ok`, [tenantId]);
+    const { rows } = await owner.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended('vector-index:' || $1, 0)) AS ok`, [
+      tenantId,
+    ]);
     return rows[0]?.ok === true;
   }
 
@@ -53,7 +68,12 @@ export class VectorIndexRepository {
     await owner.query(`SELECT pg_advisory_unlock(hashtextextended('vector-index:' || $1, 0))`, [tenantId]);
   }
 
-  async build(owner: pg.ClientBase, tenantId: string, watermark: number, opts: { m: number; efConstruction: number; memoryMb: number }): Promise<string> {
+  async build(
+    owner: pg.ClientBase,
+    tenantId: string,
+    watermark: number,
+    opts: { m: number; efConstruction: number; memoryMb: number },
+  ): Promise<string> {
     const name = vectorIndexName(tenantId, watermark);
     await owner.query(`SET maintenance_work_mem = '${Math.floor(opts.memoryMb)}MB'`);
     try {
@@ -73,7 +93,11 @@ export class VectorIndexRepository {
   }
 
   /** Points search at the new index. The owner is subject to the policy too (FORCE RLS), so the tenant is set for this transaction. */
-  async register(owner: pg.ClientBase, tenantId: string, rec: { indexName: string; watermark: number; indexedRows: number; m: number; efConstruction: number; buildMs: number }): Promise<void> {
+  async register(
+    owner: pg.ClientBase,
+    tenantId: string,
+    rec: { indexName: string; watermark: number; indexedRows: number; m: number; efConstruction: number; buildMs: number },
+  ): Promise<void> {
     await owner.query('BEGIN');
     try {
       await owner.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [tenantId]);
@@ -106,7 +130,9 @@ export class VectorIndexRepository {
     await owner.query('BEGIN');
     try {
       await owner.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [tenantId]);
-      const { rows: [row] } = await owner.query<{ exists: boolean; index_name: string | null }>(
+      const {
+        rows: [row],
+      } = await owner.query<{ exists: boolean; index_name: string | null }>(
         `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
                 (SELECT index_name FROM vector_indexes WHERE tenant_id = $1) AS index_name`,
         [tenantId],
@@ -123,4 +149,5 @@ export class VectorIndexRepository {
   }
 }
 
-export const hexToUuid = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+export const hexToUuid = (hex: string) =>
+  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

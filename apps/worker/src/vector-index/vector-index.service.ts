@@ -32,13 +32,20 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     private readonly queue: VectorIndexQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.owner = new pg.Pool({ connectionString: config.database.migrationUrl, max: 1, application_name: 'ragdocs-vector-index', connectionTimeoutMillis: config.database.connectTimeoutMs });
+    this.owner = new pg.Pool({
+      connectionString: config.database.migrationUrl,
+      max: 1,
+      application_name: 'ragdocs-vector-index',
+      connectionTimeoutMillis: config.database.connectTimeoutMs,
+    });
     this.owner.on('error', (e) => this.logger.warn(`owner connection: ${e.message}`));
   }
 
   onApplicationBootstrap(): void {
     const tick = () => {
-      this.sweeping ??= this.sweep().catch((e) => this.logger.warn(`vector index sweep failed: ${(e as Error).message}`)).finally(() => (this.sweeping = undefined));
+      this.sweeping ??= this.sweep()
+        .catch((e) => this.logger.warn(`vector index sweep failed: ${(e as Error).message}`))
+        .finally(() => (this.sweeping = undefined));
     };
     setTimeout(tick, 2_000).unref();
     this.timer = setInterval(tick, this.config.vectorIndex.sweepIntervalMs);
@@ -59,11 +66,19 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         const started = Date.now();
         const watermark = state.maxSeq;
         this.building = (owner as pg.PoolClient & { processID?: number }).processID;
-        const indexName = await this.repo.build(owner, tenantId, watermark, { m: s.m, efConstruction: s.efConstruction, memoryMb: s.buildMemoryMb })
+        const indexName = await this.repo
+          .build(owner, tenantId, watermark, { m: s.m, efConstruction: s.efConstruction, memoryMb: s.buildMemoryMb })
           .finally(() => (this.building = undefined));
         const indexedRows = await this.db.runFor(tenantId, (m) => this.repo.countUpTo(m, tenantId, watermark));
         try {
-          await this.repo.register(owner, tenantId, { indexName, watermark, indexedRows, m: s.m, efConstruction: s.efConstruction, buildMs: Date.now() - started });
+          await this.repo.register(owner, tenantId, {
+            indexName,
+            watermark,
+            indexedRows,
+            m: s.m,
+            efConstruction: s.efConstruction,
+            buildMs: Date.now() - started,
+          });
         } catch (e) {
           await this.repo.drop(owner, indexName); // the tenant was deleted during the build
           if ((e as { code?: string }).code === '23503') return 'gone';
@@ -91,7 +106,11 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
    */
   async sweep(): Promise<void> {
     const due: { tenant_id: string }[] = await this.db.dataSource.transaction((m) =>
-      m.query(`SELECT tenant_id FROM vector_index_candidates($1, $2, $3)`, [this.config.vectorIndex.minRows, this.config.vectorIndex.rebuildRows, this.config.vectorIndex.rebuildPercent]),
+      m.query(`SELECT tenant_id FROM vector_index_candidates($1, $2, $3)`, [
+        this.config.vectorIndex.minRows,
+        this.config.vectorIndex.rebuildRows,
+        this.config.vectorIndex.rebuildPercent,
+      ]),
     );
     for (const { tenant_id } of due) await this.queue.request(tenant_id);
 
@@ -119,7 +138,11 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     clearInterval(this.timer);
     if (this.building) {
       const c = new pg.Client({ connectionString: this.config.database.migrationUrl });
-      await c.connect().then(() => c.query('SELECT pg_cancel_backend($1)', [this.building])).catch(() => undefined).finally(() => c.end());
+      await c
+        .connect()
+        .then(() => c.query('SELECT pg_cancel_backend($1)', [this.building]))
+        .catch(() => undefined)
+        .finally(() => c.end());
     }
     await this.sweeping;
     await this.owner.end();
