@@ -26,8 +26,23 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { LocalEmbedder } from '../libs/ai/embedding/local.embedder.js';
 import {
-  App, benchUrls, cleanRedis, copyBinary, releaseDatabase, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS, freePort, freshDatabase,
-  intEnv, logger, num, pct, prng, topicText } from './support.js';
+  App,
+  benchUrls,
+  cleanRedis,
+  copyBinary,
+  releaseDatabase,
+  embeddingColumn,
+  embeddingCopyRow,
+  EMBEDDINGS_COPY_COLUMNS,
+  freePort,
+  freshDatabase,
+  intEnv,
+  logger,
+  num,
+  pct,
+  prng,
+  topicText,
+} from './support.js';
 
 const SECONDS = Math.max(2, intEnv('BENCH_ABUSE_SECONDS', 20));
 const CONCURRENCY = Math.max(1, intEnv('BENCH_ABUSE_CONCURRENCY', 100));
@@ -41,20 +56,44 @@ const rnd = prng(8);
 const API_MAIN = fileURLToPath(new URL('../apps/api/src/main.js', import.meta.url));
 
 const OFF = {
-  RATE_LIMIT_SEARCH_PER_MINUTE: '0', RATE_LIMIT_CHAT_PER_MINUTE: '0', RATE_LIMIT_UPLOAD_PER_MINUTE: '0', RATE_LIMIT_OPENAI_PER_MINUTE: '0',
-  LOGIN_PER_IP_PER_MINUTE: '0', DB_TENANT_POOL_PERCENT: '100', PASSWORD_HASH_CONCURRENCY: '64', PASSWORD_HASH_QUEUE: '100000', LOGIN_MAX_FAILURES: '1000000',
+  RATE_LIMIT_SEARCH_PER_MINUTE: '0',
+  RATE_LIMIT_CHAT_PER_MINUTE: '0',
+  RATE_LIMIT_UPLOAD_PER_MINUTE: '0',
+  RATE_LIMIT_OPENAI_PER_MINUTE: '0',
+  LOGIN_PER_IP_PER_MINUTE: '0',
+  DB_TENANT_POOL_PERCENT: '100',
+  PASSWORD_HASH_CONCURRENCY: '64',
+  PASSWORD_HASH_QUEUE: '100000',
+  LOGIN_MAX_FAILURES: '1000000',
 };
 /** The shipped defaults (libs/config/env.dto.ts), stated so that a developer's .env cannot change them here. */
 const ON = {
-  RATE_LIMIT_SEARCH_PER_MINUTE: '1200', RATE_LIMIT_CHAT_PER_MINUTE: '120', RATE_LIMIT_UPLOAD_PER_MINUTE: '600', RATE_LIMIT_OPENAI_PER_MINUTE: '300',
-  RATE_LIMIT_CLIENT_PERCENT: '50', LOGIN_PER_IP_PER_MINUTE: '30', DB_TENANT_POOL_PERCENT: '50', DB_TENANT_WAIT_MS: '2000',
-  PASSWORD_HASH_CONCURRENCY: '2', PASSWORD_HASH_QUEUE: '32', LOGIN_MAX_FAILURES: '5', LOGIN_LOCKOUT_SECONDS: '30',
+  RATE_LIMIT_SEARCH_PER_MINUTE: '1200',
+  RATE_LIMIT_CHAT_PER_MINUTE: '120',
+  RATE_LIMIT_UPLOAD_PER_MINUTE: '600',
+  RATE_LIMIT_OPENAI_PER_MINUTE: '300',
+  RATE_LIMIT_CLIENT_PERCENT: '50',
+  LOGIN_PER_IP_PER_MINUTE: '30',
+  DB_TENANT_POOL_PERCENT: '50',
+  DB_TENANT_WAIT_MS: '2000',
+  PASSWORD_HASH_CONCURRENCY: '2',
+  PASSWORD_HASH_QUEUE: '32',
+  LOGIN_MAX_FAILURES: '5',
+  LOGIN_LOCKOUT_SECONDS: '30',
 };
 
-interface Tenant { id: string; slug: string; key: string; email: string; password: string }
+interface Tenant {
+  id: string;
+  slug: string;
+  key: string;
+  email: string;
+  password: string;
+}
 
-const counts = (xs: number[]) => Object.entries(xs.reduce<Record<number, number>>((a, s) => ({ ...a, [s]: (a[s] ?? 0) + 1 }), {}))
-  .map(([s, n]) => `${s}: ${num(n)}`).join(', ');
+const counts = (xs: number[]) =>
+  Object.entries(xs.reduce<Record<number, number>>((a, s) => ({ ...a, [s]: (a[s] ?? 0) + 1 }), {}))
+    .map(([s, n]) => `${s}: ${num(n)}`)
+    .join(', ');
 
 async function main(): Promise<void> {
   const urls = benchUrls(DB);
@@ -65,8 +104,17 @@ async function main(): Promise<void> {
   const adminKey = process.env.ADMIN_API_KEY;
   if (!adminKey) throw new Error('ADMIN_API_KEY is not set (npm run bench sets it through scripts/env-defaults.sh)');
   const baseEnv: NodeJS.ProcessEnv = {
-    ...process.env, DATABASE_URL: urls.runtimeUrl, DATABASE_MIGRATION_URL: urls.migrationUrl, LOG_LEVEL: 'error',
-    EMBEDDING_PROVIDER: 'local', CHAT_PROVIDER: 'local', EMBEDDING_MODEL: '', CHAT_MODEL: '', TRUST_PROXY: 'true', DB_POOL_MAX: '60', DB_POOL_MIN: '5',
+    ...process.env,
+    DATABASE_URL: urls.runtimeUrl,
+    DATABASE_MIGRATION_URL: urls.migrationUrl,
+    LOG_LEVEL: 'error',
+    EMBEDDING_PROVIDER: 'local',
+    CHAT_PROVIDER: 'local',
+    EMBEDDING_MODEL: '',
+    CHAT_MODEL: '',
+    TRUST_PROXY: 'true',
+    DB_POOL_MAX: '60',
+    DB_POOL_MIN: '5',
   };
   const rows: string[] = [];
   try {
@@ -74,7 +122,10 @@ async function main(): Promise<void> {
     const embedder = new LocalEmbedder(dims);
     let tenants: { victim: Tenant; flooder: Tenant } | undefined;
 
-    for (const [mode, settings] of [['off', OFF], ['on', ON]] as const) {
+    for (const [mode, settings] of [
+      ['off', OFF],
+      ['on', ON],
+    ] as const) {
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
       const queuePrefix = `bench-abuse-${mode}-${process.pid}`;
@@ -83,7 +134,11 @@ async function main(): Promise<void> {
         await api.waitFor('/health/ready', async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.ok ?? false);
         const call = async (path: string, token: string, json: unknown, ip = '10.0.0.1') => {
           const started = performance.now();
-          const res = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify(json) });
+          const res = await fetch(base + path, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-forwarded-for': ip },
+            body: JSON.stringify(json),
+          });
           const text = await res.text();
           return { status: res.status, ms: performance.now() - started, body: text ? JSON.parse(text) : undefined };
         };
@@ -92,16 +147,31 @@ async function main(): Promise<void> {
             const slug = `${label}-${randomUUID().slice(0, 8)}`;
             const t = (await call('/api/v1/admin/tenants', adminKey, { name: slug, slug })).body;
             const password = `pw-${randomUUID()}`;
-            const u = (await call(`/api/v1/admin/tenants/${t.id}/users`, adminKey, { email: `admin@${slug}.test`, role: 'admin', password })).body;
+            const u = (
+              await call(`/api/v1/admin/tenants/${t.id}/users`, adminKey, { email: `admin@${slug}.test`, role: 'admin', password })
+            ).body;
             const { key } = (await call(`/api/v1/admin/tenants/${t.id}/api-keys`, adminKey, { userId: u.id, name: 'bench' })).body;
-            const docs = Array.from({ length: Math.ceil(chunks / 100) }, (_, d) => ({ id: randomUUID(), n: Math.min(100, chunks - d * 100) }));
-            await s.query(`INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
-              SELECT $1, d, 'bench.txt', 'text/plain', 1000, 'h-' || d, 'ready', 100, 1, n FROM unnest($2::uuid[], $3::int[]) AS u(d, n)`, [t.id, docs.map((d) => d.id), docs.map((d) => d.n)]);
+            const docs = Array.from({ length: Math.ceil(chunks / 100) }, (_, d) => ({
+              id: randomUUID(),
+              n: Math.min(100, chunks - d * 100),
+            }));
+            await s.query(
+              `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
+              SELECT $1, d, 'bench.txt', 'text/plain', 1000, 'h-' || d, 'ready', 100, 1, n FROM unnest($2::uuid[], $3::int[]) AS u(d, n)`,
+              [t.id, docs.map((d) => d.id), docs.map((d) => d.n)],
+            );
             const copy: Buffer[] = [];
             for (const d of docs) {
               const texts = Array.from({ length: d.n }, (_, i) => `descaling espresso machine programme ${topicText(rnd, i % 20, 330)}`);
               const vectors = await embedder.embed(texts);
-              texts.forEach((content, i) => copy.push(embeddingCopyRow({ tenantId: t.id, documentId: d.id, index: i, content, vector: vectors[i]!, tokenCount: 500, model: embedder.model }, type)));
+              texts.forEach((content, i) =>
+                copy.push(
+                  embeddingCopyRow(
+                    { tenantId: t.id, documentId: d.id, index: i, content, vector: vectors[i]!, tokenCount: 500, model: embedder.model },
+                    type,
+                  ),
+                ),
+              );
             }
             await copyBinary(s, `COPY embeddings (${EMBEDDINGS_COPY_COLUMNS}) FROM STDIN (FORMAT binary)`, copy);
             return { id: t.id, slug, key, email: `admin@${slug}.test`, password };
@@ -111,7 +181,8 @@ async function main(): Promise<void> {
           log(`seeded: victim ${num(VICTIM_CHUNKS)} chunks, flooder ${num(FLOOD_CHUNKS)} chunks`);
         }
         const { victim, flooder } = tenants;
-        const victimSearch = () => call('/api/v1/search', victim.key, { query: 'how long does descaling take', mode: 'hybrid', topK: 5 }, '10.0.0.2');
+        const victimSearch = () =>
+          call('/api/v1/search', victim.key, { query: 'how long does descaling take', mode: 'hybrid', topK: 5 }, '10.0.0.2');
 
         // Baseline, then the search flood.
         const baseline: number[] = [];
@@ -120,7 +191,14 @@ async function main(): Promise<void> {
         const deadline = Date.now() + SECONDS * 1000;
         const floodStatuses: number[] = [];
         const flood = Array.from({ length: CONCURRENCY }, async () => {
-          while (Date.now() < deadline) floodStatuses.push((await call('/api/v1/search', flooder.key, { query: FLOOD_QUERY, mode: 'hybrid', topK: 100 }, '10.6.6.6').catch(() => ({ status: 0 }))).status);
+          while (Date.now() < deadline)
+            floodStatuses.push(
+              (
+                await call('/api/v1/search', flooder.key, { query: FLOOD_QUERY, mode: 'hybrid', topK: 100 }, '10.6.6.6').catch(() => ({
+                  status: 0,
+                }))
+              ).status,
+            );
         });
         const victimMs: number[] = [];
         const victimStatuses: number[] = [];
@@ -132,18 +210,22 @@ async function main(): Promise<void> {
           await new Promise((r2) => setTimeout(r2, 100));
         }
         await Promise.all(flood);
-        rows.push(`| ${mode} | search flood | ${num(pct(baseline, 50))} / ${num(pct(baseline, 95))} ms | ${num(pct(victimMs, 50))} / ${num(pct(victimMs, 95))} / ${num(Math.max(...victimMs))} ms | ${counts(victimStatuses)} | ${counts(floodStatuses)} |`);
+        rows.push(
+          `| ${mode} | search flood | ${num(pct(baseline, 50))} / ${num(pct(baseline, 95))} ms | ${num(pct(victimMs, 50))} / ${num(pct(victimMs, 95))} / ${num(Math.max(...victimMs))} ms | ${counts(victimStatuses)} | ${counts(floodStatuses)} |`,
+        );
         log(rows[rows.length - 1]!);
 
         // Login flood from one address; another address logs in.
-        const login = (tenant: string, email: string, password: string, ip: string) => call('/api/v1/auth/login', '', { tenant, email, password }, ip);
+        const login = (tenant: string, email: string, password: string, ip: string) =>
+          call('/api/v1/auth/login', '', { tenant, email, password }, ip);
         const loginBase: number[] = [];
         for (let i = 0; i < 5; i++) loginBase.push((await login(victim.slug, victim.email, victim.password, '10.0.1.1')).ms);
         const loginDeadline = Date.now() + 10_000;
         const loginFlood: number[] = [];
         let n = 0;
         const lflood = Array.from({ length: CONCURRENCY }, async () => {
-          while (Date.now() < loginDeadline) loginFlood.push((await login(`made-up-${n++}`, `x${n}@x.test`, 'password', '10.6.6.7').catch(() => ({ status: 0 }))).status);
+          while (Date.now() < loginDeadline)
+            loginFlood.push((await login(`made-up-${n++}`, `x${n}@x.test`, 'password', '10.6.6.7').catch(() => ({ status: 0 }))).status);
         });
         const loginMs: number[] = [];
         const loginStatuses: number[] = [];
@@ -154,12 +236,15 @@ async function main(): Promise<void> {
           loginStatuses.push(r.status);
         }
         await Promise.all(lflood);
-        rows.push(`| ${mode} | login flood | ${num(pct(loginBase, 50))} / ${num(Math.max(...loginBase))} ms | ${num(pct(loginMs, 50))} / ${num(pct(loginMs, 95))} / ${num(Math.max(...loginMs))} ms | ${counts(loginStatuses)} | ${counts(loginFlood)} |`);
+        rows.push(
+          `| ${mode} | login flood | ${num(pct(loginBase, 50))} / ${num(Math.max(...loginBase))} ms | ${num(pct(loginMs, 50))} / ${num(pct(loginMs, 95))} / ${num(Math.max(...loginMs))} ms | ${counts(loginStatuses)} | ${counts(loginFlood)} |`,
+        );
         log(rows[rows.length - 1]!);
 
         // 161 wrong passwords, then the right one (another address each time: the per-address limit is not what is measured).
         const guesses: number[] = [];
-        for (let i = 0; i < 161; i++) guesses.push((await login(flooder.slug, flooder.email, `wrong-${i}`, `10.1.${i >> 8}.${i & 255}`)).status);
+        for (let i = 0; i < 161; i++)
+          guesses.push((await login(flooder.slug, flooder.email, `wrong-${i}`, `10.1.${i >> 8}.${i & 255}`)).status);
         const right = await login(flooder.slug, flooder.email, flooder.password, '10.2.0.1');
         rows.push(`| ${mode} | 161 wrong passwords, then the right one | | | | wrong: ${counts(guesses)}; right: ${right.status} |`);
         log(rows[rows.length - 1]!);
@@ -169,11 +254,13 @@ async function main(): Promise<void> {
       }
     }
     const lines = [
-      '### Admission control: one tenant floods, another works (bench/abuse.bench.ts)', '',
+      '### Admission control: one tenant floods, another works (bench/abuse.bench.ts)',
+      '',
       `One API process (DB_POOL_MAX 60), ${CONCURRENCY} concurrent flooding loops in the bench process for ${SECONDS} s (login: 10 s); ` +
-      `victim ${num(VICTIM_CHUNKS)} chunks, flooder ${num(FLOOD_CHUNKS)} chunks (${dims}-dim \`${type}\`). Search flood: hybrid, topK 100, a 3,990-character query; ` +
-      `the victim runs hybrid topK 5 searches one at a time, 100 ms apart. "off" = every budget 0, pool share 100 %, 64 hashes at once, no account lock ` +
-      `(the 32-word keyword cap stays on); "on" = the shipped defaults.`, '',
+        `victim ${num(VICTIM_CHUNKS)} chunks, flooder ${num(FLOOD_CHUNKS)} chunks (${dims}-dim \`${type}\`). Search flood: hybrid, topK 100, a 3,990-character query; ` +
+        `the victim runs hybrid topK 5 searches one at a time, 100 ms apart. "off" = every budget 0, pool share 100 %, 64 hashes at once, no account lock ` +
+        `(the 32-word keyword cap stays on); "on" = the shipped defaults.`,
+      '',
       '| admission | attack | victim before (p50 / p95 or max) | victim during (p50 / p95 / max) | victim statuses | attacker statuses |',
       '|---|---|---|---|---|---|',
       ...rows,

@@ -39,13 +39,39 @@ import { createRuntimeDataSource } from '../libs/database/data-source.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
 import { countTokens } from '../libs/ai/tokenizer.js';
 import {
-  benchUrls, copyBinary, createIndexes, releaseDatabase, dropIndexes, embeddingColumn, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS,
-  App, cleanRedis, freePort, freshDatabase, intEnv, listEnv, logger, num, pct, pkgVersion, prng, topicQuery, topicText, vectorIndexes, vectorIndexService, nestLogsToStderr } from './support.js';
+  benchUrls,
+  copyBinary,
+  createIndexes,
+  releaseDatabase,
+  dropIndexes,
+  embeddingColumn,
+  embeddingCopyRow,
+  EMBEDDINGS_COPY_COLUMNS,
+  App,
+  cleanRedis,
+  freePort,
+  freshDatabase,
+  intEnv,
+  listEnv,
+  logger,
+  num,
+  pct,
+  pkgVersion,
+  prng,
+  topicQuery,
+  topicText,
+  vectorIndexes,
+  vectorIndexService,
+  nestLogsToStderr,
+} from './support.js';
 
 const CHUNKS = intEnv('BENCH_API_CHUNKS', 20_000);
 const SECONDS = Math.max(1, intEnv('BENCH_API_SECONDS', 15));
 const CONNECTIONS = listEnv('BENCH_API_CONNECTIONS', [10, 50]);
-const MODES = (process.env.BENCH_API_MODES || 'vector,hybrid').split(',').map((m) => m.trim()).filter(Boolean);
+const MODES = (process.env.BENCH_API_MODES || 'vector,hybrid')
+  .split(',')
+  .map((m) => m.trim())
+  .filter(Boolean);
 const INGEST_DOCS = intEnv('BENCH_API_INGEST_DOCS', 50);
 const INGEST_WORDS = Math.max(1, intEnv('BENCH_API_INGEST_WORDS', 1200));
 const DB = process.env.BENCH_API_DB || 'ragdocs_bench_api';
@@ -73,7 +99,12 @@ nestLogsToStderr(log);
  * request). Called after the seed rows are loaded and analysed. A tenant
  * below VECTOR_INDEX_MIN_ROWS gets no index (searched exactly), as in production.
  */
-async function prepareTenant(ctx: { superuser: pg.Client; config: AppConfig; tenantId: string; chunks: number }): Promise<{ result: MaintainResult; ms: number; indexedRows: number }> {
+async function prepareTenant(ctx: {
+  superuser: pg.Client;
+  config: AppConfig;
+  tenantId: string;
+  chunks: number;
+}): Promise<{ result: MaintainResult; ms: number; indexedRows: number }> {
   const ds = await createRuntimeDataSource(ctx.config.database, { poolMax: 2, poolMin: 0 }).initialize();
   const service = vectorIndexService(new TenantDb(ds), ctx.config);
   try {
@@ -81,7 +112,10 @@ async function prepareTenant(ctx: { superuser: pg.Client; config: AppConfig; ten
     const result = await service.maintain(ctx.tenantId);
     const ms = performance.now() - start;
     const expected: MaintainResult = ctx.chunks >= ctx.config.vectorIndex.minRows ? 'built' : 'small';
-    if (result !== expected) throw new Error(`VectorIndexService.maintain for ${ctx.chunks} chunks (VECTOR_INDEX_MIN_ROWS ${ctx.config.vectorIndex.minRows}): expected '${expected}', got '${result}'`);
+    if (result !== expected)
+      throw new Error(
+        `VectorIndexService.maintain for ${ctx.chunks} chunks (VECTOR_INDEX_MIN_ROWS ${ctx.config.vectorIndex.minRows}): expected '${expected}', got '${result}'`,
+      );
     const row = (await ctx.superuser.query(`SELECT indexed_rows FROM vector_indexes WHERE tenant_id = $1`, [ctx.tenantId])).rows[0];
     return { result, ms, indexedRows: row ? Number(row.indexed_rows) : 0 };
   } finally {
@@ -91,30 +125,58 @@ async function prepareTenant(ctx: { superuser: pg.Client; config: AppConfig; ten
 }
 
 // ---------------------------------------------------------------- load
-interface LoadResult { mode: string; connections: number; seconds: number; responses: number; rps: number; p50: number; p95: number; p99: number; non2xx: number; errors: number; timeouts: number }
+interface LoadResult {
+  mode: string;
+  connections: number;
+  seconds: number;
+  responses: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
 
 function load(base: string, key: string, mode: string, connections: number, seconds: number, queries: string[]): Promise<LoadResult> {
   let next = rnd.int(queries.length);
   const latencies: number[] = [];
   return new Promise((resolve, reject) => {
-    const instance = autocannon({
-      url: `${base}/api/v1/search`,
-      connections,
-      duration: seconds,
-      timeout: 30,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      requests: [{
-        method: 'POST',
-        setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: queries[next++ % queries.length], topK: TOP_K, mode }) }),
-      }],
-    }, (err, r) => {
-      if (err) return reject(err as Error);
-      resolve({
-        mode, connections, seconds: r.duration, responses: latencies.length, rps: latencies.length / r.duration,
-        p50: pct(latencies, 50), p95: pct(latencies, 95), p99: pct(latencies, 99), non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts,
-      });
+    const instance = autocannon(
+      {
+        url: `${base}/api/v1/search`,
+        connections,
+        duration: seconds,
+        timeout: 30,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: queries[next++ % queries.length], topK: TOP_K, mode }) }),
+          },
+        ],
+      },
+      (err, r) => {
+        if (err) return reject(err as Error);
+        resolve({
+          mode,
+          connections,
+          seconds: r.duration,
+          responses: latencies.length,
+          rps: latencies.length / r.duration,
+          p50: pct(latencies, 50),
+          p95: pct(latencies, 95),
+          p99: pct(latencies, 99),
+          non2xx: r.non2xx,
+          errors: r.errors,
+          timeouts: r.timeouts,
+        });
+      },
+    );
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
+      latencies.push(ms);
     });
-    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => { latencies.push(ms); });
   });
 }
 
@@ -131,11 +193,18 @@ async function main(): Promise<void> {
   const queuePrefix = `bench-api-${process.pid}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: urls.runtimeUrl, DATABASE_MIGRATION_URL: urls.migrationUrl, PORT: String(port),
-    LOG_LEVEL: process.env.BENCH_API_LOG_LEVEL || 'warn', QUEUE_PREFIX: queuePrefix,
-    EMBEDDING_PROVIDER: 'local', CHAT_PROVIDER: 'local', EMBEDDING_MODEL: '', CHAT_MODEL: '',
+    DATABASE_URL: urls.runtimeUrl,
+    DATABASE_MIGRATION_URL: urls.migrationUrl,
+    PORT: String(port),
+    LOG_LEVEL: process.env.BENCH_API_LOG_LEVEL || 'warn',
+    QUEUE_PREFIX: queuePrefix,
+    EMBEDDING_PROVIDER: 'local',
+    CHAT_PROVIDER: 'local',
+    EMBEDDING_MODEL: '',
+    CHAT_MODEL: '',
     // Throughput of one tenant is measured here, not its budget (bench/abuse.bench.ts measures that).
-    RATE_LIMIT_SEARCH_PER_MINUTE: '0', RATE_LIMIT_UPLOAD_PER_MINUTE: '0',
+    RATE_LIMIT_SEARCH_PER_MINUTE: '0',
+    RATE_LIMIT_UPLOAD_PER_MINUTE: '0',
   };
   const apps: App[] = [];
   try {
@@ -152,14 +221,22 @@ async function main(): Promise<void> {
     const adminKey = process.env.ADMIN_API_KEY;
     if (!adminKey) throw new Error('ADMIN_API_KEY is not set (npm run bench sets it through scripts/env-defaults.sh)');
     const call = async (method: string, path: string, token: string, json?: unknown) => {
-      const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) }, body: json ? JSON.stringify(json) : undefined });
+      const res = await fetch(base + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) },
+        body: json ? JSON.stringify(json) : undefined,
+      });
       const text = await res.text();
       if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
       return JSON.parse(text);
     };
     const slug = `bench-api-${randomUUID().slice(0, 8)}`;
     const tenant = await call('POST', '/api/v1/admin/tenants', adminKey, { name: `Bench ${slug}`, slug });
-    const user = await call('POST', `/api/v1/admin/tenants/${tenant.id}/users`, adminKey, { email: `admin@${slug}.test`, role: 'admin', password: `pw-${randomUUID()}` });
+    const user = await call('POST', `/api/v1/admin/tenants/${tenant.id}/users`, adminKey, {
+      email: `admin@${slug}.test`,
+      role: 'admin',
+      password: `pw-${randomUUID()}`,
+    });
     const { key } = await call('POST', `/api/v1/admin/tenants/${tenant.id}/api-keys`, adminKey, { userId: user.id, name: 'bench' });
     const tenantId: string = tenant.id;
     log(`tenant ${slug} (${tenantId}) with an API key`);
@@ -167,19 +244,35 @@ async function main(): Promise<void> {
     // ---- seed: COPY BINARY as superuser, vectors from the LocalEmbedder
     const migrationVectorIndexes = await vectorIndexes(s);
     await dropIndexes(s, migrationVectorIndexes);
-    const docs = Array.from({ length: Math.ceil(CHUNKS / DOC_CHUNKS) }, (_, d) => ({ id: randomUUID(), topic: d % TOPICS, chunks: Math.min(DOC_CHUNKS, CHUNKS - d * DOC_CHUNKS) }));
-    await s.query(`INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
+    const docs = Array.from({ length: Math.ceil(CHUNKS / DOC_CHUNKS) }, (_, d) => ({
+      id: randomUUID(),
+      topic: d % TOPICS,
+      chunks: Math.min(DOC_CHUNKS, CHUNKS - d * DOC_CHUNKS),
+    }));
+    await s.query(
+      `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
       SELECT $1, d, 'bench-' || d || '.txt', 'text/plain', 1000 * n, 'bench-' || d, 'ready', 100, 1, n FROM unnest($2::uuid[], $3::int[]) AS u(d, n)`,
-    [tenantId, docs.map((d) => d.id), docs.map((d) => d.chunks)]);
+      [tenantId, docs.map((d) => d.id), docs.map((d) => d.chunks)],
+    );
     let tokenSum = 0;
     let tokenSamples = 0;
     const embedStart = Date.now();
     const rows: Buffer[] = [];
     for (const d of docs) {
       const texts = Array.from({ length: d.chunks }, () => topicText(rnd, d.topic, CHUNK_WORDS));
-      if (tokenSamples < 50) { tokenSum += countTokens(texts[0]!); tokenSamples++; }
+      if (tokenSamples < 50) {
+        tokenSum += countTokens(texts[0]!);
+        tokenSamples++;
+      }
       const vectors = await embedder.embed(texts);
-      texts.forEach((content, i) => rows.push(embeddingCopyRow({ tenantId, documentId: d.id, index: i, content, vector: vectors[i]!, tokenCount: 500, model: embedder.model }, vectorType)));
+      texts.forEach((content, i) =>
+        rows.push(
+          embeddingCopyRow(
+            { tenantId, documentId: d.id, index: i, content, vector: vectors[i]!, tokenCount: 500, model: embedder.model },
+            vectorType,
+          ),
+        ),
+      );
     }
     const embedMs = Date.now() - embedStart;
     const copyMs = CHUNKS > 0 ? await copyBinary(s, `COPY embeddings (${EMBEDDINGS_COPY_COLUMNS}) FROM STDIN (FORMAT binary)`, rows) : 0;
@@ -187,25 +280,36 @@ async function main(): Promise<void> {
     const buildMs = await createIndexes(s, migrationVectorIndexes);
     await s.query(`VACUUM ANALYZE embeddings, documents`);
     const avgTokens = tokenSamples ? Math.round(tokenSum / tokenSamples) : 0;
-    log(`seeded ${num(CHUNKS)} chunks (≈${avgTokens} tokens each): embedding ${(embedMs / 1000).toFixed(1)} s, COPY ${(copyMs / 1000).toFixed(1)} s` +
-      (migrationVectorIndexes.length ? `, migrations' vector indexes re-created in ${(buildMs / 1000).toFixed(1)} s` : ''));
+    log(
+      `seeded ${num(CHUNKS)} chunks (≈${avgTokens} tokens each): embedding ${(embedMs / 1000).toFixed(1)} s, COPY ${(copyMs / 1000).toFixed(1)} s` +
+        (migrationVectorIndexes.length ? `, migrations' vector indexes re-created in ${(buildMs / 1000).toFixed(1)} s` : ''),
+    );
     const tenantIndex = await prepareTenant({ superuser: s, config: appConfig, tenantId, chunks: CHUNKS });
     const { m: hnswM, efConstruction: hnswEf, minRows } = appConfig.vectorIndex;
-    const tenantIndexText = tenantIndex.result === 'built'
-      ? `The tenant's own HNSW index (m ${hnswM}, ef_construction ${hnswEf}, ${num(tenantIndex.indexedRows)} rows) was built before the load by the worker's \`VectorIndexService.maintain\`, as production's worker builds it, in ${(tenantIndex.ms / 1000).toFixed(1)} s.`
-      : `The tenant is below VECTOR_INDEX_MIN_ROWS (${num(minRows)}): no index of its own, searched exactly, as in production.`;
-    log(tenantIndex.result === 'built' ? `tenant index: ${num(tenantIndex.indexedRows)} rows built in ${(tenantIndex.ms / 1000).toFixed(1)} s` : `tenant index: none (${num(CHUNKS)} < VECTOR_INDEX_MIN_ROWS ${num(minRows)})`);
-    const indexes = (await s.query(
-      `SELECT ic.relname AS name, am.amname AS am FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+    const tenantIndexText =
+      tenantIndex.result === 'built'
+        ? `The tenant's own HNSW index (m ${hnswM}, ef_construction ${hnswEf}, ${num(tenantIndex.indexedRows)} rows) was built before the load by the worker's \`VectorIndexService.maintain\`, as production's worker builds it, in ${(tenantIndex.ms / 1000).toFixed(1)} s.`
+        : `The tenant is below VECTOR_INDEX_MIN_ROWS (${num(minRows)}): no index of its own, searched exactly, as in production.`;
+    log(
+      tenantIndex.result === 'built'
+        ? `tenant index: ${num(tenantIndex.indexedRows)} rows built in ${(tenantIndex.ms / 1000).toFixed(1)} s`
+        : `tenant index: none (${num(CHUNKS)} < VECTOR_INDEX_MIN_ROWS ${num(minRows)})`,
+    );
+    const indexes = (
+      await s.query(
+        `SELECT ic.relname AS name, am.amname AS am FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
        WHERE am.amname IN ('hnsw', 'ivfflat') AND (i.indrelid = 'public.embeddings'::regclass OR i.indrelid IN (SELECT relid FROM pg_partition_tree('public.embeddings')))
-         AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) ORDER BY 1`)).rows.map((r: { name: string; am: string }) => `${r.name} (${r.am})`);
+         AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) ORDER BY 1`,
+      )
+    ).rows.map((r: { name: string; am: string }) => `${r.name} (${r.am})`);
 
     // ---- queries: questions about the seeded topics; a sanity pass checks that every mode finds chunks
     const queries = Array.from({ length: QUERIES }, (_, i) => topicQuery(rnd, i % TOPICS));
     const found: Record<string, number> = {};
     for (const mode of MODES) {
       let items = 0;
-      for (let i = 0; i < 10; i++) items += (await call('POST', '/api/v1/search', key, { query: queries[i]!, topK: TOP_K, mode })).items.length;
+      for (let i = 0; i < 10; i++)
+        items += (await call('POST', '/api/v1/search', key, { query: queries[i]!, topK: TOP_K, mode })).items.length;
       found[mode] = items / 10;
       if (CHUNKS > 0 && items === 0) throw new Error(`${mode} search returned nothing for 10 questions about seeded topics`);
     }
@@ -220,20 +324,25 @@ async function main(): Promise<void> {
       for (const connections of CONNECTIONS) {
         const r = await load(base, key, mode, connections, SECONDS, queries);
         results.push(r);
-        log(`${mode} × ${connections}: ${num(r.rps, 1)} req/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+        log(
+          `${mode} × ${connections}: ${num(r.rps, 1)} req/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
+        );
       }
     }
     if (!api.alive) throw new Error(`the API exited during the load:\n${api.output}`);
 
     // ---- ingestion, end to end, one worker
-    let ingest: { docs: number; chunks: number; ready: number; failed: number; uploadMs: number; totalMs: number; concurrency: string } | undefined;
+    let ingest:
+      { docs: number; chunks: number; ready: number; failed: number; uploadMs: number; totalMs: number; concurrency: string } | undefined;
     if (INGEST_DOCS > 0) {
       log(`ingestion: starting one worker`);
       // LOG_LEVEL log: its start-up line is what tells that it is consuming (as test/support/worker.ts waits for it).
       const worker = App.start('worker', WORKER_MAIN, { ...env, LOG_LEVEL: 'log' });
       apps.push(worker);
       await worker.waitFor('start-up', () => worker.output.includes('started (concurrency'));
-      const before = new Set<string>((await s.query(`SELECT id FROM documents WHERE tenant_id = $1`, [tenantId])).rows.map((r: { id: string }) => r.id));
+      const before = new Set<string>(
+        (await s.query(`SELECT id FROM documents WHERE tenant_id = $1`, [tenantId])).rows.map((r: { id: string }) => r.id),
+      );
       const texts = Array.from({ length: INGEST_DOCS }, (_, i) => {
         const topic = i % TOPICS;
         const paragraphs = Array.from({ length: Math.ceil(INGEST_WORDS / 120) }, () => topicText(rnd, topic, 120));
@@ -255,39 +364,57 @@ async function main(): Promise<void> {
       const deadline = Date.now() + Math.max(120_000, INGEST_DOCS * 5_000);
       while (now.some((r) => r.status === 'queued' || r.status === 'processing')) {
         if (!worker.alive) throw new Error(`the worker exited during ingestion:\n${worker.output}`);
-        if (Date.now() > deadline) throw new Error(`ingestion: documents still not ready after ${((Date.now() - start) / 1000).toFixed(0)} s`);
+        if (Date.now() > deadline)
+          throw new Error(`ingestion: documents still not ready after ${((Date.now() - start) / 1000).toFixed(0)} s`);
         await new Promise((r) => setTimeout(r, 100));
         now = await status();
       }
       const totalMs = Date.now() - start;
       ingest = {
-        docs: INGEST_DOCS, chunks: now.reduce((n, r) => n + (r.chunk_count ?? 0), 0), ready: now.filter((r) => r.status === 'ready').length,
-        failed: now.filter((r) => r.status === 'failed').length, uploadMs, totalMs, concurrency: String(appConfig.worker.concurrency),
+        docs: INGEST_DOCS,
+        chunks: now.reduce((n, r) => n + (r.chunk_count ?? 0), 0),
+        ready: now.filter((r) => r.status === 'ready').length,
+        failed: now.filter((r) => r.status === 'failed').length,
+        uploadMs,
+        totalMs,
+        concurrency: String(appConfig.worker.concurrency),
       };
-      log(`ingestion: ${ingest.ready}/${INGEST_DOCS} ready, ${ingest.failed} failed, ${num(ingest.chunks)} chunks in ${(totalMs / 1000).toFixed(1)} s`);
+      log(
+        `ingestion: ${ingest.ready}/${INGEST_DOCS} ready, ${ingest.failed} failed, ${num(ingest.chunks)} chunks in ${(totalMs / 1000).toFixed(1)} s`,
+      );
       await worker.stop();
     }
 
     // ---- report
     const lines: string[] = [];
     lines.push(`### API load: POST /api/v1/search`, '');
-    lines.push(`One tenant with ${num(CHUNKS)} chunks (≈${avgTokens}-token synthetic texts about ${TOPICS} topics, ${dims}-dim \`${vectorType}\` vectors from the project's LocalEmbedder, which the API also uses for the queries); ` +
-      `${QUERIES} rotating questions about those topics, topK ${TOP_K}, an API key as bearer token. ${SECONDS} s per run after a ${warm} s warm-up; ` +
-      `autocannon ${pkgVersion('autocannon')} in the bench process on the same machine as the API (one Node process) and PostgreSQL. ` +
-      `Latency percentiles over every response (nearest rank), req/s = responses ÷ run time. ` +
-      `${tenantIndexText} Vector indexes on embeddings: ${indexes.join(', ') || 'none'}. API pool: DB_POOL_MIN ${appConfig.database.poolMin}, DB_POOL_MAX ${appConfig.database.poolMax}. ` +
-      `Items per search in a sanity pass: ${MODES.map((m) => `${m} ${found[m]}`).join(', ')}.`, '');
+    lines.push(
+      `One tenant with ${num(CHUNKS)} chunks (≈${avgTokens}-token synthetic texts about ${TOPICS} topics, ${dims}-dim \`${vectorType}\` vectors from the project's LocalEmbedder, which the API also uses for the queries); ` +
+        `${QUERIES} rotating questions about those topics, topK ${TOP_K}, an API key as bearer token. ${SECONDS} s per run after a ${warm} s warm-up; ` +
+        `autocannon ${pkgVersion('autocannon')} in the bench process on the same machine as the API (one Node process) and PostgreSQL. ` +
+        `Latency percentiles over every response (nearest rank), req/s = responses ÷ run time. ` +
+        `${tenantIndexText} Vector indexes on embeddings: ${indexes.join(', ') || 'none'}. API pool: DB_POOL_MIN ${appConfig.database.poolMin}, DB_POOL_MAX ${appConfig.database.poolMax}. ` +
+        `Items per search in a sanity pass: ${MODES.map((m) => `${m} ${found[m]}`).join(', ')}.`,
+      '',
+    );
     lines.push('| mode | connections | req/s | p50 ms | p95 ms | p99 ms | non-2xx | errors / timeouts | responses |');
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of results) {
-      lines.push(`| ${r.mode} | ${r.connections} | ${num(r.rps, 1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.non2xx} | ${r.errors} / ${r.timeouts} | ${num(r.responses)} |`);
+      lines.push(
+        `| ${r.mode} | ${r.connections} | ${num(r.rps, 1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.non2xx} | ${r.errors} / ${r.timeouts} | ${num(r.responses)} |`,
+      );
     }
     if (ingest) {
       lines.push('', `### Ingestion, end to end, one worker`, '');
-      lines.push(`${ingest.docs} plain-text documents of ${INGEST_WORDS} words uploaded one after another through POST /api/v1/documents, one worker process (WORKER_CONCURRENCY ${ingest.concurrency}, local embedder); time from the first upload until every document is ready or failed.`, '');
+      lines.push(
+        `${ingest.docs} plain-text documents of ${INGEST_WORDS} words uploaded one after another through POST /api/v1/documents, one worker process (WORKER_CONCURRENCY ${ingest.concurrency}, local embedder); time from the first upload until every document is ready or failed.`,
+        '',
+      );
       lines.push('| documents | ready / failed | chunks | uploads took | all done after | documents/s | chunks/s |');
       lines.push('|---:|---:|---:|---:|---:|---:|---:|');
-      lines.push(`| ${ingest.docs} | ${ingest.ready} / ${ingest.failed} | ${num(ingest.chunks)} | ${(ingest.uploadMs / 1000).toFixed(1)} s | ${(ingest.totalMs / 1000).toFixed(1)} s | ${num(ingest.docs / (ingest.totalMs / 1000), 1)} | ${num(ingest.chunks / (ingest.totalMs / 1000), 1)} |`);
+      lines.push(
+        `| ${ingest.docs} | ${ingest.ready} / ${ingest.failed} | ${num(ingest.chunks)} | ${(ingest.uploadMs / 1000).toFixed(1)} s | ${(ingest.totalMs / 1000).toFixed(1)} s | ${num(ingest.docs / (ingest.totalMs / 1000), 1)} | ${num(ingest.chunks / (ingest.totalMs / 1000), 1)} |`,
+      );
     }
     console.log(lines.join('\n'));
     const bad = results.some((r) => r.non2xx > 0 || r.errors > 0) || (ingest && ingest.failed > 0);

@@ -24,7 +24,11 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pkgVersion } from './support.js';
 
-interface Part { key: string; title: string; file: string }
+interface Part {
+  key: string;
+  title: string;
+  file: string;
+}
 const PARTS: Part[] = [
   { key: 'search', title: 'Search (bench/search.bench.ts)', file: 'search.bench.js' },
   { key: 'writes', title: 'Chunk writes (bench/writes.bench.ts)', file: 'writes.bench.js' },
@@ -36,14 +40,38 @@ const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const ROOT = resolve(HERE, '../..');
 /** Settings that shape these measurements (memory, parallelism, JIT, durability, planner costs). */
 const PG_SETTINGS = [
-  'shared_buffers', 'effective_cache_size', 'work_mem', 'maintenance_work_mem', 'max_connections',
-  'max_worker_processes', 'max_parallel_workers', 'max_parallel_workers_per_gather', 'max_parallel_maintenance_workers',
-  'jit', 'synchronous_commit', 'fsync', 'full_page_writes', 'wal_level', 'max_wal_size', 'checkpoint_timeout',
-  'random_page_cost', 'effective_io_concurrency', 'huge_pages', 'shared_preload_libraries',
+  'shared_buffers',
+  'effective_cache_size',
+  'work_mem',
+  'maintenance_work_mem',
+  'max_connections',
+  'max_worker_processes',
+  'max_parallel_workers',
+  'max_parallel_workers_per_gather',
+  'max_parallel_maintenance_workers',
+  'jit',
+  'synchronous_commit',
+  'fsync',
+  'full_page_writes',
+  'wal_level',
+  'max_wal_size',
+  'checkpoint_timeout',
+  'random_page_cost',
+  'effective_io_concurrency',
+  'huge_pages',
+  'shared_preload_libraries',
 ];
 /** Variables besides BENCH_* that change what is measured, shown in the command when set. */
-const OTHER_KNOBS = ['EMBEDDING_DIMENSIONS', 'WORKER_CONCURRENCY', 'DB_POOL_MIN', 'DB_POOL_MAX',
-  'VECTOR_INDEX_MIN_ROWS', 'VECTOR_INDEX_M', 'VECTOR_INDEX_EF_CONSTRUCTION', 'VECTOR_SEARCH_EF'];
+const OTHER_KNOBS = [
+  'EMBEDDING_DIMENSIONS',
+  'WORKER_CONCURRENCY',
+  'DB_POOL_MIN',
+  'DB_POOL_MAX',
+  'VECTOR_INDEX_MIN_ROWS',
+  'VECTOR_INDEX_M',
+  'VECTOR_INDEX_EF_CONSTRUCTION',
+  'VECTOR_SEARCH_EF',
+];
 
 function usage(code: number): never {
   console.error(`usage: npm run bench [-- --only ${PARTS.map((p) => p.key).join(',')}] [--out FILE]`);
@@ -57,7 +85,10 @@ function parseArgs(argv: string[]): { only: Part[]; out: string } {
     const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i] ?? usage(2);
     if (flag === '--only') {
-      const keys = value().split(',').map((k) => k.trim()).filter(Boolean);
+      const keys = value()
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean);
       const unknown = keys.filter((k) => !PARTS.some((p) => p.key === k));
       if (unknown.length || !keys.length) {
         console.error(`bench: unknown part(s) ${unknown.join(', ') || '(none given)'}; parts: ${PARTS.map((p) => p.key).join(', ')}`);
@@ -90,9 +121,10 @@ function command(argv: string[]): string {
     .sort()
     .map((k) => `${k}=${process.env[k]}`);
   const args = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-  const run = process.env.npm_lifecycle_event === 'bench'
-    ? `npm run bench${args ? ` -- ${args}` : ''}`
-    : `node dist/bench/run.js${args ? ` ${args}` : ''}`;
+  const run =
+    process.env.npm_lifecycle_event === 'bench'
+      ? `npm run bench${args ? ` -- ${args}` : ''}`
+      : `node dist/bench/run.js${args ? ` ${args}` : ''}`;
   return [...knobs, run].join(' ');
 }
 
@@ -105,11 +137,17 @@ async function machine(): Promise<string[]> {
     `- CPUs: nproc ${nproc} (${cpus.length} online), ${cpus[0]?.model.trim() ?? 'unknown model'}`,
     `- RAM: ${gib(os.totalmem())} (${gib(os.freemem())} free at the start)`,
     `- Kernel: ${os.type()} ${os.release()} ${os.arch()}${virt && virt !== 'none' ? `, virtualisation: ${virt}` : ''}`,
-    `- Load average at the start (1/5/15 min): ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}`,
+    `- Load average at the start (1/5/15 min): ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ')}`,
     `- Node ${process.versions.node}; pg ${pkgVersion('pg')}, typeorm ${pkgVersion('typeorm')}, @langchain/community ${pkgVersion('@langchain/community')}, @langchain/core ${pkgVersion('@langchain/core')}, autocannon ${pkgVersion('autocannon')}`,
   ];
   const commit = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
-  if (commit) lines.push(`- Code: commit ${commit}${sh('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']) ? ' plus uncommitted changes' : ''}`);
+  if (commit)
+    lines.push(
+      `- Code: commit ${commit}${sh('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']) ? ' plus uncommitted changes' : ''}`,
+    );
 
   const adminUrl = process.env.DATABASE_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const c = new pg.Client({ connectionString: adminUrl, application_name: 'bench-run' });
@@ -117,12 +155,21 @@ async function machine(): Promise<string[]> {
   try {
     await c.connect();
     const [{ version }] = (await c.query(`SELECT version()`)).rows;
-    const vector = (await c.query(`SELECT default_version FROM pg_available_extensions WHERE name = 'vector'`)).rows[0]?.default_version ?? 'not installed';
+    const vector =
+      (await c.query(`SELECT default_version FROM pg_available_extensions WHERE name = 'vector'`)).rows[0]?.default_version ??
+      'not installed';
     const host = new URL(adminUrl);
     lines.push(`- PostgreSQL: ${version}; pgvector ${vector}; at ${host.hostname}:${host.port || 5432}`);
-    const { rows } = await c.query(`SELECT name, current_setting(name) AS value FROM pg_settings WHERE name = ANY($1) ORDER BY array_position($1, name)`, [PG_SETTINGS]);
+    const { rows } = await c.query(
+      `SELECT name, current_setting(name) AS value FROM pg_settings WHERE name = ANY($1) ORDER BY array_position($1, name)`,
+      [PG_SETTINGS],
+    );
     settings.push('', 'PostgreSQL settings (server-wide; where a bench changes one for its own session, its section says so):', '');
-    settings.push('| setting | value |', '|---|---|', ...rows.map((r: { name: string; value: string }) => `| ${r.name} | ${r.value || '(empty)'} |`));
+    settings.push(
+      '| setting | value |',
+      '|---|---|',
+      ...rows.map((r: { name: string; value: string }) => `| ${r.name} | ${r.value || '(empty)'} |`),
+    );
   } catch (e) {
     lines.push(`- PostgreSQL: not reachable (${e instanceof Error ? e.message : String(e)})`);
   } finally {
@@ -142,13 +189,23 @@ async function machine(): Promise<string[]> {
   return [...lines, ...settings];
 }
 
-interface Outcome { part: Part; code: number | null; seconds: number; stdout: string }
+interface Outcome {
+  part: Part;
+  code: number | null;
+  seconds: number;
+  stdout: string;
+}
 
 function runPart(part: Part): Promise<Outcome> {
   const file = resolve(HERE, part.file);
   const start = Date.now();
   if (!existsSync(file)) {
-    return Promise.resolve({ part, code: -1, seconds: 0, stdout: `(${file} does not exist: is bench/${part.file.replace(/\.js$/, '.ts')} built?)` });
+    return Promise.resolve({
+      part,
+      code: -1,
+      seconds: 0,
+      stdout: `(${file} does not exist: is bench/${part.file.replace(/\.js$/, '.ts')} built?)`,
+    });
   }
   console.error(`\n=== bench: ${part.key} (${part.file}) ===`);
   return new Promise((done) => {
@@ -156,7 +213,9 @@ function runPart(part: Part): Promise<Outcome> {
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.on('error', (e) => done({ part, code: -1, seconds: (Date.now() - start) / 1000, stdout: String(e) }));
-    child.on('close', (code, signal) => done({ part, code: code ?? (signal ? 128 : -1), seconds: (Date.now() - start) / 1000, stdout: stdout.trim() }));
+    child.on('close', (code, signal) =>
+      done({ part, code: code ?? (signal ? 128 : -1), seconds: (Date.now() - start) / 1000, stdout: stdout.trim() }),
+    );
   });
 }
 
@@ -177,17 +236,37 @@ async function main(): Promise<void> {
 
   const md: string[] = [];
   md.push('# Benchmark results', '');
-  md.push('Written by `npm run bench` (bench/run.ts) from the sections the bench modules print; run it again rather than editing the figures. ' +
-    'How the search layout was chosen, with the measurements that chose it: [LAYOUT.md](LAYOUT.md).', '');
+  md.push(
+    'Written by `npm run bench` (bench/run.ts) from the sections the bench modules print; run it again rather than editing the figures. ' +
+      'How the search layout was chosen, with the measurements that chose it: [LAYOUT.md](LAYOUT.md).',
+    '',
+  );
   md.push(`- Date: ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ${seconds.toFixed(0)} s wall clock in total`);
   md.push(`- Command: \`${cmd}\``);
-  md.push(`- Parts: ${outcomes.map((o) => `${o.part.key} (${o.seconds.toFixed(0)} s${o.code === 0 ? '' : `, FAILED with exit code ${o.code}`})`).join(', ')}` +
-    `${PARTS.length > only.length ? `; not run: ${PARTS.filter((p) => !only.includes(p)).map((p) => p.key).join(', ')}` : ''}`);
-  md.push(`- Load average at the end (1/5/15 min): ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}`);
+  md.push(
+    `- Parts: ${outcomes.map((o) => `${o.part.key} (${o.seconds.toFixed(0)} s${o.code === 0 ? '' : `, FAILED with exit code ${o.code}`})`).join(', ')}` +
+      `${
+        PARTS.length > only.length
+          ? `; not run: ${PARTS.filter((p) => !only.includes(p))
+              .map((p) => p.key)
+              .join(', ')}`
+          : ''
+      }`,
+  );
+  md.push(
+    `- Load average at the end (1/5/15 min): ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ')}`,
+  );
   md.push('', '## Machine', '', ...host);
   for (const o of outcomes) {
     md.push('', `## ${o.part.title}`, '');
-    if (o.code !== 0) md.push(`**Failed** (exit code ${o.code}, after ${o.seconds.toFixed(0)} s); its error is in the run's stderr. Output it printed, if any:`, '');
+    if (o.code !== 0)
+      md.push(
+        `**Failed** (exit code ${o.code}, after ${o.seconds.toFixed(0)} s); its error is in the run's stderr. Output it printed, if any:`,
+        '',
+      );
     md.push(o.stdout || '(no output)');
   }
   writeFileSync(out, md.join('\n') + '\n');

@@ -32,8 +32,25 @@ import { SearchRepository, type SearchParams, type VectorPath } from '../libs/re
 import type { SearchMode } from '../libs/retrieval/search.types.js';
 import pg from 'pg';
 import {
-  benchUrls, copyBinary, releaseDatabase, embeddingColumn, firstEmbeddingSets, vectorIndexService, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS, freshDatabase, intEnv, listEnv,
-  logger, nestLogsToStderr, num, pct, prng, topicQuery, topicText, vectorSpace,
+  benchUrls,
+  copyBinary,
+  releaseDatabase,
+  embeddingColumn,
+  firstEmbeddingSets,
+  vectorIndexService,
+  embeddingCopyRow,
+  EMBEDDINGS_COPY_COLUMNS,
+  freshDatabase,
+  intEnv,
+  listEnv,
+  logger,
+  nestLogsToStderr,
+  num,
+  pct,
+  prng,
+  topicQuery,
+  topicText,
+  vectorSpace,
 } from './support.js';
 
 const TOTAL = intEnv('BENCH_CHUNKS', 200_000);
@@ -51,12 +68,36 @@ nestLogsToStderr(log);
 const BUCKETS = ['xl', 'large', 'medium', 'small', 'new'] as const;
 type Bucket = (typeof BUCKETS)[number];
 const BUCKET_LABEL: Record<Bucket, string> = {
-  xl: '≥ VECTOR_INDEX_MIN_ROWS (own index)', large: '2 500 – min rows', medium: '500 – 2 499', small: '< 500', new: '1 chunk, created after ANALYZE',
+  xl: '≥ VECTOR_INDEX_MIN_ROWS (own index)',
+  large: '2 500 – min rows',
+  medium: '500 – 2 499',
+  small: '< 500',
+  new: '1 chunk, created after ANALYZE',
 };
 
-interface Tenant { id: string; rank: number; size: number; bucket: Bucket; topics: number[]; docs: { id: string; chunks: number; topic: number }[] }
-interface Query { tenant: Tenant; kind: 'on' | 'off'; text: string; vector: number[] }
-interface Sample { q: number; mode: SearchMode; role: 'runtime' | 'bypass' | 'exact' | `ef${number}`; ms: number; ids: string[]; path: VectorPath | undefined; foreign: number }
+interface Tenant {
+  id: string;
+  rank: number;
+  size: number;
+  bucket: Bucket;
+  topics: number[];
+  docs: { id: string; chunks: number; topic: number }[];
+}
+interface Query {
+  tenant: Tenant;
+  kind: 'on' | 'off';
+  text: string;
+  vector: number[];
+}
+interface Sample {
+  q: number;
+  mode: SearchMode;
+  role: 'runtime' | 'bypass' | 'exact' | `ef${number}`;
+  ms: number;
+  ids: string[];
+  path: VectorPath | undefined;
+  foreign: number;
+}
 
 function zipfSizes(): number[] {
   const w = Array.from({ length: TENANTS }, (_, i) => 1 / Math.pow(i + 1, ZIPF_S));
@@ -88,32 +129,64 @@ async function main(): Promise<void> {
       while (topics.size < nTopics) topics.add(rnd.int(TOPICS));
       const tl = [...topics];
       const docs = Array.from({ length: Math.ceil(size / CHUNKS_PER_DOC) }, (_, d) => ({
-        id: randomUUID(), chunks: Math.min(CHUNKS_PER_DOC, size - d * CHUNKS_PER_DOC), topic: tl[d % tl.length]!,
+        id: randomUUID(),
+        chunks: Math.min(CHUNKS_PER_DOC, size - d * CHUNKS_PER_DOC),
+        topic: tl[d % tl.length]!,
       }));
       return { id: randomUUID(), rank: i + 1, size, bucket: bucketOf(size), topics: tl, docs };
     });
 
     // ---- 1. load
     const insertTenants = async (ts: Tenant[]) => {
-      await s.query(`INSERT INTO tenants (id, name, slug) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`,
-        [ts.map((t) => t.id), ts.map((t) => `Bench ${t.rank}`), ts.map((t) => `bench-${t.rank}-${t.id.slice(0, 6)}`)]);
-      await firstEmbeddingSets(s, ts.map((t) => t.id), dims);
+      await s.query(`INSERT INTO tenants (id, name, slug) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`, [
+        ts.map((t) => t.id),
+        ts.map((t) => `Bench ${t.rank}`),
+        ts.map((t) => `bench-${t.rank}-${t.id.slice(0, 6)}`),
+      ]);
+      await firstEmbeddingSets(
+        s,
+        ts.map((t) => t.id),
+        dims,
+      );
       const docs = ts.flatMap((t) => t.docs.map((d) => ({ t, d })));
-      await s.query(`INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
+      await s.query(
+        `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
         SELECT t, d, 'bench-' || d || '.txt', 'text/plain', 1000 * n, 'bench-' || d, 'ready', 100, 1, n FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS u(t, d, n)`,
-      [docs.map((x) => x.t.id), docs.map((x) => x.d.id), docs.map((x) => x.d.chunks)]);
-      return copyBinary(s, `COPY embeddings (${EMBEDDINGS_COPY_COLUMNS}) FROM STDIN (FORMAT binary)`, (function* () {
-        for (const { t, d } of docs) {
-          for (let i = 0; i < d.chunks; i++) {
-            yield embeddingCopyRow({ tenantId: t.id, documentId: d.id, index: i, content: topicText(rnd, d.topic, WORDS_PER_CHUNK), vector: space.near(d.topic), tokenCount: 500, model: 'bench' }, type);
+        [docs.map((x) => x.t.id), docs.map((x) => x.d.id), docs.map((x) => x.d.chunks)],
+      );
+      return copyBinary(
+        s,
+        `COPY embeddings (${EMBEDDINGS_COPY_COLUMNS}) FROM STDIN (FORMAT binary)`,
+        (function* () {
+          for (const { t, d } of docs) {
+            for (let i = 0; i < d.chunks; i++) {
+              yield embeddingCopyRow(
+                {
+                  tenantId: t.id,
+                  documentId: d.id,
+                  index: i,
+                  content: topicText(rnd, d.topic, WORDS_PER_CHUNK),
+                  vector: space.near(d.topic),
+                  tokenCount: 500,
+                  model: 'bench',
+                },
+                type,
+              );
+            }
           }
-        }
-      })());
+        })(),
+      );
     };
     const loadMs = await insertTenants(tenants);
     await s.query(`ANALYZE embeddings, documents, tenants`);
-    const [{ heap, total }] = (await s.query(`SELECT pg_size_pretty(pg_relation_size('embeddings')) AS heap, pg_size_pretty(pg_total_relation_size('embeddings')) AS total`)).rows;
-    log(`loaded ${TOTAL} rows in ${(loadMs / 1000).toFixed(1)} s (COPY BINARY incl. generation); heap ${heap}, with indexes and TOAST ${total}`);
+    const [{ heap, total }] = (
+      await s.query(
+        `SELECT pg_size_pretty(pg_relation_size('embeddings')) AS heap, pg_size_pretty(pg_total_relation_size('embeddings')) AS total`,
+      )
+    ).rows;
+    log(
+      `loaded ${TOTAL} rows in ${(loadMs / 1000).toFixed(1)} s (COPY BINARY incl. generation); heap ${heap}, with indexes and TOAST ${total}`,
+    );
 
     // ---- 2. per-tenant indexes, as the worker builds them
     const service = vectorIndexService(new TenantDb(ds), config);
@@ -124,7 +197,8 @@ async function main(): Promise<void> {
       builds.push({ tenant: t, ms: Date.now() - start });
       log(`index of tenant #${t.rank} (${t.size} rows): ${r} in ${((Date.now() - start) / 1000).toFixed(1)} s`);
     }
-    for (const t of tenants.filter((x) => x.bucket !== 'xl')) assert((await service.maintain(t.id)) === 'small', `tenant #${t.rank} should need no index`);
+    for (const t of tenants.filter((x) => x.bucket !== 'xl'))
+      assert((await service.maintain(t.id)) === 'small', `tenant #${t.rank} should need no index`);
     await service.onApplicationShutdown();
 
     // ---- 3. a tenant the statistics do not know
@@ -159,7 +233,15 @@ async function main(): Promise<void> {
         const hits = await new TenantDb(source).runFor(q.tenant.id, (m: EntityManager) => repo.search(m, p));
         const ms = performance.now() - start;
         const own = new Set(q.tenant.docs.map((d) => d.id));
-        samples.push({ q: qi, mode, role, ms, ids: hits.map((h) => h.chunkId), path: repo.lastVectorPath, foreign: hits.filter((h) => !own.has(h.documentId)).length });
+        samples.push({
+          q: qi,
+          mode,
+          role,
+          ms,
+          ids: hits.map((h) => h.chunkId),
+          path: repo.lastVectorPath,
+          foreign: hits.filter((h) => !own.has(h.documentId)).length,
+        });
       }
     };
     const all = [...queries.entries()];
@@ -179,20 +261,31 @@ async function main(): Promise<void> {
 
     // ---- 5. report
     const ref = new Map(samples.filter((x) => x.role === 'exact').map((x) => [`${x.mode}|${x.q}`, x.ids]));
-    const recall = (xs: Sample[]) => xs.reduce((a, x) => {
-      const r = ref.get(`${x.mode}|${x.q}`)!;
-      return a + (r.length ? x.ids.filter((id) => r.includes(id)).length / r.length : 1);
-    }, 0) / Math.max(1, xs.length);
+    const recall = (xs: Sample[]) =>
+      xs.reduce((a, x) => {
+        const r = ref.get(`${x.mode}|${x.q}`)!;
+        return a + (r.length ? x.ids.filter((id) => r.includes(id)).length / r.length : 1);
+      }, 0) / Math.max(1, xs.length);
     const f1 = (n: number) => n.toFixed(1);
     const [{ version }] = (await s.query(`SELECT current_setting('server_version') AS version`)).rows;
     const [{ extversion }] = (await s.query(`SELECT extversion FROM pg_extension WHERE extname = 'vector'`)).rows;
     const sizes = (b: Bucket) => [...new Set(queries.filter((q) => q.tenant.bucket === b).map((q) => q.tenant.size))].join('/');
-    lines.push(`### Search: ${num(TOTAL)} chunks × ${dims} dims (${type}), ${TENANTS} tenants (Zipf s = ${ZIPF_S}) + 1 new tenant; PostgreSQL ${version}, pgvector ${extversion}`, '');
-    lines.push(`Load: COPY BINARY ${num(TOTAL)} rows in ${f1(loadMs / 1000)} s (rows generated on the fly); heap ${heap}, total with indexes ${total}. ` +
-      `Per-tenant HNSW builds (m ${config.vectorIndex.m}, ef_construction ${config.vectorIndex.efConstruction}, maintenance_work_mem ${config.vectorIndex.buildMemoryMb} MB, CONCURRENTLY): ` +
-      builds.map((b) => `${num(b.tenant.size)} rows ${f1(b.ms / 1000)} s`).join(', ') + '.', '');
-    lines.push(`Latency: SearchRepository.search() in a tenant transaction, ms, server side plus loopback (no HTTP, no query embedding). topK ${TOP_K}. ` +
-      'Complete: rows = min(topK, tenant\'s chunks). Recall@10: overlap with the exact path\'s top 10 for the same query and mode. RLS cost: p50 runtime role / p50 superuser (RLS bypassed), same queries interleaved.', '');
+    lines.push(
+      `### Search: ${num(TOTAL)} chunks × ${dims} dims (${type}), ${TENANTS} tenants (Zipf s = ${ZIPF_S}) + 1 new tenant; PostgreSQL ${version}, pgvector ${extversion}`,
+      '',
+    );
+    lines.push(
+      `Load: COPY BINARY ${num(TOTAL)} rows in ${f1(loadMs / 1000)} s (rows generated on the fly); heap ${heap}, total with indexes ${total}. ` +
+        `Per-tenant HNSW builds (m ${config.vectorIndex.m}, ef_construction ${config.vectorIndex.efConstruction}, maintenance_work_mem ${config.vectorIndex.buildMemoryMb} MB, CONCURRENTLY): ` +
+        builds.map((b) => `${num(b.tenant.size)} rows ${f1(b.ms / 1000)} s`).join(', ') +
+        '.',
+      '',
+    );
+    lines.push(
+      `Latency: SearchRepository.search() in a tenant transaction, ms, server side plus loopback (no HTTP, no query embedding). topK ${TOP_K}. ` +
+        "Complete: rows = min(topK, tenant's chunks). Recall@10: overlap with the exact path's top 10 for the same query and mode. RLS cost: p50 runtime role / p50 superuser (RLS bypassed), same queries interleaved.",
+      '',
+    );
     lines.push('| bucket (tenant sizes) | mode | path | p50 | p95 | complete | recall@10 on / off-topic | RLS cost (p50 ratio) |');
     lines.push('|---|---|---|---:|---:|---:|---:|---:|');
     for (const b of BUCKETS) {
@@ -204,7 +297,28 @@ async function main(): Promise<void> {
         const paths = [...new Set(rs.map((x) => x.path))].join(', ');
         const rOn = recall(rs.filter((x) => queries[x.q]!.kind === 'on'));
         const rOff = recall(rs.filter((x) => queries[x.q]!.kind === 'off'));
-        lines.push(`| ${b}: ${BUCKET_LABEL[b]} (${sizes(b)}) | ${mode} | ${paths} | ${f1(pct(rs.map((x) => x.ms), 50))} | ${f1(pct(rs.map((x) => x.ms), 95))} | ${complete}/${rs.length} | ${rOn.toFixed(2)} / ${rOff.toFixed(2)} | ${(pct(rs.map((x) => x.ms), 50) / pct(bs.map((x) => x.ms), 50)).toFixed(2)} |`);
+        lines.push(
+          `| ${b}: ${BUCKET_LABEL[b]} (${sizes(b)}) | ${mode} | ${paths} | ${f1(
+            pct(
+              rs.map((x) => x.ms),
+              50,
+            ),
+          )} | ${f1(
+            pct(
+              rs.map((x) => x.ms),
+              95,
+            ),
+          )} | ${complete}/${rs.length} | ${rOn.toFixed(2)} / ${rOff.toFixed(2)} | ${(
+            pct(
+              rs.map((x) => x.ms),
+              50,
+            ) /
+            pct(
+              bs.map((x) => x.ms),
+              50,
+            )
+          ).toFixed(2)} |`,
+        );
       }
     }
     const foreign = samples.reduce((n, x) => n + x.foreign, 0);
@@ -215,10 +329,29 @@ async function main(): Promise<void> {
     const efRow = (label: string, xs: Sample[]) => {
       const on = xs.filter((x) => queries[x.q]!.kind === 'on');
       const off = xs.filter((x) => queries[x.q]!.kind === 'off');
-      lines.push(`| ${label} | ${f1(pct(xs.map((x) => x.ms), 50))} | ${f1(pct(xs.map((x) => x.ms), 95))} | ${recall(on).toFixed(2)} / ${recall(off).toFixed(2)} |`);
+      lines.push(
+        `| ${label} | ${f1(
+          pct(
+            xs.map((x) => x.ms),
+            50,
+          ),
+        )} | ${f1(
+          pct(
+            xs.map((x) => x.ms),
+            95,
+          ),
+        )} | ${recall(on).toFixed(2)} / ${recall(off).toFixed(2)} |`,
+      );
     };
-    for (const ef of EF_LIST) efRow(String(ef), samples.filter((x) => x.role === `ef${ef}`));
-    efRow('adaptive (the default)', samples.filter((x) => x.role === 'runtime' && x.mode === 'vector' && queries[x.q]!.tenant.bucket === 'xl'));
+    for (const ef of EF_LIST)
+      efRow(
+        String(ef),
+        samples.filter((x) => x.role === `ef${ef}`),
+      );
+    efRow(
+      'adaptive (the default)',
+      samples.filter((x) => x.role === 'runtime' && x.mode === 'vector' && queries[x.q]!.tenant.bucket === 'xl'),
+    );
     console.log(lines.join('\n'));
     if (foreign || short) process.exitCode = 1;
   } finally {

@@ -31,12 +31,12 @@ const started = Date.now();
 
 /** Nest's Logger writes to stdout, which the bench modules keep for their Markdown: send its lines to `log` (stderr). */
 export function nestLogsToStderr(log: (m: string) => void): void {
-  const line = (prefix: string) => (m: unknown, ctx?: string) => log(`${prefix}${ctx ? `[${ctx}] ` : ''}${typeof m === 'string' ? m : JSON.stringify(m)}`);
+  const line = (prefix: string) => (m: unknown, ctx?: string) =>
+    log(`${prefix}${ctx ? `[${ctx}] ` : ''}${typeof m === 'string' ? m : JSON.stringify(m)}`);
   Logger.overrideLogger({ log: line(''), warn: line('warn '), error: line('error '), debug: () => undefined, verbose: () => undefined });
 }
 /** Progress goes to stderr; stdout is kept for the Markdown section. */
-export const logger = (name: string) => (msg: string) =>
-  console.error(`[${name} +${((Date.now() - started) / 1000).toFixed(0)}s] ${msg}`);
+export const logger = (name: string) => (msg: string) => console.error(`[${name} +${((Date.now() - started) / 1000).toFixed(0)}s] ${msg}`);
 
 export function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -96,7 +96,15 @@ export const median = (xs: readonly number[]) => pct(xs, 50);
 /** The bench modules drop and re-create their own database on every run: only names of this form are accepted. */
 const OWN_DB = /^ragdocs_bench_[a-z0-9_]+$/;
 
-export interface BenchUrls { db: string; superUrl: string; maintUrl: string; migrationUrl: string; runtimeUrl: string; owner: string; runtimeRole: string }
+export interface BenchUrls {
+  db: string;
+  superUrl: string;
+  maintUrl: string;
+  migrationUrl: string;
+  runtimeUrl: string;
+  owner: string;
+  runtimeRole: string;
+}
 
 function withDb(url: string, db: string): string {
   const u = new URL(url);
@@ -176,7 +184,10 @@ export async function releaseDatabase(urls: BenchUrls, log: (m: string) => void)
     log(`database ${urls.db} kept (BENCH_KEEP=1)`);
     return;
   }
-  await dropDatabase(urls).then(() => log(`database ${urls.db} dropped`), (e) => log(`could not drop ${urls.db}: ${e}`));
+  await dropDatabase(urls).then(
+    () => log(`database ${urls.db} dropped`),
+    (e) => log(`could not drop ${urls.db}: ${e}`),
+  );
 }
 
 export type VectorType = 'vector' | 'halfvec';
@@ -189,7 +200,8 @@ export type VectorType = 'vector' | 'halfvec';
 export async function embeddingColumn(s: pg.Client): Promise<{ type: VectorType; dims: number }> {
   const { rows } = await s.query(
     `SELECT t.typname AS type, a.atttypmod AS dims FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-     WHERE a.attrelid = 'public.embeddings'::regclass AND a.attname = 'embedding'`);
+     WHERE a.attrelid = 'public.embeddings'::regclass AND a.attname = 'embedding'`,
+  );
   const { type, dims } = rows[0];
   if (type !== 'vector' && type !== 'halfvec') throw new Error(`embeddings.embedding is ${type}: the bench knows vector and halfvec`);
   return { type, dims: dims > 0 ? dims : platformEmbeddingModel(process.env).dimensions };
@@ -208,10 +220,22 @@ export async function firstEmbeddingSets(s: pg.Client, tenantIds: string[], dims
 /** The worker's index builder, for a bench that builds the indexes itself (no queues: nothing is asked of other jobs). */
 export function vectorIndexService(db: TenantDb, config: AppConfig): VectorIndexService {
   const noQueue = { request: async () => true };
-  return new VectorIndexService(db, new VectorIndexRepository(), new EmbeddingSetsRepository(), noQueue as unknown as VectorIndexQueue, noQueue as unknown as EmbeddingSwitchQueue, config);
+  return new VectorIndexService(
+    db,
+    new VectorIndexRepository(),
+    new EmbeddingSetsRepository(),
+    noQueue as unknown as VectorIndexQueue,
+    noQueue as unknown as EmbeddingSwitchQueue,
+    config,
+  );
 }
 
-export interface VectorIndex { name: string; table: string; am: string; def: string }
+export interface VectorIndex {
+  name: string;
+  table: string;
+  am: string;
+  def: string;
+}
 
 /**
  * The vector indexes (hnsw, ivfflat) on a table and, when it is partitioned,
@@ -266,11 +290,21 @@ class RowWriter {
     this.parts.push(len, payload);
     return this;
   }
-  uuid(u: string) { return this.raw(uuidBytes(u)); }
-  text(t: string) { return this.raw(Buffer.from(t.replace(/\u0000/g, ''), 'utf8')); }
-  int(n: number) { const b = Buffer.allocUnsafe(4); b.writeInt32BE(n); return this.raw(b); }
+  uuid(u: string) {
+    return this.raw(uuidBytes(u));
+  }
+  text(t: string) {
+    return this.raw(Buffer.from(t.replace(/\u0000/g, ''), 'utf8'));
+  }
+  int(n: number) {
+    const b = Buffer.allocUnsafe(4);
+    b.writeInt32BE(n);
+    return this.raw(b);
+  }
   /** jsonb binary: version 1, then the JSON text. */
-  jsonb(v: unknown) { return this.raw(Buffer.concat([Buffer.from([1]), Buffer.from(JSON.stringify(v), 'utf8')])); }
+  jsonb(v: unknown) {
+    return this.raw(Buffer.concat([Buffer.from([1]), Buffer.from(JSON.stringify(v), 'utf8')]));
+  }
   /** pgvector binary: int16 dims, int16 unused, then float4 (vector) or float2 (halfvec) big-endian. */
   vector(v: ArrayLike<number>, type: VectorType = 'vector') {
     const size = type === 'halfvec' ? 2 : 4;
@@ -285,20 +319,40 @@ class RowWriter {
     }
     return this.raw(b);
   }
-  done(): Buffer { return Buffer.concat(this.parts); }
+  done(): Buffer {
+    return Buffer.concat(this.parts);
+  }
 }
 
 export interface EmbeddingRow {
-  tenantId: string; documentId: string; index: number; content: string; vector: ArrayLike<number>;
-  tokenCount: number; model: string;
+  tenantId: string;
+  documentId: string;
+  index: number;
+  content: string;
+  vector: ArrayLike<number>;
+  tokenCount: number;
+  model: string;
 }
 
-export const EMBEDDINGS_COPY_COLUMNS = 'tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, model';
+export const EMBEDDINGS_COPY_COLUMNS =
+  'tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, model';
 
 /** One embeddings row for COPY BINARY, the columns search.bench.ts loads (EMBEDDINGS_COPY_COLUMNS); `type` from embeddingColumn(). */
 export function embeddingCopyRow(r: EmbeddingRow, type: VectorType): Buffer {
-  return new RowWriter(12).uuid(r.tenantId).uuid(randomUUID()).uuid(r.documentId).int(r.index).text(r.content).vector(r.vector, type)
-    .int(1).int(1).int(r.index * 10_000).int(r.index * 10_000 + r.content.length).int(r.tokenCount).text(r.model).done();
+  return new RowWriter(12)
+    .uuid(r.tenantId)
+    .uuid(randomUUID())
+    .uuid(r.documentId)
+    .int(r.index)
+    .text(r.content)
+    .vector(r.vector, type)
+    .int(1)
+    .int(1)
+    .int(r.index * 10_000)
+    .int(r.index * 10_000 + r.content.length)
+    .int(r.tokenCount)
+    .text(r.model)
+    .done();
 }
 
 /** One row of a LangChain PGVectorStore table (id, text, metadata, embedding) for COPY BINARY. */
@@ -312,7 +366,16 @@ export async function copyBinary(c: pg.Client, copySql: string, rows: Iterable<B
   const trailer = Buffer.alloc(2);
   trailer.writeInt16BE(-1);
   const start = Date.now();
-  await pipeline(Readable.from((function* () { yield header; yield* rows; yield trailer; })()), c.query(copyStreams.from(copySql)));
+  await pipeline(
+    Readable.from(
+      (function* () {
+        yield header;
+        yield* rows;
+        yield trailer;
+      })(),
+    ),
+    c.query(copyStreams.from(copySql)),
+  );
   return Date.now() - start;
 }
 
@@ -400,8 +463,13 @@ export function topicQuery(rnd: Rng, topic: number): string {
 export class App {
   private out = '';
   readonly exited: Promise<number | null>;
-  constructor(readonly name: string, readonly child: ChildProcess) {
-    const keep = (d: Buffer) => { this.out = (this.out + d.toString()).slice(-20_000); };
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    const keep = (d: Buffer) => {
+      this.out = (this.out + d.toString()).slice(-20_000);
+    };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     this.exited = new Promise((r) => child.on('exit', (code) => r(code)));
@@ -409,11 +477,19 @@ export class App {
   static start(name: string, main: string, env: NodeJS.ProcessEnv): App {
     return new App(name, spawn(process.execPath, ['--enable-source-maps', main], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
   }
-  get alive() { return this.child.exitCode === null && this.child.signalCode === null; }
-  get output() { return this.out; }
+  get alive() {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+  get output() {
+    return this.out;
+  }
   async waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!(await Promise.resolve().then(probe).catch(() => false))) {
+    while (
+      !(await Promise.resolve()
+        .then(probe)
+        .catch(() => false))
+    ) {
       if (!this.alive) throw new Error(`${this.name} exited before ${what}:\n${this.out}`);
       if (Date.now() > deadline) throw new Error(`${this.name}: no ${what} after ${timeoutMs / 1000} s:\n${this.out}`);
       await new Promise((r) => setTimeout(r, 200));

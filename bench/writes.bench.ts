@@ -62,8 +62,28 @@ import { TenantDb } from '../libs/database/tenant-db.js';
 import { countTokens } from '../libs/ai/tokenizer.js';
 import { tenantLiteral } from '../libs/retrieval/vector-index.js';
 import {
-  benchUrls, copyBinary, releaseDatabase, dropIndexes, embeddingColumn, firstEmbeddingSets, vectorIndexService, embeddingCopyRow, EMBEDDINGS_COPY_COLUMNS,
-  freshDatabase, intEnv, langchainCopyRow, logger, median, num, pkgVersion, prng, topicText, vectorIndexes, vectorSpace, nestLogsToStderr } from './support.js';
+  benchUrls,
+  copyBinary,
+  releaseDatabase,
+  dropIndexes,
+  embeddingColumn,
+  firstEmbeddingSets,
+  vectorIndexService,
+  embeddingCopyRow,
+  EMBEDDINGS_COPY_COLUMNS,
+  freshDatabase,
+  intEnv,
+  langchainCopyRow,
+  logger,
+  median,
+  num,
+  pkgVersion,
+  prng,
+  topicText,
+  vectorIndexes,
+  vectorSpace,
+  nestLogsToStderr,
+} from './support.js';
 
 const ROWS = Math.max(1, intEnv('BENCH_WRITE_ROWS', 3000));
 const BACKGROUND = intEnv('BENCH_WRITE_BACKGROUND', 20_000);
@@ -84,7 +104,9 @@ const log = logger('writes');
 const rnd = prng(3_000);
 
 if (BACKGROUND < MIN_ROWS_FLOOR) {
-  throw new Error(`BENCH_WRITE_BACKGROUND must be at least ${MIN_ROWS_FLOOR}: the tenant's own index needs VECTOR_INDEX_MIN_ROWS (≥ ${MIN_ROWS_FLOOR}) rows`);
+  throw new Error(
+    `BENCH_WRITE_BACKGROUND must be at least ${MIN_ROWS_FLOOR}: the tenant's own index needs VECTOR_INDEX_MIN_ROWS (≥ ${MIN_ROWS_FLOOR}) rows`,
+  );
 }
 
 // The index service logs through Nest's Logger (stdout): keep stdout for the Markdown.
@@ -113,7 +135,8 @@ class PrecomputedEmbeddings extends Embeddings {
 async function prepareTenant(ctx: { service: VectorIndexService; tenantId: string }): Promise<number> {
   const start = performance.now();
   const result = await ctx.service.maintain(ctx.tenantId);
-  if (result !== 'built') throw new Error(`VectorIndexService.maintain: expected 'built' for a tenant with ${num(BACKGROUND)} rows, got '${result}'`);
+  if (result !== 'built')
+    throw new Error(`VectorIndexService.maintain: expected 'built' for a tenant with ${num(BACKGROUND)} rows, got '${result}'`);
   return performance.now() - start;
 }
 
@@ -141,17 +164,31 @@ async function insertChunksUnnest(
        FROM unnest($5::uuid[], $6::int[], $7::text[], $8::text[], $9::int[], $10::int[], $11::int[], $12::int[], $13::int[])
             AS u(id, idx, content, emb, pf, pt, cs, ce, tc)`,
       [
-        doc.tenantId, doc.documentId, doc.model, doc.searchConfig,
-        part.map(() => randomUUID()), part.map((c) => c.index), part.map((c) => c.content.replace(/\u0000/g, '')),
-        part.map((c) => vectorLiteral(vectors[c.index]!)), part.map((c) => c.pageFrom), part.map((c) => c.pageTo),
-        part.map((c) => c.charStart), part.map((c) => c.charEnd), part.map((c) => c.tokenCount),
+        doc.tenantId,
+        doc.documentId,
+        doc.model,
+        doc.searchConfig,
+        part.map(() => randomUUID()),
+        part.map((c) => c.index),
+        part.map((c) => c.content.replace(/\u0000/g, '')),
+        part.map((c) => vectorLiteral(vectors[c.index]!)),
+        part.map((c) => c.pageFrom),
+        part.map((c) => c.pageTo),
+        part.map((c) => c.charStart),
+        part.map((c) => c.charEnd),
+        part.map((c) => c.tokenCount),
       ],
     );
   }
 }
 
 // ---------------------------------------------------------------- rows
-interface Doc { id: string; topic: number; chunks: ChunkRow[]; vectors: number[][] }
+interface Doc {
+  id: string;
+  topic: number;
+  chunks: ChunkRow[];
+  vectors: number[][];
+}
 
 let charsPerToken = 4;
 
@@ -165,7 +202,15 @@ function makeDocs(space: ReturnType<typeof vectorSpace>, rows: number): Doc[] {
     let offset = 0;
     for (let i = 0; i < n; i++) {
       const content = topicText(rnd, topic, WORDS);
-      chunks.push({ index: i, content, pageFrom: 1 + Math.floor(i / 3), pageTo: 1 + Math.floor(i / 3), charStart: offset, charEnd: offset + content.length, tokenCount: Math.round(content.length / charsPerToken) });
+      chunks.push({
+        index: i,
+        content,
+        pageFrom: 1 + Math.floor(i / 3),
+        pageTo: 1 + Math.floor(i / 3),
+        charStart: offset,
+        charEnd: offset + content.length,
+        tokenCount: Math.round(content.length / charsPerToken),
+      });
       offset += content.length - 200; // overlapping chunks, as the chunker makes them
       vectors.push(space.near(topic));
     }
@@ -175,16 +220,31 @@ function makeDocs(space: ReturnType<typeof vectorSpace>, rows: number): Doc[] {
 }
 
 const lcDocuments = (tenantId: string, d: Doc) =>
-  d.chunks.map((c) => new Document({
-    pageContent: c.content,
-    metadata: { tenantId, documentId: d.id, chunkIndex: c.index, pageFrom: c.pageFrom, pageTo: c.pageTo, charStart: c.charStart, charEnd: c.charEnd, tokenCount: c.tokenCount, model: MODEL },
-  }));
+  d.chunks.map(
+    (c) =>
+      new Document({
+        pageContent: c.content,
+        metadata: {
+          tenantId,
+          documentId: d.id,
+          chunkIndex: c.index,
+          pageFrom: c.pageFrom,
+          pageTo: c.pageTo,
+          charStart: c.charStart,
+          charEnd: c.charEnd,
+          tokenCount: c.tokenCount,
+          model: MODEL,
+        },
+      }),
+  );
 
 async function createDocumentRows(s: pg.Client, tenantId: string, docs: readonly Doc[], status: 'ready' | 'processing'): Promise<void> {
-  await s.query(`INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
+  await s.query(
+    `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
     SELECT $1, d, 'bench-' || d || '.txt', 'text/plain', 1000 * n, 'bench-' || d, $2, CASE WHEN $2 = 'ready' THEN 100 ELSE 0 END, 1, n
     FROM unnest($3::uuid[], $4::int[]) AS u(d, n)`,
-  [tenantId, status, docs.map((d) => d.id), docs.map((d) => d.chunks.length)]);
+    [tenantId, status, docs.map((d) => d.id), docs.map((d) => d.chunks.length)],
+  );
 }
 
 // ---------------------------------------------------------------- configurations
@@ -214,7 +274,12 @@ async function main(): Promise<void> {
   const appConfig: AppConfig = loadConfig(baseEnv); // thresholds as configured, for the report
   const minRows = Math.max(MIN_ROWS_FLOOR, Math.min(BACKGROUND, appConfig.vectorIndex.minRows));
   // The service as the worker runs it, except that any unindexed row makes a rebuild due (it is measured, not waited for).
-  const config: AppConfig = loadConfig({ ...baseEnv, VECTOR_INDEX_MIN_ROWS: String(minRows), VECTOR_INDEX_REBUILD_ROWS: '1', VECTOR_INDEX_REBUILD_PERCENT: '0' });
+  const config: AppConfig = loadConfig({
+    ...baseEnv,
+    VECTOR_INDEX_MIN_ROWS: String(minRows),
+    VECTOR_INDEX_REBUILD_ROWS: '1',
+    VECTOR_INDEX_REBUILD_PERCENT: '0',
+  });
   const { m: hnswM, efConstruction: hnswEf, buildMemoryMb } = config.vectorIndex;
 
   log(`database ${DB}: drop, create, migrate`);
@@ -222,7 +287,10 @@ async function main(): Promise<void> {
   const s = new pg.Client({ connectionString: urls.superUrl, application_name: 'bench-writes-fixtures' });
   await s.connect();
   await s.query(`SET client_min_messages = warning`);
-  const ds: DataSource = await createRuntimeDataSource({ ...appConfig.database, url: urls.runtimeUrl }, { poolMax: 2, poolMin: 0 }).initialize();
+  const ds: DataSource = await createRuntimeDataSource(
+    { ...appConfig.database, url: urls.runtimeUrl },
+    { poolMax: 2, poolMin: 0 },
+  ).initialize();
   // initialize() keeps one client checked out for the store's lifetime and runs every query through pool.query: max 2 = one writer.
   const lcPool = new pg.Pool({ connectionString: urls.migrationUrl, max: 2, application_name: 'bench-writes-langchain' });
   const tenants = new TenantDb(ds);
@@ -231,9 +299,17 @@ async function main(): Promise<void> {
   try {
     const { dims, type: vectorType } = await embeddingColumn(s);
     const space = vectorSpace(rnd, dims, TOPICS);
-    store = await PGVectorStore.initialize(new PrecomputedEmbeddings(), { pool: lcPool, tableName: LC_TABLE, dimensions: dims, distanceStrategy: 'cosine' });
+    store = await PGVectorStore.initialize(new PrecomputedEmbeddings(), {
+      pool: lcPool,
+      tableName: LC_TABLE,
+      dimensions: dims,
+      distanceStrategy: 'cosine',
+    });
     const migrationVectorIndexes = await vectorIndexes(s);
-    if (migrationVectorIndexes.length) throw new Error(`the migrations made vector indexes on embeddings (${migrationVectorIndexes.map((i) => i.name).join(', ')}): the bench expects none (per-tenant indexes only)`);
+    if (migrationVectorIndexes.length)
+      throw new Error(
+        `the migrations made vector indexes on embeddings (${migrationVectorIndexes.map((i) => i.name).join(', ')}): the bench expects none (per-tenant indexes only)`,
+      );
 
     // Text size: calibrated once on a sample with the project's tokenizer (cl100k_base).
     const sample = Array.from({ length: 40 }, (_, i) => topicText(rnd, i % TOPICS, WORDS));
@@ -242,25 +318,49 @@ async function main(): Promise<void> {
     log(`chunk text: ${WORDS} words ≈ ${Math.round(avgTokens)} tokens, ${Math.round(avgTokens * charsPerToken)} characters`);
 
     const tenantId = randomUUID();
-    await s.query(`INSERT INTO tenants (id, name, slug) VALUES ($1, 'Bench writes', $2)`, [tenantId, `bench-writes-${tenantId.slice(0, 8)}`]);
+    await s.query(`INSERT INTO tenants (id, name, slug) VALUES ($1, 'Bench writes', $2)`, [
+      tenantId,
+      `bench-writes-${tenantId.slice(0, 8)}`,
+    ]);
     await firstEmbeddingSets(s, [tenantId], dims);
     const tenantHex = tenantId.replace(/-/g, '');
 
     // ---- background rows, the same in both tables
     let background: Doc[] | undefined = makeDocs(space, BACKGROUND); // ~12 kB of vector per row: released after the load
     await createDocumentRows(s, tenantId, background, 'ready');
-    const projectMs = await copyBinary(s, `COPY embeddings (${EMBEDDINGS_COPY_COLUMNS}) FROM STDIN (FORMAT binary)`,
+    const projectMs = await copyBinary(
+      s,
+      `COPY embeddings (${EMBEDDINGS_COPY_COLUMNS}) FROM STDIN (FORMAT binary)`,
       (function* () {
-        for (const d of background) for (const c of d.chunks) yield embeddingCopyRow({ tenantId, documentId: d.id, index: c.index, content: c.content, vector: d.vectors[c.index]!, tokenCount: c.tokenCount, model: MODEL }, vectorType);
-      })());
-    const lcMs = await copyBinary(s, `COPY ${pg.escapeIdentifier(LC_TABLE)} (id, text, metadata, embedding) FROM STDIN (FORMAT binary)`,
+        for (const d of background)
+          for (const c of d.chunks)
+            yield embeddingCopyRow(
+              {
+                tenantId,
+                documentId: d.id,
+                index: c.index,
+                content: c.content,
+                vector: d.vectors[c.index]!,
+                tokenCount: c.tokenCount,
+                model: MODEL,
+              },
+              vectorType,
+            );
+      })(),
+    );
+    const lcMs = await copyBinary(
+      s,
+      `COPY ${pg.escapeIdentifier(LC_TABLE)} (id, text, metadata, embedding) FROM STDIN (FORMAT binary)`,
       (function* () {
         for (const d of background) {
           const docs = lcDocuments(tenantId, d);
           for (const c of d.chunks) yield langchainCopyRow(c.content, docs[c.index]!.metadata, d.vectors[c.index]!);
         }
-      })());
-    log(`background: ${num(BACKGROUND)} rows per table (COPY: embeddings ${(projectMs / 1000).toFixed(1)} s, ${LC_TABLE} ${(lcMs / 1000).toFixed(1)} s)`);
+      })(),
+    );
+    log(
+      `background: ${num(BACKGROUND)} rows per table (COPY: embeddings ${(projectMs / 1000).toFixed(1)} s, ${LC_TABLE} ${(lcMs / 1000).toFixed(1)} s)`,
+    );
     background = undefined;
     await s.query(`VACUUM ANALYZE embeddings, documents, ${pg.escapeIdentifier(LC_TABLE)}`);
 
@@ -271,7 +371,8 @@ async function main(): Promise<void> {
         prepare: (docs) => async () => {
           for (const d of docs) {
             await tenants.runFor(tenantId, (m) =>
-              insertChunks(m, { tenantId, documentId: d.id, model: MODEL, searchConfig: 'simple' }, d.chunks, d.vectors));
+              insertChunks(m, { tenantId, documentId: d.id, model: MODEL, searchConfig: 'simple' }, d.chunks, d.vectors),
+            );
           }
         },
       },
@@ -280,7 +381,8 @@ async function main(): Promise<void> {
         prepare: (docs) => async () => {
           for (const d of docs) {
             await tenants.runFor(tenantId, (m) =>
-              insertChunksUnnest(m, { tenantId, documentId: d.id, model: MODEL, searchConfig: 'simple' }, d.chunks, d.vectors));
+              insertChunksUnnest(m, { tenantId, documentId: d.id, model: MODEL, searchConfig: 'simple' }, d.chunks, d.vectors),
+            );
           }
         },
       },
@@ -301,9 +403,15 @@ async function main(): Promise<void> {
       const { rows } = await s.query(
         `SELECT ic.relname AS name, am.amname AS am, pg_get_expr(i.indpred, i.indrelid) AS pred
          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
-         WHERE (i.indrelid = $1::regclass OR i.indrelid IN (SELECT relid FROM pg_partition_tree($1::regclass))) AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) ORDER BY 1`, [table]);
+         WHERE (i.indrelid = $1::regclass OR i.indrelid IN (SELECT relid FROM pg_partition_tree($1::regclass))) AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) ORDER BY 1`,
+        [table],
+      );
       const short = (x: string) => x.replaceAll(tenantHex, '<tenant>').replaceAll(`'${tenantId}'::uuid`, `'<tenant>'`);
-      return rows.map((r: { name: string; am: string; pred: string | null }) => `${short(r.name)} (${r.am}${r.pred ? `, WHERE ${short(r.pred)}` : ''})`).join(', ');
+      return rows
+        .map(
+          (r: { name: string; am: string; pred: string | null }) => `${short(r.name)} (${r.am}${r.pred ? `, WHERE ${short(r.pred)}` : ''})`,
+        )
+        .join(', ');
     };
     const buildLangchainHnsw = async (): Promise<number> => {
       const buildPool = new pg.Pool({ connectionString: urls.migrationUrl, max: 1, options: '-c maintenance_work_mem=1GB' });
@@ -315,7 +423,8 @@ async function main(): Promise<void> {
         await buildPool.end();
       }
       // createHnswIndex logs and swallows errors: check that the index is there.
-      const lcHnsw = (await s.query(`SELECT 1 FROM pg_indexes WHERE tablename = $1 AND indexdef ILIKE '%USING hnsw%'`, [LC_TABLE])).rowCount;
+      const lcHnsw = (await s.query(`SELECT 1 FROM pg_indexes WHERE tablename = $1 AND indexdef ILIKE '%USING hnsw%'`, [LC_TABLE]))
+        .rowCount;
       if (!lcHnsw) throw new Error(`PGVectorStore.createHnswIndex did not create an HNSW index on ${LC_TABLE}`);
       return performance.now() - start;
     };
@@ -337,8 +446,16 @@ async function main(): Promise<void> {
     const configs: Config[] = [];
     const run = async (key: string, label: string, pair: [SideName, SideName], expectProjectVectorIndex: boolean): Promise<Config> => {
       const n = await projectVectorIndexCount();
-      if (expectProjectVectorIndex !== n > 0) throw new Error(`${key}: embeddings has ${n} vector index(es), expected ${expectProjectVectorIndex ? 'some' : 'none'}`);
-      const config: Config = { key, label, sides: pair, ms: { [pair[0]]: [], [pair[1]]: [] }, projectIndexes: await allIndexes('public.embeddings'), lcIndexes: await allIndexes(LC_TABLE) };
+      if (expectProjectVectorIndex !== n > 0)
+        throw new Error(`${key}: embeddings has ${n} vector index(es), expected ${expectProjectVectorIndex ? 'some' : 'none'}`);
+      const config: Config = {
+        key,
+        label,
+        sides: pair,
+        ms: { [pair[0]]: [], [pair[1]]: [] },
+        projectIndexes: await allIndexes('public.embeddings'),
+        lcIndexes: await allIndexes(LC_TABLE),
+      };
       configs.push(config);
       const sameTable = sides[pair[0]].table === sides[pair[1]].table;
       /** The docs each side writes: the same rows, under distinct document ids when both write the same table. */
@@ -383,32 +500,48 @@ async function main(): Promise<void> {
     // 2. vector index, project layout: the tenant's own index from the worker's service; LangChain's HNSW
     const buildMs = await prepareTenant({ service, tenantId });
     const lcBuild2 = await buildLangchainHnsw();
-    const built = (await s.query(`SELECT index_name, watermark, indexed_rows FROM vector_indexes WHERE tenant_id = $1`, [tenantId])).rows[0];
-    log(`configuration 2: tenant index ${built.index_name} (${num(Number(built.indexed_rows))} rows, watermark ${built.watermark}) built by VectorIndexService.maintain in ${(buildMs / 1000).toFixed(1)} s; LangChain HNSW ${(lcBuild2 / 1000).toFixed(1)} s`);
+    const built = (await s.query(`SELECT index_name, watermark, indexed_rows FROM vector_indexes WHERE tenant_id = $1`, [tenantId]))
+      .rows[0];
+    log(
+      `configuration 2: tenant index ${built.index_name} (${num(Number(built.indexed_rows))} rows, watermark ${built.watermark}) built by VectorIndexService.maintain in ${(buildMs / 1000).toFixed(1)} s; LangChain HNSW ${(lcBuild2 / 1000).toFixed(1)} s`,
+    );
     const c2 = await run('2', 'vector index, project layout (writes above the watermark)', ['project', 'langchain'], true);
-    const above = Number((await s.query(`SELECT count(*) AS n FROM embeddings WHERE tenant_id = $1 AND seq > $2`, [tenantId, built.watermark])).rows[0].n);
+    const above = Number(
+      (await s.query(`SELECT count(*) AS n FROM embeddings WHERE tenant_id = $1 AND seq > $2`, [tenantId, built.watermark])).rows[0].n,
+    );
     // The rebuild the worker would do for those rows (CREATE INDEX CONCURRENTLY over the whole tenant, then the old index is dropped).
     const rebuildStart = performance.now();
     const rebuildResult = await service.maintain(tenantId);
     const rebuildMs = performance.now() - rebuildStart;
-    if (rebuildResult !== 'rebuilt') throw new Error(`VectorIndexService.maintain after configuration 2: expected 'rebuilt', got '${rebuildResult}'`);
-    const rebuilt = (await s.query(`SELECT index_name, watermark, indexed_rows FROM vector_indexes WHERE tenant_id = $1`, [tenantId])).rows[0];
+    if (rebuildResult !== 'rebuilt')
+      throw new Error(`VectorIndexService.maintain after configuration 2: expected 'rebuilt', got '${rebuildResult}'`);
+    const rebuilt = (await s.query(`SELECT index_name, watermark, indexed_rows FROM vector_indexes WHERE tenant_id = $1`, [tenantId]))
+      .rows[0];
     const rebuiltRows = Number(rebuilt.indexed_rows);
-    log(`configuration 2: rebuild ${rebuilt.index_name}: ${num(rebuiltRows)} rows in ${(rebuildMs / 1000).toFixed(1)} s (${above} rows were above the old watermark)`);
+    log(
+      `configuration 2: rebuild ${rebuilt.index_name}: ${num(rebuiltRows)} rows in ${(rebuildMs / 1000).toFixed(1)} s (${above} rows were above the old watermark)`,
+    );
     await reset();
 
     // 3. vector index maintained on every insert: the tenant's partial index without a seq bound; LangChain's HNSW
     const syncStart = performance.now();
     await s.query(`SET maintenance_work_mem = '${buildMemoryMb}MB'`);
     try {
-      await s.query(`CREATE INDEX ${SYNC_INDEX} ON embeddings USING hnsw (embedding halfvec_cosine_ops) WITH (m = ${hnswM}, ef_construction = ${hnswEf}) WHERE tenant_id = ${tenantLiteral(tenantId)}`);
+      await s.query(
+        `CREATE INDEX ${SYNC_INDEX} ON embeddings USING hnsw (embedding halfvec_cosine_ops) WITH (m = ${hnswM}, ef_construction = ${hnswEf}) WHERE tenant_id = ${tenantLiteral(tenantId)}`,
+      );
     } finally {
       await s.query(`RESET maintenance_work_mem`);
     }
     const syncBuildMs = performance.now() - syncStart;
     const lcBuild3 = await buildLangchainHnsw();
     log(`configuration 3: ${SYNC_INDEX} built in ${(syncBuildMs / 1000).toFixed(1)} s; LangChain HNSW ${(lcBuild3 / 1000).toFixed(1)} s`);
-    const c3 = await run('3', `vector index maintained on every insert (synchronous per-tenant HNSW, m ${hnswM}, ef_construction ${hnswEf})`, ['project', 'langchain'], true);
+    const c3 = await run(
+      '3',
+      `vector index maintained on every insert (synchronous per-tenant HNSW, m ${hnswM}, ef_construction ${hnswEf})`,
+      ['project', 'langchain'],
+      true,
+    );
     await reset(); // drops SYNC_INDEX and LangChain's HNSW
 
     // ---- report
@@ -421,34 +554,60 @@ async function main(): Promise<void> {
     const indexed0 = Number(built.indexed_rows);
     const dueAt = Math.max(appConfig.vectorIndex.rebuildRows, Math.ceil((indexed0 * appConfig.vectorIndex.rebuildPercent) / 100));
     const rebuildRate = rate(rebuiltRows, rebuildMs);
-    const steadyRate = rebuildRate * dueAt / (indexed0 + dueAt);
+    const steadyRate = (rebuildRate * dueAt) / (indexed0 + dueAt);
 
     const lines: string[] = [];
     lines.push(`### Chunk writes, one writer: project vs LangChain.js PGVectorStore`, '');
-    lines.push(`${num(ROWS)} rows per side per round in documents of ${DOC_CHUNKS} chunks, ${REPEATS} round${REPEATS === 1 ? '' : 's'} per configuration (every configuration, the synchronous-HNSW one included), A/B interleaved (the side going first alternates); ` +
-      `${num(BACKGROUND)} background rows of the same tenant already in each table (COPY), and only those: each configuration's rows are deleted before the next; ${dims}-dim synthetic clustered vectors; chunk text ≈ ${num(avgTokens)} tokens (cl100k_base, ${WORDS} words). ` +
-      `Rows/s = rows ÷ wall time of the writes, vector formatting included, per round; the figure is the median of the rounds (each round in brackets).`, '');
-    lines.push(`- **project**: \`insertChunks\` (COPY BINARY into the session's temp staging table, then one \`INSERT … SELECT\` into embeddings, checked by RLS) in \`TenantDb.runFor\`, one transaction per document, runtime role \`${urls.runtimeRole}\`, table \`embeddings\` as migrated (\`embedding ${vectorType}(${dims})\` inline, no global vector index).`);
-    lines.push(`- **LangChain**: \`PGVectorStore.addVectors(vectors, documents)\` (@langchain/community ${pkgVersion('@langchain/community')}, @langchain/core ${pkgVersion('@langchain/core')}), one call per document (autocommit statements of up to 500 rows), role \`${urls.owner}\` owning table \`${LC_TABLE}\` (\`vector(${dims})\`); its vector index by \`createHnswIndex({ dimensions: ${dims} })\` (m 16, ef_construction 64).`);
+    lines.push(
+      `${num(ROWS)} rows per side per round in documents of ${DOC_CHUNKS} chunks, ${REPEATS} round${REPEATS === 1 ? '' : 's'} per configuration (every configuration, the synchronous-HNSW one included), A/B interleaved (the side going first alternates); ` +
+        `${num(BACKGROUND)} background rows of the same tenant already in each table (COPY), and only those: each configuration's rows are deleted before the next; ${dims}-dim synthetic clustered vectors; chunk text ≈ ${num(avgTokens)} tokens (cl100k_base, ${WORDS} words). ` +
+        `Rows/s = rows ÷ wall time of the writes, vector formatting included, per round; the figure is the median of the rounds (each round in brackets).`,
+      '',
+    );
+    lines.push(
+      `- **project**: \`insertChunks\` (COPY BINARY into the session's temp staging table, then one \`INSERT … SELECT\` into embeddings, checked by RLS) in \`TenantDb.runFor\`, one transaction per document, runtime role \`${urls.runtimeRole}\`, table \`embeddings\` as migrated (\`embedding ${vectorType}(${dims})\` inline, no global vector index).`,
+    );
+    lines.push(
+      `- **LangChain**: \`PGVectorStore.addVectors(vectors, documents)\` (@langchain/community ${pkgVersion('@langchain/community')}, @langchain/core ${pkgVersion('@langchain/core')}), one call per document (autocommit statements of up to 500 rows), role \`${urls.owner}\` owning table \`${LC_TABLE}\` (\`vector(${dims})\`); its vector index by \`createHnswIndex({ dimensions: ${dims} })\` (m 16, ef_construction 64).`,
+    );
     lines.push(`- **1. no vector index** on either table.`);
-    lines.push(`- **2. project layout**: the tenant's own partial HNSW index (m ${hnswM}, ef_construction ${hnswEf}, \`WHERE tenant_id = … AND seq <= watermark\`), built before the writes by the worker's \`VectorIndexService.maintain\` over the ${num(Number(built.indexed_rows))} background rows in ${(buildMs / 1000).toFixed(1)} s; the measured rows land above the watermark: no graph insert, searched exactly from commit until the next rebuild.`);
-    lines.push(`- **3. synchronous HNSW**, for comparison: a partial index \`WHERE tenant_id = …\` with no seq bound and the same m / ef_construction, so every insert goes into the graph (built over the background rows in ${(syncBuildMs / 1000).toFixed(1)} s, dropped afterwards).`);
+    lines.push(
+      `- **2. project layout**: the tenant's own partial HNSW index (m ${hnswM}, ef_construction ${hnswEf}, \`WHERE tenant_id = … AND seq <= watermark\`), built before the writes by the worker's \`VectorIndexService.maintain\` over the ${num(Number(built.indexed_rows))} background rows in ${(buildMs / 1000).toFixed(1)} s; the measured rows land above the watermark: no graph insert, searched exactly from commit until the next rebuild.`,
+    );
+    lines.push(
+      `- **3. synchronous HNSW**, for comparison: a partial index \`WHERE tenant_id = …\` with no seq bound and the same m / ef_construction, so every insert goes into the graph (built over the background rows in ${(syncBuildMs / 1000).toFixed(1)} s, dropped afterwards).`,
+    );
     lines.push('');
     lines.push('| configuration | project rows/s | LangChain rows/s | project / LangChain |');
     lines.push('|---|---:|---:|---:|');
-    for (const c of [c1, c2, c3]) lines.push(`| ${c.key}. ${c.label} | ${cell(c, 'project')} | ${cell(c, 'langchain')} | ${(med(c, 'project') / med(c, 'langchain')).toFixed(2)} |`);
+    for (const c of [c1, c2, c3])
+      lines.push(
+        `| ${c.key}. ${c.label} | ${cell(c, 'project')} | ${cell(c, 'langchain')} | ${(med(c, 'project') / med(c, 'langchain')).toFixed(2)} |`,
+      );
     lines.push('');
-    lines.push(`Deferred vs synchronous index, project: ${num(med(c2, 'project'))} vs ${num(med(c3, 'project'))} rows/s (×${(med(c2, 'project') / med(c3, 'project')).toFixed(1)}).`, '');
-    lines.push(`**The rebuild those rows cost (configuration 2).** The worker's next \`maintain()\` (forced here; at the configured thresholds, VECTOR_INDEX_REBUILD_ROWS ${num(appConfig.vectorIndex.rebuildRows)} and ${appConfig.vectorIndex.rebuildPercent} % of the index, it is due once ${num(dueAt)} rows are above the watermark; ${num(above)} were) ` +
-      `rebuilt the tenant's index over **${num(rebuiltRows)} rows in ${(rebuildMs / 1000).toFixed(1)} s** (CREATE INDEX CONCURRENTLY, registry switch, old index dropped). ` +
-      `It re-indexes the whole tenant, not only the new rows, and runs in the background: writes and searches go on meanwhile, and the rows were searchable (exactly) from their commit, not from the rebuild. ` +
-      `Amortised, charging the whole rebuild to the ${num(projectRows2)} rows the project wrote in the measured rounds of configuration 2: ${num(projectRows2)} ÷ (${projectSec2.toFixed(1)} s of writes + ${(rebuildMs / 1000).toFixed(1)} s of rebuild) = **${num(amortised)} rows/s** ` +
-      `(LangChain, index maintained on insert: ${num(med(c2, 'langchain'))} rows/s; ratio ${(amortised / med(c2, 'langchain')).toFixed(2)}).`, '');
-    lines.push(`*Steady growth at the configured thresholds (derived from the figures above, not measured):* this tenant (index of ${num(indexed0)} rows) is rebuilt every ${num(dueAt)} new rows, each rebuild re-indexing ≈ ${num(indexed0 + dueAt)} rows, ` +
-      `so ${((indexed0 + dueAt) / dueAt).toFixed(1)} rows are re-indexed per row written; at this rebuild's ${num(rebuildRate)} rows/s the background rebuilds keep pace with ≈ ${num(steadyRate)} written rows/s ` +
-      `(the synchronous index: ${num(med(c3, 'project'))} rows/s, on the write path).`, '');
+    lines.push(
+      `Deferred vs synchronous index, project: ${num(med(c2, 'project'))} vs ${num(med(c3, 'project'))} rows/s (×${(med(c2, 'project') / med(c3, 'project')).toFixed(1)}).`,
+      '',
+    );
+    lines.push(
+      `**The rebuild those rows cost (configuration 2).** The worker's next \`maintain()\` (forced here; at the configured thresholds, VECTOR_INDEX_REBUILD_ROWS ${num(appConfig.vectorIndex.rebuildRows)} and ${appConfig.vectorIndex.rebuildPercent} % of the index, it is due once ${num(dueAt)} rows are above the watermark; ${num(above)} were) ` +
+        `rebuilt the tenant's index over **${num(rebuiltRows)} rows in ${(rebuildMs / 1000).toFixed(1)} s** (CREATE INDEX CONCURRENTLY, registry switch, old index dropped). ` +
+        `It re-indexes the whole tenant, not only the new rows, and runs in the background: writes and searches go on meanwhile, and the rows were searchable (exactly) from their commit, not from the rebuild. ` +
+        `Amortised, charging the whole rebuild to the ${num(projectRows2)} rows the project wrote in the measured rounds of configuration 2: ${num(projectRows2)} ÷ (${projectSec2.toFixed(1)} s of writes + ${(rebuildMs / 1000).toFixed(1)} s of rebuild) = **${num(amortised)} rows/s** ` +
+        `(LangChain, index maintained on insert: ${num(med(c2, 'langchain'))} rows/s; ratio ${(amortised / med(c2, 'langchain')).toFixed(2)}).`,
+      '',
+    );
+    lines.push(
+      `*Steady growth at the configured thresholds (derived from the figures above, not measured):* this tenant (index of ${num(indexed0)} rows) is rebuilt every ${num(dueAt)} new rows, each rebuild re-indexing ≈ ${num(indexed0 + dueAt)} rows, ` +
+        `so ${((indexed0 + dueAt) / dueAt).toFixed(1)} rows are re-indexed per row written; at this rebuild's ${num(rebuildRate)} rows/s the background rebuilds keep pace with ≈ ${num(steadyRate)} written rows/s ` +
+        `(the synchronous index: ${num(med(c3, 'project'))} rows/s, on the write path).`,
+      '',
+    );
     lines.push(`#### COPY staging vs INSERT … unnest (project, no vector index)`, '');
-    lines.push(`The current \`insertChunks\` against the pre-change write path (commit 9871b83: multi-row \`INSERT … SELECT FROM unnest(…)\` per 200 rows, vectors as text, cast to halfvec; kept in the bench only for this), both into \`embeddings\` under RLS, same rows, interleaved as above.`, '');
+    lines.push(
+      `The current \`insertChunks\` against the pre-change write path (commit 9871b83: multi-row \`INSERT … SELECT FROM unnest(…)\` per 200 rows, vectors as text, cast to halfvec; kept in the bench only for this), both into \`embeddings\` under RLS, same rows, interleaved as above.`,
+      '',
+    );
     lines.push('| configuration | COPY staging rows/s | INSERT … unnest rows/s | COPY / unnest |');
     lines.push('|---|---:|---:|---:|');
     lines.push(`| ${c4.label} | ${cell(c4, 'project')} | ${cell(c4, 'unnest')} | ${(med(c4, 'project') / med(c4, 'unnest')).toFixed(2)} |`);

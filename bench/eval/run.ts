@@ -50,8 +50,19 @@ const NAV = /\b(Prev|Previous)\s+Up\b|\bUp\s+Home\b|\bHome\s+Next\b/;
 
 const log = logger('eval');
 
-interface Item { chunkId: string; filename: string; content: string; similarity: number; section?: string | null }
-interface Result { q: Question; mode: Mode; rank: number; items: Item[] }
+interface Item {
+  chunkId: string;
+  filename: string;
+  content: string;
+  similarity: number;
+  section?: string | null;
+}
+interface Result {
+  q: Question;
+  mode: Mode;
+  rank: number;
+  items: Item[];
+}
 
 function parseArgs(argv: string[]): { out: string } {
   let out = resolve(ROOT, 'bench/EVAL.md');
@@ -66,15 +77,22 @@ function parseArgs(argv: string[]): { out: string } {
 async function main(): Promise<void> {
   const { out } = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const html = execFileSync('bash', [join(ROOT, 'scripts/eval-corpus.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const html = execFileSync('bash', [join(ROOT, 'scripts/eval-corpus.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   const maxPages = intEnv('EVAL_MAX_PAGES', 0);
-  let files = readdirSync(html).filter((f) => f.endsWith('.html')).sort();
+  let files = readdirSync(html)
+    .filter((f) => f.endsWith('.html'))
+    .sort();
   if (maxPages) {
     // A smaller corpus for quick runs: the expected pages plus the first others.
     const wanted = new Set(QUESTIONS.flatMap((q) => q.pages));
     files = [...files.filter((f) => wanted.has(f)), ...files.filter((f) => !wanted.has(f)).slice(0, Math.max(0, maxPages - wanted.size))];
   }
-  for (const q of QUESTIONS) for (const p of q.pages) if (!existsSync(join(html, p))) throw new Error(`question "${q.q}" expects ${p}, which the package does not have`);
+  for (const q of QUESTIONS)
+    for (const p of q.pages)
+      if (!existsSync(join(html, p))) throw new Error(`question "${q.q}" expects ${p}, which the package does not have`);
 
   const urls = benchUrls(DB);
   const reuse = process.env.EVAL_REUSE === '1' && existsSync(STATE);
@@ -88,9 +106,15 @@ async function main(): Promise<void> {
   const queuePrefix = `eval-${process.pid}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: urls.runtimeUrl, DATABASE_MIGRATION_URL: urls.migrationUrl, PORT: String(port),
-    LOG_LEVEL: process.env.EVAL_LOG_LEVEL || 'warn', QUEUE_PREFIX: queuePrefix,
-    RATE_LIMIT_SEARCH_PER_MINUTE: '0', RATE_LIMIT_UPLOAD_PER_MINUTE: '0', RATE_LIMIT_CHAT_PER_MINUTE: '0', RATE_LIMIT_OPENAI_PER_MINUTE: '0',
+    DATABASE_URL: urls.runtimeUrl,
+    DATABASE_MIGRATION_URL: urls.migrationUrl,
+    PORT: String(port),
+    LOG_LEVEL: process.env.EVAL_LOG_LEVEL || 'warn',
+    QUEUE_PREFIX: queuePrefix,
+    RATE_LIMIT_SEARCH_PER_MINUTE: '0',
+    RATE_LIMIT_UPLOAD_PER_MINUTE: '0',
+    RATE_LIMIT_CHAT_PER_MINUTE: '0',
+    RATE_LIMIT_OPENAI_PER_MINUTE: '0',
   };
   const apps: App[] = [];
   const s = new pg.Client({ connectionString: urls.superUrl, application_name: 'eval' });
@@ -100,7 +124,11 @@ async function main(): Promise<void> {
     await api.waitFor('/health/ready', async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.ok ?? false);
     await s.connect();
     const call = async (method: string, path: string, token: string, json?: unknown) => {
-      const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) }, body: json ? JSON.stringify(json) : undefined });
+      const res = await fetch(base + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) },
+        body: json ? JSON.stringify(json) : undefined,
+      });
       const text = await res.text();
       if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
       return JSON.parse(text);
@@ -117,8 +145,16 @@ async function main(): Promise<void> {
       if (!adminKey) throw new Error('ADMIN_API_KEY is not set (npm run eval sets it through scripts/env-defaults.sh)');
       const slug = `eval-${randomUUID().slice(0, 8)}`;
       const settings = process.env.EVAL_SEARCH_LANGUAGE ? { searchLanguage: process.env.EVAL_SEARCH_LANGUAGE } : undefined;
-      const tenant = await call('POST', '/api/v1/admin/tenants', adminKey, { name: `Eval ${slug}`, slug, ...(settings ? { settings } : {}) });
-      const user = await call('POST', `/api/v1/admin/tenants/${tenant.id}/users`, adminKey, { email: `admin@${slug}.test`, role: 'admin', password: `pw-${randomUUID()}` });
+      const tenant = await call('POST', '/api/v1/admin/tenants', adminKey, {
+        name: `Eval ${slug}`,
+        slug,
+        ...(settings ? { settings } : {}),
+      });
+      const user = await call('POST', `/api/v1/admin/tenants/${tenant.id}/users`, adminKey, {
+        email: `admin@${slug}.test`,
+        role: 'admin',
+        password: `pw-${randomUUID()}`,
+      });
       ({ key } = await call('POST', `/api/v1/admin/tenants/${tenant.id}/api-keys`, adminKey, { userId: user.id, name: 'eval' }));
       tenantId = tenant.id;
 
@@ -142,8 +178,16 @@ async function main(): Promise<void> {
         }
       };
       await Promise.all(Array.from({ length: concurrency }, upload));
-      log(`uploaded ${files.length} pages (${(bytes / 2 ** 20).toFixed(1)} MiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s; waiting for the worker`);
-      const status = async () => (await s.query(`SELECT status, count(*)::int AS n, sum(chunk_count)::int AS chunks FROM documents WHERE tenant_id = $1 GROUP BY 1`, [tenantId])).rows as { status: string; n: number; chunks: number | null }[];
+      log(
+        `uploaded ${files.length} pages (${(bytes / 2 ** 20).toFixed(1)} MiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s; waiting for the worker`,
+      );
+      const status = async () =>
+        (
+          await s.query(
+            `SELECT status, count(*)::int AS n, sum(chunk_count)::int AS chunks FROM documents WHERE tenant_id = $1 GROUP BY 1`,
+            [tenantId],
+          )
+        ).rows as { status: string; n: number; chunks: number | null }[];
       let st = await status();
       let lastLog = Date.now();
       while (st.some((r) => r.status === 'queued' || r.status === 'processing')) {
@@ -151,7 +195,10 @@ async function main(): Promise<void> {
         if (Date.now() - t0 > 30 * 60_000) throw new Error('ingestion: not done after 30 minutes');
         await new Promise((r) => setTimeout(r, 1000));
         st = await status();
-        if (Date.now() - lastLog > 15_000) { log(`ingestion: ${st.map((r) => `${r.status} ${r.n}`).join(', ')}`); lastLog = Date.now(); }
+        if (Date.now() - lastLog > 15_000) {
+          log(`ingestion: ${st.map((r) => `${r.status} ${r.n}`).join(', ')}`);
+          lastLog = Date.now();
+        }
       }
       const secs = (Date.now() - t0) / 1000;
       const n = (k: string) => st.find((r) => r.status === k)?.n ?? 0;
@@ -177,8 +224,16 @@ async function main(): Promise<void> {
     // ---- fusion, measured here from the two lists the API returns (40 candidates each, as hybrid fetches)
     const fusion: Result[] = [];
     for (const q of QUESTIONS) {
-      const [v, k] = await Promise.all((['vector', 'keyword'] as const).map(async (mode) =>
-        ((await call('POST', '/api/v1/search', key, { query: q.q, topK: FUSION_CANDIDATES, mode })) as { items: (Item & { score: number })[] }).items));
+      const [v, k] = await Promise.all(
+        (['vector', 'keyword'] as const).map(
+          async (mode) =>
+            (
+              (await call('POST', '/api/v1/search', key, { query: q.q, topK: FUSION_CANDIDATES, mode })) as {
+                items: (Item & { score: number })[];
+              }
+            ).items,
+        ),
+      );
       for (const [name, fuse] of Object.entries(FUSIONS)) {
         const items = fuse(v!, k!).slice(0, TOP_K);
         fusion.push({ q, mode: name as Mode, rank: items.findIndex((it) => q.pages.includes(it.filename)) + 1, items });
@@ -197,15 +252,24 @@ async function main(): Promise<void> {
 
     // ---- chat
     const chatSample = QUESTIONS.filter((_, i) => i % 4 === 0 || i % 4 === 1).slice(0, 16);
-    const chat: { q: string; answerable: boolean; nothing: boolean; nav: boolean; citations: number; sectioned: number; hit: boolean }[] = [];
-    for (const [q, answerable, pages] of [...chatSample.map((x) => [x.q, true, x.pages] as const), ...NO_ANSWER_QUESTIONS.map((x) => [x, false, []] as const)]) {
+    const chat: { q: string; answerable: boolean; nothing: boolean; nav: boolean; citations: number; sectioned: number; hit: boolean }[] =
+      [];
+    for (const [q, answerable, pages] of [
+      ...chatSample.map((x) => [x.q, true, x.pages] as const),
+      ...NO_ANSWER_QUESTIONS.map((x) => [x, false, []] as const),
+    ]) {
       // A fresh conversation per question: no history leaks between questions.
       const c = await call('POST', '/api/v1/conversations', key, { title: 'eval' });
       const msg = await call('POST', `/api/v1/conversations/${c.id}/messages`, key, { content: q });
       const cites = (msg.metadata?.citations ?? []) as { filename: string; section?: string | null }[];
       chat.push({
-        q, answerable, nothing: cites.length === 0, nav: NAV.test(msg.content), citations: cites.length,
-        sectioned: cites.filter((x) => x.section).length, hit: cites.some((x) => (pages as readonly string[]).includes(x.filename)),
+        q,
+        answerable,
+        nothing: cites.length === 0,
+        nav: NAV.test(msg.content),
+        citations: cites.length,
+        sectioned: cites.filter((x) => x.section).length,
+        hit: cites.some((x) => (pages as readonly string[]).includes(x.filename)),
       });
     }
 
@@ -263,17 +327,33 @@ function metrics(rs: Result[]) {
   };
 }
 
-function report(x: { results: Result[]; fusion: Result[]; calibration: { answerable: number[]; unanswerable: number[] }; chat: { q: string; answerable: boolean; nothing: boolean; nav: boolean; citations: number; sectioned: number; hit: boolean }[]; ingest: string; files: number; html: string; started: number }): string {
+function report(x: {
+  results: Result[];
+  fusion: Result[];
+  calibration: { answerable: number[]; unanswerable: number[] };
+  chat: { q: string; answerable: boolean; nothing: boolean; nav: boolean; citations: number; sectioned: number; hit: boolean }[];
+  ingest: string;
+  files: number;
+  html: string;
+  started: number;
+}): string {
   const halves: Half[] = ['words', 'paraphrased'];
   const lines: string[] = [];
   const cpu = os.cpus()[0]?.model ?? '?';
   lines.push(`## Latest run`, '');
-  lines.push(`- Date: ${new Date().toISOString()}; machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
+  lines.push(
+    `- Date: ${new Date().toISOString()}; machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
+  );
   lines.push(`- Command: \`${commandLine()}\``);
   lines.push(`- Commit: ${gitHead()}`);
-  lines.push(`- Providers: embeddings \`${process.env.EMBEDDING_PROVIDER || 'default'}\`${process.env.EMBEDDING_MODEL ? ` (${process.env.EMBEDDING_MODEL})` : ''}, chat \`${process.env.CHAT_PROVIDER || 'default'}\`; tenant searchLanguage: ${process.env.EVAL_SEARCH_LANGUAGE || 'default'}`);
+  lines.push(
+    `- Providers: embeddings \`${process.env.EMBEDDING_PROVIDER || 'default'}\`${process.env.EMBEDDING_MODEL ? ` (${process.env.EMBEDDING_MODEL})` : ''}, chat \`${process.env.CHAT_PROVIDER || 'default'}\`; tenant searchLanguage: ${process.env.EVAL_SEARCH_LANGUAGE || 'default'}`,
+  );
   lines.push(`- Corpus: ${x.ingest || `${x.files} pages`}`);
-  lines.push(`- Questions: ${x.results.length / MODES.length} (${halves.map((h) => `${x.results.filter((r) => r.mode === 'vector' && r.q.half === h).length} ${h}`).join(', ')}), topK ${TOP_K}; run took ${((Date.now() - x.started) / 1000).toFixed(0)} s`, '');
+  lines.push(
+    `- Questions: ${x.results.length / MODES.length} (${halves.map((h) => `${x.results.filter((r) => r.mode === 'vector' && r.q.half === h).length} ${h}`).join(', ')}), topK ${TOP_K}; run took ${((Date.now() - x.started) / 1000).toFixed(0)} s`,
+    '',
+  );
   lines.push('| mode | half | hit@1 | hit@3 | hit@10 | MRR | empty |', '|---|---|---:|---:|---:|---:|---:|');
   for (const mode of MODES) {
     for (const half of [...halves, 'all'] as const) {
@@ -281,8 +361,15 @@ function report(x: { results: Result[]; fusion: Result[]; calibration: { answera
       lines.push(`| ${mode} | ${half} | ${f2(m.hit[1]!)} | ${f2(m.hit[3]!)} | ${f2(m.hit[10]!)} | ${f2(m.mrr)} | ${m.empty} |`);
     }
   }
-  lines.push('', `Fusion of the vector and keyword lists (${FUSION_CANDIDATES} candidates each, fused by this script from the API's vector and keyword results; "rrf k=60" is what hybrid did before):`, '');
-  lines.push('| fusion | words hit@1 | words hit@3 | words MRR | paraphrased hit@3 | paraphrased hit@10 | all MRR |', '|---|---:|---:|---:|---:|---:|---:|');
+  lines.push(
+    '',
+    `Fusion of the vector and keyword lists (${FUSION_CANDIDATES} candidates each, fused by this script from the API's vector and keyword results; "rrf k=60" is what hybrid did before):`,
+    '',
+  );
+  lines.push(
+    '| fusion | words hit@1 | words hit@3 | words MRR | paraphrased hit@3 | paraphrased hit@10 | all MRR |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  );
   for (const name of Object.keys(FUSIONS)) {
     const of = (half?: Half) => metrics(x.fusion.filter((r) => r.mode === (name as Mode) && (!half || r.q.half === half)));
     const [w, p, a] = [of('words'), of('paraphrased'), of()];
@@ -293,18 +380,32 @@ function report(x: { results: Result[]; fusion: Result[]; calibration: { answera
   const cites = answerable.reduce((a, c) => a + c.citations, 0);
   const { answerable: ca, unanswerable: cu } = x.calibration;
   const share = (xs: number[], t: number) => f2(xs.filter((c) => c >= t).length / (xs.length || 1));
-  lines.push('', `The built-in answerer's threshold (MIN_COVERAGE ${MIN_COVERAGE}): the best coverage of the question's content words by one of the chat's sources (hybrid, top 5), for the ${ca.length} questions of the set and ${cu.length} questions the manual does not answer. Share at or above each threshold (answered); the unanswerable ones should be 0:`, '');
+  lines.push(
+    '',
+    `The built-in answerer's threshold (MIN_COVERAGE ${MIN_COVERAGE}): the best coverage of the question's content words by one of the chat's sources (hybrid, top 5), for the ${ca.length} questions of the set and ${cu.length} questions the manual does not answer. Share at or above each threshold (answered); the unanswerable ones should be 0:`,
+    '',
+  );
   lines.push('| threshold | questions of the set answered | questions not in the manual answered |', '|---:|---:|---:|');
   for (const t of [0.34, 0.5, 0.6, 0.75]) lines.push(`| ${t} | ${share(ca, t)} | ${share(cu, t)} |`);
   lines.push('', `Unanswerable questions' best coverage: ${cu.map(f2).join(', ')}.`);
   lines.push('', `Chat (POST /api/v1/conversations/:id/messages, one fresh conversation per question):`, '');
-  lines.push(`| questions | answers quoting navigation | citations naming a section | answers citing an expected page | "nothing relevant" answers |`, '|---|---:|---:|---:|---:|');
-  lines.push(`| ${answerable.length} answered by the manual | ${answerable.filter((c) => c.nav).length} | ${answerable.reduce((a, c) => a + c.sectioned, 0)} / ${cites} | ${answerable.filter((c) => c.hit).length} | ${answerable.filter((c) => c.nothing).length} |`);
-  lines.push(`| ${unanswerable.length} not in the manual | ${unanswerable.filter((c) => c.nav).length} | – | – | ${unanswerable.filter((c) => c.nothing).length} |`);
+  lines.push(
+    `| questions | answers quoting navigation | citations naming a section | answers citing an expected page | "nothing relevant" answers |`,
+    '|---|---:|---:|---:|---:|',
+  );
+  lines.push(
+    `| ${answerable.length} answered by the manual | ${answerable.filter((c) => c.nav).length} | ${answerable.reduce((a, c) => a + c.sectioned, 0)} / ${cites} | ${answerable.filter((c) => c.hit).length} | ${answerable.filter((c) => c.nothing).length} |`,
+  );
+  lines.push(
+    `| ${unanswerable.length} not in the manual | ${unanswerable.filter((c) => c.nav).length} | – | – | ${unanswerable.filter((c) => c.nothing).length} |`,
+  );
   lines.push('', '<details><summary>Per question: rank of the first expected page (0 = not in the top 10)</summary>', '');
   lines.push('| half | question | vector | keyword | hybrid |', '|---|---|---:|---:|---:|');
   for (const q of QUESTIONS) {
-    const r = (mode: Mode) => { const res = x.results.find((y) => y.q === q && y.mode === mode)!; return res.items.length ? String(res.rank) : 'empty'; };
+    const r = (mode: Mode) => {
+      const res = x.results.find((y) => y.q === q && y.mode === mode)!;
+      return res.items.length ? String(res.rank) : 'empty';
+    };
     lines.push(`| ${q.half} | ${q.q} | ${r('vector')} | ${r('keyword')} | ${r('hybrid')} |`);
   }
   lines.push('', '</details>');
@@ -312,12 +413,24 @@ function report(x: { results: Result[]; fusion: Result[]; calibration: { answera
 }
 
 function commandLine(): string {
-  const knobs = Object.entries(process.env).filter(([k]) => k.startsWith('EVAL_') || ['EMBEDDING_PROVIDER', 'EMBEDDING_MODEL', 'EMBEDDING_DIMENSIONS', 'OPENAI_BASE_URL', 'CHAT_PROVIDER', 'WORKER_CONCURRENCY'].includes(k));
-  return [...knobs.map(([k, v]) => `${k}=${v}`), 'npm run eval', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  const knobs = Object.entries(process.env).filter(
+    ([k]) =>
+      k.startsWith('EVAL_') ||
+      ['EMBEDDING_PROVIDER', 'EMBEDDING_MODEL', 'EMBEDDING_DIMENSIONS', 'OPENAI_BASE_URL', 'CHAT_PROVIDER', 'WORKER_CONCURRENCY'].includes(
+        k,
+      ),
+  );
+  return [...knobs.map(([k, v]) => `${k}=${v}`), 'npm run eval', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(
+    ' ',
+  );
 }
 
 function gitHead(): string {
-  try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(); } catch { return '?'; }
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return '?';
+  }
 }
 
 /** The new run, then whatever the file already held from "## History" on (earlier runs kept by hand). */

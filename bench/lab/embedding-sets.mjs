@@ -15,21 +15,41 @@ import { randomUUID } from 'node:crypto';
 const ROWS = Number(process.env.ROWS || 20000);
 const QUERIES = Number(process.env.QUERIES || 40);
 const PASSES = Number(process.env.PASSES || 3);
-const D = 1536, D2 = 768, TOPICS = 16, K = 10;
+const D = 1536,
+  D2 = 768,
+  TOPICS = 16,
+  K = 10;
 const ADMIN = process.env.DATABASE_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
-function prng(seed) { let a = seed >>> 0; const next = () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; }; return { next, gauss: () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()) }; }
+function prng(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, gauss: () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()) };
+}
 const rnd = prng(12);
-const unit = (v) => { const n = Math.hypot(...v); return v.map((x) => x / n); };
+const unit = (v) => {
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+};
 const gaussVec = (d, norm) => unit(Array.from({ length: d }, () => rnd.gauss())).map((x) => x * norm);
 const lit = (v) => `[${v.map((x) => x.toPrecision(8)).join(',')}]`;
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
 
 const admin = new pg.Client({ connectionString: ADMIN });
 await admin.connect();
 await admin.query('DROP DATABASE IF EXISTS lab_sets');
 await admin.query('CREATE DATABASE lab_sets');
-const url = new URL(ADMIN); url.pathname = '/lab_sets';
+const url = new URL(ADMIN);
+url.pathname = '/lab_sets';
 const s = new pg.Client({ connectionString: url.toString() });
 await s.connect();
 await s.query('SET client_min_messages = warning');
@@ -56,30 +76,42 @@ await s.query(layout('e_after', 'halfvec', 'set', '(tenant_id, set_id, seq)'));
 let t0 = Date.now();
 for (const [tenant, n] of tenants) {
   // ~1,500 characters of text per chunk: the heap row is as wide as a real chunk's.
-  await s.query(`INSERT INTO e_before (tenant_id, id, content, embedding)
+  await s.query(
+    `INSERT INTO e_before (tenant_id, id, content, embedding)
     SELECT $1, gen_random_uuid(), 'topic ' || x.topic || ' ' || repeat(md5(random()::text), 46), l2_normalize(t.base + a.v + b.v)::halfvec
     FROM (SELECT i % ${TOPICS} AS topic, floor(random() * 2000)::int AS na, floor(random() * 2000)::int AS nb FROM generate_series(1, $2) i OFFSET 0) x
-    JOIN topics t ON t.topic = x.topic JOIN noise a ON a.i = x.na JOIN noise b ON b.i = x.nb`, [tenant, n]);
+    JOIN topics t ON t.topic = x.topic JOIN noise a ON a.i = x.na JOIN noise b ON b.i = x.nb`,
+    [tenant, n],
+  );
 }
-await s.query(`INSERT INTO e_after (tenant_id, id, set_id, content, embedding) SELECT tenant_id, id, 1, content, embedding FROM e_before ORDER BY seq`);
-await s.query('VACUUM ANALYZE e_before'); await s.query('VACUUM ANALYZE e_after');
+await s.query(
+  `INSERT INTO e_after (tenant_id, id, set_id, content, embedding) SELECT tenant_id, id, 1, content, embedding FROM e_before ORDER BY seq`,
+);
+await s.query('VACUUM ANALYZE e_before');
+await s.query('VACUUM ANALYZE e_after');
 console.log(`loaded ${ROWS * 2} rows per table in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
 const watermark = Number((await s.query(`SELECT max(seq) AS w FROM e_before WHERE tenant_id = $1`, [target])).rows[0].w);
 t0 = Date.now();
 await s.query(`CREATE INDEX before_hnsw ON e_before USING hnsw (embedding halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)
                WHERE tenant_id = '${target}'::uuid AND seq <= ${watermark}`);
-const buildBefore = Date.now() - t0; t0 = Date.now();
+const buildBefore = Date.now() - t0;
+t0 = Date.now();
 await s.query(`CREATE INDEX after_hnsw ON e_after USING hnsw ((embedding::halfvec(${D})) halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)
                WHERE tenant_id = '${target}'::uuid AND set_id = 1 AND seq <= ${watermark}`);
-console.log(`HNSW builds (m 16, ef_construction 64, ${ROWS} rows): before ${(buildBefore / 1000).toFixed(1)} s, after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(
+  `HNSW builds (m 16, ef_construction 64, ${ROWS} rows): before ${(buildBefore / 1000).toFixed(1)} s, after ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+);
 
 const queries = Array.from({ length: QUERIES }, (_, i) => lit(unit(gaussVec(D, 0.7).map((x, j) => x + bases[i % TOPICS][j]))));
 const SETTINGS = `SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true),
   set_config('hnsw.ef_search', '400', true), set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.max_scan_tuples', '${Math.max(20000, ROWS)}', true)`;
 const set = (after) => (after ? 'AND e.set_id = 1' : '');
 const SQL = {
-  exact: (table, after) => `WITH c AS MATERIALIZED (SELECT e.id, e.embedding <=> $1::halfvec AS distance FROM ${table} e WHERE e.tenant_id = $2 ${set(after)})
+  exact: (
+    table,
+    after,
+  ) => `WITH c AS MATERIALIZED (SELECT e.id, e.embedding <=> $1::halfvec AS distance FROM ${table} e WHERE e.tenant_id = $2 ${set(after)})
     SELECT id, distance FROM c ORDER BY distance, id LIMIT ${K}`,
   index: (table, after) => {
     const q = `$1::halfvec(${D})`;
@@ -111,17 +143,22 @@ async function measure(path, table, after, isolation = '') {
 
 /** The plan must be the one search counts on: the tenant's HNSW index on the index path, no sequential scan anywhere. */
 async function plan(path, table, after) {
-  await s.query('BEGIN'); await s.query(SETTINGS);
+  await s.query('BEGIN');
+  await s.query(SETTINGS);
   const { rows } = await s.query(`EXPLAIN (FORMAT JSON) ${SQL[path](table, after)}`, [queries[0], target]);
   await s.query('COMMIT');
   const text = JSON.stringify(rows[0]['QUERY PLAN']);
   if (text.includes('Seq Scan')) throw new Error(`${path} ${table}: a sequential scan`);
-  if (path === 'index' && !text.includes(after ? 'after_hnsw' : 'before_hnsw')) throw new Error(`${path} ${table}: not through the tenant's index`);
+  if (path === 'index' && !text.includes(after ? 'after_hnsw' : 'before_hnsw'))
+    throw new Error(`${path} ${table}: not through the tenant's index`);
 }
 
 const results = [];
 for (const path of ['exact', 'index']) {
-  for (const [table, after] of [['e_before', false], ['e_after', true]]) {
+  for (const [table, after] of [
+    ['e_before', false],
+    ['e_after', true],
+  ]) {
     await plan(path, table, after);
     results.push(`${path.padEnd(5)} ${table.padEnd(8)}            ${await measure(path, table, after)}`);
   }
@@ -139,14 +176,19 @@ const roundTrips = async (isolation) => {
   return (performance.now() - start) / 2000;
 };
 const [rc, rr] = [await roundTrips(false), await roundTrips(true)];
-results.push(`an empty transaction: READ COMMITTED ${(rc * 1000).toFixed(0)} µs, REPEATABLE READ as TypeORM opens it ${(rr * 1000).toFixed(0)} µs`);
+results.push(
+  `an empty transaction: READ COMMITTED ${(rc * 1000).toFixed(0)} µs, REPEATABLE READ as TypeORM opens it ${(rr * 1000).toFixed(0)} µs`,
+);
 
 // A switch under way: every chunk of the tenant a second time, in a 768-dimension set, written after the index.
 const heap = async (t) => Number((await s.query(`SELECT pg_relation_size('${t}') AS b`)).rows[0].b) / 2 ** 20;
 const heapBefore = await heap('e_after');
 t0 = Date.now();
-await s.query(`INSERT INTO e_after (tenant_id, id, set_id, content, embedding)
-  SELECT tenant_id, id, 2, content, l2_normalize(subvector(embedding::vector, 1, ${D2}))::halfvec FROM e_after WHERE tenant_id = $1 AND set_id = 1 ORDER BY seq`, [target]);
+await s.query(
+  `INSERT INTO e_after (tenant_id, id, set_id, content, embedding)
+  SELECT tenant_id, id, 2, content, l2_normalize(subvector(embedding::vector, 1, ${D2}))::halfvec FROM e_after WHERE tenant_id = $1 AND set_id = 1 ORDER BY seq`,
+  [target],
+);
 await s.query('VACUUM ANALYZE e_after');
 console.log(`a second set of ${ROWS} rows (${D2} dimensions) written in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 for (const path of ['exact', 'index']) {

@@ -20,7 +20,11 @@ export class SharedRateLimiter {
       signal?.throwIfAborted();
       const window = Math.floor(Date.now() / this.windowMs);
       const k = `${this.key}:${window}`;
-      const [[, count]] = (await this.redis.multi().incr(k).pexpire(k, this.windowMs * 2).exec()) as [[unknown, number]];
+      const [[, count]] = (await this.redis
+        .multi()
+        .incr(k)
+        .pexpire(k, this.windowMs * 2)
+        .exec()) as [[unknown, number]];
       if (count <= this.perWindow) return;
       await new Promise((r) => setTimeout(r, Math.max(20, (window + 1) * this.windowMs - Date.now())));
     }

@@ -13,13 +13,19 @@ export class SemaphoreBusyError extends Error {
 
 export type Release = () => void;
 
-interface Waiter { grant: (release: Release) => void; timer?: NodeJS.Timeout }
+interface Waiter {
+  grant: (release: Release) => void;
+  timer?: NodeJS.Timeout;
+}
 
 export class Semaphore {
   private holders = 0;
   private readonly waiting: Waiter[] = [];
 
-  constructor(private readonly limit: number, private readonly maxWaiting = Infinity) {}
+  constructor(
+    private readonly limit: number,
+    private readonly maxWaiting = Infinity,
+  ) {}
 
   get active(): number {
     return this.holders;
@@ -88,7 +94,10 @@ export class Semaphore {
 export class KeyedSemaphore {
   private readonly gates = new Map<string, Semaphore>();
 
-  constructor(private readonly limit: number, private readonly maxWaiting = Infinity) {}
+  constructor(
+    private readonly limit: number,
+    private readonly maxWaiting = Infinity,
+  ) {}
 
   async use<T>(key: string, work: () => Promise<T>, waitMs?: number, busy?: () => Error): Promise<T> {
     let gate = this.gates.get(key);

@@ -69,7 +69,12 @@ export interface AppConfig {
 }
 
 /** Per-minute request budgets of a tenant; 0 = unlimited. A tenant's settings.limits overrides each. */
-export interface RateBudgets { searchPerMinute: number; chatPerMinute: number; uploadPerMinute: number; openaiPerMinute: number }
+export interface RateBudgets {
+  searchPerMinute: number;
+  chatPerMinute: number;
+  uploadPerMinute: number;
+  openaiPerMinute: number;
+}
 
 /** Admission control: request rates, the pool share of one tenant, login throttling, password hashing. */
 export interface AdmissionSettings {
@@ -116,10 +121,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   // Empty strings mean "unset" so that `FOO=` in a .env file falls back to the default.
   const plain = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const env = plainToInstance(EnvironmentDto, plain, { exposeDefaultValues: true });
-  const problems = [
-    ...flatten(validateSync(env, { whitelist: false, forbidUnknownValues: false })),
-    ...crossFieldProblems(env),
-  ];
+  const problems = [...flatten(validateSync(env, { whitelist: false, forbidUnknownValues: false })), ...crossFieldProblems(env)];
   if (problems.length) throw new ConfigError(problems);
 
   const defaultProvider = providerFor(env);
@@ -159,7 +161,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxRetries: env.OPENAI_MAX_RETRIES,
       timeoutMs: env.OPENAI_TIMEOUT_MS,
     },
-    worker: { concurrency: env.WORKER_CONCURRENCY, lockDurationMs: env.QUEUE_LOCK_DURATION_MS, shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS },
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY,
+      lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
+      shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
+    },
     ingestion: {
       leaseSeconds: env.INGESTION_LEASE_SECONDS,
       reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,

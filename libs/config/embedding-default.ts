@@ -3,7 +3,9 @@ import { LOCAL_EMBEDDING_MODEL } from '../ai/embedding/local.embedder.js';
 export type ProviderKind = 'openai' | 'openai-compatible' | 'local';
 
 /** The environment variables the platform's default embedding model is read from. */
-export type EmbeddingEnv = Partial<Record<'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'EMBEDDING_PROVIDER' | 'EMBEDDING_MODEL' | 'EMBEDDING_DIMENSIONS', string | number>>;
+export type EmbeddingEnv = Partial<
+  Record<'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'EMBEDDING_PROVIDER' | 'EMBEDDING_MODEL' | 'EMBEDDING_DIMENSIONS', string | number>
+>;
 
 /** With a key the real provider is the default; without one the built-in offline one. */
 export function defaultProvider(env: EmbeddingEnv): ProviderKind {

@@ -49,7 +49,9 @@ export function createRuntimeDataSource(db: DbConfig, overrides?: Partial<{ pool
  */
 export function createPlatformDataSource(db: DbConfig): DataSource {
   // No tenantPoolShare: one administrator creating one tenant at a time has no per-tenant share to keep.
-  const { tenantPoolShare: _, ...options } = runtimeDataSourceOptions(db, { poolMax: 2, poolMin: 0 }) as DataSourceOptions & { tenantPoolShare?: unknown };
+  const { tenantPoolShare: _, ...options } = runtimeDataSourceOptions(db, { poolMax: 2, poolMin: 0 }) as DataSourceOptions & {
+    tenantPoolShare?: unknown;
+  };
   return new DataSource({ ...options, url: db.platformUrl, applicationName: 'ragdocs-platform' } as DataSourceOptions);
 }
 

@@ -2,7 +2,10 @@ import type { DataSource } from 'typeorm';
 import { KeyedSemaphore } from '../concurrency/semaphore.js';
 
 /** How much of a DataSource's pool one tenant may hold (set by runtimeDataSourceOptions). */
-export interface TenantPoolShareOptions { percent: number; waitMs: number }
+export interface TenantPoolShareOptions {
+  percent: number;
+  waitMs: number;
+}
 
 /**
  * One tenant's transactions wanted more than its share of the pool for longer
@@ -24,7 +27,10 @@ class TenantPoolShare {
   private readonly tenants: KeyedSemaphore;
   readonly slots: number;
 
-  constructor(poolSize: number, private readonly options: TenantPoolShareOptions) {
+  constructor(
+    poolSize: number,
+    private readonly options: TenantPoolShareOptions,
+  ) {
     this.slots = Math.max(1, Math.floor((poolSize * options.percent) / 100));
     this.tenants = new KeyedSemaphore(this.slots);
   }
@@ -40,7 +46,7 @@ const shares = new WeakMap<DataSource, TenantPoolShare | null>();
 export function tenantPoolShare(ds: DataSource): TenantPoolShare | null {
   let share = shares.get(ds);
   if (share === undefined) {
-    const options = (ds.options as { tenantPoolShare?: TenantPoolShareOptions; poolSize?: number });
+    const options = ds.options as { tenantPoolShare?: TenantPoolShareOptions; poolSize?: number };
     share = options.tenantPoolShare && options.poolSize ? new TenantPoolShare(options.poolSize, options.tenantPoolShare) : null;
     shares.set(ds, share);
   }

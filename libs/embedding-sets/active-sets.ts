@@ -5,7 +5,9 @@ import { EmbeddingModels } from './embedding-models.js';
 import { EmbeddingSetsRepository } from './embedding-sets.repository.js';
 
 /** The model a query of a tenant is embedded with, and the set its vector belongs to (undefined: the tenant has none yet). */
-export interface QueryModel extends EmbeddingModelSpec { setId?: number }
+export interface QueryModel extends EmbeddingModelSpec {
+  setId?: number;
+}
 
 /** How long a tenant's active set is taken as known. A switch is noticed sooner: search reports it (EmbeddingSetChanged). */
 const TTL_MS = 5_000;
@@ -20,13 +22,20 @@ const MAX_ENTRIES = 10_000;
 export class ActiveSets {
   private readonly known = new Map<string, { model: QueryModel; until: number }>();
 
-  constructor(private readonly db: TenantDb, private readonly repo: EmbeddingSetsRepository, private readonly models: EmbeddingModels) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly repo: EmbeddingSetsRepository,
+    private readonly models: EmbeddingModels,
+  ) {}
 
   async of(tenantId: string): Promise<QueryModel> {
     const hit = this.known.get(tenantId);
     if (hit && hit.until > Date.now()) return hit.model;
     const set = await this.db.runFor(tenantId, (m) => this.repo.active(m, tenantId));
-    return this.remember(tenantId, set ? { provider: set.provider, model: set.model, dimensions: set.dimensions, setId: set.id } : this.models.platformDefault);
+    return this.remember(
+      tenantId,
+      set ? { provider: set.provider, model: set.model, dimensions: set.dimensions, setId: set.id } : this.models.platformDefault,
+    );
   }
 
   remember(tenantId: string, model: QueryModel): QueryModel {

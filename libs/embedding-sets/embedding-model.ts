@@ -36,6 +36,7 @@ export function modelProblems(spec: EmbeddingModelSpec, ai: Pick<AppConfig['ai']
     problems.push(`model "${spec.model}" is not a built-in local model (${LOCAL_MODELS.join(', ')})`);
   }
   if (spec.provider === 'openai' && !ai.openaiApiKey) problems.push('provider openai is not configured on this platform (OPENAI_API_KEY)');
-  if (spec.provider === 'openai-compatible' && !ai.openaiBaseUrl) problems.push('provider openai-compatible is not configured on this platform (OPENAI_BASE_URL)');
+  if (spec.provider === 'openai-compatible' && !ai.openaiBaseUrl)
+    problems.push('provider openai-compatible is not configured on this platform (OPENAI_BASE_URL)');
   return problems;
 }

@@ -17,7 +17,11 @@ export class EmbeddingModels {
   readonly platformDefault: EmbeddingModelSpec;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    const embedder = this.get({ provider: config.ai.embeddingProvider, model: config.ai.embeddingModel, dimensions: config.ai.embeddingDimensions });
+    const embedder = this.get({
+      provider: config.ai.embeddingProvider,
+      model: config.ai.embeddingModel,
+      dimensions: config.ai.embeddingDimensions,
+    });
     this.platformDefault = { provider: config.ai.embeddingProvider, model: embedder.model, dimensions: embedder.dimensions };
   }
 
@@ -25,7 +29,12 @@ export class EmbeddingModels {
     const key = `${spec.provider}\n${spec.model}\n${spec.dimensions}`;
     let embedder = this.embedders.get(key);
     if (!embedder) {
-      embedder = createEmbeddingProvider({ ...this.config.ai, embeddingProvider: spec.provider, embeddingModel: spec.model, embeddingDimensions: spec.dimensions });
+      embedder = createEmbeddingProvider({
+        ...this.config.ai,
+        embeddingProvider: spec.provider,
+        embeddingModel: spec.model,
+        embeddingDimensions: spec.dimensions,
+      });
       this.embedders.set(key, embedder);
     }
     return embedder;

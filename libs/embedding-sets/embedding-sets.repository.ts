@@ -89,7 +89,10 @@ export class EmbeddingSetsRepository {
    * it, so chunks written in `id` are seen by the flip's final check).
    */
   async holdActive(m: EntityManager, tenantId: string, id: number): Promise<boolean> {
-    const rows: unknown[] = await m.query(`SELECT 1 FROM embedding_sets WHERE tenant_id = $1 AND id = $2 AND state = 'active' FOR SHARE`, [tenantId, id]);
+    const rows: unknown[] = await m.query(`SELECT 1 FROM embedding_sets WHERE tenant_id = $1 AND id = $2 AND state = 'active' FOR SHARE`, [
+      tenantId,
+      id,
+    ]);
     return rows.length > 0;
   }
 

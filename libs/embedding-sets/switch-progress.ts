@@ -1,12 +1,31 @@
 import type { SetPhase } from './embedding-set.js';
 
 /** What a switch job reports as its progress (the queue dashboard shows it; GET …/embedding-model has the same figures). */
-export interface SwitchProgress { phase: SetPhase | 'dropping'; done: number; total: number; percent: number; etaSeconds: number | null; errors: number }
+export interface SwitchProgress {
+  phase: SetPhase | 'dropping';
+  done: number;
+  total: number;
+  percent: number;
+  etaSeconds: number | null;
+  errors: number;
+}
 
 /** Progress with an ETA at the rate of this run (chunks embedded since it started), when given its start. */
-export function progressOf(phase: SwitchProgress['phase'], c: { done: number; total: number }, since: { at: number; done: number } | undefined, errors: number): SwitchProgress {
+export function progressOf(
+  phase: SwitchProgress['phase'],
+  c: { done: number; total: number },
+  since: { at: number; done: number } | undefined,
+  errors: number,
+): SwitchProgress {
   const percent = c.total ? Math.min(100, Math.round((1000 * c.done) / c.total) / 10) : 100;
-  return { phase, done: c.done, total: c.total, percent, etaSeconds: since ? etaSeconds(c, since.done, Date.now() - since.at) : null, errors };
+  return {
+    phase,
+    done: c.done,
+    total: c.total,
+    percent,
+    etaSeconds: since ? etaSeconds(c, since.done, Date.now() - since.at) : null,
+    errors,
+  };
 }
 
 /**

@@ -107,7 +107,7 @@ function splitByBytes(
   let pieceStart = start;
   let bytes = 0;
   let pieceBoundary = boundary;
-  for (let pos = start; pos < end; ) {
+  for (let pos = start; pos < end;) {
     const codePoint = text.codePointAt(pos)!;
     const width = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
     if (bytes + width > limit) {

@@ -165,8 +165,10 @@ function packUnits(text: string, units: Unit[], target: number, overlap: number)
     let start: number = carry?.start ?? units[first]!.start;
     let tokens = countTokens(text.slice(start, units[next - 1]!.end));
     while (tokens > target) {
-      if (next - 1 > first) next--; // give back the last unit
-      else if (start !== units[first]!.start) start = units[first]!.start; // then the overlap
+      if (next - 1 > first)
+        next--; // give back the last unit
+      else if (start !== units[first]!.start)
+        start = units[first]!.start; // then the overlap
       else break; // a lone unit is ≤ target − overlap tokens by construction: not reached
       tokens = countTokens(text.slice(start, units[next - 1]!.end));
     }
@@ -223,10 +225,7 @@ function overlapTail(text: string, chunkStart: number, newStart: number, end: nu
 }
 
 /** Binary search over ascending starts; a later start never has more tokens after it. */
-function earliestFitting(
-  starts: number[],
-  count: (at: number) => number | false,
-): { at: number; tokens: number } | null {
+function earliestFitting(starts: number[], count: (at: number) => number | false): { at: number; tokens: number } | null {
   let lo = 0;
   let hi = starts.length - 1;
   let found: { at: number; tokens: number } | null = null;

@@ -8,13 +8,7 @@ import { listZipEntries } from './zip-entries.js';
 
 export const DOCX_MIME_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
-export const SUPPORTED_MIME_TYPES = [
-  'application/pdf',
-  DOCX_MIME_TYPE,
-  'text/html',
-  'text/markdown',
-  'text/plain',
-] as const;
+export const SUPPORTED_MIME_TYPES = ['application/pdf', DOCX_MIME_TYPE, 'text/html', 'text/markdown', 'text/plain'] as const;
 
 export type SupportedMimeType = (typeof SUPPORTED_MIME_TYPES)[number];
 
@@ -128,7 +122,12 @@ function truncateKeepingExtension(name: string, max: number): string {
   const dot = name.lastIndexOf('.');
   const ext = dot > 0 ? Array.from(name.slice(dot)) : [];
   if (ext.length > 1 && ext.length <= 16) {
-    return Array.from(name.slice(0, dot)).slice(0, max - ext.length).join('').trimEnd() + ext.join('');
+    return (
+      Array.from(name.slice(0, dot))
+        .slice(0, max - ext.length)
+        .join('')
+        .trimEnd() + ext.join('')
+    );
   }
   return chars.slice(0, max).join('').trimEnd();
 }

@@ -15,6 +15,4 @@ export interface SandboxRequest {
 }
 
 /** The process's single IPC message back. Errors travel as data: class identity doesn't survive IPC. */
-export type SandboxResponse =
-  | { ok: true; document: ParsedDocument }
-  | { ok: false; message: string; permanent: boolean };
+export type SandboxResponse = { ok: true; document: ParsedDocument } | { ok: false; message: string; permanent: boolean };

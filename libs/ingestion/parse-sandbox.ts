@@ -86,7 +86,8 @@ export function memoryBudgetMb(baseMb: number, inputBytes: number, mimeType: str
 /** Like parseDocument, but isolated. The caller's `bytes` are left as they were. */
 export function parseInSandbox(bytes: Uint8Array, mimeType: string, options: SandboxOptions): Promise<ParsedDocument> {
   const { maxPages, timeoutMs, signal } = options;
-  const maxMemoryMb = options.textAllowance === false ? options.maxMemoryMb : memoryBudgetMb(options.maxMemoryMb, bytes.byteLength, mimeType);
+  const maxMemoryMb =
+    options.textAllowance === false ? options.maxMemoryMb : memoryBudgetMb(options.maxMemoryMb, bytes.byteLength, mimeType);
   if (signal?.aborted) return Promise.reject(signal.reason as Error); // what abort() was given, an AbortError by default
   const request: SandboxRequest = {
     byteLength: bytes.byteLength,
@@ -99,16 +100,12 @@ export function parseInSandbox(bytes: Uint8Array, mimeType: string, options: San
   const outOfMemory = () => new IngestionError(IngestionMessages.outOfMemory(maxMemoryMb), true);
 
   return new Promise<ParsedDocument>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [...v8Flags(maxMemoryMb), CHILD_PATH, JSON.stringify(request)],
-      {
-        // The parser needs no configuration; keep secrets (DB URLs, API keys) out of its reach.
-        env: {},
-        stdio: ['pipe', 'ignore', 'pipe', 'ipc'],
-        serialization: 'json',
-      },
-    );
+    const child = spawn(process.execPath, [...v8Flags(maxMemoryMb), CHILD_PATH, JSON.stringify(request)], {
+      // The parser needs no configuration; keep secrets (DB URLs, API keys) out of its reach.
+      env: {},
+      stdio: ['pipe', 'ignore', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
 
     let settled = false;
     let stderr = '';
@@ -124,10 +121,7 @@ export function parseInSandbox(bytes: Uint8Array, mimeType: string, options: San
     };
     const onAbort = () => finish(() => reject(signal!.reason as Error));
 
-    const timer = setTimeout(
-      () => finish(() => reject(new IngestionError(IngestionMessages.timedOut(timeoutMs), true))),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => finish(() => reject(new IngestionError(IngestionMessages.timedOut(timeoutMs), true))), timeoutMs);
     const watchdog = setInterval(() => {
       const rss = child.pid === undefined || !canReadRss ? null : readRssBytes(child.pid);
       if (rss !== null && rss > maxMemoryMb * MB) finish(() => reject(outOfMemory()));
@@ -141,9 +135,7 @@ export function parseInSandbox(bytes: Uint8Array, mimeType: string, options: San
     child.stdin!.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
     child.once('message', (response: SandboxResponse) =>
-      finish(() =>
-        response.ok ? resolve(response.document) : reject(new IngestionError(response.message, response.permanent)),
-      ),
+      finish(() => (response.ok ? resolve(response.document) : reject(new IngestionError(response.message, response.permanent)))),
     );
     child.once('error', (error) =>
       finish(() => reject(new IngestionError(`parser could not start: ${error.message}`, false, { cause: error }))),

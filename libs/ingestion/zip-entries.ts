@@ -171,7 +171,5 @@ function readU64(bytes: Uint8Array, at: number): number {
 }
 
 function readU32(bytes: Uint8Array, at: number): number {
-  return at + 4 <= bytes.length
-    ? (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0
-    : -1;
+  return at + 4 <= bytes.length ? (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0 : -1;
 }

@@ -8,11 +8,18 @@
 const CENSOR = '[REDACTED]';
 
 /** Key names whose values are secrets, in JSON ("password":"…"), query strings (token=…) and key=value text. */
-const SECRET_KEYS = 'password|passwd|new_?password|secret|jwt_?secret|token|access_?token|refresh_?token|id_?token|api_?key|admin_?api_?key|key|authorization|cookie';
+const SECRET_KEYS =
+  'password|passwd|new_?password|secret|jwt_?secret|token|access_?token|refresh_?token|id_?token|api_?key|admin_?api_?key|key|authorization|cookie';
 
 const PATTERNS: [RegExp, string | ((...m: string[]) => string)][] = [
   // "password": "…" (JSON, also unquoted or cut short), password=… (query strings, key=value text)
-  [new RegExp(`((?:\\\\?["'])?\\b(?:${SECRET_KEYS})(?:\\\\?["'])?\\s*[:=]\\s*)(?!\\[REDACTED\\]|Bearer\\b|Basic\\b)(?:\\\\?"(?:[^"\\\\]|\\\\(?!")|\\\\")*(?:\\\\?"|$)|'[^']*(?:'|$)|[^\\s"',;&}\\]]+)`, 'gi'), `$1${CENSOR}`],
+  [
+    new RegExp(
+      `((?:\\\\?["'])?\\b(?:${SECRET_KEYS})(?:\\\\?["'])?\\s*[:=]\\s*)(?!\\[REDACTED\\]|Bearer\\b|Basic\\b)(?:\\\\?"(?:[^"\\\\]|\\\\(?!")|\\\\")*(?:\\\\?"|$)|'[^']*(?:'|$)|[^\\s"',;&}\\]]+)`,
+      'gi',
+    ),
+    `$1${CENSOR}`,
+  ],
   // Authorization header values: "Bearer <anything>", "Basic <base64>".
   [/\b(Bearer|Basic)\s+[^\s"',;]+/gi, `$1 ${CENSOR}`],
   // JWTs (also one cut short in a message): header.payload[.signature]

@@ -2,7 +2,20 @@ import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { redactSecrets } from './redact.js';
 
 /** Property names masked by Nest's own redaction when an object is logged. */
-const SECRET_PROPERTIES = ['password', 'passwordHash', 'password_hash', 'token', 'accessToken', 'apiKey', 'key', 'secret', 'jwtSecret', 'adminApiKey', 'authorization', 'cookie'];
+const SECRET_PROPERTIES = [
+  'password',
+  'passwordHash',
+  'password_hash',
+  'token',
+  'accessToken',
+  'apiKey',
+  'key',
+  'secret',
+  'jwtSecret',
+  'adminApiKey',
+  'authorization',
+  'cookie',
+];
 
 /**
  * Nest's console logger with every line scrubbed (libs/logging/redact.ts):

@@ -24,9 +24,7 @@ export class QueueModule implements OnApplicationShutdown {
       global: true,
       imports: [
         BullModule.forRoot({ connection, prefix: config.queuePrefix }),
-        ...Object.values(QueueName).map((name) =>
-          BullModule.registerQueue({ name, defaultJobOptions: QUEUE_SETTINGS[name].job }),
-        ),
+        ...Object.values(QueueName).map((name) => BullModule.registerQueue({ name, defaultJobOptions: QUEUE_SETTINGS[name].job })),
       ],
       providers: [IngestionQueue, VectorIndexQueue, EmbeddingSwitchQueue, { provide: REDIS_CONNECTION, useValue: connection }],
       exports: [BullModule, IngestionQueue, VectorIndexQueue, EmbeddingSwitchQueue, REDIS_CONNECTION],

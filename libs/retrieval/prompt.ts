@@ -2,8 +2,7 @@ import type { ChatMessage, GroundingSource } from '../ai/chat/chat-provider.js';
 import { countTokens } from '../ai/tokenizer.js';
 import type { SearchHit } from './search.types.js';
 
-export const DEFAULT_SYSTEM_PROMPT =
-  'You are a helpful assistant that answers questions using the documents of the user\'s organisation.';
+export const DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant that answers questions using the documents of the user's organisation.";
 
 /**
  * Rules appended to every system prompt. Sources are data, not instructions:
@@ -22,7 +21,15 @@ export const GROUNDING_RULES = [
 export const escapeSourceText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function toGroundingSources(hits: SearchHit[]): GroundingSource[] {
-  return hits.map((h, i) => ({ n: i + 1, content: h.content, filename: h.filename, pageFrom: h.pageFrom, pageTo: h.pageTo, section: h.section, similarity: h.similarity }));
+  return hits.map((h, i) => ({
+    n: i + 1,
+    content: h.content,
+    filename: h.filename,
+    pageFrom: h.pageFrom,
+    pageTo: h.pageTo,
+    section: h.section,
+    similarity: h.similarity,
+  }));
 }
 
 const attr = (s: string) => escapeSourceText(s).replace(/"/g, '&quot;');
@@ -30,7 +37,8 @@ const attr = (s: string) => escapeSourceText(s).replace(/"/g, '&quot;');
 export function sourcesBlock(sources: GroundingSource[]): string {
   if (!sources.length) return '<sources>\n(no relevant passages were found)\n</sources>';
   const items = sources.map(
-    (s) => `<source n="${s.n}" document="${attr(s.filename)}" ${s.section ? `section="${attr(s.section)}"` : `pages="${s.pageFrom}-${s.pageTo}"`}>\n${escapeSourceText(s.content)}\n</source>`,
+    (s) =>
+      `<source n="${s.n}" document="${attr(s.filename)}" ${s.section ? `section="${attr(s.section)}"` : `pages="${s.pageFrom}-${s.pageTo}"`}>\n${escapeSourceText(s.content)}\n</source>`,
   );
   return `<sources>\n${items.join('\n')}\n</sources>`;
 }
@@ -68,7 +76,11 @@ export function buildPrompt(input: PromptInput): ChatMessage[] {
 export function rewritePrompt(history: ChatMessage[], question: string): ChatMessage[] {
   const transcript = history.map((m) => `${m.role}: ${m.content.slice(0, 2000)}`).join('\n');
   return [
-    { role: 'system', content: 'Rewrite the last user message as a standalone search query, using the conversation for context. Output only the query, nothing else.' },
+    {
+      role: 'system',
+      content:
+        'Rewrite the last user message as a standalone search query, using the conversation for context. Output only the query, nothing else.',
+    },
     { role: 'user', content: `Conversation:\n${transcript}\n\nLast user message: ${question}` },
   ];
 }

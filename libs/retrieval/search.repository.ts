@@ -6,7 +6,16 @@ import { EmbeddingSetChanged, type QueryModel } from '../embedding-sets/active-s
 import { keywordQuery, keywordTiers } from './keyword-query.js';
 import { DEFAULT_SEARCH_CONFIG, searchConfigSql } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
-import { efSearchFor, indexedVector, tenantLiteral, toTenantVectorIndex, vectorIndexPredicate, watermarkLiteral, type TenantVectorIndex, type VectorIndexRow } from './vector-index.js';
+import {
+  efSearchFor,
+  indexedVector,
+  tenantLiteral,
+  toTenantVectorIndex,
+  vectorIndexPredicate,
+  watermarkLiteral,
+  type TenantVectorIndex,
+  type VectorIndexRow,
+} from './vector-index.js';
 
 /**
  * Hybrid fusion: each list's scores scaled to [0, 1] over its candidates (min-max), then
@@ -49,10 +58,16 @@ export interface SearchParams extends SearchScope {
 /** How the vector side ran: for tests, the bench and EXPLAIN, not for callers. */
 export type VectorPath = 'exact' | 'index' | 'index+exact-fallback';
 
-interface Ranked { id: string; distance?: number }
+interface Ranked {
+  id: string;
+  distance?: number;
+}
 
 /** The set a search reads: the tenant's active one, as its transaction sees it. */
-interface SearchedSet { id: number; dimensions: number }
+interface SearchedSet {
+  id: number;
+  dimensions: number;
+}
 
 /**
  * The search SQL. The access path is chosen here from what the service knows,
@@ -87,7 +102,12 @@ export class SearchRepository {
     const vec = vectorLiteral(p.vector);
     // First the transaction's settings, the tenant's index and its language (prepare()).
     const candidates = p.mode === 'hybrid' ? Math.max(p.topK * 4, 40) : p.topK;
-    const { index, language, set } = await this.prepare(m, p.tenantId, efSearchFor(candidates, this.settings.efSearch), this.settings.searchTimeoutMs);
+    const { index, language, set } = await this.prepare(
+      m,
+      p.tenantId,
+      efSearchFor(candidates, this.settings.efSearch),
+      this.settings.searchTimeoutMs,
+    );
     if (!set) return []; // no set, no chunks: a tenant gets its first set before its first chunk
     if ((p.setId !== undefined && p.setId !== set.id) || p.vector.length !== set.dimensions) throw new EmbeddingSetChanged(set);
     if (!p.language) p = { ...p, language };
@@ -107,7 +127,14 @@ export class SearchRepository {
   }
 
   /** The `n` nearest chunks in scope, exactly or through the tenant's index (see the class comment). */
-  private async nearest(m: EntityManager, p: SearchParams, set: SearchedSet, vec: string, n: number, index: TenantVectorIndex | undefined): Promise<Ranked[]> {
+  private async nearest(
+    m: EntityManager,
+    p: SearchParams,
+    set: SearchedSet,
+    vec: string,
+    n: number,
+    index: TenantVectorIndex | undefined,
+  ): Promise<Ranked[]> {
     const rowsInScope = index && (isScoped(p) ? await this.scopeRows(m, p) : index.indexedRows);
     if (!index || !rowsInScope || rowsInScope < this.settings.minRows) {
       this.lastVectorPath = 'exact';
@@ -150,7 +177,14 @@ export class SearchRepository {
    * index can produce the order), unioned with an exact scan of the set's rows
    * above the watermark.
    */
-  private async throughIndex(m: EntityManager, p: SearchParams, set: SearchedSet, vec: string, n: number, index: TenantVectorIndex): Promise<Ranked[]> {
+  private async throughIndex(
+    m: EntityManager,
+    p: SearchParams,
+    set: SearchedSet,
+    vec: string,
+    n: number,
+    index: TenantVectorIndex,
+  ): Promise<Ranked[]> {
     const params: unknown[] = [];
     const bind = (v: unknown) => `$${params.push(v)}`;
     const q = `${bind(vec)}::halfvec(${set.dimensions})`;
@@ -184,7 +218,12 @@ export class SearchRepository {
    * - statement_timeout (SEARCH_TIMEOUT_MS): a search that cannot finish in time answers 503 and
    *   gives its connection back, instead of holding it for the pool's 30 s.
    */
-  private async prepare(m: EntityManager, tenantId: string, ef: number, timeoutMs: number): Promise<{ set?: QueryModel & SearchedSet; index?: TenantVectorIndex; language: string }> {
+  private async prepare(
+    m: EntityManager,
+    tenantId: string,
+    ef: number,
+    timeoutMs: number,
+  ): Promise<{ set?: QueryModel & SearchedSet; index?: TenantVectorIndex; language: string }> {
     // Settings first, on their own: a statement's timeout is armed when it starts, so the reads
     // below (which could wait on a lock) must come after it.
     await m.query(
@@ -193,7 +232,17 @@ export class SearchRepository {
       [String(timeoutMs), String(ef)],
     );
     // One row, always: the LEFT JOINs keep it when the tenant has no active set or no index.
-    const [row] = await m.query<[VectorIndexRow & { language: string | null; set_id: number | null; provider: ProviderKind | null; model: string | null; dimensions: number | null }]>(
+    const [row] = await m.query<
+      [
+        VectorIndexRow & {
+          language: string | null;
+          set_id: number | null;
+          provider: ProviderKind | null;
+          model: string | null;
+          dimensions: number | null;
+        },
+      ]
+    >(
       `SELECT set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),
               ${searchConfigSql('$1')} AS language, s.id AS set_id, s.provider, s.model, s.dimensions, v.index_name, v.watermark, v.indexed_rows
        FROM (SELECT 1) one
@@ -201,7 +250,15 @@ export class SearchRepository {
        LEFT JOIN vector_indexes v ON v.tenant_id = $1 AND v.set_id = s.id`,
       [tenantId],
     );
-    const set = row.set_id ? { id: Number(row.set_id), setId: Number(row.set_id), provider: row.provider!, model: row.model!, dimensions: Number(row.dimensions) } : undefined;
+    const set = row.set_id
+      ? {
+          id: Number(row.set_id),
+          setId: Number(row.set_id),
+          provider: row.provider!,
+          model: row.model!,
+          dimensions: Number(row.dimensions),
+        }
+      : undefined;
     return { set, index: toTenantVectorIndex(row), language: row.language ?? DEFAULT_SEARCH_CONFIG };
   }
 
@@ -215,7 +272,12 @@ export class SearchRepository {
     const language = p.language ?? DEFAULT_SEARCH_CONFIG;
     const kq = keywordQuery(keywordText(p.query));
     const lexemes: string[] = kq.words
-      ? (await m.query<{ lexeme: string }[]>(`SELECT lexeme FROM unnest(to_tsvector($1::regconfig, $2)) ORDER BY positions[1]`, [language, kq.words])).map((r) => r.lexeme)
+      ? (
+          await m.query<{ lexeme: string }[]>(`SELECT lexeme FROM unnest(to_tsvector($1::regconfig, $2)) ORDER BY positions[1]`, [
+            language,
+            kq.words,
+          ])
+        ).map((r) => r.lexeme)
       : [];
     const tiers: (string | null)[] = keywordTiers(lexemes);
     if (!tiers.length) {
@@ -228,7 +290,10 @@ export class SearchRepository {
     for (const [i, tier] of tiers.entries()) {
       const params: unknown[] = [];
       const bind = (v: unknown) => `$${params.push(v)}`;
-      const parts = [...(tier ? [`${bind(tier)}::tsquery`] : []), ...(kq.all ? [`websearch_to_tsquery(${bind(language)}::regconfig, ${bind(kq.all)})`] : [])];
+      const parts = [
+        ...(tier ? [`${bind(tier)}::tsquery`] : []),
+        ...(kq.all ? [`websearch_to_tsquery(${bind(language)}::regconfig, ${bind(kq.all)})`] : []),
+      ];
       const rows: { id: string; rank: number }[] = await m.query(
         `SELECT k.id, k.rank FROM search_keyword(${parts.join(' && ')}, ${bind(n)}, ${bind(scope[0])}::uuid[], ${bind(scope[1])}::uuid[]) k`,
         params,
@@ -241,7 +306,13 @@ export class SearchRepository {
   }
 
   /** Content, document and similarity of the chosen chunks, in the given order; minScore applies to similarity. */
-  private async details(m: EntityManager, p: SearchParams, set: SearchedSet, vec: string, ranked: { id: string; score: number }[]): Promise<SearchHit[]> {
+  private async details(
+    m: EntityManager,
+    p: SearchParams,
+    set: SearchedSet,
+    vec: string,
+    ranked: { id: string; score: number }[],
+  ): Promise<SearchHit[]> {
     const rows: Record<string, unknown>[] = await m.query(
       `SELECT r.ord, e.id AS chunk_id, e.document_id, d.filename, e.content, (1 - (e.embedding <=> $2::halfvec))::float8 AS similarity, e.page_from, e.page_to, e.section
        FROM unnest($3::uuid[]) WITH ORDINALITY AS r(id, ord)
@@ -252,9 +323,15 @@ export class SearchRepository {
     );
     return rows
       .map((r) => ({
-        chunkId: r.chunk_id as string, documentId: r.document_id as string, filename: r.filename as string,
-        content: r.content as string, score: ranked[Number(r.ord) - 1]!.score, similarity: Number(r.similarity),
-        pageFrom: r.page_from as number, pageTo: r.page_to as number, section: (r.section as string | null) ?? null,
+        chunkId: r.chunk_id as string,
+        documentId: r.document_id as string,
+        filename: r.filename as string,
+        content: r.content as string,
+        score: ranked[Number(r.ord) - 1]!.score,
+        similarity: Number(r.similarity),
+        pageFrom: r.page_from as number,
+        pageTo: r.page_to as number,
+        section: (r.section as string | null) ?? null,
       }))
       .filter((h) => p.minScore === undefined || h.similarity >= p.minScore)
       .sort((a, b) => b.score - a.score || b.similarity - a.similarity);
@@ -267,7 +344,10 @@ export class SearchRepository {
     const parts: string[] = [];
     if (p.documentIds?.length) parts.push(`d.id = ANY(${bind(p.documentIds)}::uuid[])`);
     if (p.folderIds?.length) parts.push(`d.folder_id = ANY(${bind(p.folderIds)}::uuid[])`);
-    const [row] = await m.query<[{ n: string }]>(`SELECT COALESCE(sum(d.chunk_count), 0)::bigint AS n FROM documents d WHERE d.tenant_id = $1 AND (${parts.join(' OR ')})`, params);
+    const [row] = await m.query<[{ n: string }]>(
+      `SELECT COALESCE(sum(d.chunk_count), 0)::bigint AS n FROM documents d WHERE d.tenant_id = $1 AND (${parts.join(' OR ')})`,
+      params,
+    );
     return Number(row.n);
   }
 
@@ -276,7 +356,9 @@ export class SearchRepository {
     const parts: string[] = [];
     if (p.documentIds?.length) parts.push(`e.document_id = ANY(${bind(p.documentIds)}::uuid[])`);
     if (p.folderIds?.length) {
-      parts.push(`e.document_id IN (SELECT d2.id FROM documents d2 WHERE d2.tenant_id = ${tenant} AND d2.folder_id = ANY(${bind(p.folderIds)}::uuid[]))`);
+      parts.push(
+        `e.document_id IN (SELECT d2.id FROM documents d2 WHERE d2.tenant_id = ${tenant} AND d2.folder_id = ANY(${bind(p.folderIds)}::uuid[]))`,
+      );
     }
     return parts.length ? `AND (${parts.join(' OR ')})` : '';
   }
@@ -295,7 +377,9 @@ export function fuse(vectorHits: Ranked[], keywordHits: { id: string; rank: numb
     s.score += (1 - VECTOR_WEIGHT) * k[i]!;
     scores.set(h.id, s);
   });
-  return [...scores].sort(([ia, a], [ib, b]) => b.score - a.score || a.vr - b.vr || (ia < ib ? -1 : 1)).map(([id, s]) => ({ id, score: s.score }));
+  return [...scores]
+    .sort(([ia, a], [ib, b]) => b.score - a.score || a.vr - b.vr || (ia < ib ? -1 : 1))
+    .map(([id, s]) => ({ id, score: s.score }));
 }
 
 /** Scores scaled to [0, 1]; all equal (or one) → all 1: being a candidate at all is the signal. */

@@ -60,17 +60,26 @@ export function vectorIndexPredicate(rows: IndexedRows, alias = ''): string {
 }
 
 /** A registry row as any query reads it (bigint columns come back as text). */
-export interface VectorIndexRow { index_name?: string | null; watermark?: string | number | null; indexed_rows?: string | number | null }
+export interface VectorIndexRow {
+  index_name?: string | null;
+  watermark?: string | number | null;
+  indexed_rows?: string | number | null;
+}
 
 /** The index of one of the current tenant's sets, if it has one (RLS limits the registry to the tenant in the transaction). */
 export async function readTenantVectorIndex(m: EntityManager, tenantId: string, setId: number): Promise<TenantVectorIndex | undefined> {
-  const [row] = await m.query<VectorIndexRow[]>(`SELECT index_name, watermark, indexed_rows FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2`, [tenantId, setId]);
+  const [row] = await m.query<VectorIndexRow[]>(
+    `SELECT index_name, watermark, indexed_rows FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2`,
+    [tenantId, setId],
+  );
   return toTenantVectorIndex(row);
 }
 
 /** A registry row (index_name, watermark, indexed_rows) as read by any query; undefined when the columns are NULL. */
 export function toTenantVectorIndex(row: VectorIndexRow | undefined): TenantVectorIndex | undefined {
-  return row?.index_name ? { indexName: row.index_name, watermark: Number(row.watermark), indexedRows: Number(row.indexed_rows) } : undefined;
+  return row?.index_name
+    ? { indexName: row.index_name, watermark: Number(row.watermark), indexedRows: Number(row.indexed_rows) }
+    : undefined;
 }
 
 /**

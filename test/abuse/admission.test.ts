@@ -17,10 +17,19 @@ import { useStack } from '../support/stack.js';
 
 /** The shipped defaults, stated here so that test.sh's relaxed limits for the other suites do not apply. */
 const DEFAULTS = {
-  RATE_LIMIT_SEARCH_PER_MINUTE: '1200', RATE_LIMIT_CHAT_PER_MINUTE: '120', RATE_LIMIT_UPLOAD_PER_MINUTE: '600',
-  RATE_LIMIT_OPENAI_PER_MINUTE: '300', RATE_LIMIT_CLIENT_PERCENT: '50', DB_TENANT_POOL_PERCENT: '50', DB_TENANT_WAIT_MS: '2000',
-  LOGIN_PER_IP_PER_MINUTE: '30', LOGIN_MAX_FAILURES: '5', LOGIN_LOCKOUT_SECONDS: '30', LOGIN_LOCKOUT_MAX_SECONDS: '900',
-  PASSWORD_HASH_CONCURRENCY: '2', PASSWORD_HASH_QUEUE: '32',
+  RATE_LIMIT_SEARCH_PER_MINUTE: '1200',
+  RATE_LIMIT_CHAT_PER_MINUTE: '120',
+  RATE_LIMIT_UPLOAD_PER_MINUTE: '600',
+  RATE_LIMIT_OPENAI_PER_MINUTE: '300',
+  RATE_LIMIT_CLIENT_PERCENT: '50',
+  DB_TENANT_POOL_PERCENT: '50',
+  DB_TENANT_WAIT_MS: '2000',
+  LOGIN_PER_IP_PER_MINUTE: '30',
+  LOGIN_MAX_FAILURES: '5',
+  LOGIN_LOCKOUT_SECONDS: '30',
+  LOGIN_LOCKOUT_MAX_SECONDS: '900',
+  PASSWORD_HASH_CONCURRENCY: '2',
+  PASSWORD_HASH_QUEUE: '32',
 };
 
 const percentile = (values: number[], p: number): number => {
@@ -44,7 +53,10 @@ describe('a search flood from one tenant', () => {
   const stack = useStack({ prefix: 'admission', env: { ...DEFAULTS, DB_POOL_MAX: '20' }, workers: 1, tenants: ['victim', 'flooder'] });
 
   before(async () => {
-    ({ api, tenants: [victim, flooder] } = await stack.ready);
+    ({
+      api,
+      tenants: [victim, flooder],
+    } = await stack.ready);
     const docs = [
       ...Array.from({ length: 2 }, (_, i) => ({ t: victim, text: uniqueText(`descaling espresso machine ${i}`, 20) })),
       ...Array.from({ length: 6 }, (_, i) => ({ t: flooder, text: uniqueText(`descaling espresso programme ${i} lorem ipsum`, 60) })),
@@ -57,9 +69,11 @@ describe('a search flood from one tenant', () => {
   });
 
   test('leaves the other tenant at 200 within a bounded p95; the flooder gets 429/503 with Retry-After, never 500', async () => {
-    const victimSearch = () => api.request('POST', '/api/v1/search', {
-      token: victim.memberKey, json: { query: 'how long does descaling take', mode: 'hybrid', topK: 5 },
-    });
+    const victimSearch = () =>
+      api.request('POST', '/api/v1/search', {
+        token: victim.memberKey,
+        json: { query: 'how long does descaling take', mode: 'hybrid', topK: 5 },
+      });
     const baseline: number[] = [];
     for (let i = 0; i < 20; i++) {
       const { ms, result } = await timed(victimSearch);
@@ -72,7 +86,10 @@ describe('a search flood from one tenant', () => {
     let withoutRetryAfter = 0;
     const flood = Array.from({ length: 100 }, async () => {
       while (Date.now() < deadline) {
-        const res = await api.request('POST', '/api/v1/search', { token: flooder.memberKey, json: { query: FLOOD_QUERY, mode: 'hybrid', topK: 100 } });
+        const res = await api.request('POST', '/api/v1/search', {
+          token: flooder.memberKey,
+          json: { query: FLOOD_QUERY, mode: 'hybrid', topK: 100 },
+        });
         floodStatuses.set(res.status, (floodStatuses.get(res.status) ?? 0) + 1);
         if ((res.status === 429 || res.status === 503) && !res.headers.get('retry-after')) withoutRetryAfter++;
       }
@@ -88,13 +105,17 @@ describe('a search flood from one tenant', () => {
     }
     await Promise.all(flood);
 
-    const summary = `baseline p95 ${percentile(baseline, 95).toFixed(0)} ms; during the flood p50 ${percentile(latencies, 50).toFixed(0)} ms, ` +
+    const summary =
+      `baseline p95 ${percentile(baseline, 95).toFixed(0)} ms; during the flood p50 ${percentile(latencies, 50).toFixed(0)} ms, ` +
       `p95 ${percentile(latencies, 95).toFixed(0)} ms over ${latencies.length} searches; flooder ${JSON.stringify(Object.fromEntries(floodStatuses))}`;
     console.log(`# search flood: ${summary}`);
     assert.deepEqual([...new Set(during.map((r) => r.status))], [200], summary);
     // Before admission control: 500s and a p95 of 9 s. The bound is relative as the flood shares the 2 CPUs.
     assert.ok(percentile(latencies, 95) < Math.max(2000, 6 * percentile(baseline, 95)), summary);
-    assert.ok([...floodStatuses.keys()].every((s) => s === 200 || s === 429 || s === 503), summary);
+    assert.ok(
+      [...floodStatuses.keys()].every((s) => s === 200 || s === 429 || s === 503),
+      summary,
+    );
     assert.ok((floodStatuses.get(429) ?? 0) > 0, summary);
     assert.equal(withoutRetryAfter, 0, summary);
   });
@@ -117,7 +138,8 @@ describe('request budgets', () => {
   test("a tenant's settings.limits is one budget across API processes; each client gets its share; other tenants are untouched", async () => {
     const limited = await createTenant(api, 'limited', { limits: { searchPerMinute: 10, uploadPerMinute: 1 } });
     const other = await createTenant(api, 'other');
-    const search = (on: TestApi, token: string) => on.request('POST', '/api/v1/search', { token, json: { query: 'anything', mode: 'keyword' } });
+    const search = (on: TestApi, token: string) =>
+      on.request('POST', '/api/v1/search', { token, json: { query: 'anything', mode: 'keyword' } });
 
     // The member's key: 5 of the tenant's 10 (RATE_LIMIT_CLIENT_PERCENT 50), spread over both processes.
     for (const on of [api, second, api, second, api]) assert.equal((await search(on, limited.memberKey)).status, 200);
@@ -130,7 +152,10 @@ describe('request budgets', () => {
     // Another client of the same tenant has its own share, until the tenant's budget is spent.
     for (let i = 0; i < 5; i++) assert.equal((await search(i % 2 ? api : second, limited.adminKey)).status, 200);
     // A third client finds the tenant's budget spent.
-    const key = await api.request('POST', `/api/v1/admin/tenants/${limited.id}/api-keys`, { token: api.adminKey, json: { userId: limited.memberUserId, name: 'third' } });
+    const key = await api.request('POST', `/api/v1/admin/tenants/${limited.id}/api-keys`, {
+      token: api.adminKey,
+      json: { userId: limited.memberUserId, name: 'third' },
+    });
     const tenantOver = await search(api, key.body.key);
     assert.equal(tenantOver.status, 429);
     assert.match(tenantOver.body.message, /this tenant/);
@@ -149,7 +174,8 @@ describe('request budgets', () => {
 
   test('a tenant setting outside the allowed range is a 400', async () => {
     const res = await api.request('POST', '/api/v1/admin/tenants', {
-      token: api.adminKey, json: { name: 'x', slug: `bad-${randomUUID().slice(0, 8)}`, settings: { limits: { searchPerMinute: -1 } } },
+      token: api.adminKey,
+      json: { name: 'x', slug: `bad-${randomUUID().slice(0, 8)}`, settings: { limits: { searchPerMinute: -1 } } },
     });
     assert.equal(res.status, 400);
     assert.match(res.body.message, /searchPerMinute/);
@@ -159,15 +185,30 @@ describe('request budgets', () => {
 describe('the connection pool', () => {
   test('no tenant holds more than its share; its extra transactions are refused (TenantBusyError), another tenant gets through at once', async () => {
     const config = loadConfig();
-    const tenants = new TenantDb(await createRuntimeDataSource({ ...config.database, tenantPoolPercent: 50, tenantWaitMs: 300 }, { poolMax: 4, poolMin: 0 }).initialize());
+    const tenants = new TenantDb(
+      await createRuntimeDataSource(
+        { ...config.database, tenantPoolPercent: 50, tenantWaitMs: 300 },
+        { poolMax: 4, poolMin: 0 },
+      ).initialize(),
+    );
     const db = await superClient();
     try {
       const [a, b] = [randomUUID(), randomUUID()];
-      await db.query(`INSERT INTO tenants (id, name, slug) VALUES ($1, 'a', $2), ($3, 'b', $4)`, [a, `pool-a-${a.slice(0, 8)}`, b, `pool-b-${b.slice(0, 8)}`]);
+      await db.query(`INSERT INTO tenants (id, name, slug) VALUES ($1, 'a', $2), ($3, 'b', $4)`, [
+        a,
+        `pool-a-${a.slice(0, 8)}`,
+        b,
+        `pool-b-${b.slice(0, 8)}`,
+      ]);
       const slow = () => tenants.runFor(a, (m) => m.query('SELECT pg_sleep(1.5)'));
       const holding = [slow(), slow()]; // tenant a's share of a 4-connection pool is 2
       await new Promise((r) => setTimeout(r, 100));
-      const third = await timed(() => slow().then(() => 'ran', (e) => e));
+      const third = await timed(() =>
+        slow().then(
+          () => 'ran',
+          (e) => e,
+        ),
+      );
       assert.ok(third.result instanceof TenantBusyError, `third transaction: ${third.result}`);
       assert.ok(third.ms < 1000, `refused after ${third.ms} ms`);
       const otherTenant = await timed(() => tenants.runFor(b, (m) => m.query('SELECT 1 AS one')));
@@ -186,12 +227,18 @@ describe('the connection pool', () => {
     // Two tenants hold one connection each (their share of a 2-connection pool) on a lock; a third tenant's
     // request finds the pool full and waits DB_CONNECT_TIMEOUT_MS for a connection.
     const api = await TestApi.start({
-      ...DEFAULTS, DB_POOL_MAX: '2', DB_TENANT_POOL_PERCENT: '50', DB_TENANT_WAIT_MS: '10000', DB_CONNECT_TIMEOUT_MS: '300', SEARCH_TIMEOUT_MS: '10000',
+      ...DEFAULTS,
+      DB_POOL_MAX: '2',
+      DB_TENANT_POOL_PERCENT: '50',
+      DB_TENANT_WAIT_MS: '10000',
+      DB_CONNECT_TIMEOUT_MS: '300',
+      SEARCH_TIMEOUT_MS: '10000',
     });
     const db = await superClient();
     try {
       const [a, b, c] = await Promise.all([createTenant(api, 'pool-a'), createTenant(api, 'pool-b'), createTenant(api, 'pool-c')]);
-      const search = (t: TestTenant) => api.request('POST', '/api/v1/search', { token: t.memberKey, json: { query: 'anything', mode: 'vector' } });
+      const search = (t: TestTenant) =>
+        api.request('POST', '/api/v1/search', { token: t.memberKey, json: { query: 'anything', mode: 'vector' } });
       await db.query('BEGIN');
       await db.query('LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE'); // the budget look-up and the search read it
       const holders = [search(a), search(a), search(b), search(b)];
@@ -204,7 +251,10 @@ describe('the connection pool', () => {
       assert.match(late.result.body.message, /busy/);
       assert.ok(late.ms < 2000, `answered after ${late.ms} ms`);
       // The tenants that were queued behind their own share are served once the lock goes.
-      assert.deepEqual(held.map((r) => r.status), [200, 200, 200, 200]);
+      assert.deepEqual(
+        held.map((r) => r.status),
+        [200, 200, 200, 200],
+      );
     } finally {
       await db.end();
       await api.close();
@@ -216,7 +266,13 @@ describe('login', () => {
   let api: TestApi;
   let t: TestTenant;
   const stack = useStack({ prefix: 'login', env: { ...DEFAULTS, TRUST_PROXY: 'true', LOGIN_LOCKOUT_SECONDS: '2' }, tenants: ['login'] });
-  before(async () => ({ api, tenants: [t] } = await stack.ready));
+  before(
+    async () =>
+      ({
+        api,
+        tenants: [t],
+      } = await stack.ready),
+  );
   const login = (tenant: string, email: string, password: string, ip: string) =>
     api.request('POST', '/api/v1/auth/login', { json: { tenant, email, password }, headers: { 'x-forwarded-for': ip } });
 
@@ -234,7 +290,10 @@ describe('login', () => {
     assert.equal((await login(t.slug, 'ghost@x.test', 'x', '10.0.0.3')).status, 429);
 
     // Another account of the tenant logs in meanwhile.
-    const member = await api.request('POST', `/api/v1/admin/tenants/${t.id}/users`, { token: api.adminKey, json: { email: `m2@${t.slug}.test`, role: 'member', password: 'member-password-1' } });
+    const member = await api.request('POST', `/api/v1/admin/tenants/${t.id}/users`, {
+      token: api.adminKey,
+      json: { email: `m2@${t.slug}.test`, role: 'member', password: 'member-password-1' },
+    });
     assert.equal(member.status, 201);
     assert.equal((await login(t.slug, `m2@${t.slug}.test`, 'member-password-1', '10.0.0.1')).status, 200);
 
@@ -262,7 +321,10 @@ describe('login', () => {
     const counts = statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
     const summary = `baseline ${baseline.toFixed(0)} ms; victim during the flood max ${Math.max(...victim).toFixed(0)} ms; flood ${JSON.stringify(counts)}`;
     console.log(`# login flood: ${summary}`);
-    assert.ok(statuses.every((s) => s === 401 || s === 429), summary);
+    assert.ok(
+      statuses.every((s) => s === 401 || s === 429),
+      summary,
+    );
     assert.ok((counts[429] ?? 0) >= 70, summary); // 30 per minute from one address, one at a time
     // Without the gates the victim waited 8.5-13 s; the bound is relative because the CPU is shared with the flood.
     assert.ok(Math.max(...victim) < Math.max(3000, 4 * baseline), summary);

@@ -16,8 +16,14 @@ const writeErr = process.stderr.write.bind(process.stderr);
 
 before(async () => {
   // The API's log lines, to check what a client abort is logged as.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => { output += String(chunk); return write(chunk, ...rest); }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: any[]) => { output += String(chunk); return writeErr(chunk, ...rest); }) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
+    output += String(chunk);
+    return write(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
+    output += String(chunk);
+    return writeErr(chunk, ...rest);
+  }) as typeof process.stderr.write;
   api = await TestApi.start({ JSON_BODY_MAX_BYTES: '4096', LOG_LEVEL: 'warn' });
   a = await createTenant(api, 'probe');
 });
@@ -29,7 +35,10 @@ after(async () => {
 
 test('JSON nested 1,000 levels deep is a 400, also before authentication (it used to overflow the stack)', async () => {
   const deep = '['.repeat(1000) + ']'.repeat(1000);
-  for (const [path, token] of [['/api/v1/auth/login', undefined], ['/api/v1/search', a.memberKey]] as const) {
+  for (const [path, token] of [
+    ['/api/v1/auth/login', undefined],
+    ['/api/v1/search', a.memberKey],
+  ] as const) {
     const res = await api.request('POST', path, { token, body: `{"x": ${deep}}`, headers: { 'content-type': 'application/json' } });
     assert.equal(res.status, 400, path);
     assertErrorShape(res.body, 400);
@@ -77,7 +86,10 @@ test('a cursor whose date JavaScript accepts but PostgreSQL does not (2020-02-30
 test('a NUL character in a chat message is a 400 and the conversation keeps what it had', async () => {
   const conv = await api.request('POST', '/api/v1/conversations', { token: a.adminKey, json: { title: 'kept' } });
   assert.equal(conv.status, 201, conv.text);
-  const res = await api.request('POST', `/api/v1/conversations/${conv.body.id}/messages`, { token: a.adminKey, json: { content: 'why\u0000' } });
+  const res = await api.request('POST', `/api/v1/conversations/${conv.body.id}/messages`, {
+    token: a.adminKey,
+    json: { content: 'why\u0000' },
+  });
   assert.equal(res.status, 400, res.text);
   assert.match(res.body.message, /content must not contain NUL characters/);
   const got = await api.request('GET', `/api/v1/conversations/${conv.body.id}`, { token: a.adminKey });
@@ -92,12 +104,24 @@ test('a client that hangs up in the middle of an upload is logged as 499, not as
   const logged = output.length;
   await new Promise<void>((resolve) => {
     const req = httpRequest({
-      host: url.hostname, port: url.port, method: 'POST', path: '/api/v1/documents',
-      headers: { authorization: `Bearer ${a.adminKey}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(8 * 1024 * 1024) },
+      host: url.hostname,
+      port: url.port,
+      method: 'POST',
+      path: '/api/v1/documents',
+      headers: {
+        authorization: `Bearer ${a.adminKey}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': String(8 * 1024 * 1024),
+      },
     });
     req.on('error', () => resolve()); // our own hang-up
     req.write(head);
-    req.write(Buffer.alloc(1024 * 1024, 'a'), () => setTimeout(() => { req.destroy(); resolve(); }, 200));
+    req.write(Buffer.alloc(1024 * 1024, 'a'), () =>
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 200),
+    );
   });
   const abortLine = /POST \/api\/v1\/documents \[[^\]]+\] 499 client closed the request/;
   let lines = '';

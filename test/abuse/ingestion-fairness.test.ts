@@ -39,12 +39,14 @@ after(async () => {
 async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
   return out;
 }
 
@@ -80,10 +82,16 @@ describe('fair dispatch across tenants', () => {
   test(`with ${BACKLOG} of tenant A's documents queued, tenant B's small document is ready within ${B_READY_WITHIN_MS / 1000} s on one worker`, async (t) => {
     // A's backlog, through the real upload path, before any worker runs: the queue holds all of it.
     const started = Date.now();
-    const ups = await pool(Array.from({ length: BACKLOG }, (_, i) => i), 8, (i) =>
-      upload(api, a.adminKey, uniqueText(`backlog item ${i}`, A_PARAGRAPHS), `a-${i}.md`));
+    const ups = await pool(
+      Array.from({ length: BACKLOG }, (_, i) => i),
+      8,
+      (i) => upload(api, a.adminKey, uniqueText(`backlog item ${i}`, A_PARAGRAPHS), `a-${i}.md`),
+    );
     const rejected = ups.filter((u) => u.status !== 202);
-    assert.deepEqual(rejected.map((u) => `${u.status} ${u.text}`), []);
+    assert.deepEqual(
+      rejected.map((u) => `${u.status} ${u.text}`),
+      [],
+    );
     const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
     assert.equal((counts.waiting ?? 0) + (counts.prioritized ?? 0), BACKLOG, `A's jobs in the queue: ${JSON.stringify(counts)}`);
     t.diagnostic(`A's ${BACKLOG} uploads took ${Date.now() - started} ms (${ups[0]!.body.sizeBytes} bytes each)`);
@@ -98,14 +106,20 @@ describe('fair dispatch across tenants', () => {
     const aCounts = await statusCounts(a.id);
     t.diagnostic(`B ready after ${latency} ms; A at that moment: ${JSON.stringify(aCounts)}`);
     assert.equal(doc.status, 'ready', doc.error);
-    assert.ok(latency <= B_READY_WITHIN_MS, `B's document took ${latency} ms (bound ${B_READY_WITHIN_MS} ms); A: ${JSON.stringify(aCounts)}`);
+    assert.ok(
+      latency <= B_READY_WITHIN_MS,
+      `B's document took ${latency} ms (bound ${B_READY_WITHIN_MS} ms); A: ${JSON.stringify(aCounts)}`,
+    );
     // The bound is met by dispatch order, not by A's backlog having drained.
     assert.ok((aCounts.queued ?? 0) >= BACKLOG * 0.8, `A's backlog should still be mostly queued: ${JSON.stringify(aCounts)}`);
   });
 });
 
-test('ranks are refreshed as a backlog drains: a tenant with a long backlog is not held back by another\'s steady one', async () => {
-  const queue = new Queue('ingestion', { connection: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }, prefix: `rerank-${randomUUID().slice(0, 8)}` });
+test("ranks are refreshed as a backlog drains: a tenant with a long backlog is not held back by another's steady one", async () => {
+  const queue = new Queue('ingestion', {
+    connection: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+    prefix: `rerank-${randomUUID().slice(0, 8)}`,
+  });
   try {
     const ingestion = new IngestionQueue(queue);
     const [a, c] = [randomUUID(), randomUUID()];
@@ -125,22 +139,24 @@ test('ranks are refreshed as a backlog drains: a tenant with a long backlog is n
   }
 });
 
-test('the reconciler\'s scan takes tenants in turns: one tenant\'s many stale documents do not fill the batch ahead of another\'s one', async () => {
+test("the reconciler's scan takes tenants in turns: one tenant's many stale documents do not fill the batch ahead of another's one", async () => {
   const api = await TestApi.start({ QUEUE_PREFIX: `stale-${randomUUID().slice(0, 8)}` });
   const [x, y] = [await createTenant(api, 'stale-x'), await createTenant(api, 'stale-y')];
   await api.close();
   try {
     // X: five documents whose lease expired an hour ago; Y: one that expired a minute ago.
-    const insert = (tenantId: string, n: number, expiredSecondsAgo: number) => db.query(
-      `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, lease_expires_at)
+    const insert = (tenantId: string, n: number, expiredSecondsAgo: number) =>
+      db.query(
+        `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, lease_expires_at)
        SELECT $1, gen_random_uuid(), 'stale.txt', 'text/plain', 10, md5(random()::text || g), 'queued', now() - make_interval(secs => $3 + g)
        FROM generate_series(1, $2) g`,
-      [tenantId, n, expiredSecondsAgo]);
+        [tenantId, n, expiredSecondsAgo],
+      );
     await insert(x.id, 5, 3600);
     await insert(y.id, 1, 60);
     const { rows } = await db.query(`SELECT tenant_id FROM stale_ingestion_documents(1000) WHERE tenant_id IN ($1, $2)`, [x.id, y.id]);
     const order = rows.map((r) => (r.tenant_id === x.id ? 'x' : 'y')).join('');
-    assert.equal(order, 'xyxxxx', 'Y\'s only stale document comes right after X\'s first, not after all five');
+    assert.equal(order, 'xyxxxx', "Y's only stale document comes right after X's first, not after all five");
   } finally {
     await db.query(`DELETE FROM documents WHERE tenant_id IN ($1, $2)`, [x.id, y.id]);
   }
@@ -161,7 +177,9 @@ describe('per-tenant caps on queued documents and bytes', () => {
   });
 
   async function stored(tenantId: string) {
-    const { rows: [r] } = await db.query(
+    const {
+      rows: [r],
+    } = await db.query(
       `SELECT (SELECT count(*)::int FROM documents WHERE tenant_id = $1) AS docs,
               (SELECT count(*)::int FROM document_files WHERE tenant_id = $1) AS files`,
       [tenantId],
@@ -214,6 +232,8 @@ describe('per-tenant caps on queued documents and bytes', () => {
 
 /** The stored bytes of a document, read back as the superuser (the API has no download route). */
 async function bytesOf(id: string): Promise<Uint8Array> {
-  const { rows: [r] } = await db.query(`SELECT data FROM document_files WHERE document_id = $1`, [id]);
+  const {
+    rows: [r],
+  } = await db.query(`SELECT data FROM document_files WHERE document_id = $1`, [id]);
   return new Uint8Array(r.data);
 }

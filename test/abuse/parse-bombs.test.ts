@@ -30,11 +30,25 @@ let attacker: TestTenant;
 let victim: TestTenant;
 
 const stack = useStack({
-  prefix: 'bombs', workers: 1, tenants: ['bomber', 'bystander'],
+  prefix: 'bombs',
+  workers: 1,
+  tenants: ['bomber', 'bystander'],
   // The defaults are what is under test: two jobs at once, each parser capped at 200 MB.
-  workerEnv: { WORKER_CONCURRENCY: '2', PARSE_MAX_MEMORY_MB: undefined, PARSE_MAX_UNCOMPRESSED_MB: undefined, PARSE_MAX_COMPRESSION_RATIO: undefined },
+  workerEnv: {
+    WORKER_CONCURRENCY: '2',
+    PARSE_MAX_MEMORY_MB: undefined,
+    PARSE_MAX_UNCOMPRESSED_MB: undefined,
+    PARSE_MAX_COMPRESSION_RATIO: undefined,
+  },
 });
-before(async () => ({ api, worker, tenants: [attacker, victim] } = await stack.ready));
+before(
+  async () =>
+    ({
+      api,
+      worker,
+      tenants: [attacker, victim],
+    } = await stack.ready),
+);
 
 /**
  * Samples the worker's RSS plus its children's every 20 ms (the list of children is
@@ -115,19 +129,37 @@ test('bombs alone and two at once fail plainly, the worker stays within 512 MB o
   for (const [name, bombs] of [
     ['one DOCX', [[docxBomb, 'bomb.docx']]],
     ['one PDF', [[pdfBomb, 'bomb.pdf']]],
-    ['DOCX + PDF', [[docxBomb, 'bomb.docx'], [pdfBomb, 'bomb.pdf']]],
-    ['PDF + PDF', [[pdfBomb, 'bomb-a.pdf'], [pdfBomb2, 'bomb-b.pdf']]],
+    [
+      'DOCX + PDF',
+      [
+        [docxBomb, 'bomb.docx'],
+        [pdfBomb, 'bomb.pdf'],
+      ],
+    ],
+    [
+      'PDF + PDF',
+      [
+        [pdfBomb, 'bomb-a.pdf'],
+        [pdfBomb2, 'bomb-b.pdf'],
+      ],
+    ],
   ] as const) {
     const memory = new TreeMemory(worker.child.pid!);
     const started = Date.now();
     // Each round a fresh copy: the duplicate check would merge a re-upload of the same bytes.
     const ids = await Promise.all(bombs.map(([bytes, filename]) => uploadAccepted(attacker, unique(bytes, name), filename)));
     // The other tenant's ordinary document arrives while bombs are being parsed.
-    if (bombs.length === 2) victimDoc ??= await uploadAccepted(victim, new TextEncoder().encode(uniqueText('bystander', 6)), 'bystander.md');
+    if (bombs.length === 2)
+      victimDoc ??= await uploadAccepted(victim, new TextEncoder().encode(uniqueText('bystander', 6)), 'bystander.md');
     const docs = await Promise.all(ids.map((id) => settle(attacker, id)));
     const peak = memory.stop();
     const left = await restingMb();
-    rounds.push({ name, growth: peak - baseline, left: left - baseline, docs: docs.map((d, i) => ({ filename: bombs[i]![1], status: d.status, error: d.error })) });
+    rounds.push({
+      name,
+      growth: peak - baseline,
+      left: left - baseline,
+      docs: docs.map((d, i) => ({ filename: bombs[i]![1], status: d.status, error: d.error })),
+    });
     console.log(
       `# ${name}: peak growth ${(peak - baseline).toFixed(0)} MB, ${(left - baseline).toFixed(0)} MB left at rest, ` +
         `${Date.now() - started} ms; ${docs.map((d) => `${d.status}: ${d.error}`).join('; ')}`,

@@ -19,7 +19,11 @@ let su: pg.Client;
 
 const stack = useStack({ prefix: 'reach', superuser: true, tenants: ['reach-a', 'reach-b'] });
 before(async () => {
-  ({ api, su, tenants: [a, b] } = await stack.ready);
+  ({
+    api,
+    su,
+    tenants: [a, b],
+  } = await stack.ready);
   const settings = { systemPrompt: `secret prompt of ${b.slug}`, dailyTokenQuota: 1000 };
   await su.query(`UPDATE tenants SET settings = $2 WHERE id = $1`, [b.id, settings]);
   app = new pg.Client({ connectionString: process.env.DATABASE_URL });
@@ -59,8 +63,12 @@ describe('as the runtime role', () => {
 
   test('no password hash, of another tenant or its own: auth_login_lookup is gone, auth_login_params gives only the salt', async () => {
     assert.equal(await outcome(app, `SELECT * FROM auth_login_lookup($1, $2)`, [b.slug, b.adminEmail]), NO_SUCH_FUNCTION);
-    const { rows: [{ params }] } = await app.query(`SELECT auth_login_params($1, $2) AS params`, [b.slug, b.adminEmail]);
-    const { rows: [{ password_hash: stored }] } = await su.query(`SELECT password_hash FROM users WHERE tenant_id = $1 AND id = $2`, [b.id, b.adminUserId]);
+    const {
+      rows: [{ params }],
+    } = await app.query(`SELECT auth_login_params($1, $2) AS params`, [b.slug, b.adminEmail]);
+    const {
+      rows: [{ password_hash: stored }],
+    } = await su.query(`SELECT password_hash FROM users WHERE tenant_id = $1 AND id = $2`, [b.id, b.adminUserId]);
     assert.match(params, /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]+$/, 'parameters and salt only');
     assert.ok(stored.startsWith(`${params}$`) && stored.length > params.length + 20, 'the derived key stays in the database');
     // Verification needs the password: a guess must be derived (32 MiB scrypt) per try, and a wrong one returns nothing.
@@ -81,7 +89,11 @@ describe('as the runtime role', () => {
 
   test('DELETE, UPDATE, INSERT and TRUNCATE on tenants are refused, whichever tenant is set', async () => {
     for (const t of ['', a.id, b.id]) {
-      const tx = (sql: string, params: unknown[] = []) => (t ? asTenant(app, t, sql, params) : app.query(sql, params)).then(() => 'ok', (e) => e.code);
+      const tx = (sql: string, params: unknown[] = []) =>
+        (t ? asTenant(app, t, sql, params) : app.query(sql, params)).then(
+          () => 'ok',
+          (e) => e.code,
+        );
       assert.equal(await tx(`DELETE FROM tenants`), PERMISSION_DENIED, `DELETE with tenant "${t}"`);
       assert.equal(await tx(`DELETE FROM tenants WHERE id = $1`, [b.id]), PERMISSION_DENIED);
       assert.equal(await tx(`UPDATE tenants SET settings = '{"dailyTokenQuota": 999999999}' WHERE id = $1`, [b.id]), PERMISSION_DENIED);
@@ -94,7 +106,7 @@ describe('as the runtime role', () => {
     assert.equal(rows.find((r) => r.id === b.id).settings.dailyTokenQuota, 1000, "B's quota unchanged");
   });
 
-  test('still reachable (stated in the README): a forged app.current_tenant_id reads that tenant\'s rows and its own settings row', async () => {
+  test("still reachable (stated in the README): a forged app.current_tenant_id reads that tenant's rows and its own settings row", async () => {
     // RLS trusts the transaction's setting, and any statement on the connection can set it.
     const users = await asTenant(app, b.id, `SELECT email FROM users`);
     assert.deepEqual(users.map((r) => r.email).sort(), [b.adminEmail, `member@${b.slug}.test`]);
@@ -102,20 +114,30 @@ describe('as the runtime role', () => {
     assert.equal(tenant.settings.systemPrompt, `secret prompt of ${b.slug}`);
     // …one tenant at a time: never two tenants' rows in one statement.
     const both = await asTenant(app, a.id, `SELECT DISTINCT tenant_id FROM users`);
-    assert.deepEqual(both.map((r) => r.tenant_id), [a.id]);
+    assert.deepEqual(
+      both.map((r) => r.tenant_id),
+      [a.id],
+    );
   });
 });
 
 describe('as the platform-admin role', () => {
   test('lists every tenant and creates tenants, but reads no user, no password hash, and deletes nothing', async () => {
     const { rows } = await platform.query(`SELECT slug FROM admin_list_tenants()`);
-    for (const s of [a.slug, b.slug]) assert.ok(rows.some((r) => r.slug === s), `${s} listed`);
+    for (const s of [a.slug, b.slug])
+      assert.ok(
+        rows.some((r) => r.slug === s),
+        `${s} listed`,
+      );
     assert.equal(await outcome(platform, `SELECT email FROM users`), PERMISSION_DENIED);
     assert.equal(await outcome(platform, `SELECT auth_login_params($1, $2)`, [b.slug, b.adminEmail]), PERMISSION_DENIED);
     assert.equal(await outcome(platform, `DELETE FROM tenants`), PERMISSION_DENIED);
     assert.equal(await outcome(platform, `UPDATE tenants SET settings = '{}'`), PERMISSION_DENIED);
     // An insert is checked by RLS like any write: only as the tenant being created.
-    assert.equal(await outcome(platform, `INSERT INTO tenants (id, name, slug) VALUES (gen_random_uuid(), 'x', 'no-tenant-set')`), PERMISSION_DENIED);
+    assert.equal(
+      await outcome(platform, `INSERT INTO tenants (id, name, slug) VALUES (gen_random_uuid(), 'x', 'no-tenant-set')`),
+      PERMISSION_DENIED,
+    );
   });
 });
 
@@ -127,7 +149,9 @@ describe('the routes that used these functions still work', () => {
   });
 
   test('login: the right password gives a token; a wrong one, an unknown user and a user without password get the same 401', async () => {
-    const ok = await api.request('POST', '/api/v1/auth/login', { json: { tenant: b.slug, email: b.adminEmail, password: b.adminPassword } });
+    const ok = await api.request('POST', '/api/v1/auth/login', {
+      json: { tenant: b.slug, email: b.adminEmail, password: b.adminPassword },
+    });
     assert.equal(ok.status, 200);
     assert.equal((await api.request('GET', '/api/v1/me', { token: ok.body.accessToken })).body.tenantId, b.id);
     for (const json of [

@@ -33,7 +33,9 @@ describe('scripts/env-defaults.sh and the start-up banner', () => {
   /** What `npm start` does: source the defaults (umask 022, the usual), then print the banner. */
   function start(env: Record<string, string> = {}): string {
     const res = spawnSync('bash', ['-c', 'set -euo pipefail; umask 022; source scripts/env-defaults.sh; bash scripts/banner.sh'], {
-      cwd: dir, encoding: 'utf8', timeout: 30_000,
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 30_000,
       env: { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, HOME: dir, ...env },
     });
     assert.equal(res.status, 0, res.stderr);
@@ -89,7 +91,10 @@ describe('the API process logs no key, JWT or password', () => {
     const deadline = Date.now() + 30_000;
     for (;;) {
       const m = /API listening on (http:\/\/localhost:\d+)/.exec(output);
-      if (m) { base = m[1]!.replace('localhost', '127.0.0.1'); break; }
+      if (m) {
+        base = m[1]!.replace('localhost', '127.0.0.1');
+        break;
+      }
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the API did not start:\n${output}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -105,7 +110,10 @@ describe('the API process logs no key, JWT or password', () => {
   const call = (method: string, path: string, init: { token?: string; body?: string } = {}) =>
     fetch(base + path, {
       method,
-      headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+      },
       body: init.body,
     }).then(async (r) => ({ status: r.status, body: (await r.json().catch(() => undefined)) as any }));
 
@@ -116,12 +124,25 @@ describe('the API process logs no key, JWT or password', () => {
     assert.equal(tenant.status, 201);
     const password = `correct-horse-${randomBytes(8).toString('hex')}`;
     const email = `admin@${slug}.test`;
-    assert.equal((await call('POST', `/api/v1/admin/tenants/${tenant.body.id}/users`, { token: adminKey, body: JSON.stringify({ email, role: 'admin', password }) })).status, 201);
+    assert.equal(
+      (
+        await call('POST', `/api/v1/admin/tenants/${tenant.body.id}/users`, {
+          token: adminKey,
+          body: JSON.stringify({ email, role: 'admin', password }),
+        })
+      ).status,
+      201,
+    );
     const login = await call('POST', '/api/v1/auth/login', { body: JSON.stringify({ tenant: slug, email, password }) });
     assert.equal(login.status, 200);
     const realJwt: string = login.body.accessToken;
 
-    const forgedJwt = new JwtService({ secret: `not-the-secret-${randomUUID()}` }).sign({ sub: randomUUID(), tid: tenant.body.id, role: 'admin', email });
+    const forgedJwt = new JwtService({ secret: `not-the-secret-${randomUUID()}` }).sign({
+      sub: randomUUID(),
+      tid: tenant.body.id,
+      role: 'admin',
+      email,
+    });
     const fakeApiKey = `rag_${randomBytes(32).toString('base64url')}`;
     const wrongPassword = `wrong-pw-${randomBytes(8).toString('hex')}`;
     // Random right after the first letter: a JSON parse error quotes only ~10 characters from the fault, the password's start.
@@ -173,7 +194,11 @@ test('redactSecrets: the shapes the project uses', () => {
   for (const [text, secret] of cases) assert.ok(!redactSecrets(text).includes(secret), `${text} -> ${redactSecrets(text)}`);
   assert.equal(redactSecrets('a literal-secret-value here', ['literal-secret-value']), 'a [REDACTED] here');
   // Ordinary log text is left alone.
-  for (const plain of ['rag_app connected as rag_auth', 'usage tokens=12', 'duplicate key value violates unique constraint "users_tenant_email_uq"']) {
+  for (const plain of [
+    'rag_app connected as rag_auth',
+    'usage tokens=12',
+    'duplicate key value violates unique constraint "users_tenant_email_uq"',
+  ]) {
     assert.equal(redactSecrets(plain), plain);
   }
 });

@@ -15,14 +15,25 @@ let api: TestApi;
 let victim: TestTenant;
 let flooder: TestTenant;
 const stack = useStack({
-  prefix: 'sse', llm: true, workers: 1, tenants: ['sse-victim', 'sse-flooder'],
+  prefix: 'sse',
+  llm: true,
+  workers: 1,
+  tenants: ['sse-victim', 'sse-flooder'],
   env: (llm) => ({
-    EMBEDDING_PROVIDER: 'local', CHAT_PROVIDER: 'openai-compatible', OPENAI_BASE_URL: llm.baseUrl, OPENAI_API_KEY: 'test-key',
-    RATE_LIMIT_CHAT_PER_MINUTE: '120', RATE_LIMIT_CLIENT_PERCENT: '50', RATE_LIMIT_SEARCH_PER_MINUTE: '1200',
+    EMBEDDING_PROVIDER: 'local',
+    CHAT_PROVIDER: 'openai-compatible',
+    OPENAI_BASE_URL: llm.baseUrl,
+    OPENAI_API_KEY: 'test-key',
+    RATE_LIMIT_CHAT_PER_MINUTE: '120',
+    RATE_LIMIT_CLIENT_PERCENT: '50',
+    RATE_LIMIT_SEARCH_PER_MINUTE: '1200',
   }),
 });
 before(async () => {
-  ({ api, tenants: [victim, flooder] } = await stack.ready);
+  ({
+    api,
+    tenants: [victim, flooder],
+  } = await stack.ready);
   stack.llm.chatAnswer = Array.from({ length: 20 }, (_, i) => `word${i}`).join(' ') + ' [1].';
   stack.llm.chatChunkDelayMs = 400; // each answer streams for ~8 s
   for (const t of [victim, flooder]) {
@@ -35,18 +46,30 @@ test('150 chat streams opened and never read hurt no other tenant; the flood is 
   const conv = (await api.request('POST', '/api/v1/conversations', { token: flooder.memberKey, json: {} })).body.id;
   const url = new URL(api.baseUrl);
   const requests: ClientRequest[] = [];
-  const statuses = await Promise.all(Array.from({ length: 150 }, () => new Promise<IncomingMessage>((resolve, reject) => {
-    const req = httpRequest({
-      host: url.hostname, port: url.port, method: 'POST', path: `/api/v1/conversations/${conv}/messages`,
-      headers: { authorization: `Bearer ${flooder.memberKey}`, 'content-type': 'application/json', accept: 'text/event-stream' },
-    }, (res) => {
-      res.pause(); // never read
-      resolve(res);
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify({ content: 'how do I descale it?' }));
-    requests.push(req);
-  })));
+  const statuses = await Promise.all(
+    Array.from(
+      { length: 150 },
+      () =>
+        new Promise<IncomingMessage>((resolve, reject) => {
+          const req = httpRequest(
+            {
+              host: url.hostname,
+              port: url.port,
+              method: 'POST',
+              path: `/api/v1/conversations/${conv}/messages`,
+              headers: { authorization: `Bearer ${flooder.memberKey}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+            },
+            (res) => {
+              res.pause(); // never read
+              resolve(res);
+            },
+          );
+          req.on('error', reject);
+          req.end(JSON.stringify({ content: 'how do I descale it?' }));
+          requests.push(req);
+        }),
+    ),
+  );
   const counts = statuses.reduce<Record<number, number>>((a, r) => ({ ...a, [r.statusCode!]: (a[r.statusCode!] ?? 0) + 1 }), {});
   assert.deepEqual(Object.keys(counts).sort(), ['200', '429'], JSON.stringify(counts));
   assert.equal(counts[200], 60, JSON.stringify(counts)); // the member key's half of 120 per minute
@@ -64,7 +87,8 @@ test('150 chat streams opened and never read hurt no other tenant; the flood is 
   assert.ok(Math.max(...latencies) < 2000, `victim searches ${latencies.map(Math.round).join(',')} ms`);
   const vconv = (await api.request('POST', '/api/v1/conversations', { token: victim.memberKey, json: {} })).body.id;
   const chat = await fetch(`${api.baseUrl}/api/v1/conversations/${vconv}/messages`, {
-    method: 'POST', headers: { authorization: `Bearer ${victim.memberKey}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+    method: 'POST',
+    headers: { authorization: `Bearer ${victim.memberKey}`, 'content-type': 'application/json', accept: 'text/event-stream' },
     body: JSON.stringify({ content: 'how do I descale it?' }),
   });
   assert.equal(chat.status, 200);

@@ -71,8 +71,9 @@ after(async () => {
 
 /** Files (not directories) anywhere under the upload root: what the API left behind (the live process's set-up file aside). */
 function leftoverFiles(dir = uploadRoot): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? leftoverFiles(join(dir, e.name)) : [join(dir, e.name)]).filter((f) => !f.startsWith(liveProcessDir));
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? leftoverFiles(join(dir, e.name)) : [join(dir, e.name)]))
+    .filter((f) => !f.startsWith(liveProcessDir));
 }
 
 /**
@@ -99,7 +100,10 @@ function textBody(size: number) {
   return { generate, digest: () => hash.digest('hex') };
 }
 
-interface RawAnswer { status: number; body: any }
+interface RawAnswer {
+  status: number;
+  body: any;
+}
 
 /**
  * A multipart upload over http.request with a declared Content-Length (as curl sends it),
@@ -107,29 +111,44 @@ interface RawAnswer { status: number; body: any }
  */
 function streamUpload(token: string, filename: string, size: number, content: () => AsyncIterable<Buffer>): Promise<RawAnswer> {
   const boundary = `----upmem-${randomUUID()}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const url = new URL('/api/v1/documents', api.baseUrl);
   return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`,
-        'content-length': String(head.length + size + tail.length),
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': String(head.length + size + tail.length),
+        },
       },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        let body: unknown = text;
-        try { body = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode!, body });
-      });
-      res.on('error', reject);
-    });
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => {
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode!, body });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
-    async function* whole() { yield head; yield* content(); yield tail; }
+    async function* whole() {
+      yield head;
+      yield* content();
+      yield tail;
+    }
     pipeline(Readable.from(whole()), req).catch(reject);
   });
 }
@@ -145,13 +164,20 @@ test(`${UPLOADS} concurrent ${SIZE / 2 ** 20} MB uploads: API RSS grows < ${MAX_
   const peakReset = api.resetPeak();
   const baselineMb = api.memoryMb('VmRSS');
   let sampledPeakMb = baselineMb;
-  const sampler = setInterval(() => { try { sampledPeakMb = Math.max(sampledPeakMb, api.memoryMb('VmRSS')); } catch { /* exited */ } }, 25);
+  const sampler = setInterval(() => {
+    try {
+      sampledPeakMb = Math.max(sampledPeakMb, api.memoryMb('VmRSS'));
+    } catch {
+      /* exited */
+    }
+  }, 25);
 
   const started = Date.now();
   const bodies = Array.from({ length: UPLOADS }, () => textBody(SIZE));
   let uploading = true;
-  const uploads = Promise.all(bodies.map((b, i) => streamUpload(uploader.adminKey, `big-${i}.txt`, SIZE, b.generate)))
-    .finally(() => { uploading = false; });
+  const uploads = Promise.all(bodies.map((b, i) => streamUpload(uploader.adminKey, `big-${i}.txt`, SIZE, b.generate))).finally(() => {
+    uploading = false;
+  });
 
   // The other tenant meanwhile: a document list and a keyword search, one after the other.
   const latencies: number[] = [];
@@ -175,14 +201,26 @@ test(`${UPLOADS} concurrent ${SIZE / 2 ** 20} MB uploads: API RSS grows < ${MAX_
   const growthMb = peakMb - baselineMb;
   const p50 = percentile(latencies, 50);
   const p95 = percentile(latencies, 95);
-  console.log(`# upload-memory: ${UPLOADS} x ${SIZE / 2 ** 20} MB in ${elapsedS.toFixed(1)} s; API RSS baseline ${baselineMb.toFixed(0)} MB, ` +
-    `peak ${peakMb.toFixed(0)} MB (${peakReset ? 'VmHWM' : 'sampled'}), growth ${growthMb.toFixed(0)} MB; ` +
-    `other tenant: ${latencies.length} requests, p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`);
+  console.log(
+    `# upload-memory: ${UPLOADS} x ${SIZE / 2 ** 20} MB in ${elapsedS.toFixed(1)} s; API RSS baseline ${baselineMb.toFixed(0)} MB, ` +
+      `peak ${peakMb.toFixed(0)} MB (${peakReset ? 'VmHWM' : 'sampled'}), growth ${growthMb.toFixed(0)} MB; ` +
+      `other tenant: ${latencies.length} requests, p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`,
+  );
 
-  const serverErrors = () => { const at = api.log.indexOf('ERROR'); return at < 0 ? '' : api.log.slice(at, at + 3000); };
-  for (const [i, a] of answers.entries()) assert.equal(a.status, 202, `upload ${i}: ${a.status} ${JSON.stringify(a.body)}\n${serverErrors()}`);
-  assert.ok(growthMb < MAX_RSS_GROWTH_MB, `API RSS grew by ${growthMb.toFixed(0)} MB (baseline ${baselineMb.toFixed(0)} MB, peak ${peakMb.toFixed(0)} MB)`);
-  assert.ok(otherStatuses.every((s) => s === 200), `the other tenant's answers: ${[...new Set(otherStatuses)].join(', ')}`);
+  const serverErrors = () => {
+    const at = api.log.indexOf('ERROR');
+    return at < 0 ? '' : api.log.slice(at, at + 3000);
+  };
+  for (const [i, a] of answers.entries())
+    assert.equal(a.status, 202, `upload ${i}: ${a.status} ${JSON.stringify(a.body)}\n${serverErrors()}`);
+  assert.ok(
+    growthMb < MAX_RSS_GROWTH_MB,
+    `API RSS grew by ${growthMb.toFixed(0)} MB (baseline ${baselineMb.toFixed(0)} MB, peak ${peakMb.toFixed(0)} MB)`,
+  );
+  assert.ok(
+    otherStatuses.every((s) => s === 200),
+    `the other tenant's answers: ${[...new Set(otherStatuses)].join(', ')}`,
+  );
   assert.ok(latencies.length >= 4, `the other tenant got ${latencies.length} answers`);
   assert.ok(p50 < MAX_OTHER_TENANT_P50_MS, `the other tenant's p50 was ${p50.toFixed(0)} ms`);
 
@@ -212,12 +250,20 @@ test(`${UPLOADS} concurrent ${SIZE / 2 ** 20} MB uploads: API RSS grows < ${MAX_
 test('an upload aborted mid-body stores nothing, leaves no temporary file and is logged as a client abort', async () => {
   const filename = `aborted-${randomUUID()}.txt`;
   const boundary = `----upmem-${randomUUID()}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\n`,
+  );
   const req = http.request(new URL('/api/v1/documents', api.baseUrl), {
     method: 'POST',
-    headers: { authorization: `Bearer ${uploader.adminKey}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + 20 * 2 ** 20) },
+    headers: {
+      authorization: `Bearer ${uploader.adminKey}`,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': String(head.length + 20 * 2 ** 20),
+    },
   });
-  req.on('error', () => { /* we hang up ourselves */ });
+  req.on('error', () => {
+    /* we hang up ourselves */
+  });
   req.write(head);
   const chunk = Buffer.from('An upload that will be cut off halfway through.\n'.repeat(1024));
   for (let sent = 0; sent < 8 * 2 ** 20; sent += chunk.length) {
@@ -225,7 +271,9 @@ test('an upload aborted mid-body stores nothing, leaves no temporary file and is
   }
   // The server has received part of the body (and written it to its temporary file) when the client goes.
   await waitFor('the partial upload on disk', async () => leftoverFiles().length > 0, 10_000, 20);
-  const privateDirs = readdirSync(uploadRoot, { withFileTypes: true }).filter((e) => e.isDirectory() && join(uploadRoot, e.name) !== liveProcessDir);
+  const privateDirs = readdirSync(uploadRoot, { withFileTypes: true }).filter(
+    (e) => e.isDirectory() && join(uploadRoot, e.name) !== liveProcessDir,
+  );
   assert.ok(privateDirs.length >= 1, 'the API keeps its temporary files in its own directory');
   for (const d of privateDirs) assert.equal(statSync(join(uploadRoot, d.name)).mode & 0o777, 0o700, `${d.name} is private (0700)`);
   const logFrom = api.log.length;
@@ -246,21 +294,37 @@ test('an upload aborted mid-body stores nothing, leaves no temporary file and is
 
 test('an upload cut off by UPLOAD_MAX_BYTES while streaming (chunked, no Content-Length) is a 413 and leaves no temporary file', async () => {
   const boundary = `----upmem-${randomUUID()}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="too-big.txt"\r\nContent-Type: text/plain\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="too-big.txt"\r\nContent-Type: text/plain\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const over = textBody(50 * 2 ** 20 + 1024); // UPLOAD_MAX_BYTES defaults to 50 MiB
   const answer = await new Promise<RawAnswer>((resolve, reject) => {
-    const req = http.request(new URL('/api/v1/documents', api.baseUrl), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${uploader.adminKey}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
-    }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
-    });
+    const req = http.request(
+      new URL('/api/v1/documents', api.baseUrl),
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${uploader.adminKey}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'transfer-encoding': 'chunked',
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      },
+    );
     req.on('error', reject);
-    async function* whole() { yield head; yield* over.generate(); yield tail; }
-    pipeline(Readable.from(whole()), req).catch(() => { /* the server may stop reading once it has answered */ });
+    async function* whole() {
+      yield head;
+      yield* over.generate();
+      yield tail;
+    }
+    pipeline(Readable.from(whole()), req).catch(() => {
+      /* the server may stop reading once it has answered */
+    });
   });
   assert.equal(answer.status, 413, JSON.stringify(answer.body));
   assert.match(answer.body.message, /too large/i);
@@ -275,10 +339,15 @@ test('the type is still read from the content: a DOCX whose word/document.xml li
   const small = makeDocx([`Imaged report ${randomUUID()}`]);
   const parts = unzipSync(small);
   const docx = zipSync({
-    '[Content_Types].xml': parts['[Content_Types].xml']!, '_rels/.rels': parts['_rels/.rels']!,
-    'word/media/image1.png': [image, { level: 0 }], 'word/document.xml': parts['word/document.xml']!,
+    '[Content_Types].xml': parts['[Content_Types].xml']!,
+    '_rels/.rels': parts['_rels/.rels']!,
+    'word/media/image1.png': [image, { level: 0 }],
+    'word/document.xml': parts['word/document.xml']!,
   });
-  assert.ok(!Buffer.from(docx.subarray(0, 64 * 1024)).includes('word/document.xml'), 'the fixture keeps word/document.xml out of the first 64 KB');
+  assert.ok(
+    !Buffer.from(docx.subarray(0, 64 * 1024)).includes('word/document.xml'),
+    'the fixture keeps word/document.xml out of the first 64 KB',
+  );
   const res = await upload(api, uploader.adminKey, docx, 'imaged.bin');
   assert.equal(res.status, 202, res.text);
   assert.equal(res.body.mimeType, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
@@ -305,11 +374,14 @@ test('refused uploads leave no temporary file: a bad folderId (400, rejected by 
   assert.equal(again.body.duplicate, true);
   assert.equal(again.body.id, first.body.id);
   await waitFor('no temporary file', async () => leftoverFiles().length === 0, 5_000, 50);
-  const { rows } = await db.query(`SELECT filename FROM documents WHERE tenant_id = $1 AND filename IN ('a.txt', 'b.txt', 'c.txt', 'e.txt')`, [uploader.id]);
+  const { rows } = await db.query(
+    `SELECT filename FROM documents WHERE tenant_id = $1 AND filename IN ('a.txt', 'b.txt', 'c.txt', 'e.txt')`,
+    [uploader.id],
+  );
   assert.deepEqual(rows, []);
 });
 
-test('temporary directories: a dead process\'s is removed at start, a live one\'s is left alone, and the API removes its own on shutdown', async () => {
+test("temporary directories: a dead process's is removed at start, a live one's is left alone, and the API removes its own on shutdown", async () => {
   assert.equal(existsSync(deadProcessDir), false, 'the directory of a process that died (SIGKILL, OOM) was removed at start-up');
   assert.equal(existsSync(join(liveProcessDir, 'partial-upload')), true, 'another live process keeps its files');
   const own = readdirSync(uploadRoot).filter((n) => n.startsWith('ragdocs-upload-') && join(uploadRoot, n) !== liveProcessDir);

@@ -8,12 +8,21 @@ let api: TestApi;
 let a: TestTenant;
 let b: TestTenant;
 const stack = useStack({ prefix: 'auth', tenants: ['auth-a', 'auth-b'] });
-before(async () => ({ api, tenants: [a, b] } = await stack.ready));
+before(
+  async () =>
+    ({
+      api,
+      tenants: [a, b],
+    } = await stack.ready),
+);
 
 describe('platform administration', () => {
   test('creates and lists tenants; the answer has the API.md shape', async () => {
     const slug = `adm-${randomUUID().slice(0, 8)}`;
-    const res = await api.request('POST', '/api/v1/admin/tenants', { token: api.adminKey, json: { name: 'Adm', slug, settings: { searchLanguage: 'english' } } });
+    const res = await api.request('POST', '/api/v1/admin/tenants', {
+      token: api.adminKey,
+      json: { name: 'Adm', slug, settings: { searchLanguage: 'english' } },
+    });
     assert.equal(res.status, 201);
     assert.deepEqual(Object.keys(res.body).sort(), ['createdAt', 'id', 'name', 'settings', 'slug']);
     assert.deepEqual(res.body.settings, { searchLanguage: 'english' });
@@ -30,27 +39,41 @@ describe('platform administration', () => {
 
   test('acting on a tenant that does not exist answers 404', async () => {
     const ghost = randomUUID();
-    const u = await api.request('POST', `/api/v1/admin/tenants/${ghost}/users`, { token: api.adminKey, json: { email: 'x@y.test', role: 'member' } });
+    const u = await api.request('POST', `/api/v1/admin/tenants/${ghost}/users`, {
+      token: api.adminKey,
+      json: { email: 'x@y.test', role: 'member' },
+    });
     assert.equal(u.status, 404);
-    const k = await api.request('POST', `/api/v1/admin/tenants/${ghost}/api-keys`, { token: api.adminKey, json: { userId: randomUUID(), name: 'k' } });
+    const k = await api.request('POST', `/api/v1/admin/tenants/${ghost}/api-keys`, {
+      token: api.adminKey,
+      json: { userId: randomUUID(), name: 'k' },
+    });
     assert.equal(k.status, 404);
   });
 
-  test('an API key for another tenant\'s user answers 404', async () => {
-    const res = await api.request('POST', `/api/v1/admin/tenants/${a.id}/api-keys`, { token: api.adminKey, json: { userId: b.adminUserId, name: 'k' } });
+  test("an API key for another tenant's user answers 404", async () => {
+    const res = await api.request('POST', `/api/v1/admin/tenants/${a.id}/api-keys`, {
+      token: api.adminKey,
+      json: { userId: b.adminUserId, name: 'k' },
+    });
     assert.equal(res.status, 404);
   });
 
   test('tenant users cannot reach platform-admin routes (403) and the admin key cannot read tenant data (403)', async () => {
     assert.equal((await api.request('GET', '/api/v1/admin/tenants', { token: a.adminKey })).status, 403);
-    assert.equal((await api.request('POST', '/api/v1/admin/tenants', { token: a.adminKey, json: { name: 'x', slug: 'xx-yy' } })).status, 403);
+    assert.equal(
+      (await api.request('POST', '/api/v1/admin/tenants', { token: a.adminKey, json: { name: 'x', slug: 'xx-yy' } })).status,
+      403,
+    );
     assert.equal((await api.request('GET', '/api/v1/users', { token: api.adminKey })).status, 403);
   });
 });
 
 describe('authentication', () => {
   test('login by tenant slug + email + password gives a JWT that works on /me', async () => {
-    const res = await api.request('POST', '/api/v1/auth/login', { json: { tenant: a.slug, email: a.adminEmail.toUpperCase(), password: a.adminPassword } });
+    const res = await api.request('POST', '/api/v1/auth/login', {
+      json: { tenant: a.slug, email: a.adminEmail.toUpperCase(), password: a.adminPassword },
+    });
     assert.equal(res.status, 200);
     assert.equal(res.body.tokenType, 'Bearer');
     assert.ok(res.body.expiresIn > 0);
@@ -59,7 +82,7 @@ describe('authentication', () => {
     assert.deepEqual(me.body, { userId: a.adminUserId, tenantId: a.id, email: a.adminEmail, role: 'admin' });
   });
 
-  test('a wrong password, an unknown email and another tenant\'s slug all answer the same 401', async () => {
+  test("a wrong password, an unknown email and another tenant's slug all answer the same 401", async () => {
     const attempts = [
       { tenant: a.slug, email: a.adminEmail, password: 'wrong-password' },
       { tenant: a.slug, email: 'nobody@nowhere.test', password: a.adminPassword },
@@ -90,17 +113,20 @@ describe('authentication', () => {
     assert.equal((await api.request('GET', '/api/v1/me')).status, 401);
     assert.equal((await api.request('GET', '/api/v1/me', { headers: { authorization: 'Basic abc' } })).status, 401);
     assert.equal((await api.request('GET', '/api/v1/me', { token: 'rag_' + 'x'.repeat(43) })).status, 401);
-    const login = await api.request('POST', '/api/v1/auth/login', { json: { tenant: a.slug, email: a.adminEmail, password: a.adminPassword } });
+    const login = await api.request('POST', '/api/v1/auth/login', {
+      json: { tenant: a.slug, email: a.adminEmail, password: a.adminPassword },
+    });
     const [h, p, s] = login.body.accessToken.split('.');
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
     const forged = [h, Buffer.from(JSON.stringify({ ...claims, tid: b.id })).toString('base64url'), s].join('.');
     assert.equal((await api.request('GET', '/api/v1/me', { token: forged })).status, 401);
   });
 
-  test('a JWT follows the user: a role change applies at once, a deleted user\'s token stops working', async () => {
+  test("a JWT follows the user: a role change applies at once, a deleted user's token stops working", async () => {
     const email = `dave-${randomUUID().slice(0, 6)}@a.test`;
     const u = await api.request('POST', '/api/v1/users', { token: a.adminKey, json: { email, role: 'admin', password: 'dave-password' } });
-    const jwt = (await api.request('POST', '/api/v1/auth/login', { json: { tenant: a.slug, email, password: 'dave-password' } })).body.accessToken;
+    const jwt = (await api.request('POST', '/api/v1/auth/login', { json: { tenant: a.slug, email, password: 'dave-password' } })).body
+      .accessToken;
     assert.equal((await api.request('GET', '/api/v1/users', { token: jwt })).status, 200);
     await api.request('PATCH', `/api/v1/users/${u.body.id}`, { token: a.adminKey, json: { role: 'member' } });
     assert.equal((await api.request('GET', '/api/v1/users', { token: jwt })).status, 403);
@@ -110,7 +136,10 @@ describe('authentication', () => {
 
   test('a member on a tenant-admin route gets 403', async () => {
     assert.equal((await api.request('GET', '/api/v1/users', { token: a.memberKey })).status, 403);
-    assert.equal((await api.request('POST', '/api/v1/users', { token: a.memberKey, json: { email: 'm2@x.test', role: 'admin' } })).status, 403);
+    assert.equal(
+      (await api.request('POST', '/api/v1/users', { token: a.memberKey, json: { email: 'm2@x.test', role: 'admin' } })).status,
+      403,
+    );
     assert.equal((await api.request('GET', '/api/v1/api-keys', { token: a.memberKey })).status, 403);
     assert.equal((await api.request('POST', '/api/v1/api-keys', { token: a.memberKey, json: { name: 'k' } })).status, 403);
   });
@@ -118,7 +147,10 @@ describe('authentication', () => {
 
 describe('tenant administration', () => {
   test('a tenant admin manages users of their own tenant; passwords are never returned', async () => {
-    const created = await api.request('POST', '/api/v1/users', { token: a.adminKey, json: { email: 'Carol@A.test', role: 'member', password: 'long-enough-pw' } });
+    const created = await api.request('POST', '/api/v1/users', {
+      token: a.adminKey,
+      json: { email: 'Carol@A.test', role: 'member', password: 'long-enough-pw' },
+    });
     assert.equal(created.status, 201);
     assert.equal(created.body.email, 'carol@a.test');
     assert.equal(created.body.tenantId, a.id);
@@ -128,7 +160,9 @@ describe('tenant administration', () => {
     const patched = await api.request('PATCH', `/api/v1/users/${created.body.id}`, { token: a.adminKey, json: { role: 'admin' } });
     assert.equal(patched.status, 200);
     assert.equal(patched.body.role, 'admin');
-    const login = await api.request('POST', '/api/v1/auth/login', { json: { tenant: a.slug, email: 'carol@a.test', password: 'long-enough-pw' } });
+    const login = await api.request('POST', '/api/v1/auth/login', {
+      json: { tenant: a.slug, email: 'carol@a.test', password: 'long-enough-pw' },
+    });
     assert.equal(login.status, 200);
     assert.equal((await api.request('DELETE', `/api/v1/users/${created.body.id}`, { token: a.adminKey })).status, 204);
     assert.equal((await api.request('GET', `/api/v1/users/${created.body.id}`, { token: a.adminKey })).status, 404);
@@ -148,7 +182,7 @@ describe('tenant administration', () => {
     }
   });
 
-  test('every id-taking route answers 404 for another tenant\'s id, and leaves B\'s data intact', async () => {
+  test("every id-taking route answers 404 for another tenant's id, and leaves B's data intact", async () => {
     const bKeys = await api.request('GET', '/api/v1/api-keys', { token: b.adminKey });
     const bKeyId = bKeys.body.items[0].id;
     const probes: [string, string, unknown?][] = [

@@ -15,7 +15,14 @@ let a: TestTenant;
 let b: TestTenant;
 const repo = new ConversationsRepository();
 const stack = useStack({ prefix: 'conversations', tenantDb: 2, tenants: ['conv-a', 'conv-b'] });
-before(async () => ({ api, tenantDb, tenants: [a, b] } = await stack.ready));
+before(
+  async () =>
+    ({
+      api,
+      tenantDb,
+      tenants: [a, b],
+    } = await stack.ready),
+);
 
 const C = '/api/v1/conversations';
 const uniq = (label: string) => `${label} ${randomUUID().slice(0, 8)}`;
@@ -36,11 +43,13 @@ async function mkdir(token: string): Promise<string> {
 /** A document row straight in the database (the upload pipeline is not what is tested here). */
 async function insertDocument(tenantId: string): Promise<string> {
   const id = randomUUID();
-  await tenantDb.runFor(tenantId, (m) => m.query(
-    `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status)
+  await tenantDb.runFor(tenantId, (m) =>
+    m.query(
+      `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status)
      VALUES ($1, $2, $3, 'text/plain', 3, $4, 'ready')`,
-    [tenantId, id, `${id}.txt`, randomUUID().replaceAll('-', '')],
-  ));
+      [tenantId, id, `${id}.txt`, randomUUID().replaceAll('-', '')],
+    ),
+  );
   return id;
 }
 
@@ -48,7 +57,11 @@ async function insertDocument(tenantId: string): Promise<string> {
 async function addMessages(tenantId: string, conversationId: string, contents: string[], together = false): Promise<string[]> {
   const add = (m: Parameters<typeof repo.addMessage>[0], content: string, i: number) =>
     repo.addMessage(m, {
-      tenantId, id: randomUUID(), conversationId, role: i % 2 ? 'assistant' : 'user', content,
+      tenantId,
+      id: randomUUID(),
+      conversationId,
+      role: i % 2 ? 'assistant' : 'user',
+      content,
       ...(i % 2 ? { metadata: { model: 'test', index: i } } : {}),
     });
   if (together) {
@@ -64,13 +77,16 @@ async function addMessages(tenantId: string, conversationId: string, contents: s
 }
 
 async function messageCount(tenantId: string, conversationId: string): Promise<number> {
-  const [row] = await tenantDb.runFor(tenantId, (m) => m.query('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [conversationId]));
+  const [row] = await tenantDb.runFor(tenantId, (m) =>
+    m.query('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [conversationId]),
+  );
   return row.n;
 }
 
 async function auditActions(tenantId: string, id: string): Promise<string[]> {
   const rows: { action: string }[] = await tenantDb.runFor(tenantId, (m) =>
-    m.query('SELECT action FROM audit_logs WHERE target_type = $1 AND target_id = $2 ORDER BY created_at, action', ['conversation', id]));
+    m.query('SELECT action FROM audit_logs WHERE target_type = $1 AND target_id = $2 ORDER BY created_at, action', ['conversation', id]),
+  );
   return rows.map((r) => r.action);
 }
 
@@ -80,7 +96,9 @@ async function walk(token: string, query: string): Promise<{ ids: string[]; page
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const res: { status: number; text: string; body: any } = await api.request('GET', `${C}?${query}${cursor ? `&cursor=${cursor}` : ''}`, { token });
+    const res: { status: number; text: string; body: any } = await api.request('GET', `${C}?${query}${cursor ? `&cursor=${cursor}` : ''}`, {
+      token,
+    });
     assert.equal(res.status, 200, res.text);
     items.push(...res.body.items);
     cursor = res.body.nextCursor;
@@ -94,7 +112,12 @@ describe('conversations: happy paths', () => {
   test('create, get, patch (null clears), list, delete; the answer has the conversation shape; create and delete are audited', async () => {
     const folderId = await mkdir(a.memberKey);
     const documentId = await insertDocument(a.id);
-    const c = await create(a.memberKey, { title: '  Contract questions  ', systemPrompt: 'Answer like a lawyer.', folderIds: [folderId, folderId], documentIds: [documentId] });
+    const c = await create(a.memberKey, {
+      title: '  Contract questions  ',
+      systemPrompt: 'Answer like a lawyer.',
+      folderIds: [folderId, folderId],
+      documentIds: [documentId],
+    });
     assert.deepEqual(Object.keys(c).sort(), SHAPE);
     assert.equal(c.title, 'Contract questions', 'the title is trimmed');
     assert.equal(c.systemPrompt, 'Answer like a lawyer.');
@@ -121,7 +144,10 @@ describe('conversations: happy paths', () => {
     assert.deepEqual(renamed.body.documentIds, [documentId], 'omitted = unchanged');
     assert.ok(new Date(renamed.body.updatedAt) > new Date(c.updatedAt), 'updatedAt moves');
 
-    const cleared = await api.request('PATCH', `${C}/${c.id}`, { token: a.memberKey, json: { title: null, systemPrompt: null, documentIds: [] } });
+    const cleared = await api.request('PATCH', `${C}/${c.id}`, {
+      token: a.memberKey,
+      json: { title: null, systemPrompt: null, documentIds: [] },
+    });
     assert.equal(cleared.status, 200, cleared.text);
     assert.equal(cleared.body.title, null);
     assert.equal(cleared.body.systemPrompt, null);
@@ -157,8 +183,15 @@ describe('conversations: happy paths', () => {
 
     const res = await api.request('GET', `${C}/${c.id}/messages`, { token: a.memberKey });
     assert.equal(res.status, 200, res.text);
-    assert.deepEqual(res.body.items.map((x: { id: string }) => x.id), all, 'chronological');
-    assert.deepEqual(res.body.items.map((x: { content: string }) => x.content), ['q1', 'a1', 'q2', 'a2', 'q3', 'a3', 'q4']);
+    assert.deepEqual(
+      res.body.items.map((x: { id: string }) => x.id),
+      all,
+      'chronological',
+    );
+    assert.deepEqual(
+      res.body.items.map((x: { content: string }) => x.content),
+      ['q1', 'a1', 'q2', 'a2', 'q3', 'a3', 'q4'],
+    );
     const [q1, a1] = res.body.items;
     assert.deepEqual(Object.keys(q1).sort(), ['content', 'createdAt', 'id', 'metadata', 'role']);
     assert.equal(q1.role, 'user');
@@ -167,11 +200,22 @@ describe('conversations: happy paths', () => {
     assert.deepEqual(a1.metadata, { model: 'test', index: 1 });
 
     const last2 = await api.request('GET', `${C}/${c.id}/messages?limit=2`, { token: a.memberKey });
-    assert.deepEqual(last2.body.items.map((x: { id: string }) => x.id), all.slice(-2), 'the newest two, oldest first');
+    assert.deepEqual(
+      last2.body.items.map((x: { id: string }) => x.id),
+      all.slice(-2),
+      'the newest two, oldest first',
+    );
     const back = await api.request('GET', `${C}/${c.id}/messages?limit=3&before=${last2.body.items[0].id}`, { token: a.memberKey });
-    assert.deepEqual(back.body.items.map((x: { id: string }) => x.id), all.slice(-5, -2));
+    assert.deepEqual(
+      back.body.items.map((x: { id: string }) => x.id),
+      all.slice(-5, -2),
+    );
     const start = await api.request('GET', `${C}/${c.id}/messages?limit=3&before=${back.body.items[0].id}`, { token: a.memberKey });
-    assert.deepEqual(start.body.items.map((x: { id: string }) => x.id), all.slice(0, 2), 'fewer than limit: the beginning');
+    assert.deepEqual(
+      start.body.items.map((x: { id: string }) => x.id),
+      all.slice(0, 2),
+      'fewer than limit: the beginning',
+    );
     const none = await api.request('GET', `${C}/${c.id}/messages?before=${all[0]}`, { token: a.memberKey });
     assert.deepEqual(none.body.items, []);
 
@@ -182,7 +226,10 @@ describe('conversations: happy paths', () => {
 
     // recentMessages: what the chat sends to the model.
     const recent = await tenantDb.runFor(a.id, (m) => repo.recentMessages(m, c.id, 3));
-    assert.deepEqual(recent.map((x) => x.content), ['q3', 'a3', 'q4']);
+    assert.deepEqual(
+      recent.map((x) => x.content),
+      ['q3', 'a3', 'q4'],
+    );
 
     const list = await api.request('GET', `${C}?limit=100`, { token: a.memberKey });
     const ids = list.body.items.map((x: { id: string }) => x.id);
@@ -205,8 +252,9 @@ describe('conversations: happy paths', () => {
     const made: string[] = [];
     for (let i = 0; i < 11; i++) made.push((await create(t.memberKey, { title: `c${i}` })).id);
     // Four of them share one updated_at to the microsecond: the id decides.
-    await tenantDb.runFor(t.id, (m) => m.query(
-      `UPDATE conversations SET updated_at = '2030-01-01 00:00:00.123456+00' WHERE id = ANY($1::uuid[])`, [made.slice(3, 7)]));
+    await tenantDb.runFor(t.id, (m) =>
+      m.query(`UPDATE conversations SET updated_at = '2030-01-01 00:00:00.123456+00' WHERE id = ANY($1::uuid[])`, [made.slice(3, 7)]),
+    );
     const adminOwn = await create(t.adminKey, { title: 'admin' });
 
     for (const limit of [1, 3, 4, 20]) {
@@ -214,9 +262,14 @@ describe('conversations: happy paths', () => {
       assert.equal(ids.length, 11, `limit ${limit}: every one`);
       assert.equal(new Set(ids).size, 11, `limit ${limit}: none twice`);
       assert.equal(pages, Math.max(1, Math.ceil(11 / limit)), `limit ${limit}: pages`);
-      const expected: { id: string }[] = await tenantDb.runFor(t.id, (m) => m.query(
-        'SELECT id FROM conversations WHERE user_id = $1 ORDER BY updated_at DESC, id DESC', [t.memberUserId]));
-      assert.deepEqual(ids, expected.map((r) => r.id), `limit ${limit}: order`);
+      const expected: { id: string }[] = await tenantDb.runFor(t.id, (m) =>
+        m.query('SELECT id FROM conversations WHERE user_id = $1 ORDER BY updated_at DESC, id DESC', [t.memberUserId]),
+      );
+      assert.deepEqual(
+        ids,
+        expected.map((r) => r.id),
+        `limit ${limit}: order`,
+      );
       assert.deepEqual(ids.slice(0, 4), [...made.slice(3, 7)].sort().reverse(), 'the tied ones, by id descending, on top');
     }
     const all = await walk(t.adminKey, 'limit=5&scope=all');
@@ -251,20 +304,30 @@ describe('conversations: refused input', () => {
       assert.equal(res.status, 400, JSON.stringify(json).slice(0, 80));
       assert.match(res.body.message, message);
     }
-    const all = await api.request('POST', C, { token: a.memberKey, json: { title: 'x'.repeat(501), systemPrompt: 5, folderIds: 'x', documentIds: ['y'] } });
-    for (const field of ['title', 'systemPrompt', 'folderIds', 'documentIds']) assert.match(all.body.message, new RegExp(field), `names ${field}`);
+    const all = await api.request('POST', C, {
+      token: a.memberKey,
+      json: { title: 'x'.repeat(501), systemPrompt: 5, folderIds: 'x', documentIds: ['y'] },
+    });
+    for (const field of ['title', 'systemPrompt', 'folderIds', 'documentIds'])
+      assert.match(all.body.message, new RegExp(field), `names ${field}`);
 
     // Limits are in characters (code points), like Postgres' length().
     const maxTitle = '😀'.repeat(500);
     assert.equal((await create(a.memberKey, { title: maxTitle })).title, maxTitle);
     const maxPrompt = '€'.repeat(20_000);
     assert.equal((await create(a.memberKey, { systemPrompt: maxPrompt })).systemPrompt, maxPrompt);
-    const hundred = await api.request('POST', C, { token: a.memberKey, json: { folderIds: Array.from({ length: 100 }, () => randomUUID()) } });
+    const hundred = await api.request('POST', C, {
+      token: a.memberKey,
+      json: { folderIds: Array.from({ length: 100 }, () => randomUUID()) },
+    });
     assert.equal(hundred.status, 404, '100 ids pass validation (then are looked up)');
 
     const c = await create(a.memberKey, { title: 'keep' });
     for (const [json, message] of [
-      [{}, /Nothing to update/], [{ title: 'x'.repeat(501) }, /title/], [{ folderIds: null }, /folderIds/], [{ documentIds: ['x'] }, /documentIds/],
+      [{}, /Nothing to update/],
+      [{ title: 'x'.repeat(501) }, /title/],
+      [{ folderIds: null }, /folderIds/],
+      [{ documentIds: ['x'] }, /documentIds/],
       [{ userId: a.adminUserId }, /userId/],
     ] as const) {
       const res = await api.request('PATCH', `${C}/${c.id}`, { token: a.memberKey, json });
@@ -277,10 +340,16 @@ describe('conversations: refused input', () => {
   test('bad query parameters and path ids are a 400 naming them', async () => {
     const c = await create(a.memberKey);
     const queries: [string, RegExp][] = [
-      [`${C}?limit=0`, /limit/], [`${C}?limit=101`, /limit/], [`${C}?limit=abc`, /limit/], [`${C}?scope=everyone`, /scope must be own or all/],
-      [`${C}?cursor=garbage`, /cursor is not valid/], [`${C}?cursor=${Buffer.from('["x","y"]').toString('base64url')}`, /cursor is not valid/],
+      [`${C}?limit=0`, /limit/],
+      [`${C}?limit=101`, /limit/],
+      [`${C}?limit=abc`, /limit/],
+      [`${C}?scope=everyone`, /scope must be own or all/],
+      [`${C}?cursor=garbage`, /cursor is not valid/],
+      [`${C}?cursor=${Buffer.from('["x","y"]').toString('base64url')}`, /cursor is not valid/],
       [`${C}?foo=1`, /foo/],
-      [`${C}/${c.id}/messages?limit=0`, /limit/], [`${C}/${c.id}/messages?limit=501`, /limit/], [`${C}/${c.id}/messages?before=42`, /before must be a UUID/],
+      [`${C}/${c.id}/messages?limit=0`, /limit/],
+      [`${C}/${c.id}/messages?limit=501`, /limit/],
+      [`${C}/${c.id}/messages?before=42`, /before must be a UUID/],
     ];
     for (const [path, message] of queries) {
       const res = await api.request('GET', path, { token: a.memberKey });
@@ -290,7 +359,10 @@ describe('conversations: refused input', () => {
     assert.equal((await api.request('GET', `${C}?limit=100`, { token: a.memberKey })).status, 200);
     assert.equal((await api.request('GET', `${C}/${c.id}/messages?limit=500`, { token: a.memberKey })).status, 200);
     for (const [method, path, json] of [
-      ['GET', `${C}/not-a-uuid`], ['PATCH', `${C}/not-a-uuid`, { title: 'x' }], ['DELETE', `${C}/not-a-uuid`], ['GET', `${C}/not-a-uuid/messages`],
+      ['GET', `${C}/not-a-uuid`],
+      ['PATCH', `${C}/not-a-uuid`, { title: 'x' }],
+      ['DELETE', `${C}/not-a-uuid`],
+      ['GET', `${C}/not-a-uuid/messages`],
     ] as const) {
       const res = await api.request(method, path, { token: a.memberKey, json });
       assert.equal(res.status, 400, `${method} ${path}`);
@@ -298,7 +370,7 @@ describe('conversations: refused input', () => {
     }
   });
 
-  test('folder and document scopes must be of the tenant: unknown or another tenant\'s ids are a 404', async () => {
+  test("folder and document scopes must be of the tenant: unknown or another tenant's ids are a 404", async () => {
     const aFolder = await mkdir(a.memberKey);
     const aDoc = await insertDocument(a.id);
     const bFolder = await mkdir(b.adminKey);
@@ -328,14 +400,17 @@ describe('conversations: refused input', () => {
 });
 
 describe('conversations: access', () => {
-  test('a member lists only their own; the admin lists their own by default and every one with scope=all; a member\'s scope=all is a 403', async () => {
+  test("a member lists only their own; the admin lists their own by default and every one with scope=all; a member's scope=all is a 403", async () => {
     const mine = await create(a.memberKey, { title: uniq('member') });
     const admins = await create(a.adminKey, { title: uniq('admin') });
 
     const member = await walk(a.memberKey, 'limit=100');
     assert.ok(member.ids.includes(mine.id));
     assert.ok(!member.ids.includes(admins.id));
-    assert.ok(member.items.every((c) => c.userId === a.memberUserId), 'only the member\'s own');
+    assert.ok(
+      member.items.every((c) => c.userId === a.memberUserId),
+      "only the member's own",
+    );
     const memberOwn = await walk(a.memberKey, 'limit=100&scope=own');
     assert.deepEqual(memberOwn.ids, member.ids);
 
@@ -345,18 +420,24 @@ describe('conversations: access', () => {
 
     const adminAll = await walk(a.adminKey, 'limit=100&scope=all');
     assert.ok(adminAll.ids.includes(admins.id) && adminAll.ids.includes(mine.id));
-    assert.ok(adminAll.items.every((c) => [a.adminUserId, a.memberUserId].includes(c.userId)), 'only tenant A\'s');
+    assert.ok(
+      adminAll.items.every((c) => [a.adminUserId, a.memberUserId].includes(c.userId)),
+      "only tenant A's",
+    );
 
     const denied = await api.request('GET', `${C}?scope=all`, { token: a.memberKey });
     assert.equal(denied.status, 403);
     assert.match(denied.body.message, /scope=all/);
   });
 
-  test('a member gets 404 for the admin\'s conversation on every route', async () => {
+  test("a member gets 404 for the admin's conversation on every route", async () => {
     const admins = await create(a.adminKey, { title: 'admin only' });
     await addMessages(a.id, admins.id, ['secret question']);
     for (const [method, path, json] of [
-      ['GET', `${C}/${admins.id}`], ['PATCH', `${C}/${admins.id}`, { title: 'pwned' }], ['DELETE', `${C}/${admins.id}`], ['GET', `${C}/${admins.id}/messages`],
+      ['GET', `${C}/${admins.id}`],
+      ['PATCH', `${C}/${admins.id}`, { title: 'pwned' }],
+      ['DELETE', `${C}/${admins.id}`],
+      ['GET', `${C}/${admins.id}/messages`],
     ] as const) {
       const res = await api.request(method, path, { token: a.memberKey, json });
       assert.equal(res.status, 404, `${method} ${path}`);
@@ -367,7 +448,7 @@ describe('conversations: access', () => {
     assert.equal(still.body.title, 'admin only');
   });
 
-  test('the admin may read a member\'s conversation and its messages, but PATCH and DELETE are a 403', async () => {
+  test("the admin may read a member's conversation and its messages, but PATCH and DELETE are a 403", async () => {
     const c = await create(a.memberKey, { title: 'member chat' });
     await addMessages(a.id, c.id, ['q', 'a']);
     const got = await api.request('GET', `${C}/${c.id}`, { token: a.adminKey });
@@ -375,7 +456,10 @@ describe('conversations: access', () => {
     assert.equal(got.body.userId, a.memberUserId);
     const msgs = await api.request('GET', `${C}/${c.id}/messages`, { token: a.adminKey });
     assert.equal(msgs.status, 200);
-    assert.deepEqual(msgs.body.items.map((x: { content: string }) => x.content), ['q', 'a']);
+    assert.deepEqual(
+      msgs.body.items.map((x: { content: string }) => x.content),
+      ['q', 'a'],
+    );
 
     const patch = await api.request('PATCH', `${C}/${c.id}`, { token: a.adminKey, json: { title: 'admin edit' } });
     assert.equal(patch.status, 403);
@@ -387,12 +471,15 @@ describe('conversations: access', () => {
     assert.equal((await api.request('PATCH', `${C}/${randomUUID()}`, { token: a.adminKey, json: { title: 'x' } })).status, 404);
   });
 
-  test('another tenant\'s conversation is a 404 on every route, for its admin and member alike; it is unchanged', async () => {
+  test("another tenant's conversation is a 404 on every route, for its admin and member alike; it is unchanged", async () => {
     const bConv = await create(b.memberKey, { title: 'tenant B' });
     await addMessages(b.id, bConv.id, ['b question']);
     for (const token of [a.adminKey, a.memberKey]) {
       for (const [method, path, json] of [
-        ['GET', `${C}/${bConv.id}`], ['PATCH', `${C}/${bConv.id}`, { title: 'pwned' }], ['DELETE', `${C}/${bConv.id}`], ['GET', `${C}/${bConv.id}/messages`],
+        ['GET', `${C}/${bConv.id}`],
+        ['PATCH', `${C}/${bConv.id}`, { title: 'pwned' }],
+        ['DELETE', `${C}/${bConv.id}`],
+        ['GET', `${C}/${bConv.id}/messages`],
       ] as const) {
         const res = await api.request(method, path, { token, json });
         assert.equal(res.status, 404, `${method} ${path}`);
@@ -416,16 +503,33 @@ describe('conversations: access', () => {
     const got = await as(a, 'member', () => service.getForChat(mine.id));
     assert.equal(got.id, mine.id);
     assert.equal(got.systemPrompt, 'be brief');
-    await assert.rejects(as(a, 'admin', () => service.getForChat(mine.id)), (e: any) => e.getStatus?.() === 404);
-    await assert.rejects(as(a, 'member', () => service.getForChat(bConv.id)), (e: any) => e.getStatus?.() === 404);
-    await assert.rejects(as(a, 'admin', () => service.getForChat(bConv.id)), (e: any) => e.getStatus?.() === 404);
-    await assert.rejects(as(a, 'member', () => service.getForChat(randomUUID())), (e: any) => e.getStatus?.() === 404);
+    await assert.rejects(
+      as(a, 'admin', () => service.getForChat(mine.id)),
+      (e: any) => e.getStatus?.() === 404,
+    );
+    await assert.rejects(
+      as(a, 'member', () => service.getForChat(bConv.id)),
+      (e: any) => e.getStatus?.() === 404,
+    );
+    await assert.rejects(
+      as(a, 'admin', () => service.getForChat(bConv.id)),
+      (e: any) => e.getStatus?.() === 404,
+    );
+    await assert.rejects(
+      as(a, 'member', () => service.getForChat(randomUUID())),
+      (e: any) => e.getStatus?.() === 404,
+    );
   });
 
   test('no token is a 401 on every route; the platform admin key is a 403', async () => {
     const c = await create(a.memberKey);
     const routes: [string, string, unknown?][] = [
-      ['POST', C, {}], ['GET', C], ['GET', `${C}/${c.id}`], ['PATCH', `${C}/${c.id}`, { title: 'x' }], ['DELETE', `${C}/${c.id}`], ['GET', `${C}/${c.id}/messages`],
+      ['POST', C, {}],
+      ['GET', C],
+      ['GET', `${C}/${c.id}`],
+      ['PATCH', `${C}/${c.id}`, { title: 'x' }],
+      ['DELETE', `${C}/${c.id}`],
+      ['GET', `${C}/${c.id}/messages`],
     ];
     for (const [method, path, json] of routes) {
       assert.equal((await api.request(method, path, { json })).status, 401, `${method} ${path}`);

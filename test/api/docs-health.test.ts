@@ -8,7 +8,13 @@ import { useStack } from '../support/stack.js';
 let api: TestApi;
 let a: TestTenant;
 const stack = useStack({ prefix: 'docs', tenants: ['docs'] });
-before(async () => ({ api, tenants: [a] } = await stack.ready));
+before(
+  async () =>
+    ({
+      api,
+      tenants: [a],
+    } = await stack.ready),
+);
 
 test('health: live and ready (Postgres, Redis, migrations) without credentials', async () => {
   const live = await api.request('GET', '/health/live');
@@ -18,18 +24,19 @@ test('health: live and ready (Postgres, Redis, migrations) without credentials',
   assert.deepEqual(ready.body.checks, { database: 'ok', migrations: 'ok', redis: 'ok' });
 });
 
-test('readiness reports Redis down with a 503 instead of hanging', () => expectingErrors('an API whose Redis is unreachable', async () => {
-  const broken = await TestApi.start({ REDIS_URL: 'redis://127.0.0.1:1' });
-  try {
-    const started = Date.now();
-    const res = await broken.request('GET', '/health/ready');
-    assert.equal(res.status, 503);
-    assert.match(res.body.message, /redis/);
-    assert.ok(Date.now() - started < 5000);
-  } finally {
-    await broken.close();
-  }
-}));
+test('readiness reports Redis down with a 503 instead of hanging', () =>
+  expectingErrors('an API whose Redis is unreachable', async () => {
+    const broken = await TestApi.start({ REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      const started = Date.now();
+      const res = await broken.request('GET', '/health/ready');
+      assert.equal(res.status, 503);
+      assert.match(res.body.message, /redis/);
+      assert.ok(Date.now() - started < 5000);
+    } finally {
+      await broken.close();
+    }
+  }));
 
 test('Swagger UI is for the platform admin only: bearer or HTTP Basic', async () => {
   const anon = await api.request('GET', '/docs');
@@ -48,12 +55,29 @@ test('Swagger UI is for the platform admin only: bearer or HTTP Basic', async ()
 test('the OpenAPI document covers every route with its auth and error answers', async () => {
   const { doc, ops } = await openApi(api);
   const expected = [
-    'post /api/v1/admin/tenants', 'get /api/v1/admin/tenants', 'post /api/v1/admin/tenants/{tenantId}/users',
-    'post /api/v1/admin/tenants/{tenantId}/api-keys', 'post /api/v1/auth/login', 'get /api/v1/me',
-    'post /api/v1/users', 'get /api/v1/users', 'get /api/v1/users/{id}', 'patch /api/v1/users/{id}', 'delete /api/v1/users/{id}',
-    'post /api/v1/api-keys', 'get /api/v1/api-keys', 'delete /api/v1/api-keys/{id}', 'get /health/live', 'get /health/ready', 'get /metrics',
-    'post /api/v1/documents', 'get /api/v1/documents', 'post /api/v1/search', 'post /api/v1/conversations/{id}/messages',
-    'get /openai/v1/models', 'post /openai/v1/chat/completions',
+    'post /api/v1/admin/tenants',
+    'get /api/v1/admin/tenants',
+    'post /api/v1/admin/tenants/{tenantId}/users',
+    'post /api/v1/admin/tenants/{tenantId}/api-keys',
+    'post /api/v1/auth/login',
+    'get /api/v1/me',
+    'post /api/v1/users',
+    'get /api/v1/users',
+    'get /api/v1/users/{id}',
+    'patch /api/v1/users/{id}',
+    'delete /api/v1/users/{id}',
+    'post /api/v1/api-keys',
+    'get /api/v1/api-keys',
+    'delete /api/v1/api-keys/{id}',
+    'get /health/live',
+    'get /health/ready',
+    'get /metrics',
+    'post /api/v1/documents',
+    'get /api/v1/documents',
+    'post /api/v1/search',
+    'post /api/v1/conversations/{id}/messages',
+    'get /openai/v1/models',
+    'post /openai/v1/chat/completions',
   ];
   for (const key of expected) assert.ok(ops[key], `${key} documented`);
   for (const [key, op] of Object.entries(ops)) {
@@ -75,13 +99,17 @@ test('every operation has a summary, its security and a schema for every answer 
   assert.deepEqual(schemes['admin-key'] && [schemes['admin-key'].type, schemes['admin-key'].scheme], ['http', 'bearer']);
   assert.deepEqual(schemes['admin-basic'] && [schemes['admin-basic'].type, schemes['admin-basic'].scheme], ['http', 'basic']);
   assert.ok(Object.keys(ops).length >= 38, `${Object.keys(ops).length} operations`);
-  const resolves = (ref: string) => ref.startsWith('#/components/schemas/') && doc.components.schemas[ref.slice('#/components/schemas/'.length)];
+  const resolves = (ref: string) =>
+    ref.startsWith('#/components/schemas/') && doc.components.schemas[ref.slice('#/components/schemas/'.length)];
   for (const [key, op] of Object.entries(ops)) {
     assert.ok(typeof op.summary === 'string' && op.summary.length > 3, `${key} has a summary`);
     const wanted = isPublic(key) ? [{}] : isPlatformAdmin(key) ? [{ 'admin-key': [] }] : [{ 'tenant-token': [] }];
     assert.deepEqual(op.security, wanted, `${key} security`);
     const statuses = Object.keys(op.responses);
-    assert.ok(statuses.some((s) => s.startsWith('2')), `${key} documents its success`);
+    assert.ok(
+      statuses.some((s) => s.startsWith('2')),
+      `${key} documents its success`,
+    );
     for (const status of statuses) {
       if (status === '204') continue;
       const content = op.responses[status].content;
@@ -104,7 +132,10 @@ test('every operation has a summary, its security and a schema for every answer 
   assert.equal(completions['application/json'].schema.$ref, '#/components/schemas/ChatCompletionDto');
   assert.ok(resolves(completions['text/event-stream']['x-sse-events'].message.$ref));
   assert.ok(doc.components.schemas.ChatCompletionDto.properties.citations);
-  assert.equal(ops['get /openai/v1/models'].responses['200'].content['application/json'].schema.$ref, '#/components/schemas/OpenAIModelListDto');
+  assert.equal(
+    ops['get /openai/v1/models'].responses['200'].content['application/json'].schema.$ref,
+    '#/components/schemas/OpenAIModelListDto',
+  );
   assert.equal(ops['get /health/ready'].responses['200'].content['application/json'].schema.$ref, '#/components/schemas/ReadyDto');
   assert.equal(ops['get /metrics'].responses['200'].content['text/plain'].schema.type, 'string');
 });

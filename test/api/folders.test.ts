@@ -11,7 +11,14 @@ let tenantDb: TenantDb;
 let a: TestTenant;
 let b: TestTenant;
 const stack = useStack({ prefix: 'folders', tenantDb: 2, tenants: ['fold-a', 'fold-b'] });
-before(async () => ({ api, tenantDb, tenants: [a, b] } = await stack.ready));
+before(
+  async () =>
+    ({
+      api,
+      tenantDb,
+      tenants: [a, b],
+    } = await stack.ready),
+);
 
 const F = '/api/v1/folders';
 const uniq = (label: string) => `${label} ${randomUUID().slice(0, 8)}`;
@@ -25,11 +32,13 @@ async function mkdir(token: string, name: string, parentId?: string | null): Pro
 /** A document row straight in the database (the upload pipeline is not what is tested here). */
 async function insertDocument(tenantId: string, folderId: string | null): Promise<string> {
   const id = randomUUID();
-  await tenantDb.runFor(tenantId, (m) => m.query(
-    `INSERT INTO documents (tenant_id, id, folder_id, filename, mime_type, size_bytes, content_hash, status)
+  await tenantDb.runFor(tenantId, (m) =>
+    m.query(
+      `INSERT INTO documents (tenant_id, id, folder_id, filename, mime_type, size_bytes, content_hash, status)
      VALUES ($1, $2, $3, $4, 'text/plain', 3, $5, 'ready')`,
-    [tenantId, id, folderId, `${id}.txt`, randomUUID().replaceAll('-', '')],
-  ));
+      [tenantId, id, folderId, `${id}.txt`, randomUUID().replaceAll('-', '')],
+    ),
+  );
   return id;
 }
 
@@ -40,7 +49,8 @@ async function documentFolder(tenantId: string, id: string): Promise<string | nu
 
 async function auditActions(tenantId: string, folderId: string): Promise<string[]> {
   const rows: { action: string }[] = await tenantDb.runFor(tenantId, (m) =>
-    m.query('SELECT action FROM audit_logs WHERE target_type = $1 AND target_id = $2 ORDER BY created_at, action', ['folder', folderId]));
+    m.query('SELECT action FROM audit_logs WHERE target_type = $1 AND target_id = $2 ORDER BY created_at, action', ['folder', folderId]),
+  );
   return rows.map((r) => r.action);
 }
 
@@ -62,7 +72,9 @@ describe('folders: happy paths', () => {
     const ids = all.body.items.map((f: { id: string }) => f.id);
     for (const f of [root, child1, child2]) assert.ok(ids.includes(f.id), `${f.name} listed`);
     const names = all.body.items.map((f: { name: string }) => f.name);
-    const sorted = (await tenantDb.runFor(a.id, (m) => m.query('SELECT name FROM folders ORDER BY name, id'))).map((r: { name: string }) => r.name);
+    const sorted = (await tenantDb.runFor(a.id, (m) => m.query('SELECT name FROM folders ORDER BY name, id'))).map(
+      (r: { name: string }) => r.name,
+    );
     assert.deepEqual(names, sorted, 'ordered by name, id (database collation)');
 
     const children = await api.request('GET', `${F}?parentId=${root.id}`, { token: a.adminKey });
@@ -96,7 +108,13 @@ describe('folders: happy paths', () => {
     assert.equal(both.body.parentId, null);
     assert.equal((await api.request('GET', `${F}/${f.id}`, { token: a.adminKey })).body.parentId, null);
 
-    assert.deepEqual((await auditActions(a.id, f.id)).sort(), ['folder.created', 'folder.moved', 'folder.moved', 'folder.renamed', 'folder.renamed']);
+    assert.deepEqual((await auditActions(a.id, f.id)).sort(), [
+      'folder.created',
+      'folder.moved',
+      'folder.moved',
+      'folder.renamed',
+      'folder.renamed',
+    ]);
     const empty = await api.request('PATCH', `${F}/${f.id}`, { token: a.adminKey, json: {} });
     assert.equal(empty.status, 400);
   });
@@ -106,11 +124,16 @@ describe('folders: happy paths', () => {
     const mid = await mkdir(a.adminKey, 'mid', top.id);
     const leaf = await mkdir(a.memberKey, 'leaf', mid.id);
     const other = await mkdir(a.adminKey, uniq('kept'));
-    const [dTop, dLeaf, dOther] = [await insertDocument(a.id, top.id), await insertDocument(a.id, leaf.id), await insertDocument(a.id, other.id)];
+    const [dTop, dLeaf, dOther] = [
+      await insertDocument(a.id, top.id),
+      await insertDocument(a.id, leaf.id),
+      await insertDocument(a.id, other.id),
+    ];
 
     const del = await api.request('DELETE', `${F}/${top.id}`, { token: a.adminKey });
     assert.equal(del.status, 204, del.text);
-    for (const f of [top, mid, leaf]) assert.equal((await api.request('GET', `${F}/${f.id}`, { token: a.adminKey })).status, 404, `${f.name} gone`);
+    for (const f of [top, mid, leaf])
+      assert.equal((await api.request('GET', `${F}/${f.id}`, { token: a.adminKey })).status, 404, `${f.name} gone`);
     assert.equal((await api.request('GET', `${F}/${other.id}`, { token: a.adminKey })).status, 200);
 
     assert.equal(await documentFolder(a.id, dTop), null, 'document of the deleted folder kept, without a folder');
@@ -118,7 +141,8 @@ describe('folders: happy paths', () => {
     assert.equal(await documentFolder(a.id, dOther), other.id, 'other folders untouched');
 
     const [audit] = await tenantDb.runFor(a.id, (m) =>
-      m.query(`SELECT details FROM audit_logs WHERE action = 'folder.deleted' AND target_id = $1`, [top.id]));
+      m.query(`SELECT details FROM audit_logs WHERE action = 'folder.deleted' AND target_id = $1`, [top.id]),
+    );
     assert.equal(audit.details.deletedSubfolders, 2);
     assert.equal(audit.details.documentsMovedToNoFolder, 2);
   });
@@ -197,7 +221,11 @@ describe('folders: refused input', () => {
   });
 
   test('bad UUIDs are a 400 (path, body and query) and unknown fields are refused', async () => {
-    for (const [method, json] of [['GET', undefined], ['PATCH', { name: 'x' }], ['DELETE', undefined]] as const) {
+    for (const [method, json] of [
+      ['GET', undefined],
+      ['PATCH', { name: 'x' }],
+      ['DELETE', undefined],
+    ] as const) {
       const res = await api.request(method, `${F}/not-a-uuid`, { token: a.adminKey, json });
       assert.equal(res.status, 400, method);
       assert.match(res.body.message, /id must be a UUID/);
@@ -233,7 +261,7 @@ describe('folders: refused input', () => {
 });
 
 describe('folders: access', () => {
-  test('another tenant\'s folder ids answer 404 on every route and as parentId; B\'s folder is unchanged', async () => {
+  test("another tenant's folder ids answer 404 on every route and as parentId; B's folder is unchanged", async () => {
     const bParent = await mkdir(b.adminKey, uniq('b-parent'));
     const bFolder = await mkdir(b.memberKey, uniq('b-secret'), bParent.id);
     const bDoc = await insertDocument(b.id, bFolder.id);
@@ -253,15 +281,15 @@ describe('folders: access', () => {
     assert.equal((await api.request('GET', `${F}?parentId=${bParent.id}`, { token: a.adminKey })).status, 404);
 
     const aList = await api.request('GET', F, { token: a.adminKey });
-    assert.ok(!aList.text.includes(bFolder.id) && !aList.text.includes(bParent.id), 'A never lists B\'s folders');
+    assert.ok(!aList.text.includes(bFolder.id) && !aList.text.includes(bParent.id), "A never lists B's folders");
     const bNow = await api.request('GET', `${F}/${bFolder.id}`, { token: b.adminKey });
     assert.equal(bNow.status, 200);
-    assert.deepEqual(bNow.body, bFolder, 'B\'s folder is unchanged');
+    assert.deepEqual(bNow.body, bFolder, "B's folder is unchanged");
     assert.equal(await documentFolder(b.id, bDoc), bFolder.id);
     assert.equal((await api.request('GET', `${F}/${aFolder.id}`, { token: a.adminKey })).body.parentId, null);
   });
 
-  test('a member cannot delete an admin\'s (or another member\'s) folder, but can delete their own; the admin can delete any', async () => {
+  test("a member cannot delete an admin's (or another member's) folder, but can delete their own; the admin can delete any", async () => {
     const adminFolder = await mkdir(a.adminKey, uniq('admins'));
     const denied = await api.request('DELETE', `${F}/${adminFolder.id}`, { token: a.memberKey });
     assert.equal(denied.status, 403);
@@ -279,7 +307,11 @@ describe('folders: access', () => {
   test('no token is a 401 on every route; the platform admin key is a 403', async () => {
     const f = await mkdir(a.adminKey, uniq('auth'));
     const routes: [string, string, unknown?][] = [
-      ['POST', F, { name: 'x' }], ['GET', F], ['GET', `${F}/${f.id}`], ['PATCH', `${F}/${f.id}`, { name: 'x' }], ['DELETE', `${F}/${f.id}`],
+      ['POST', F, { name: 'x' }],
+      ['GET', F],
+      ['GET', `${F}/${f.id}`],
+      ['PATCH', `${F}/${f.id}`, { name: 'x' }],
+      ['DELETE', `${F}/${f.id}`],
     ];
     for (const [method, path, json] of routes) {
       assert.equal((await api.request(method, path, { json })).status, 401, `${method} ${path}`);

@@ -15,9 +15,19 @@ import { useStack } from '../support/stack.js';
 let api: TestApi;
 let t: TestTenant;
 let db: pg.Client;
-const stack = useStack({ prefix: 'limits', env: { SEARCH_TIMEOUT_MS: '300', DB_POOL_MAX: '3' }, workers: 1, superuser: true, tenants: ['limits'] });
+const stack = useStack({
+  prefix: 'limits',
+  env: { SEARCH_TIMEOUT_MS: '300', DB_POOL_MAX: '3' },
+  workers: 1,
+  superuser: true,
+  tenants: ['limits'],
+});
 before(async () => {
-  ({ api, su: db, tenants: [t] } = await stack.ready);
+  ({
+    api,
+    su: db,
+    tenants: [t],
+  } = await stack.ready);
   const up = await upload(api, t.adminKey, 'The descaling programme of the espresso machine takes twenty minutes.', 'manual.txt');
   await waitForStatus(api, t.adminKey, up.body.id, ['ready']);
 });
@@ -45,8 +55,11 @@ test('a search that cannot finish within SEARCH_TIMEOUT_MS answers 503 and gives
   await db.query('LOCK TABLE vector_indexes IN ACCESS EXCLUSIVE MODE'); // every search reads it first
   try {
     const started = Date.now();
-    const results = await Promise.all(Array.from({ length: 6 }, () =>
-      api.request('POST', '/api/v1/search', { token: t.memberKey, json: { query: 'descaling', mode: 'vector' } })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        api.request('POST', '/api/v1/search', { token: t.memberKey, json: { query: 'descaling', mode: 'vector' } }),
+      ),
+    );
     for (const r of results) {
       assert.equal(r.status, 503, r.text);
       assert.match(r.body.message, /took too long/);

@@ -20,7 +20,9 @@ before(async () => ({ api } = await stack.ready));
 function walkthrough(adminKey = api.adminKey): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['scripts/walkthrough.sh'], {
-      cwd: ROOT, env: { PATH: process.env.PATH, API: api.baseUrl, ADMIN_API_KEY: adminKey }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, API: api.baseUrl, ADMIN_API_KEY: adminKey },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));

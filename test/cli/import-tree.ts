@@ -37,7 +37,8 @@ export function writeTree(root: string, tag: string): TreeFacts {
     writeFileSync(join(root, rel), bytes);
     facts.total++;
   };
-  const text = (i: number) => `Maintenance note ${i} (${tag}). Unit ${i} is descaled every ${(i % 9) + 2} weeks; the seal kit is part ${1000 + i}.`;
+  const text = (i: number) =>
+    `Maintenance note ${i} (${tag}). Unit ${i} is descaled every ${(i % 9) + 2} weeks; the seal kit is part ${1000 + i}.`;
   const good: string[] = [];
   for (let i = 0; i < 150; i++) {
     const dir = SECTIONS[i % SECTIONS.length]!;
@@ -45,7 +46,11 @@ export function writeTree(root: string, tag: string): TreeFacts {
     let rel: string;
     if (i % 25 === 3) write((rel = at(`manual-${i}.pdf`)), makePdf([text(i), `Page two of manual ${i}.`]));
     else if (i % 25 === 7) write((rel = at(`memo-${i}.docx`)), makeDocx([`## Memo ${i}`, text(i)]));
-    else if (i % 10 === 1) write((rel = at(`page-${i}.html`)), `<!doctype html><html><head><title>Page ${i}</title></head><body><h1>Page ${i}</h1><p>${text(i)}</p></body></html>`);
+    else if (i % 10 === 1)
+      write(
+        (rel = at(`page-${i}.html`)),
+        `<!doctype html><html><head><title>Page ${i}</title></head><body><h1>Page ${i}</h1><p>${text(i)}</p></body></html>`,
+      );
     else if (i % 10 === 2) write((rel = at(`readme-${i}.txt`)), `${text(i)}\n\nPlain text, no markup.\n`);
     else write((rel = at(`note-${i}.md`)), `# Note ${i}\n\n${text(i)}\n\n- step one\n- step two\n`);
     good.push(rel);

@@ -40,7 +40,10 @@ after(async () => {
 /** The count in the summary row labelled `label` (cells are two or more spaces apart). */
 function summaryCount(stdout: string, label: string): number {
   const summary = stdout.slice(stdout.lastIndexOf('\nSummary ('));
-  const row = summary.split('\n').map((l) => l.trim().split(/\s{2,}/)).find((cells) => cells[0] === label);
+  const row = summary
+    .split('\n')
+    .map((l) => l.trim().split(/\s{2,}/))
+    .find((cells) => cells[0] === label);
   assert.ok(row, `no summary row "${label}" in:\n${summary}`);
   return Number(row[1]);
 }
@@ -50,8 +53,17 @@ const writeFile = (path: string, text: string) => {
   writeFileSync(path, text);
 };
 
-const importArgs = (t: TestTenant, dir: string, ...more: string[]) =>
-  ['import', dir, '--url', api.baseUrl, '--key', t.adminKey, '--poll-interval', '250', ...more];
+const importArgs = (t: TestTenant, dir: string, ...more: string[]) => [
+  'import',
+  dir,
+  '--url',
+  api.baseUrl,
+  '--key',
+  t.adminKey,
+  '--poll-interval',
+  '250',
+  ...more,
+];
 
 describe('ragdocs import', { concurrency: true }, () => {
   test('a ~200-file tree, interrupted twice (SIGINT, then SIGKILL): the third run sends only what is missing, mirrors folders, skips, reports and fails as it should', async () => {
@@ -59,7 +71,17 @@ describe('ragdocs import', { concurrency: true }, () => {
     const dir = join(scratch, 'manuals');
     const facts: TreeFacts = writeTree(dir, randomUUID());
     const cache = { XDG_CACHE_HOME: join(scratch, 'cache-main') }; // the state file's default place
-    const args = importArgs(t, dir, '--folder', 'Manuals', '--mirror-folders', '--exclude', '**/drafts/**', '--concurrency', String(CONCURRENCY));
+    const args = importArgs(
+      t,
+      dir,
+      '--folder',
+      'Manuals',
+      '--mirror-folders',
+      '--exclude',
+      '**/drafts/**',
+      '--concurrency',
+      String(CONCURRENCY),
+    );
     const documents = facts.good + Object.keys(facts.broken).length;
     assert.ok(facts.total >= 190, `tree of ${facts.total} files`);
 
@@ -110,14 +132,22 @@ describe('ragdocs import', { concurrency: true }, () => {
     // The server: every distinct document exactly once, in the folder mirroring its directory.
     const docs: { filename: string; folderId: string | null; status: string }[] = [];
     for (let cursor: string | null = ''; cursor !== null;) {
-      const page: HttpResult = await api.request('GET', `/api/v1/documents?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token: t.adminKey });
+      const page: HttpResult = await api.request(
+        'GET',
+        `/api/v1/documents?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        { token: t.adminKey },
+      );
       assert.equal(page.status, 200, page.text);
       docs.push(...page.body.items);
       cursor = page.body.nextCursor;
     }
     assert.equal(docs.length, documents);
     assert.equal(new Set(docs.map((d) => d.filename)).size, documents, 'no file stored twice');
-    const folders = (await api.request('GET', '/api/v1/folders', { token: t.adminKey })).body.items as { id: string; name: string; parentId: string | null }[];
+    const folders = (await api.request('GET', '/api/v1/folders', { token: t.adminKey })).body.items as {
+      id: string;
+      name: string;
+      parentId: string | null;
+    }[];
     const pathOf = (id: string | null): string => {
       const f = folders.find((x) => x.id === id);
       return f ? `${f.parentId ? `${pathOf(f.parentId)}/` : ''}${f.name}` : '';
@@ -161,8 +191,23 @@ describe('ragdocs import', { concurrency: true }, () => {
 
   test('usage: --help lists every option; a missing key or bad argument exits 2 without a stack', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [RAGDOCS_BIN, 'import', '--help']);
-    for (const option of ['--url', '--key', 'RAGDOCS_URL', 'RAGDOCS_KEY', '--folder', '--mirror-folders', '--include', '--exclude',
-      '--concurrency', '--retries', '--no-wait', '--wait-timeout', '--state-dir', '--no-resume', '--plain']) {
+    for (const option of [
+      '--url',
+      '--key',
+      'RAGDOCS_URL',
+      'RAGDOCS_KEY',
+      '--folder',
+      '--mirror-folders',
+      '--include',
+      '--exclude',
+      '--concurrency',
+      '--retries',
+      '--no-wait',
+      '--wait-timeout',
+      '--state-dir',
+      '--no-resume',
+      '--plain',
+    ]) {
       assert.ok(stdout.includes(option), `--help mentions ${option}`);
     }
     const noKey = CliRun.start(['import', scratch, '--url', api.baseUrl], { RAGDOCS_KEY: undefined });

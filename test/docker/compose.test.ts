@@ -84,12 +84,19 @@ const asCommandLine = (v: string | string[] | undefined): string => (Array.isArr
 function envOf(s: Service): Record<string, string> {
   const env = s.environment;
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((e) => {
-      const i = String(e).indexOf('=');
-      return i < 0 ? [String(e), ''] : [String(e).slice(0, i), String(e).slice(i + 1)];
-    }));
+    return Object.fromEntries(
+      env.map((e) => {
+        const i = String(e).indexOf('=');
+        return i < 0 ? [String(e), ''] : [String(e).slice(0, i), String(e).slice(i + 1)];
+      }),
+    );
   }
-  return Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean)]));
+  return Object.fromEntries(
+    Object.entries(env ?? {}).map(([k, v]) => [
+      k,
+      v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean),
+    ]),
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -107,7 +114,10 @@ type NpmUse = { line: string; kind: 'builtin'; command: string } | { line: strin
 function npmUses(line: string): NpmUse[] {
   const uses: NpmUse[] = [];
   for (const part of line.split(/&&|\|\||;|\|/)) {
-    const tokens = part.trim().split(/\s+/).map((t) => t.replace(/^["']|["']$/g, ''));
+    const tokens = part
+      .trim()
+      .split(/\s+/)
+      .map((t) => t.replace(/^["']|["']$/g, ''));
     const at = tokens.findIndex((t) => t === 'npm' || t.endsWith('/npm'));
     if (at < 0) continue;
     const args = tokens.slice(at + 1).filter((t) => t !== '' && !t.startsWith('-'));
@@ -143,7 +153,10 @@ function assertScriptsExist(uses: NpmUse[], where: string): void {
 // Dockerfile
 // ---------------------------------------------------------------------------
 
-interface Instruction { keyword: string; args: string }
+interface Instruction {
+  keyword: string;
+  args: string;
+}
 
 /** Dockerfile instructions with line continuations joined and comments dropped. */
 function dockerfileInstructions(text: string): Instruction[] {
@@ -329,7 +342,10 @@ describe('docker/compose.yml', () => {
     const cmd = asCommandLine(redis.command);
     assert.match(cmd, /--maxmemory-policy\s+noeviction\b/, `redis must use noeviction (BullMQ), command: ${cmd}`);
     assert.match(cmd, /--appendonly\s+yes\b/, `redis must use appendonly yes, command: ${cmd}`);
-    assert.ok((redis.volumes ?? []).some((v) => String(v).endsWith(':/data')), 'redis data should live on a volume');
+    assert.ok(
+      (redis.volumes ?? []).some((v) => String(v).endsWith(':/data')),
+      'redis data should live on a volume',
+    );
   });
 
   it('runs postgres from pgvector/pgvector:pg16 with a volume and the provisioning script', () => {
@@ -337,7 +353,10 @@ describe('docker/compose.yml', () => {
     const pg = service(doc, 'postgres');
     assert.equal(pg.image, 'pgvector/pgvector:pg16');
     const volumes = (pg.volumes ?? []).map(String);
-    assert.ok(volumes.some((v) => v.endsWith(':/var/lib/postgresql/data')), 'postgres data should live on a volume');
+    assert.ok(
+      volumes.some((v) => v.endsWith(':/var/lib/postgresql/data')),
+      'postgres data should live on a volume',
+    );
     const init = volumes.find((v) => /:\/docker-entrypoint-initdb\.d\//.test(v));
     assert.ok(init, 'postgres needs an init script mounted into /docker-entrypoint-initdb.d/');
     const hostPath = resolve(DOCKER_DIR, init.split(':')[0]!);
@@ -349,7 +368,7 @@ describe('docker/compose.yml', () => {
     // The migrations create the roles the apps connect as (rag_app, rag_platform): one place for them.
     assert.match(owner[1]!, /\bCREATEROLE\b/i, 'rag_owner must be CREATEROLE, so that the migrations can create rag_app');
     assert.match(owner[1]!, /\bNOSUPERUSER\b/i, 'rag_owner must be NOSUPERUSER');
-    assert.doesNotMatch(sql, /CREATE ROLE rag_(app|platform)\b/i, 'rag_app and rag_platform are the migrations\' to create');
+    assert.doesNotMatch(sql, /CREATE ROLE rag_(app|platform)\b/i, "rag_app and rag_platform are the migrations' to create");
     assert.match(sql, /CREATE DATABASE %I OWNER rag_owner/i, 'the database must be owned by rag_owner');
   });
 
@@ -386,7 +405,10 @@ describe('docker/compose.yml', () => {
       assert.equal(asCommandLine(s.command).trim(), expected[name]);
     }
     const apiPorts = (service(doc, 'api').ports ?? []).map(String);
-    assert.ok(apiPorts.some((p) => /3000/.test(p)), `api must publish port 3000, has ${apiPorts.join(', ') || 'none'}`);
+    assert.ok(
+      apiPorts.some((p) => /3000/.test(p)),
+      `api must publish port 3000, has ${apiPorts.join(', ') || 'none'}`,
+    );
   });
 
   it('connects the apps as rag_app and migrates as rag_owner', () => {
@@ -398,7 +420,11 @@ describe('docker/compose.yml', () => {
       }
       assert.match(env.DATABASE_URL ?? '', /rag_app/, `${name}'s default DATABASE_URL must use the runtime role rag_app`);
       assert.match(env.DATABASE_MIGRATION_URL ?? '', /rag_owner/, `${name}'s default DATABASE_MIGRATION_URL must use rag_owner`);
-      assert.match(env.DATABASE_PLATFORM_URL ?? '', /rag_platform/, `${name}'s default DATABASE_PLATFORM_URL must use the platform role rag_platform`);
+      assert.match(
+        env.DATABASE_PLATFORM_URL ?? '',
+        /rag_platform/,
+        `${name}'s default DATABASE_PLATFORM_URL must use the platform role rag_platform`,
+      );
     }
   });
 
@@ -455,9 +481,15 @@ describe('docker/Dockerfile', () => {
     assert.ok(users.length > 0, 'the final stage has no USER instruction (it would run as root)');
     const user = users.at(-1)!;
     assert.ok(!['root', '0'].includes(user), `the final stage runs as ${user}`);
-    const env = final.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
+    const env = final
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
     assert.match(env, /\bNODE_ENV[= ]production\b/, 'the final stage must set NODE_ENV=production');
-    const expose = final.filter((i) => i.keyword === 'EXPOSE').map((i) => i.args).join(' ');
+    const expose = final
+      .filter((i) => i.keyword === 'EXPOSE')
+      .map((i) => i.args)
+      .join(' ');
     assert.match(expose, /\b3000\b/, 'the final stage must EXPOSE 3000');
   });
 
@@ -465,7 +497,10 @@ describe('docker/Dockerfile', () => {
     const final = stages(load()).at(-1) ?? [];
     const copies = final.filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD').map((i) => i.args);
     for (const needed of ['dist', 'node_modules', 'scripts', 'package.json', '.nvmrc']) {
-      assert.ok(copies.some((c) => c.split(/\s+/).some((t) => t.replace(/\/+$/, '').endsWith(needed))), `the final stage does not copy ${needed}`);
+      assert.ok(
+        copies.some((c) => c.split(/\s+/).some((t) => t.replace(/\/+$/, '').endsWith(needed))),
+        `the final stage does not copy ${needed}`,
+      );
     }
     const cmd = final.filter((i) => i.keyword === 'CMD').at(-1);
     assert.ok(cmd, 'the final stage has no CMD');
@@ -473,10 +508,21 @@ describe('docker/Dockerfile', () => {
   });
 
   it('installs with npm ci, builds with npm run build and prunes dev dependencies', () => {
-    const lines = load().filter((i) => i.keyword === 'RUN').map((i) => instructionCommandLine(i.args));
-    assert.ok(lines.some((l) => /\bnpm ci\b(?!.*--omit=dev)/.test(l)), 'no stage runs a full `npm ci`');
-    assert.ok(lines.some((l) => /\bnpm run build\b/.test(l)), 'no stage runs `npm run build`');
-    assert.ok(lines.some((l) => /\bnpm ci\b.*--omit=dev/.test(l) || /\bnpm prune\b.*--omit=dev/.test(l)), 'no stage installs production dependencies only');
+    const lines = load()
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => instructionCommandLine(i.args));
+    assert.ok(
+      lines.some((l) => /\bnpm ci\b(?!.*--omit=dev)/.test(l)),
+      'no stage runs a full `npm ci`',
+    );
+    assert.ok(
+      lines.some((l) => /\bnpm run build\b/.test(l)),
+      'no stage runs `npm run build`',
+    );
+    assert.ok(
+      lines.some((l) => /\bnpm ci\b.*--omit=dev/.test(l) || /\bnpm prune\b.*--omit=dev/.test(l)),
+      'no stage installs production dependencies only',
+    );
   });
 
   it('only runs npm scripts that package.json defines', () => {
@@ -484,7 +530,10 @@ describe('docker/Dockerfile', () => {
       .filter((i) => ['RUN', 'CMD', 'ENTRYPOINT'].includes(i.keyword))
       .map((i) => instructionCommandLine(i.args));
     const uses = lines.flatMap(npmUses);
-    assert.ok(uses.some((u) => u.kind === 'script'), 'the Dockerfile runs no npm script at all');
+    assert.ok(
+      uses.some((u) => u.kind === 'script'),
+      'the Dockerfile runs no npm script at all',
+    );
     assertScriptsExist(uses, 'docker/Dockerfile');
   });
 });
@@ -493,7 +542,12 @@ describe('.dockerignore', () => {
   it('keeps local artefacts and secrets out of the build context', () => {
     const path = join(ROOT, '.dockerignore');
     assert.ok(existsSync(path), '.dockerignore is missing');
-    const entries = new Set(read(path).split(/\r?\n/).map((l) => l.trim().replace(/\/+$/, '')).filter((l) => l && !l.startsWith('#')));
+    const entries = new Set(
+      read(path)
+        .split(/\r?\n/)
+        .map((l) => l.trim().replace(/\/+$/, ''))
+        .filter((l) => l && !l.startsWith('#')),
+    );
     const missing = ['node_modules', 'dist', '.cache', '.git', 'bench/data', '*.log', '.env'].filter((e) => !entries.has(e));
     assert.deepEqual(missing, [], `.dockerignore lacks ${missing.join(', ')}`);
   });

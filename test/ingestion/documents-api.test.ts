@@ -14,19 +14,34 @@ let a: TestTenant;
 let b: TestTenant;
 let db: pg.Client;
 const stack = useStack({
-  prefix: 'docs', llm: true, workers: 1, superuser: true, tenants: ['docs-a', 'docs-b'],
+  prefix: 'docs',
+  llm: true,
+  workers: 1,
+  superuser: true,
+  tenants: ['docs-a', 'docs-b'],
   env: (llm) => ({ ...llmEmbeddings(llm), ...ONE_CHUNK_PER_REQUEST, RECONCILE_INTERVAL_MS: '1000' }),
 });
-before(async () => ({ api, worker, llm, su: db, tenants: [a, b] } = await stack.ready));
+before(
+  async () =>
+    ({
+      api,
+      worker,
+      llm,
+      su: db,
+      tenants: [a, b],
+    } = await stack.ready),
+);
 
 describe('isolation', () => {
-  test('another tenant\'s document ids answer 404 on every route, and the document is untouched', async () => {
+  test("another tenant's document ids answer 404 on every route, and the document is untouched", async () => {
     const up = await upload(api, a.adminKey, uniqueText('isolation'), 'secret.txt');
     const doc = await waitForStatus(api, a.adminKey, up.body.id, ['ready']);
     const id = doc.id;
     for (const [method, path] of [
-      ['GET', `/api/v1/documents/${id}`], ['GET', `/api/v1/documents/${id}/chunks`],
-      ['POST', `/api/v1/documents/${id}/reprocess`], ['DELETE', `/api/v1/documents/${id}`],
+      ['GET', `/api/v1/documents/${id}`],
+      ['GET', `/api/v1/documents/${id}/chunks`],
+      ['POST', `/api/v1/documents/${id}/reprocess`],
+      ['DELETE', `/api/v1/documents/${id}`],
     ] as const) {
       const res = await api.request(method, path, { token: b.adminKey });
       assert.equal(res.status, 404, `${method} ${path}`);
@@ -39,7 +54,7 @@ describe('isolation', () => {
     assert.equal(still.body.chunkCount, doc.chunkCount);
   });
 
-  test('uploading into another tenant\'s folder answers 404 and stores nothing', async () => {
+  test("uploading into another tenant's folder answers 404 and stores nothing", async () => {
     const folder = await api.request('POST', '/api/v1/folders', { token: b.adminKey, json: { name: 'b-only' } });
     const text = uniqueText('wrong folder');
     const res = await upload(api, a.adminKey, text, 'x.txt', { folderId: folder.body.id });
@@ -67,7 +82,8 @@ describe('listing', () => {
     const t = await createTenant(api, 'list');
     const folder = await api.request('POST', '/api/v1/folders', { token: t.adminKey, json: { name: 'f' } });
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await upload(api, t.adminKey, uniqueText(`list ${i}`), `l${i}.txt`, i < 2 ? { folderId: folder.body.id } : {})).body.id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await upload(api, t.adminKey, uniqueText(`list ${i}`), `l${i}.txt`, i < 2 ? { folderId: folder.body.id } : {})).body.id);
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
@@ -86,7 +102,14 @@ describe('listing', () => {
   });
 
   test('bad query parameters are 400s naming the parameter', async () => {
-    for (const [q, field] of [['status=done', 'status'], ['limit=0', 'limit'], ['limit=abc', 'limit'], ['cursor=%%%', 'cursor'], ['folderId=1', 'folderId'], ['cursor=eyJ4IjoxfQ', 'cursor']] as const) {
+    for (const [q, field] of [
+      ['status=done', 'status'],
+      ['limit=0', 'limit'],
+      ['limit=abc', 'limit'],
+      ['cursor=%%%', 'cursor'],
+      ['folderId=1', 'folderId'],
+      ['cursor=eyJ4IjoxfQ', 'cursor'],
+    ] as const) {
       const res = await api.request('GET', `/api/v1/documents?${q}`, { token: a.adminKey });
       assert.equal(res.status, 400, q);
       assert.match(res.body.message, new RegExp(field));
@@ -105,12 +128,19 @@ describe('lifecycle', () => {
     const again = await waitForStatus(api, a.adminKey, ready.id, ['ready']);
     const after = (await api.request('GET', `/api/v1/documents/${ready.id}/chunks`, { token: a.adminKey })).body.items;
     assert.equal(again.chunkCount, ready.chunkCount);
-    assert.deepEqual(after.map((c: any) => [c.index, c.content, c.pageFrom, c.pageTo, c.tokenCount]), before.map((c: any) => [c.index, c.content, c.pageFrom, c.pageTo, c.tokenCount]));
+    assert.deepEqual(
+      after.map((c: any) => [c.index, c.content, c.pageFrom, c.pageTo, c.tokenCount]),
+      before.map((c: any) => [c.index, c.content, c.pageFrom, c.pageTo, c.tokenCount]),
+    );
 
     assert.equal((await api.request('DELETE', `/api/v1/documents/${ready.id}`, { token: a.adminKey })).status, 204);
     assert.equal((await api.request('GET', `/api/v1/documents/${ready.id}`, { token: a.adminKey })).status, 404);
-    const { rows: [r] } = await db.query(
-      `SELECT (SELECT count(*) FROM embeddings WHERE document_id = $1)::int AS chunks, (SELECT count(*) FROM document_files WHERE document_id = $1)::int AS files`, [ready.id]);
+    const {
+      rows: [r],
+    } = await db.query(
+      `SELECT (SELECT count(*) FROM embeddings WHERE document_id = $1)::int AS chunks, (SELECT count(*) FROM document_files WHERE document_id = $1)::int AS files`,
+      [ready.id],
+    );
     assert.deepEqual(r, { chunks: 0, files: 0 });
   });
 
@@ -118,11 +148,18 @@ describe('lifecycle', () => {
     llm.embeddingDelayMs = 400;
     try {
       const up = await upload(api, a.adminKey, uniqueText('deleted mid-way', 12), 'gone.md');
-      await waitFor('processing', async () => (await api.request('GET', `/api/v1/documents/${up.body.id}`, { token: a.adminKey })).body.progress > 20, 60_000, 50);
+      await waitFor(
+        'processing',
+        async () => (await api.request('GET', `/api/v1/documents/${up.body.id}`, { token: a.adminKey })).body.progress > 20,
+        60_000,
+        50,
+      );
       assert.equal((await api.request('DELETE', `/api/v1/documents/${up.body.id}`, { token: a.adminKey })).status, 204);
       // Let the job run on past the point it would have written.
       await new Promise((r) => setTimeout(r, 3000));
-      const { rows: [r] } = await db.query(`SELECT (SELECT count(*) FROM embeddings WHERE document_id = $1)::int AS chunks`, [up.body.id]);
+      const {
+        rows: [r],
+      } = await db.query(`SELECT (SELECT count(*) FROM embeddings WHERE document_id = $1)::int AS chunks`, [up.body.id]);
       assert.equal(r.chunks, 0);
       assert.ok(!worker.log.includes(`job ${up.body.id} failed`), 'the job ended quietly, not as a failure');
       assert.ok(worker.alive);

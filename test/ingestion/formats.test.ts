@@ -25,7 +25,12 @@ let tenantDb: TenantDb;
 let embedder: LocalEmbedder;
 const stack = useStack({ prefix: 'formats', workers: 1, workerEnv: { RECONCILE_INTERVAL_MS: '1000' }, tenantDb: 2, tenants: ['fmt'] });
 before(async () => {
-  ({ api, worker, tenantDb, tenants: [tenant] } = await stack.ready);
+  ({
+    api,
+    worker,
+    tenantDb,
+    tenants: [tenant],
+  } = await stack.ready);
   // The same embedder the worker uses when no provider is configured (as in the tests).
   assert.equal(api.config.ai.embeddingProvider, 'local', 'these tests expect the offline embedder');
   embedder = new LocalEmbedder(api.config.ai.embeddingDimensions);
@@ -36,8 +41,23 @@ function randomWord(length = 10): string {
   return Array.from(randomBytes(length), (b) => String.fromCharCode(97 + (b % 26))).join('');
 }
 
-interface Chunk { id: string; index: number; content: string; pageFrom: number; pageTo: number; tokenCount: number; model: string }
-interface Ingested { id: string; doc: any; chunks: Chunk[]; bytes: Uint8Array; filename: string; query: string }
+interface Chunk {
+  id: string;
+  index: number;
+  content: string;
+  pageFrom: number;
+  pageTo: number;
+  tokenCount: number;
+  model: string;
+}
+interface Ingested {
+  id: string;
+  doc: any;
+  chunks: Chunk[];
+  bytes: Uint8Array;
+  filename: string;
+  query: string;
+}
 
 /** What each format test stored, for the duplicate and cross-document checks at the end. */
 const ingested = new Map<string, Ingested>();
@@ -70,7 +90,10 @@ async function ingest(bytes: Uint8Array, filename: string): Promise<Omit<Ingeste
     assert.equal(c.index, i, 'chunk indexes are 0..n-1 in order');
     assert.ok(c.content.trim().length > 0, `chunk ${i} has text`);
     assert.ok(!c.content.includes('\u0000'), `chunk ${i} has no NUL`);
-    assert.ok(c.pageFrom >= 1 && c.pageFrom <= c.pageTo && c.pageTo <= doc.pageCount, `chunk ${i} pages ${c.pageFrom}-${c.pageTo} within 1-${doc.pageCount}`);
+    assert.ok(
+      c.pageFrom >= 1 && c.pageFrom <= c.pageTo && c.pageTo <= doc.pageCount,
+      `chunk ${i} pages ${c.pageFrom}-${c.pageTo} within 1-${doc.pageCount}`,
+    );
     assert.ok(c.tokenCount > 0 && c.tokenCount <= api.config.ingestion.chunkTokens, `chunk ${i} size ${c.tokenCount}`);
     assert.equal(c.model, api.config.ai.embeddingModel);
   });
@@ -95,17 +118,20 @@ async function nearestDocuments(text: string, k = 3): Promise<string[]> {
   const [vector] = await embedder.embed([text]);
   return tenantDb.runFor(tenant.id, async (m) => {
     await m.query(`SET LOCAL enable_indexscan = off`);
-    const rows: { document_id: string }[] = await m.query(
-      `SELECT document_id FROM embeddings ORDER BY embedding <=> $1::vector LIMIT $2`,
-      [vectorLiteral(vector!), k],
-    );
+    const rows: { document_id: string }[] = await m.query(`SELECT document_id FROM embeddings ORDER BY embedding <=> $1::vector LIMIT $2`, [
+      vectorLiteral(vector!),
+      k,
+    ]);
     return rows.map((r) => r.document_id);
   });
 }
 
 /** Keyword hits for `token` are exactly the chunks (per the API) whose content contains it. */
 async function assertKeywordFinds(token: string, doc: { id: string; chunks: Chunk[] }) {
-  const expected = doc.chunks.filter((c) => c.content.includes(token)).map((c) => c.id).sort();
+  const expected = doc.chunks
+    .filter((c) => c.content.includes(token))
+    .map((c) => c.id)
+    .sort();
   assert.ok(expected.length > 0, `some chunk contains ${token}`);
   const hits = await keywordHits(token);
   assert.deepEqual([...hits.keys()].sort(), expected, `keyword search for ${token} finds exactly the chunks containing it`);
@@ -248,9 +274,13 @@ test('Markdown named guide.txt is detected as Markdown; headings are kept and ea
     topics.map((t, s) => `## Section ${s + 1}: ${t}`),
     'every heading kept as a Markdown heading, in order, once',
   );
-  for (const [i, headings] of headingsPerChunk.entries()) assert.ok(headings.length <= 1, `chunk ${i} does not straddle sections: ${headings.join(' | ')}`);
+  for (const [i, headings] of headingsPerChunk.entries())
+    assert.ok(headings.length <= 1, `chunk ${i} does not straddle sections: ${headings.join(' | ')}`);
   for (const section of sections) {
-    assert.ok(md.chunks.some((c) => c.content.includes(section)), `section "${section.slice(0, 30)}" is whole in one chunk`);
+    assert.ok(
+      md.chunks.some((c) => c.content.includes(section)),
+      `section "${section.slice(0, 30)}" is whole in one chunk`,
+    );
   }
 
   await assertKeywordFinds(token, md);
@@ -275,7 +305,8 @@ test('plain text named plain.md is detected as plain text and stored verbatim in
 
 test('UTF-16LE text with a BOM is decoded, not stored as bytes with NULs', async () => {
   const token = `utfmarker-${randomWord()}`;
-  const text = `Crème brûlée in Zürich: naïve café owners serve smørrebrød and ½ portions, reference ${token}.\n\n` +
+  const text =
+    `Crème brûlée in Zürich: naïve café owners serve smørrebrød and ½ portions, reference ${token}.\n\n` +
     'The façade of the Besançon bakery was renovated in 1998.';
   const bytes = new Uint8Array(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
   const utf16 = await ingest(bytes, 'utf16.txt');
@@ -310,14 +341,25 @@ test('the same bytes uploaded again answer 200 duplicate with the same document,
   assert.equal(doc.body.chunkCount, pdf.doc.chunkCount);
   assert.equal(doc.body.updatedAt, pdf.doc.updatedAt, 'the row was not touched again');
   const chunks = await api.request('GET', `/api/v1/documents/${pdf.id}/chunks`, { token: tenant.adminKey });
-  assert.deepEqual(chunks.body.items.map((c: Chunk) => c.id), pdf.chunks.map((c) => c.id), 'chunks not rewritten (ids unchanged)');
+  assert.deepEqual(
+    chunks.body.items.map((c: Chunk) => c.id),
+    pdf.chunks.map((c) => c.id),
+    'chunks not rewritten (ids unchanged)',
+  );
 
   const [events] = await tenantDb.runFor(tenant.id, (m) =>
-    m.query(`SELECT count(*) FILTER (WHERE stage = 'started')::int AS started, count(*)::int AS total FROM ingestion_events WHERE document_id = $1`, [pdf.id]),
+    m.query(
+      `SELECT count(*) FILTER (WHERE stage = 'started')::int AS started, count(*)::int AS total FROM ingestion_events WHERE document_id = $1`,
+      [pdf.id],
+    ),
   );
   assert.equal(events.started, 1, 'one ingestion run only');
   const afterList = await api.request('GET', '/api/v1/documents?limit=100', { token: tenant.adminKey });
-  assert.deepEqual(afterList.body.items.map((d: any) => d.id), before.body.items.map((d: any) => d.id), 'no new document row');
+  assert.deepEqual(
+    afterList.body.items.map((d: any) => d.id),
+    before.body.items.map((d: any) => d.id),
+    'no new document row',
+  );
 });
 
 test('with every format stored, each document is still the nearest to its own text', async () => {

@@ -21,9 +21,20 @@ let api: TestApi;
 let worker: WorkerProcess;
 let tenant: TestTenant;
 const stack = useStack({
-  prefix: 'hostile', env: { UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES) }, workers: 1, workerEnv: { RECONCILE_INTERVAL_MS: '1000' }, tenants: ['hostile'],
+  prefix: 'hostile',
+  env: { UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES) },
+  workers: 1,
+  workerEnv: { RECONCILE_INTERVAL_MS: '1000' },
+  tenants: ['hostile'],
 });
-before(async () => ({ api, worker, tenants: [tenant] } = await stack.ready));
+before(
+  async () =>
+    ({
+      api,
+      worker,
+      tenants: [tenant],
+    } = await stack.ready),
+);
 
 /** Every document the API accepted (202), to check at the end that refused uploads stored nothing. */
 const accepted = new Set<string>();
@@ -94,7 +105,12 @@ function assertRefused(res: { status: number; body: any; requestIdHeader: string
 
 const fromFetch = (res: HttpResult) => ({ status: res.status, body: res.body, requestIdHeader: res.headers.get('x-request-id') });
 
-interface RawAnswer { status: number; body: any; requestIdHeader: string | null; bytesSentBeforeAnswer: number }
+interface RawAnswer {
+  status: number;
+  body: any;
+  requestIdHeader: string | null;
+  bytesSentBeforeAnswer: number;
+}
 
 /**
  * A POST written by hand with node:http, for what fetch won't send: a declared length
@@ -110,7 +126,10 @@ function rawPost(
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
-    const req = http.request(new URL(path, api.baseUrl), { method: 'POST', headers: { authorization: `Bearer ${tenant.adminKey}`, ...headers } });
+    const req = http.request(new URL(path, api.baseUrl), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.adminKey}`, ...headers },
+    });
     const timer = setTimeout(() => {
       req.destroy();
       reject(new Error(`no answer within ${timeoutMs} ms (${sent} bytes sent)`));
@@ -120,20 +139,30 @@ function rawPost(
       const bytesSentBeforeAnswer = sent;
       const parts: Buffer[] = [];
       res.on('data', (d: Buffer) => parts.push(d));
-      res.on('error', (e) => { clearTimeout(timer); reject(e); });
+      res.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
       res.on('end', () => {
         clearTimeout(timer);
         req.destroy();
         const text = Buffer.concat(parts).toString('utf8');
         let body: unknown = text;
-        try { body = JSON.parse(text); } catch { /* not JSON: the assertion shows it */ }
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* not JSON: the assertion shows it */
+        }
         const id = res.headers['x-request-id'];
         resolve({ status: res.statusCode!, body, requestIdHeader: typeof id === 'string' ? id : null, bytesSentBeforeAnswer });
       });
     });
     req.on('error', (e) => {
       // Once answered, a reset of the unread rest of the upload is expected and harmless.
-      if (!answered) { clearTimeout(timer); reject(e); }
+      if (!answered) {
+        clearTimeout(timer);
+        reject(e);
+      }
     });
     send(
       (chunk) => {
@@ -141,7 +170,9 @@ function rawPost(
         sent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
         req.write(chunk);
       },
-      () => { if (!req.destroyed && !answered) req.end(); },
+      () => {
+        if (!req.destroyed && !answered) req.end();
+      },
     );
   });
 }
@@ -218,7 +249,10 @@ test('PDFs with deeply nested arrays and dictionaries end ready or failed with a
     if (doc.status === 'ready') {
       const chunks = await chunksOf(id);
       assert.equal(doc.chunkCount, chunks.length);
-      assert.ok(chunks.some((c) => c.content.includes(survivor)), `${v.name}: the page text was extracted`);
+      assert.ok(
+        chunks.some((c) => c.content.includes(survivor)),
+        `${v.name}: the page text was extracted`,
+      );
     } else {
       assert.equal(doc.status, 'failed');
       assertHumanReadable(doc.error);
@@ -244,15 +278,11 @@ test('an ELF executable named report.pdf is refused with 415', async () => {
 test('a declared 2 GB Content-Length is answered 413 at once, without the body being read', async () => {
   const { contentType, head } = multipartParts('filename="huge.bin"', 'application/octet-stream');
   const started = Date.now();
-  const answer = await rawPost(
-    '/api/v1/documents',
-    { 'content-type': contentType, 'content-length': String(2 ** 31) },
-    (write) => {
-      write(head);
-      write(new Uint8Array(4096).fill(0x61));
-      // Never ends: the server must answer from the header alone.
-    },
-  );
+  const answer = await rawPost('/api/v1/documents', { 'content-type': contentType, 'content-length': String(2 ** 31) }, (write) => {
+    write(head);
+    write(new Uint8Array(4096).fill(0x61));
+    // Never ends: the server must answer from the header alone.
+  });
   assertRefused(answer, 413, /too large/i);
   assert.ok(answer.bytesSentBeforeAnswer < 16 * 1024, `answered after ${answer.bytesSentBeforeAnswer} bytes`);
   assert.ok(Date.now() - started < 10_000, 'answered promptly, not after a read timeout');
@@ -331,8 +361,15 @@ test('after the corpus: the worker is alive, the earlier document is intact, a n
   assert.equal(before.body.status, 'ready');
   assert.equal(before.body.chunkCount, earlier.chunkCount);
   const chunks = await chunksOf(earlier.id);
-  assert.deepEqual(chunks.map((c) => c.id), earlier.chunkIds, 'the same chunks');
-  assert.deepEqual(chunks.map((c) => c.content), earlier.contents);
+  assert.deepEqual(
+    chunks.map((c) => c.id),
+    earlier.chunkIds,
+    'the same chunks',
+  );
+  assert.deepEqual(
+    chunks.map((c) => c.content),
+    earlier.contents,
+  );
 
   const next = await expectReady(new TextEncoder().encode(uniqueText('after the storm', 3)), 'after.txt');
   assert.equal(next.doc.status, 'ready');

@@ -91,7 +91,7 @@ test('a parser whose heap outgrows the cap is killed with a permanent error', as
 });
 
 test('a large honest text file gets memory in proportion to its size: 12 MB parses at the default cap of 200 MB', async () => {
-  const big = new TextEncoder().encode('The descaling programme takes twenty minutes. '.repeat(12 * 1024 * 1024 / 47));
+  const big = new TextEncoder().encode('The descaling programme takes twenty minutes. '.repeat((12 * 1024 * 1024) / 47));
   const parsed = await parseInSandbox(big, 'text/plain', { ...roomy, maxMemoryMb: 200 });
   assert.ok(parsed.pages[0]!.text.length > 11 * 1024 * 1024);
   // The same file at a flat 200 MB is refused: the allowance is what lets it through.

@@ -13,10 +13,20 @@ let api: TestApi;
 let worker: WorkerProcess;
 let t: TestTenant;
 const stack = useStack({
-  prefix: 'outage', prepare: () => redis.start(), workers: 1, tenants: ['outage'],
+  prefix: 'outage',
+  prepare: () => redis.start(),
+  workers: 1,
+  tenants: ['outage'],
   env: { REDIS_URL: redis.url, RECONCILE_INTERVAL_MS: '500', INGESTION_LEASE_SECONDS: '2' },
 });
-before(async () => ({ api, worker, tenants: [t] } = await stack.ready));
+before(
+  async () =>
+    ({
+      api,
+      worker,
+      tenants: [t],
+    } = await stack.ready),
+);
 after(() => redis.stop());
 
 test('Redis stopped during uploads: uploads still answer 202 quickly, and the documents become ready once Redis is back', async () => {
@@ -31,7 +41,8 @@ test('Redis stopped during uploads: uploads still answer 202 quickly, and the do
     }
     assert.ok(Date.now() - started < 3 * 4000, 'uploads must not hang on Redis');
     // While Redis is down nothing moves, and nothing is lost.
-    for (const u of answers) assert.equal((await api.request('GET', `/api/v1/documents/${u.body.id}`, { token: t.adminKey })).body.status, 'queued');
+    for (const u of answers)
+      assert.equal((await api.request('GET', `/api/v1/documents/${u.body.id}`, { token: t.adminKey })).body.status, 'queued');
     await redis.start(); // an empty Redis: the jobs never reached it, the reconciler must enqueue them
     return answers;
   });

@@ -10,8 +10,22 @@ let api: TestApi;
 let t: TestTenant;
 let workers: WorkerProcess[];
 let db: pg.Client;
-const stack = useStack({ prefix: 'scale', env: { RECONCILE_INTERVAL_MS: '2000', WORKER_CONCURRENCY: '3' }, workers: 2, superuser: true, tenants: ['scale'] });
-before(async () => ({ api, workers, su: db, tenants: [t] } = await stack.ready));
+const stack = useStack({
+  prefix: 'scale',
+  env: { RECONCILE_INTERVAL_MS: '2000', WORKER_CONCURRENCY: '3' },
+  workers: 2,
+  superuser: true,
+  tenants: ['scale'],
+});
+before(
+  async () =>
+    ({
+      api,
+      workers,
+      su: db,
+      tenants: [t],
+    } = await stack.ready),
+);
 
 test('two worker processes and 50 uploads: every document ready exactly once, no duplicate chunks', async () => {
   const uploads = await Promise.all(
@@ -20,7 +34,10 @@ test('two worker processes and 50 uploads: every document ready exactly once, no
   for (const u of uploads) assert.equal(u.status, 202, u.text);
   const ids = uploads.map((u) => u.body.id as string);
   const docs = await Promise.all(ids.map((id) => waitForStatus(api, t.adminKey, id, ['ready', 'failed'], 120_000)));
-  assert.deepEqual(docs.filter((d) => d.status !== 'ready').map((d) => d.error), []);
+  assert.deepEqual(
+    docs.filter((d) => d.status !== 'ready').map((d) => d.error),
+    [],
+  );
 
   const { rows } = await db.query(
     `SELECT d.id, d.chunk_count, count(e.id)::int AS rows, count(DISTINCT e.chunk_index)::int AS distinct_idx,

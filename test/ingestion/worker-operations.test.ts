@@ -14,16 +14,37 @@ let llm: FakeOpenAI;
 let t: TestTenant;
 let env: Env;
 const stack = useStack({
-  prefix: 'ops', llm: true, tenants: ['ops'],
-  env: (llm) => ({ ...llmEmbeddings(llm), ...ONE_CHUNK_PER_REQUEST, RECONCILE_INTERVAL_MS: '1000', QUEUE_LOCK_DURATION_MS: '3000', WORKER_SHUTDOWN_GRACE_MS: '1000' }),
+  prefix: 'ops',
+  llm: true,
+  tenants: ['ops'],
+  env: (llm) => ({
+    ...llmEmbeddings(llm),
+    ...ONE_CHUNK_PER_REQUEST,
+    RECONCILE_INTERVAL_MS: '1000',
+    QUEUE_LOCK_DURATION_MS: '3000',
+    WORKER_SHUTDOWN_GRACE_MS: '1000',
+  }),
 });
-before(async () => ({ api, llm, env, tenants: [t] } = await stack.ready));
+before(
+  async () =>
+    ({
+      api,
+      llm,
+      env,
+      tenants: [t],
+    } = await stack.ready),
+);
 
 test('SIGTERM mid-job: the worker hands the job back within its grace period, and another worker finishes it', async () => {
   llm.embeddingDelayMs = 500;
   const first = await WorkerProcess.start(env);
   const up = await upload(api, t.adminKey, uniqueText('graceful', 14), 'g.md');
-  await waitFor('processing', async () => (await api.request('GET', `/api/v1/documents/${up.body.id}`, { token: t.adminKey })).body.progress > 20, 60_000, 50);
+  await waitFor(
+    'processing',
+    async () => (await api.request('GET', `/api/v1/documents/${up.body.id}`, { token: t.adminKey })).body.progress > 20,
+    60_000,
+    50,
+  );
   const stopping = Date.now();
   const code = await first.stop();
   const took = Date.now() - stopping;
@@ -54,9 +75,18 @@ test('the embedding rate limit is shared across processes through Redis', async 
     const started = Date.now();
     const times = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).acquire().then(() => Date.now() - started)));
     times.sort((x, y) => x - y);
-    assert.ok(times.slice(0, 4).every((ms) => ms < 500), `first four at once: ${times.join(',')}`);
-    assert.ok(times.slice(4, 8).every((ms) => ms >= 900), `next four wait for the next window: ${times.join(',')}`);
-    assert.ok(times.slice(8).every((ms) => ms >= 1900), `last two a window later still: ${times.join(',')}`);
+    assert.ok(
+      times.slice(0, 4).every((ms) => ms < 500),
+      `first four at once: ${times.join(',')}`,
+    );
+    assert.ok(
+      times.slice(4, 8).every((ms) => ms >= 900),
+      `next four wait for the next window: ${times.join(',')}`,
+    );
+    assert.ok(
+      times.slice(8).every((ms) => ms >= 1900),
+      `last two a window later still: ${times.join(',')}`,
+    );
   } finally {
     r1.disconnect();
     r2.disconnect();

@@ -39,23 +39,46 @@ const MIN_ROWS = 10_000;
 const REBUILD_ROWS = 1_000;
 
 const TOPICS = [
-  'invoice payment billing refund', 'kubernetes cluster deployment pods', 'recipe baking flour oven',
-  'football match goal striker', 'mortgage interest loan bank', 'vaccine immunology antibody virus',
-  'guitar chord melody rhythm', 'volcano lava eruption magma', 'password encryption firewall malware',
-  'wedding bride ceremony reception', 'tractor harvest wheat farming', 'airline flight boarding luggage',
-  'chess opening gambit endgame', 'solar panel inverter battery', 'dentist tooth cavity filling',
-  'poetry sonnet stanza verse', 'warehouse inventory pallet shipping', 'earthquake seismic fault tremor',
-  'yoga meditation breathing posture', 'submarine sonar torpedo hull', 'telescope nebula galaxy orbit',
-  'violin orchestra symphony conductor', 'glacier iceberg polar tundra', 'pottery clay kiln glaze',
+  'invoice payment billing refund',
+  'kubernetes cluster deployment pods',
+  'recipe baking flour oven',
+  'football match goal striker',
+  'mortgage interest loan bank',
+  'vaccine immunology antibody virus',
+  'guitar chord melody rhythm',
+  'volcano lava eruption magma',
+  'password encryption firewall malware',
+  'wedding bride ceremony reception',
+  'tractor harvest wheat farming',
+  'airline flight boarding luggage',
+  'chess opening gambit endgame',
+  'solar panel inverter battery',
+  'dentist tooth cavity filling',
+  'poetry sonnet stanza verse',
+  'warehouse inventory pallet shipping',
+  'earthquake seismic fault tremor',
+  'yoga meditation breathing posture',
+  'submarine sonar torpedo hull',
+  'telescope nebula galaxy orbit',
+  'violin orchestra symphony conductor',
+  'glacier iceberg polar tundra',
+  'pottery clay kiln glaze',
 ];
 const BIG_TOPICS = TOPICS.slice(0, 8); // the big tenant's
 const FRESH_TOPIC = TOPICS.length - 1; // written to the big tenant after its index was built
 
 /** The questions the issue reported as returning nothing for a new tenant, plus off-topic ones. */
 const QUESTIONS = [
-  'How do I read a file line by line?', 'What is the refund policy?', 'kubernetes pods crash loop',
-  'best flour for baking bread', 'mortgage interest rates', 'how does a vaccine train antibodies',
-  'guitar chords for beginners', 'is the volcano erupting', 'reset my password', 'wedding reception ideas',
+  'How do I read a file line by line?',
+  'What is the refund policy?',
+  'kubernetes pods crash loop',
+  'best flour for baking bread',
+  'mortgage interest rates',
+  'how does a vaccine train antibodies',
+  'guitar chords for beginners',
+  'is the volcano erupting',
+  'reset my password',
+  'wedding reception ideas',
   'quarterly revenue grew in europe',
 ];
 
@@ -85,7 +108,11 @@ const near = (topic: number) => {
   return unit(bases[topic]!.map((x, i) => x + noise[i]!));
 };
 
-async function search(tenantId: string, p: Omit<SearchParams, 'tenantId' | 'language'>, r = repo): Promise<{ hits: SearchHit[]; path: VectorPath | undefined }> {
+async function search(
+  tenantId: string,
+  p: Omit<SearchParams, 'tenantId' | 'language'>,
+  r = repo,
+): Promise<{ hits: SearchHit[]; path: VectorPath | undefined }> {
   return tenantDb.runFor(tenantId, async (m) => {
     const hits = await r.search(m, { ...p, tenantId, language: 'simple' });
     return { hits, path: r.lastVectorPath };
@@ -101,9 +128,13 @@ async function registry(tenantId: string): Promise<{ index_name: string; waterma
 }
 
 async function tenantIndexes(tenantId: string): Promise<{ indexname: string; valid: boolean }[]> {
-  return (await db.query(
-    `SELECT c.relname AS indexname, i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-     WHERE c.relname LIKE $1 ORDER BY 1`, [`embeddings_hnsw_t_${tenantId.replace(/-/g, '')}_%`])).rows;
+  return (
+    await db.query(
+      `SELECT c.relname AS indexname, i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+     WHERE c.relname LIKE $1 ORDER BY 1`,
+      [`embeddings_hnsw_t_${tenantId.replace(/-/g, '')}_%`],
+    )
+  ).rows;
 }
 
 /** Bulk rows for one tenant, generated in SQL as superuser (RLS rightly forbids writing many tenants at once). */
@@ -111,8 +142,11 @@ async function bulkLoad(tenantId: string, chunks: number, topics: number[]): Pro
   const docs = Math.ceil(chunks / CHUNKS_PER_DOC);
   await db.query(`CREATE TEMP TABLE IF NOT EXISTS cmp_docs (tenant_id uuid, doc_id uuid, topic int, chunks int)`);
   await db.query(`TRUNCATE cmp_docs`);
-  await db.query(`INSERT INTO cmp_docs SELECT $1::uuid, gen_random_uuid(), ($2::int[])[1 + d % $3], least(${CHUNKS_PER_DOC}, $4 - d * ${CHUNKS_PER_DOC})
-                  FROM generate_series(0, $5 - 1) d`, [tenantId, topics, topics.length, chunks, docs]);
+  await db.query(
+    `INSERT INTO cmp_docs SELECT $1::uuid, gen_random_uuid(), ($2::int[])[1 + d % $3], least(${CHUNKS_PER_DOC}, $4 - d * ${CHUNKS_PER_DOC})
+                  FROM generate_series(0, $5 - 1) d`,
+    [tenantId, topics, topics.length, chunks, docs],
+  );
   await db.query(`INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
     SELECT tenant_id, doc_id, 'synthetic-' || doc_id || '.txt', 'text/plain', 1000 * chunks, 'cmpl-' || doc_id, 'ready', 100, 1, chunks FROM cmp_docs`);
   await db.query(`INSERT INTO embeddings (tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, model)
@@ -131,10 +165,14 @@ before(async () => {
   // The dimension of the tenants' embedding set: the platform default's (the column has none of its own since embedding sets).
   dims = platformEmbeddingModel(process.env).dimensions;
   const env = {
-    QUEUE_PREFIX: queuePrefix, VECTOR_INDEX_MIN_ROWS: String(MIN_ROWS), VECTOR_INDEX_REBUILD_ROWS: String(REBUILD_ROWS),
-    VECTOR_INDEX_SWEEP_MS: '1000', RECONCILE_INTERVAL_MS: '1000',
+    QUEUE_PREFIX: queuePrefix,
+    VECTOR_INDEX_MIN_ROWS: String(MIN_ROWS),
+    VECTOR_INDEX_REBUILD_ROWS: String(REBUILD_ROWS),
+    VECTOR_INDEX_SWEEP_MS: '1000',
+    RECONCILE_INTERVAL_MS: '1000',
     // A smaller graph than production's m 32 / ef_construction 200: the same code path, a third of the build time.
-    VECTOR_INDEX_M: '16', VECTOR_INDEX_EF_CONSTRUCTION: '64',
+    VECTOR_INDEX_M: '16',
+    VECTOR_INDEX_EF_CONSTRUCTION: '64',
   };
   api = await TestApi.start(env);
   const fillers: TestTenant[] = [];
@@ -149,14 +187,22 @@ before(async () => {
   bases = (await embedder.embed(TOPICS)).map((c) => c.map((x, i) => x + common[i]!));
   await db.query(`SELECT setseed(0.3)`);
   await db.query(`CREATE TEMP TABLE cmp_topics (topic int PRIMARY KEY, phrase text NOT NULL, base vector(${dims}) NOT NULL)`);
-  await db.query(`INSERT INTO cmp_topics SELECT * FROM unnest($1::int[], $2::text[], $3::vector[])`, [TOPICS.map((_, i) => i), TOPICS, bases.map(vectorLiteral)]);
+  await db.query(`INSERT INTO cmp_topics SELECT * FROM unnest($1::int[], $2::text[], $3::vector[])`, [
+    TOPICS.map((_, i) => i),
+    TOPICS,
+    bases.map(vectorLiteral),
+  ]);
   const scale = 0.9 / (Math.sqrt(2 / 12) * Math.sqrt(dims));
   await db.query(`CREATE TEMP TABLE cmp_noise AS
     SELECT i, array_agg((random()::real - 0.5::real) * ${scale}::real)::vector(${dims}) AS v
     FROM generate_series(0, ${NOISE_VECTORS - 1}) i, generate_series(1, ${dims}) d GROUP BY i`);
 
   let t = Date.now();
-  await bulkLoad(big.id, BIG_CHUNKS, BIG_TOPICS.map((_, i) => i));
+  await bulkLoad(
+    big.id,
+    BIG_CHUNKS,
+    BIG_TOPICS.map((_, i) => i),
+  );
   for (const [i, f] of fillers.entries()) await bulkLoad(f.id, FILLER_CHUNKS, [i % TOPICS.length, (i + 5) % TOPICS.length]);
   await bulkLoad(small.id, SMALL_CHUNKS, [20, 21]);
   const total = Number((await db.query(`SELECT count(*) FROM embeddings`)).rows[0].count);
@@ -167,7 +213,7 @@ before(async () => {
 
   t = Date.now();
   worker = await WorkerProcess.start(env);
-  await waitFor('the big tenant\'s own index', async () => (await registry(big.id)) ?? false, 300_000, 500);
+  await waitFor("the big tenant's own index", async () => (await registry(big.id)) ?? false, 300_000, 500);
   log(`worker built the big tenant's index in ${((Date.now() - t) / 1000).toFixed(1)}s: ${JSON.stringify(await registry(big.id))}`);
 
   fresh = await createTenant(api, 'cmpl-new');
@@ -185,7 +231,10 @@ after(async () => {
 });
 
 test('a tenant created after the last ANALYZE, with one chunk, gets its row for every question (HTTP and repository), read without a sequential scan', async () => {
-  const stats = await db.query(`SELECT 1 FROM pg_stats WHERE tablename = 'embeddings' AND attname = 'tenant_id' AND $1 = ANY(most_common_vals::text::text[])`, [fresh.id]);
+  const stats = await db.query(
+    `SELECT 1 FROM pg_stats WHERE tablename = 'embeddings' AND attname = 'tenant_id' AND $1 = ANY(most_common_vals::text::text[])`,
+    [fresh.id],
+  );
   assert.equal(stats.rowCount, 0, 'the statistics must not know the new tenant');
   for (const query of QUESTIONS) {
     for (const mode of ['vector', 'hybrid'] as const) {
@@ -200,13 +249,18 @@ test('a tenant created after the last ANALYZE, with one chunk, gets its row for 
   // The exact path's plan reads the tenant's rows through its key, never the whole table.
   const plan = await tenantDb.runFor(fresh.id, async (m) => {
     await m.query(`SELECT set_config('enable_seqscan', 'off', true)`);
-    const [row] = await m.query(`EXPLAIN (FORMAT JSON) WITH c AS MATERIALIZED (SELECT e.id, e.embedding <=> $2::halfvec AS d FROM embeddings e WHERE e.tenant_id = $1)
-                                 SELECT id FROM c ORDER BY d LIMIT 5`, [fresh.id, vectorLiteral(bases[0]!)]);
+    const [row] = await m.query(
+      `EXPLAIN (FORMAT JSON) WITH c AS MATERIALIZED (SELECT e.id, e.embedding <=> $2::halfvec AS d FROM embeddings e WHERE e.tenant_id = $1)
+                                 SELECT id FROM c ORDER BY d LIMIT 5`,
+      [fresh.id, vectorLiteral(bases[0]!)],
+    );
     return row['QUERY PLAN'][0].Plan;
   });
   type PlanNode = { 'Node Type': string; 'Relation Name'?: string; Plans?: PlanNode[] };
   const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
-  const scans = nodes(plan as PlanNode).filter((n) => n['Relation Name'] === 'embeddings').map((n) => n['Node Type']);
+  const scans = nodes(plan as PlanNode)
+    .filter((n) => n['Relation Name'] === 'embeddings')
+    .map((n) => n['Node Type']);
   assert.ok(scans.length > 0 && !scans.includes('Seq Scan'), `embeddings read by ${scans.join(', ')}`);
 });
 
@@ -217,7 +271,10 @@ test('small and filler tenants (exact path) get min(topK, their chunks) rows, on
       for (const topK of [5, 20, 50]) {
         const { hits, path } = await search(small.id, { query: TOPICS[topic]!, vector: near(topic), topK, mode });
         assert.equal(hits.length, Math.min(topK, SMALL_CHUNKS), `${mode}/top${topK} topic ${topic}`);
-        assert.ok(hits.every((h) => own.has(h.chunkId)), 'a row of another tenant');
+        assert.ok(
+          hits.every((h) => own.has(h.chunkId)),
+          'a row of another tenant',
+        );
         assert.equal(path, 'exact');
       }
     }
@@ -239,7 +296,10 @@ async function exactTop(tenantId: string, vector: number[], k: number): Promise<
 test('the big tenant is searched through its own index: complete, its own rows only, recall@10 vs exact >= 0.9 on-topic', async () => {
   const own = await chunkCount(big.id);
   const recall: Record<string, number[]> = { on: [], off: [] };
-  for (const [kind, topics] of [['on', [0, 1, 2, 3, 4, 5, 6, 7]], ['off', [9, 11, 13, 15, 17, 19]]] as const) {
+  for (const [kind, topics] of [
+    ['on', [0, 1, 2, 3, 4, 5, 6, 7]],
+    ['off', [9, 11, 13, 15, 17, 19]],
+  ] as const) {
     for (const topic of topics) {
       const vector = near(topic);
       for (const mode of ['vector', 'hybrid'] as const) {
@@ -247,7 +307,11 @@ test('the big tenant is searched through its own index: complete, its own rows o
           const { hits, path } = await search(big.id, { query: TOPICS[topic]!, vector, topK, mode });
           assert.equal(hits.length, topK, `${kind} ${mode}/top${topK}`);
           assert.equal(path, 'index');
-          const docs = new Set((await db.query(`SELECT DISTINCT document_id FROM embeddings WHERE id = ANY($1)`, [hits.map((h) => h.chunkId)])).rows.map((r) => r.document_id));
+          const docs = new Set(
+            (await db.query(`SELECT DISTINCT document_id FROM embeddings WHERE id = ANY($1)`, [hits.map((h) => h.chunkId)])).rows.map(
+              (r) => r.document_id,
+            ),
+          );
           const foreign = await db.query(`SELECT 1 FROM documents WHERE id = ANY($1) AND tenant_id <> $2`, [[...docs], big.id]);
           assert.equal(foreign.rowCount, 0, 'a row of another tenant');
           if (mode === 'vector' && topK === 10) {
@@ -259,24 +323,42 @@ test('the big tenant is searched through its own index: complete, its own rows o
     }
   }
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  log(`big tenant (${own} chunks, m 16 / ef_construction 64): recall@10 on-topic ${avg(recall.on!).toFixed(2)}, off-topic ${avg(recall.off!).toFixed(2)}`);
+  log(
+    `big tenant (${own} chunks, m 16 / ef_construction 64): recall@10 on-topic ${avg(recall.on!).toFixed(2)}, off-topic ${avg(recall.off!).toFixed(2)}`,
+  );
   assert.ok(avg(recall.on!) >= 0.9, `on-topic recall ${avg(recall.on!)}`);
 });
 
 test('rows written after the index was built are found at once (exact part), and a scope the index cannot fill falls back to an exact scan', async () => {
   const reg = (await registry(big.id))!;
   const doc = randomUUID();
-  await db.query(`INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, chunk_count)
-                  VALUES ($1, $2, 'fresh.txt', 'text/plain', 1, $3, 'ready', 100, 300)`, [big.id, doc, `fresh-${doc}`]);
+  await db.query(
+    `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, chunk_count)
+                  VALUES ($1, $2, 'fresh.txt', 'text/plain', 1, $3, 'ready', 100, 300)`,
+    [big.id, doc, `fresh-${doc}`],
+  );
   const vectors = Array.from({ length: 300 }, () => near(FRESH_TOPIC));
-  const chunks = vectors.map((_, i) => ({ index: i, content: `${TOPICS[FRESH_TOPIC]} fresh note ${i}`, pageFrom: 1, pageTo: 1, charStart: 0, charEnd: 10, tokenCount: 5 }));
-  await tenantDb.runFor(big.id, (m) => insertChunks(m, { tenantId: big.id, documentId: doc, model: 'synthetic', searchConfig: 'simple' }, chunks, vectors));
+  const chunks = vectors.map((_, i) => ({
+    index: i,
+    content: `${TOPICS[FRESH_TOPIC]} fresh note ${i}`,
+    pageFrom: 1,
+    pageTo: 1,
+    charStart: 0,
+    charEnd: 10,
+    tokenCount: 5,
+  }));
+  await tenantDb.runFor(big.id, (m) =>
+    insertChunks(m, { tenantId: big.id, documentId: doc, model: 'synthetic', searchConfig: 'simple' }, chunks, vectors),
+  );
   assert.equal(await chunkCount(big.id, `AND seq > ${Number(reg.watermark)}`), 300, 'the new rows are above the watermark');
 
   const { hits, path } = await search(big.id, { query: TOPICS[FRESH_TOPIC]!, vector: near(FRESH_TOPIC), topK: 10, mode: 'vector' });
   assert.equal(path, 'index');
   assert.equal(hits.length, 10);
-  assert.ok(hits.every((h) => h.documentId === doc), 'the nearest rows are the fresh ones');
+  assert.ok(
+    hits.every((h) => h.documentId === doc),
+    'the nearest rows are the fresh ones',
+  );
 
   // Scope: one document of 300 chunks -> exact path. The same scope with its count inflated past
   // the threshold -> the index path, which cannot return 500 rows of a 300-row scope -> exact fallback.
@@ -293,46 +375,80 @@ test('rows written after the index was built are found at once (exact part), and
 test('after enough writes the worker rebuilds the index with a new watermark and drops the old one; searches stay complete throughout', async () => {
   const before = (await registry(big.id))!;
   const doc = randomUUID();
-  await db.query(`INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, chunk_count)
-                  VALUES ($1, $2, 'more.txt', 'text/plain', 1, $3, 'ready', 100, 2400)`, [big.id, doc, `more-${doc}`]);
+  await db.query(
+    `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, chunk_count)
+                  VALUES ($1, $2, 'more.txt', 'text/plain', 1, $3, 'ready', 100, 2400)`,
+    [big.id, doc, `more-${doc}`],
+  );
   const n = Math.max(REBUILD_ROWS, Math.ceil(Number(before.indexed_rows) / 10)) + 100;
   const vectors = Array.from({ length: n }, (_, i) => near(i % BIG_TOPICS.length));
-  const chunks = vectors.map((_, i) => ({ index: i, content: `more note ${i}`, pageFrom: 1, pageTo: 1, charStart: 0, charEnd: 10, tokenCount: 3 }));
-  await tenantDb.runFor(big.id, (m) => insertChunks(m, { tenantId: big.id, documentId: doc, model: 'synthetic', searchConfig: 'simple' }, chunks, vectors));
+  const chunks = vectors.map((_, i) => ({
+    index: i,
+    content: `more note ${i}`,
+    pageFrom: 1,
+    pageTo: 1,
+    charStart: 0,
+    charEnd: 10,
+    tokenCount: 3,
+  }));
+  await tenantDb.runFor(big.id, (m) =>
+    insertChunks(m, { tenantId: big.id, documentId: doc, model: 'synthetic', searchConfig: 'simple' }, chunks, vectors),
+  );
 
   let searches = 0;
-  const rebuilt = await waitFor('a rebuilt index', async () => {
-    const { hits } = await search(big.id, { query: TOPICS[searches % 8]!, vector: near(searches % 8), topK: 20, mode: searches % 2 ? 'hybrid' : 'vector' });
-    assert.equal(hits.length, 20, 'a search during the rebuild came back short');
-    searches++;
-    const now = await registry(big.id);
-    return now && now.index_name !== before.index_name ? now : false;
-  }, 300_000, 200);
+  const rebuilt = await waitFor(
+    'a rebuilt index',
+    async () => {
+      const { hits } = await search(big.id, {
+        query: TOPICS[searches % 8]!,
+        vector: near(searches % 8),
+        topK: 20,
+        mode: searches % 2 ? 'hybrid' : 'vector',
+      });
+      assert.equal(hits.length, 20, 'a search during the rebuild came back short');
+      searches++;
+      const now = await registry(big.id);
+      return now && now.index_name !== before.index_name ? now : false;
+    },
+    300_000,
+    200,
+  );
   assert.ok(Number(rebuilt.watermark) > Number(before.watermark));
   assert.equal(Number(rebuilt.indexed_rows), await chunkCount(big.id, `AND seq <= ${Number(rebuilt.watermark)}`));
-  await waitFor('the old index dropped', async () => {
-    const idx = await tenantIndexes(big.id);
-    return idx.length === 1 && idx[0]!.indexname === rebuilt.index_name && idx[0]!.valid;
-  }, 60_000, 200);
+  await waitFor(
+    'the old index dropped',
+    async () => {
+      const idx = await tenantIndexes(big.id);
+      return idx.length === 1 && idx[0]!.indexname === rebuilt.index_name && idx[0]!.valid;
+    },
+    60_000,
+    200,
+  );
   log(`rebuilt as ${rebuilt.index_name} (${rebuilt.indexed_rows} rows) while ${searches} searches ran, all complete`);
 });
 
-test('search_keyword() isolates tenants like the policies: other tenants\' words give nothing, no tenant gives nothing, PUBLIC cannot call it', async () => {
-  const count = (tenantId: string | undefined, q: string) => tenantDb.runFor(tenantId ?? big.id, async (m) => {
-    if (!tenantId) await m.query(`SELECT set_config('app.current_tenant_id', '', true)`);
-    const [r] = await m.query(`SELECT count(*)::int AS n FROM search_keyword(websearch_to_tsquery($2::regconfig, $1), 1000, NULL, NULL)`, [q, DEFAULT_SEARCH_CONFIG]);
-    return r.n as number;
-  });
+test("search_keyword() isolates tenants like the policies: other tenants' words give nothing, no tenant gives nothing, PUBLIC cannot call it", async () => {
+  const count = (tenantId: string | undefined, q: string) =>
+    tenantDb.runFor(tenantId ?? big.id, async (m) => {
+      if (!tenantId) await m.query(`SELECT set_config('app.current_tenant_id', '', true)`);
+      const [r] = await m.query(
+        `SELECT count(*)::int AS n FROM search_keyword(websearch_to_tsquery($2::regconfig, $1), 1000, NULL, NULL)`,
+        [q, DEFAULT_SEARCH_CONFIG],
+      );
+      return r.n as number;
+    });
   assert.ok((await count(small.id, 'telescope')) > 0);
-  assert.equal(await count(big.id, 'telescope'), 0, 'the small tenant\'s word is not in the big tenant');
+  assert.equal(await count(big.id, 'telescope'), 0, "the small tenant's word is not in the big tenant");
   assert.equal(await count(undefined, 'invoice'), 0, 'no tenant set: no rows');
-  const { rows } = await db.query(`SELECT has_function_privilege('public', 'search_keyword(tsquery, int, uuid[], uuid[])', 'EXECUTE') AS pub`);
+  const { rows } = await db.query(
+    `SELECT has_function_privilege('public', 'search_keyword(tsquery, int, uuid[], uuid[])', 'EXECUTE') AS pub`,
+  );
   assert.equal(rows[0].pub, false);
 });
 
-test('a deleted tenant\'s index is dropped by the worker\'s sweep', async () => {
+test("a deleted tenant's index is dropped by the worker's sweep", async () => {
   // (The API has no tenant deletion route: the platform operator deletes in SQL, and everything cascades.)
   await db.query(`DELETE FROM tenants WHERE id = $1`, [big.id]);
   assert.equal(await registry(big.id), undefined);
-  await waitFor('the deleted tenant\'s index gone', async () => (await tenantIndexes(big.id)).length === 0, 60_000, 250);
+  await waitFor("the deleted tenant's index gone", async () => (await tenantIndexes(big.id)).length === 0, 60_000, 250);
 });

@@ -11,7 +11,11 @@ const env = { QUEUE_PREFIX: `grounding-${randomUUID().slice(0, 6)}`, CHUNK_TOKEN
 const nav = (title: string) => `<div class="navheader"><table summary="Navigation header"><tr><th colspan="5">${title}</th></tr>
   <tr><td><a accesskey="p" href="prev.html">Prev</a></td><td><a accesskey="u" href="up.html">Up</a></td><th>Indexes</th>
   <td><a accesskey="h" href="index.html">Home</a></td><td><a accesskey="n" href="next.html">Next</a></td></tr></table><hr /></div>`;
-const para = (topic: string, n: number) => Array.from({ length: n }, (_, i) => `<p>Remark ${i + 1} about ${topic}: the planner considers it together with the statistics of the table.</p>`).join('\n');
+const para = (topic: string, n: number) =>
+  Array.from(
+    { length: n },
+    (_, i) => `<p>Remark ${i + 1} about ${topic}: the planner considers it together with the statistics of the table.</p>`,
+  ).join('\n');
 const PAGE = `<!DOCTYPE html><html><head><title>11.8. Partial Indexes</title></head><body>${nav('11.8. Partial Indexes')}
 <div class="sect1"><h2 class="title">11.8. Partial Indexes</h2>
 <p>A partial index is an index built over a subset of a table; the subset is defined by a conditional expression
@@ -26,8 +30,10 @@ WHERE NOT (client_ip &gt; inet '192.168.100.0' AND client_ip &lt; inet '192.168.
 ${para('access logs', 3)}</div></div>
 <div class="navfooter"><table summary="Navigation footer"><tr><td><a href="prev.html">Prev</a></td><td><a href="up.html">Up</a></td><td><a href="next.html">Next</a></td></tr>
 <tr><td>11.7. Indexes on Expressions</td><td><a href="index.html">Home</a></td><td>11.9. Index-Only Scans</td></tr></table></div></body></html>`;
-const filler = (topic: string) => Array.from({ length: 4 }, (_, i) => `Note ${i + 1} on ${topic}: keep the operations log up to date and tell the team.`).join(' ');
-const MARKDOWN = `# Backup guide\n\n${filler('the guide')}\n\n## Restoring\n\nTo restore a dump, run psql with the dump file as input on an empty database. ${filler('restores')}\n\n` +
+const filler = (topic: string) =>
+  Array.from({ length: 4 }, (_, i) => `Note ${i + 1} on ${topic}: keep the operations log up to date and tell the team.`).join(' ');
+const MARKDOWN =
+  `# Backup guide\n\n${filler('the guide')}\n\n## Restoring\n\nTo restore a dump, run psql with the dump file as input on an empty database. ${filler('restores')}\n\n` +
   `## Scheduling\n\nNightly dumps run from cron at two in the morning. ${filler('schedules')}`;
 
 let api: TestApi;
@@ -63,17 +69,27 @@ describe('grounding on a manual page', () => {
   test('no navigation chrome in any chunk; chunks carry their heading path', async () => {
     const docs = (await api.request('GET', '/api/v1/documents', { token: t.adminKey })).body.items as { id: string; filename: string }[];
     const page = docs.find((d) => d.filename === 'indexes-partial.html')!;
-    const chunks = (await api.request('GET', `/api/v1/documents/${page.id}/chunks`, { token: t.adminKey })).body.items as { content: string; section: string }[];
+    const chunks = (await api.request('GET', `/api/v1/documents/${page.id}/chunks`, { token: t.adminKey })).body.items as {
+      content: string;
+      section: string;
+    }[];
     assert.ok(chunks.length >= 2, `${chunks.length} chunks`);
     for (const c of chunks) {
       assert.ok(!/\bPrev\b|\bNext\b|\bHome\b/.test(c.content), `navigation in a chunk: ${c.content.slice(0, 120)}`);
       assert.match(c.section, /^11\.8\. Partial Indexes/);
     }
-    assert.ok(chunks.some((c) => c.section === '11.8. Partial Indexes › Example 11.1. Setting up a Partial Index to Exclude Common Values'), chunks.map((c) => c.section).join(' | '));
+    assert.ok(
+      chunks.some((c) => c.section === '11.8. Partial Indexes › Example 11.1. Setting up a Partial Index to Exclude Common Values'),
+      chunks.map((c) => c.section).join(' | '),
+    );
   });
 
   test('keyword search answers a natural question (OR-ed words, stop words dropped, stemming), with the section', async () => {
-    for (const q of ['How do I create a partial index?', 'what are the predicates of partial indexes', 'Can I index only some of the rows of a table?']) {
+    for (const q of [
+      'How do I create a partial index?',
+      'what are the predicates of partial indexes',
+      'Can I index only some of the rows of a table?',
+    ]) {
       const items = await search(t, q, 'keyword');
       assert.ok(items.length > 0, `no keyword rows for "${q}"`);
       assert.equal(items[0]!.filename, 'indexes-partial.html', q);

@@ -40,12 +40,24 @@ const tenants = [randomUUID(), randomUUID()];
 let dims: number;
 let original: Map<string, { tenant: string; content: string; vec: number[] }>;
 
-const owner = (migrations: unknown[]) => new DataSource({
-  type: 'postgres', url: ownerUrl, migrations: migrations as never, migrationsTransactionMode: 'all', installExtensions: false, entities: [],
-});
+const owner = (migrations: unknown[]) =>
+  new DataSource({
+    type: 'postgres',
+    url: ownerUrl,
+    migrations: migrations as never,
+    migrationsTransactionMode: 'all',
+    installExtensions: false,
+    entities: [],
+  });
 const cosine = (a: number[], b: number[]) => {
-  let d = 0; let na = 0; let nb = 0;
-  for (let i = 0; i < a.length; i++) { d += a[i]! * b[i]!; na += a[i]! ** 2; nb += b[i]! ** 2; }
+  let d = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += a[i]! * b[i]!;
+    na += a[i]! ** 2;
+    nb += b[i]! ** 2;
+  }
   return d / Math.sqrt(na * nb);
 };
 const parseVec = (s: string) => s.slice(1, -1).split(',').map(Number);
@@ -56,13 +68,18 @@ before(async () => {
   await maint.query(`CREATE DATABASE ${DB} OWNER ${new URL(ownerUrl).username}`);
   su = new pg.Client({ connectionString: url(adminBase) });
   await su.connect();
-  await su.query(`SET client_min_messages = warning; CREATE EXTENSION vector; GRANT CONNECT ON DATABASE ${DB} TO ${new URL(runtimeUrl).username}`);
+  await su.query(
+    `SET client_min_messages = warning; CREATE EXTENSION vector; GRANT CONNECT ON DATABASE ${DB} TO ${new URL(runtimeUrl).username}`,
+  );
 
   const old = await owner(beforeLayout).initialize();
   await old.runMigrations({ transaction: 'all' });
   await old.destroy();
-  const [{ typname, typmod }] = (await su.query(
-    `SELECT t.typname, a.atttypmod AS typmod FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = 'embeddings'::regclass AND a.attname = 'embedding'`)).rows;
+  const [{ typname, typmod }] = (
+    await su.query(
+      `SELECT t.typname, a.atttypmod AS typmod FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = 'embeddings'::regclass AND a.attname = 'embedding'`,
+    )
+  ).rows;
   assert.equal(typname, 'vector', 'the layout before the migration');
   dims = typmod;
 
@@ -72,15 +89,21 @@ before(async () => {
   for (const [i, t] of tenants.entries()) {
     const doc = randomUUID();
     await su.query(`INSERT INTO tenants (id, name, slug) VALUES ($1, $2, $3)`, [t, `T${i}`, `layout-${i}-${t.slice(0, 6)}`]);
-    await su.query(`INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, chunk_count)
-                    VALUES ($1, $2, 'old.txt', 'text/plain', 1, $3, 'ready', 100, $4)`, [t, doc, `h-${doc}`, ROWS_PER_TENANT]);
+    await su.query(
+      `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, chunk_count)
+                    VALUES ($1, $2, 'old.txt', 'text/plain', 1, $3, 'ready', 100, $4)`,
+      [t, doc, `h-${doc}`, ROWS_PER_TENANT],
+    );
     for (let k = 0; k < ROWS_PER_TENANT; k++) {
       const id = randomUUID();
       const vec = Array.from({ length: dims }, () => rnd.gauss());
       const content = `tenant ${i} chunk ${k} ${i === 0 ? 'alpha' : 'omega'}`;
       original.set(id, { tenant: t, content, vec });
-      await su.query(`INSERT INTO embeddings (tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, model)
-                      VALUES ($1, $2, $3, $4, $5, $6, 1, 1, 0, 10, 5, 'old')`, [t, id, doc, k, content, vectorLiteral(vec)]);
+      await su.query(
+        `INSERT INTO embeddings (tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, model)
+                      VALUES ($1, $2, $3, $4, $5, $6, 1, 1, 0, 10, 5, 'old')`,
+        [t, id, doc, k, content, vectorLiteral(vec)],
+      );
     }
   }
 });
@@ -96,10 +119,16 @@ test('up: every chunk moves to halfvec stored inline with a write order; the glo
   const ran = await ds.runMigrations({ transaction: 'all' });
   await ds.destroy();
   // This layout and every later migration (search reads what they add, e.g. embeddings.section).
-  assert.deepEqual(ran.map((m) => m.name), fromLayout.map((m) => new m().name));
+  assert.deepEqual(
+    ran.map((m) => m.name),
+    fromLayout.map((m) => new m().name),
+  );
 
-  const { rows: [col] } = await su.query(
-    `SELECT t.typname, a.attstorage FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = 'embeddings'::regclass AND a.attname = 'embedding'`);
+  const {
+    rows: [col],
+  } = await su.query(
+    `SELECT t.typname, a.attstorage FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = 'embeddings'::regclass AND a.attname = 'embedding'`,
+  );
   assert.deepEqual(col, { typname: 'halfvec', attstorage: 'm' });
   const { rows } = await su.query(`SELECT id, tenant_id, content, embedding::vector::text AS v, seq FROM embeddings`);
   assert.equal(rows.length, original.size);
@@ -121,15 +150,20 @@ test('up: every chunk moves to halfvec stored inline with a write order; the glo
     const [someId, some] = [...original].find(([, o]) => o.tenant === tenants[0])!;
     for (const mode of ['vector', 'hybrid'] as const) {
       const hits = await rt.runFor(tenants[0]!, (m) =>
-        repo.search(m, { tenantId: tenants[0]!, vector: some.vec, query: 'alpha', language: 'simple', topK: 5, mode }));
+        repo.search(m, { tenantId: tenants[0]!, vector: some.vec, query: 'alpha', language: 'simple', topK: 5, mode }),
+      );
       assert.equal(hits.length, 5);
       // (Hybrid fuses in keyword ranks, in which every row of this tenant ties: only the vector order is predictable.)
-      if (mode === 'vector') assert.equal(hits[0]!.chunkId, someId, 'the chunk\'s own vector finds it first');
-      assert.ok(hits.every((h) => original.get(h.chunkId)!.tenant === tenants[0]), `${mode}: only the tenant's rows`);
+      if (mode === 'vector') assert.equal(hits[0]!.chunkId, someId, "the chunk's own vector finds it first");
+      assert.ok(
+        hits.every((h) => original.get(h.chunkId)!.tenant === tenants[0]),
+        `${mode}: only the tenant's rows`,
+      );
     }
     const kw = await rt.runFor(tenants[1]!, (m) =>
-      repo.search(m, { tenantId: tenants[1]!, vector: some.vec, query: 'alpha', language: 'simple', topK: 5, mode: 'keyword' }));
-    assert.deepEqual(kw, [], 'the other tenant\'s word finds nothing');
+      repo.search(m, { tenantId: tenants[1]!, vector: some.vec, query: 'alpha', language: 'simple', topK: 5, mode: 'keyword' }),
+    );
+    assert.deepEqual(kw, [], "the other tenant's word finds nothing");
   } finally {
     await rt.dataSource.destroy();
   }
@@ -139,8 +173,11 @@ test('down: the previous layout comes back with the same rows', async () => {
   const ds = await owner(MIGRATIONS).initialize();
   for (const _ of fromLayout) await ds.undoLastMigration({ transaction: 'all' });
   await ds.destroy();
-  const { rows: [col] } = await su.query(
-    `SELECT t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = 'embeddings'::regclass AND a.attname = 'embedding'`);
+  const {
+    rows: [col],
+  } = await su.query(
+    `SELECT t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = 'embeddings'::regclass AND a.attname = 'embedding'`,
+  );
   assert.equal(col.typname, 'vector');
   assert.equal(Number((await su.query(`SELECT count(*) FROM embeddings`)).rows[0].count), original.size);
   const { rows: idx } = await su.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'embeddings' AND indexdef ILIKE '%hnsw%'`);

@@ -10,7 +10,10 @@ let t: TestTenant;
 let ids: Record<string, string>;
 const stack = useStack({ prefix: 'search', env: SMALL_CHUNKS, workers: 1, tenants: ['search'] });
 before(async () => {
-  ({ api, tenants: [t] } = await stack.ready);
+  ({
+    api,
+    tenants: [t],
+  } = await stack.ready);
   ids = await ingest(api, t, CORPUS);
 });
 
@@ -42,12 +45,25 @@ describe('retrieval quality (local embedder)', () => {
   test('results have the API.md shape; vector scores are 1 - cosine distance, in order', async () => {
     const res = await search({ query: 'descale espresso', topK: 5 });
     for (const h of res.body.items) {
-      assert.deepEqual(Object.keys(h).sort(), ['chunkId', 'content', 'documentId', 'filename', 'pageFrom', 'pageTo', 'score', 'section', 'similarity']);
+      assert.deepEqual(Object.keys(h).sort(), [
+        'chunkId',
+        'content',
+        'documentId',
+        'filename',
+        'pageFrom',
+        'pageTo',
+        'score',
+        'section',
+        'similarity',
+      ]);
       assert.ok(h.similarity <= 1 && h.similarity >= -1);
       assert.equal(h.score, h.similarity);
     }
     const sims = res.body.items.map((h: any) => h.similarity);
-    assert.deepEqual(sims, [...sims].sort((a: number, b: number) => b - a));
+    assert.deepEqual(
+      sims,
+      [...sims].sort((a: number, b: number) => b - a),
+    );
   });
 });
 
@@ -70,15 +86,21 @@ describe('filters', () => {
 
   test('topK is honoured and capped by what exists', async () => {
     const res = await search({ query: 'guide', topK: 100 });
-    const chunks = await Promise.all(Object.values(ids).map((id) => api.request('GET', `/api/v1/documents/${id}/chunks`, { token: t.adminKey })));
+    const chunks = await Promise.all(
+      Object.values(ids).map((id) => api.request('GET', `/api/v1/documents/${id}/chunks`, { token: t.adminKey })),
+    );
     const total = chunks.reduce((n, c) => n + c.body.items.length, 0);
     assert.equal(res.body.items.length, Math.min(100, total));
   });
 
   test('bad search input is a 400 naming the field', async () => {
     for (const [body, field] of [
-      [{}, 'query'], [{ query: '' }, 'query'], [{ query: 'x', topK: 0 }, 'topK'], [{ query: 'x', mode: 'semantic' }, 'mode'],
-      [{ query: 'x', documentIds: ['nope'] }, 'documentIds'], [{ query: 'x', minScore: 'high' }, 'minScore'],
+      [{}, 'query'],
+      [{ query: '' }, 'query'],
+      [{ query: 'x', topK: 0 }, 'topK'],
+      [{ query: 'x', mode: 'semantic' }, 'mode'],
+      [{ query: 'x', documentIds: ['nope'] }, 'documentIds'],
+      [{ query: 'x', minScore: 'high' }, 'minScore'],
     ] as const) {
       const res = await search(body);
       assert.equal(res.status, 400, JSON.stringify(body));

@@ -13,7 +13,14 @@ let a: TestTenant;
 let b: TestTenant;
 let pool1: TenantDb;
 const stack = useStack({ prefix: 'context', tenantDb: 1, tenants: ['ctx-a', 'ctx-b'] });
-before(async () => ({ api, tenantDb: pool1, tenants: [a, b] } = await stack.ready));
+before(
+  async () =>
+    ({
+      api,
+      tenantDb: pool1,
+      tenants: [a, b],
+    } = await stack.ready),
+);
 
 const emails = (rows: { email: string }[]) => rows.map((r) => r.email).sort();
 
@@ -36,17 +43,21 @@ test('pool of one connection: A, then B, then no tenant: nothing leaks from one 
 test('the tenant getter throws when no tenant is set, and the helper refuses to run', async () => {
   assert.throws(() => currentTenantId(), NoTenantError);
   await assert.rejects(() => pool1.run(async () => 1), NoTenantError);
-  assert.equal(runInTenant(a.id, () => currentTenantId()), a.id);
+  assert.equal(
+    runInTenant(a.id, () => currentTenantId()),
+    a.id,
+  );
 });
 
 test('an insert with no tenant set is refused by RLS', async () => {
   await assert.rejects(
-    () => pool1.dataSource.query(`INSERT INTO users (tenant_id, id, email, role) VALUES ($1, $2, 'x@y.test', 'member')`, [a.id, randomUUID()]),
+    () =>
+      pool1.dataSource.query(`INSERT INTO users (tenant_id, id, email, role) VALUES ($1, $2, 'x@y.test', 'member')`, [a.id, randomUUID()]),
     /row-level security/,
   );
 });
 
-test('400 interleaved transactions of two tenants on a small pool never see each other\'s rows', async () => {
+test("400 interleaved transactions of two tenants on a small pool never see each other's rows", async () => {
   const db = await runtimeDb(4);
   try {
     const results = await Promise.all(
@@ -78,6 +89,9 @@ test('200 concurrent HTTP requests of two tenants each see only their own users'
   );
   for (const { t, res } of results) {
     assert.equal(res.status, 200);
-    assert.ok(res.body.items.length === 2 && res.body.items.every((u: { tenantId: string }) => u.tenantId === t.id), JSON.stringify(res.body));
+    assert.ok(
+      res.body.items.length === 2 && res.body.items.every((u: { tenantId: string }) => u.tenantId === t.id),
+      JSON.stringify(res.body),
+    );
   }
 });

@@ -16,7 +16,10 @@ export class ApiProcess {
   private output = '';
   private exited: Promise<number | null>;
 
-  private constructor(readonly child: ChildProcess, readonly adminKey: string) {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly adminKey: string,
+  ) {
     child.stdout!.on('data', (d) => (this.output += d));
     child.stderr!.on('data', (d) => (this.output += d));
     this.exited = new Promise((r) => child.on('exit', (code) => r(code)));
@@ -31,7 +34,10 @@ export class ApiProcess {
     const deadline = Date.now() + 30_000;
     for (;;) {
       const m = /API listening on (http:\/\/\S+?:\d+)/.exec(api.output);
-      if (m) { api.baseUrl = m[1]!.replace('localhost', '127.0.0.1'); break; }
+      if (m) {
+        api.baseUrl = m[1]!.replace('localhost', '127.0.0.1');
+        break;
+      }
       if (child.exitCode !== null) throw new Error(`API exited at start-up:\n${api.output}`);
       if (Date.now() > deadline) throw new Error(`API did not start:\n${api.output}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -73,7 +79,11 @@ export class ApiProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');
       const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-      try { return await this.exited; } finally { clearTimeout(timer); }
+      try {
+        return await this.exited;
+      } finally {
+        clearTimeout(timer);
+      }
     }
     return this.exited;
   }

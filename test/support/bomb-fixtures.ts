@@ -153,7 +153,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 function adler32(bytes: Uint8Array): number {
   let a = 1;
   let b = 0;
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     // 5552 is the most bytes that can be summed before b could overflow 2^32 (zlib's NMAX).
     const end = Math.min(bytes.length, i + 5552);
     for (; i < end; i++) {

@@ -3,10 +3,17 @@ import type { TestApi, TestTenant } from './api.js';
 import { upload, waitForStatus } from './documents.js';
 
 /** A question, the sentence that answers it, and the document it is in. */
-export interface KnownAnswer { question: string; fact: string; doc: string }
+export interface KnownAnswer {
+  question: string;
+  fact: string;
+  doc: string;
+}
 
 const filler = (topic: string, n: number) =>
-  Array.from({ length: n }, (_, i) => `General note ${i + 1} on ${topic}: keep this guide with the product and read it before use. Store it in a dry place.`).join('\n\n');
+  Array.from(
+    { length: n },
+    (_, i) => `General note ${i + 1} on ${topic}: keep this guide with the product and read it before use. Store it in a dry place.`,
+  ).join('\n\n');
 
 /** Five documents on distinct topics, each with one fact a question asks for, plus filler. */
 export const CORPUS: Record<string, string> = {

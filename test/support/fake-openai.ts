@@ -2,9 +2,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LocalEmbedder } from '../../libs/ai/embedding/local.embedder.js';
 
-export interface RecordedRequest { at: number; path: string; body: any; status: number }
+export interface RecordedRequest {
+  at: number;
+  path: string;
+  body: any;
+  status: number;
+}
 /** A scripted answer for the next request: status, headers, optional delay. */
-export interface Scripted { status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number; /** only for requests to this path suffix */ path?: string }
+export interface Scripted {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  delayMs?: number;
+  /** only for requests to this path suffix */ path?: string;
+}
 
 /**
  * A small OpenAI-compatible HTTP server for tests: the vendor is the one
@@ -24,7 +35,10 @@ export class FakeOpenAI {
   readonly abortedChats: RecordedRequest[] = [];
   private readonly embedder: LocalEmbedder;
 
-  private constructor(private readonly server: Server, dims: number) {
+  private constructor(
+    private readonly server: Server,
+    dims: number,
+  ) {
     this.embedder = new LocalEmbedder(dims);
   }
 
@@ -63,35 +77,64 @@ export class FakeOpenAI {
       const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
       const vectors = await this.embedder.embed(inputs);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({
-        object: 'list', model: body.model,
-        data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
-        usage: { prompt_tokens: inputs.join(' ').length / 4, total_tokens: inputs.join(' ').length / 4 },
-      }));
+      res.end(
+        JSON.stringify({
+          object: 'list',
+          model: body.model,
+          data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+          usage: { prompt_tokens: inputs.join(' ').length / 4, total_tokens: inputs.join(' ').length / 4 },
+        }),
+      );
       return;
     }
     if (req.method === 'POST' && req.url?.endsWith('/chat/completions')) {
       const record = this.requests.at(-1)!; // pushed above
       const words = this.chatAnswer.match(/\S+\s*/g) ?? [this.chatAnswer];
-      const usage = { prompt_tokens: JSON.stringify(body.messages).length / 4 | 0, completion_tokens: words.length, total_tokens: 0 };
+      const usage = { prompt_tokens: (JSON.stringify(body.messages).length / 4) | 0, completion_tokens: words.length, total_tokens: 0 };
       if (!body.stream) {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion', created: 0, model: body.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: this.chatAnswer }, finish_reason: 'stop' }], usage }));
+        res.end(
+          JSON.stringify({
+            id: 'chatcmpl-fake',
+            object: 'chat.completion',
+            created: 0,
+            model: body.model,
+            choices: [{ index: 0, message: { role: 'assistant', content: this.chatAnswer }, finish_reason: 'stop' }],
+            usage,
+          }),
+        );
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       let closed = false;
-      res.on('close', () => { if (!res.writableFinished) { closed = true; this.abortedChats.push(record); } });
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          closed = true;
+          this.abortedChats.push(record);
+        }
+      });
       const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
       for (const w of words) {
         if (closed) return;
-        send({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [{ index: 0, delta: { content: w }, finish_reason: null }] });
+        send({
+          id: 'chatcmpl-fake',
+          object: 'chat.completion.chunk',
+          created: 0,
+          model: body.model,
+          choices: [{ index: 0, delta: { content: w }, finish_reason: null }],
+        });
         if (this.chatChunkDelayMs) await new Promise((r) => setTimeout(r, this.chatChunkDelayMs));
       }
       if (closed) return;
-      send({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
-      if (body.stream_options?.include_usage) send({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [], usage });
+      send({
+        id: 'chatcmpl-fake',
+        object: 'chat.completion.chunk',
+        created: 0,
+        model: body.model,
+        choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+      });
+      if (body.stream_options?.include_usage)
+        send({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [], usage });
       res.end('data: [DONE]\n\n');
       return;
     }

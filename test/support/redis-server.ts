@@ -11,7 +11,11 @@ export class RedisServer {
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+      { stdio: 'ignore' },
+    );
     const deadline = Date.now() + 10_000;
     while (!(await this.answers())) {
       if (Date.now() > deadline) throw new Error(`redis-server on ${this.port} did not start`);
@@ -31,7 +35,10 @@ export class RedisServer {
     return new Promise((resolve) => {
       const s = connect(this.port, '127.0.0.1');
       s.on('connect', () => s.write('PING\r\n'));
-      s.on('data', (d) => { s.destroy(); resolve(String(d).includes('PONG')); });
+      s.on('data', (d) => {
+        s.destroy();
+        resolve(String(d).includes('PONG'));
+      });
       s.on('error', () => resolve(false));
     });
   }

@@ -1,5 +1,8 @@
 /** Reads a Server-Sent Events response into {event, data} records, in order. */
-export async function readSse(res: Response, onEvent?: (e: { event: string; data: any }) => boolean | void): Promise<{ event: string; data: any }[]> {
+export async function readSse(
+  res: Response,
+  onEvent?: (e: { event: string; data: any }) => boolean | void,
+): Promise<{ event: string; data: any }[]> {
   const events: { event: string; data: any }[] = [];
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
@@ -20,7 +23,11 @@ export async function readSse(res: Response, onEvent?: (e: { event: string; data
       }
       const raw = data.join('\n');
       let parsed: unknown = raw;
-      try { parsed = JSON.parse(raw); } catch { /* [DONE] and friends */ }
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        /* [DONE] and friends */
+      }
       const e = { event, data: parsed };
       events.push(e);
       if (onEvent?.(e) === true) {

@@ -55,18 +55,26 @@ export interface Stack<Tenants extends readonly TestTenant[] = TestTenant[]> {
 }
 
 /** Registers the before/after hooks in the current file or describe() and returns the stack they start and stop. */
-export function useStack<const Labels extends readonly string[] = []>(options: StackOptions<Labels>): Stack<{ [K in keyof Labels]: TestTenant }> {
+export function useStack<const Labels extends readonly string[] = []>(
+  options: StackOptions<Labels>,
+): Stack<{ [K in keyof Labels]: TestTenant }> {
   type Started = Stack<{ [K in keyof Labels]: TestTenant }>;
   const parts: Partial<Record<keyof Stack, unknown>> = {};
   const stops: (() => Promise<unknown>)[] = [];
   const get = <K extends keyof Started>(key: K): Started[K] => {
-    if (parts[key] === undefined) throw new Error(`the test stack has no ${key}: ask useStack() for it, and read it through \`await stack.ready\``);
+    if (parts[key] === undefined)
+      throw new Error(`the test stack has no ${key}: ask useStack() for it, and read it through \`await stack.ready\``);
     return parts[key] as Started[K];
   };
   let starting: Promise<Started> | undefined;
   const stack: Started = Object.defineProperties({} as Started, {
     ready: { get: () => (starting ??= start().then(() => stack)) },
-    ...Object.fromEntries((['env', 'api', 'worker', 'workers', 'llm', 'tenants', 'su', 'tenantDb'] as const).map((key) => [key, { get: () => get(key), enumerable: true }])),
+    ...Object.fromEntries(
+      (['env', 'api', 'worker', 'workers', 'llm', 'tenants', 'su', 'tenantDb'] as const).map((key) => [
+        key,
+        { get: () => get(key), enumerable: true },
+      ]),
+    ),
   });
 
   before(() => stack.ready);
@@ -82,8 +90,11 @@ export function useStack<const Labels extends readonly string[] = []>(options: S
     const env = started('env', { QUEUE_PREFIX: `${options.prefix}-${randomUUID().slice(0, 8)}`, ...own });
     const api = started('api', await TestApi.start(env), (a) => a.close());
     if (options.workers) {
-      const workers = started('workers', await Promise.all(Array.from({ length: options.workers }, () => WorkerProcess.start({ ...env, ...options.workerEnv }))),
-        (ws) => Promise.all(ws.map((w) => w.stop())));
+      const workers = started(
+        'workers',
+        await Promise.all(Array.from({ length: options.workers }, () => WorkerProcess.start({ ...env, ...options.workerEnv }))),
+        (ws) => Promise.all(ws.map((w) => w.stop())),
+      );
       parts.worker = workers[0];
     }
     if (options.superuser) started('su', await superClient(), (c) => c.end());
@@ -101,7 +112,16 @@ export function useStack<const Labels extends readonly string[] = []>(options: S
 }
 
 /** Embeddings from the fake LLM through the OpenAI SDK path (model `test-embed`). */
-export const llmEmbeddings = (llm: FakeOpenAI): Env => ({ EMBEDDING_PROVIDER: 'openai-compatible', OPENAI_BASE_URL: llm.baseUrl, EMBEDDING_MODEL: 'test-embed' });
+export const llmEmbeddings = (llm: FakeOpenAI): Env => ({
+  EMBEDDING_PROVIDER: 'openai-compatible',
+  OPENAI_BASE_URL: llm.baseUrl,
+  EMBEDDING_MODEL: 'test-embed',
+});
 
 /** Small chunks, one embedding request at a time with one chunk each: a document takes many requests, long enough to interrupt. */
-export const ONE_CHUNK_PER_REQUEST: Env = { EMBEDDING_BATCH_SIZE: '1', EMBEDDING_CONCURRENCY: '1', CHUNK_TOKENS: '60', CHUNK_OVERLAP_TOKENS: '10' };
+export const ONE_CHUNK_PER_REQUEST: Env = {
+  EMBEDDING_BATCH_SIZE: '1',
+  EMBEDDING_CONCURRENCY: '1',
+  CHUNK_TOKENS: '60',
+  CHUNK_OVERLAP_TOKENS: '10',
+};

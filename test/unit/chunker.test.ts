@@ -171,7 +171,10 @@ test('a chunk ends early at a heading or paragraph end rather than running on in
   };
   const first = block('first', 21, 110);
   const long = block('second', 22, 400);
-  for (const [separator, kind] of [['\n\n# Next\n\n', 'heading'], ['\n\n', 'paragraph']] as const) {
+  for (const [separator, kind] of [
+    ['\n\n# Next\n\n', 'heading'],
+    ['\n\n', 'paragraph'],
+  ] as const) {
     const pages = [{ pageNumber: 1, text: first + separator + long }];
     const chunks = chunkPages(pages, options);
     assert.equal(chunks[0]!.content, first, `${kind}: first chunk is exactly the first block`);
@@ -211,8 +214,17 @@ test('special-token strings in documents are plain text', () => {
 
 test('empty and whitespace-only documents give no chunks; a short one gives one', () => {
   assert.deepEqual(chunkPages([]), []);
-  assert.deepEqual(chunkPages([{ pageNumber: 1, text: '' }, { pageNumber: 2, text: '  \n ' }]), []);
-  const only: Chunk[] = chunkPages([{ pageNumber: 1, text: '' }, { pageNumber: 2, text: 'Hello.' }]);
+  assert.deepEqual(
+    chunkPages([
+      { pageNumber: 1, text: '' },
+      { pageNumber: 2, text: '  \n ' },
+    ]),
+    [],
+  );
+  const only: Chunk[] = chunkPages([
+    { pageNumber: 1, text: '' },
+    { pageNumber: 2, text: 'Hello.' },
+  ]);
   assert.deepEqual(only, [
     { index: 0, content: 'Hello.', pageFrom: 2, pageTo: 2, charStart: 2, charEnd: 8, tokenCount: tokens('Hello.'), section: null },
   ]);
@@ -225,15 +237,19 @@ test('invalid options are rejected', () => {
 });
 
 test('chunks carry the heading path of the section they start in; equal consecutive titles collapse', () => {
-  const doc: PageText[] = [{
-    pageNumber: 1,
-    text: `# CREATE SEQUENCE\n\n## CREATE SEQUENCE\n\nCREATE SEQUENCE — define a new sequence generator.\n\n## Parameters\n\n${sentences('increments', 30, 5)}\n\n` +
-      `### CACHE\n\n${sentences('caching', 30, 6)}\n\n## Notes\n\n\`\`\`\n# not a heading\n\`\`\`\n\n${sentences('notes', 25, 7)}`,
-  }];
+  const doc: PageText[] = [
+    {
+      pageNumber: 1,
+      text:
+        `# CREATE SEQUENCE\n\n## CREATE SEQUENCE\n\nCREATE SEQUENCE — define a new sequence generator.\n\n## Parameters\n\n${sentences('increments', 30, 5)}\n\n` +
+        `### CACHE\n\n${sentences('caching', 30, 6)}\n\n## Notes\n\n\`\`\`\n# not a heading\n\`\`\`\n\n${sentences('notes', 25, 7)}`,
+    },
+  ];
   const chunks = chunkPages(doc, { targetTokens: 200, overlapTokens: 30 });
   assert.equal(chunks[0]!.section, 'CREATE SEQUENCE');
   const sections = new Set(chunks.map((c) => c.section));
-  for (const s of ['CREATE SEQUENCE › Parameters', 'CREATE SEQUENCE › Parameters › CACHE', 'CREATE SEQUENCE › Notes']) assert.ok(sections.has(s), `${s} in ${[...sections].join(' | ')}`);
+  for (const s of ['CREATE SEQUENCE › Parameters', 'CREATE SEQUENCE › Parameters › CACHE', 'CREATE SEQUENCE › Notes'])
+    assert.ok(sections.has(s), `${s} in ${[...sections].join(' | ')}`);
   assert.ok(![...sections].some((s) => s?.includes('not a heading')), 'a "#" line in a fenced code block is not a heading');
   // Each chunk's section is where its own content starts, and no chunk reaches back into the previous section.
   for (const c of chunks) {
@@ -247,7 +263,10 @@ test('a section of a fifth of the target or more starts a new chunk; smaller one
   assert.ok(chunks[0]!.content.includes('Short one.') && chunks[0]!.content.includes('Short two.'), 'small sections share a chunk');
   const big = `# Guide\n\n## A\n\n${sentences('alpha', 8, 9)}\n\n## B\n\n${sentences('beta', 8, 10)}\n\n## C\n\n${sentences('gamma', 60, 11)}`;
   const bigChunks = chunkPages([{ pageNumber: 1, text: big }], { targetTokens: 200, overlapTokens: 20 });
-  assert.ok(bigChunks.some((c) => c.content.startsWith('## B') && c.section === 'Guide › B'), bigChunks.map((c) => `${c.section}: ${c.content.slice(0, 30)}`).join('\n'));
+  assert.ok(
+    bigChunks.some((c) => c.content.startsWith('## B') && c.section === 'Guide › B'),
+    bigChunks.map((c) => `${c.section}: ${c.content.slice(0, 30)}`).join('\n'),
+  );
 });
 
 test('section titles lose Markdown emphasis but keep identifiers', () => {
@@ -256,5 +275,8 @@ test('section titles lose Markdown emphasis but keep identifiers', () => {
 });
 
 test('text without headings has no section', () => {
-  assert.deepEqual(chunkPages(threePages.slice(2, 3).map((p) => ({ ...p, text: sentences('plain', 10) }))).map((c) => c.section), [null]);
+  assert.deepEqual(
+    chunkPages(threePages.slice(2, 3).map((p) => ({ ...p, text: sentences('plain', 10) }))).map((c) => c.section),
+    [null],
+  );
 });

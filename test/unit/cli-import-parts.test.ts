@@ -36,12 +36,21 @@ describe('retry policy', () => {
     const backoff = [1, 2, 3, 4, 10, 30].map((n) => retryDelayMs({ kind: 'network', message: 'ECONNRESET' }, n, 100)!);
     assert.ok(backoff[0]! >= 250 && backoff[0]! <= 500, backoff.join(','));
     assert.ok(backoff[3]! >= 2000 && backoff[3]! <= 4000, backoff.join(','));
-    assert.ok(backoff.every((ms) => ms <= 30_000), 'capped');
+    assert.ok(
+      backoff.every((ms) => ms <= 30_000),
+      'capped',
+    );
   });
 });
 
 describe('resume state', () => {
-  const doc = (n: number) => ({ documentId: `doc-${n}`, rel: `dir/file-${n}.md`, status: 'queued' as const, error: null, chunkCount: null });
+  const doc = (n: number) => ({
+    documentId: `doc-${n}`,
+    rel: `dir/file-${n}.md`,
+    status: 'queued' as const,
+    error: null,
+    chunkCount: null,
+  });
 
   test('survives a torn last line (a kill mid-write), keeps the latest record per hash, forgets, and is per URL + tenant', () => {
     const dir = join(scratch, 'state');
@@ -89,8 +98,9 @@ describe('tree walk and supported types', () => {
     assert.equal((await scanTree(root, { include: ['b.md'], exclude: [] }))[0]!.size, 4);
   });
 
-  test('names the API takes, in any case; content judged by the API\'s own detector', () => {
-    for (const name of ['a.pdf', 'B.DOCX', 'c.htm', 'd.Markdown', 'e.txt', 'dir.v2/f.md']) assert.equal(unsupportedExtension(name), null, name);
+  test("names the API takes, in any case; content judged by the API's own detector", () => {
+    for (const name of ['a.pdf', 'B.DOCX', 'c.htm', 'd.Markdown', 'e.txt', 'dir.v2/f.md'])
+      assert.equal(unsupportedExtension(name), null, name);
     assert.equal(unsupportedExtension('photo.PNG'), '.png');
     assert.equal(unsupportedExtension('Makefile'), '(none)');
     assert.ok(headLooksSupported(makePdf(['x'])));

@@ -22,11 +22,28 @@ test('a valid environment gives typed config with the documented defaults', () =
 
 test('every bad or missing variable is named in one error', () => {
   try {
-    loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', REDIS_URL: 'http://r', JWT_SECRET: 'short', EMBEDDING_PROVIDER: 'magic', CHAT_PROVIDER: 'openai', DB_POOL_MIN: '70' });
+    loadConfig({
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      REDIS_URL: 'http://r',
+      JWT_SECRET: 'short',
+      EMBEDDING_PROVIDER: 'magic',
+      CHAT_PROVIDER: 'openai',
+      DB_POOL_MIN: '70',
+    });
     assert.fail('should have thrown');
   } catch (e) {
     assert.ok(e instanceof ConfigError);
-    for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'ADMIN_API_KEY', 'JWT_SECRET', 'EMBEDDING_PROVIDER', 'CHAT_PROVIDER=openai needs OPENAI_API_KEY', 'DB_POOL_MIN']) {
+    for (const name of [
+      'PORT',
+      'DATABASE_URL',
+      'REDIS_URL',
+      'ADMIN_API_KEY',
+      'JWT_SECRET',
+      'EMBEDDING_PROVIDER',
+      'CHAT_PROVIDER=openai needs OPENAI_API_KEY',
+      'DB_POOL_MIN',
+    ]) {
       assert.ok(e.message.includes(name), `${name} missing from: ${e.message}`);
     }
     assert.ok(e.problems.length >= 8);
@@ -40,7 +57,9 @@ test('the pool follows the seed: 20 kept, bursts to 60, with connect and stateme
   assert.equal(opts.connectTimeoutMS, 5000);
   assert.equal(opts.extra.statement_timeout, 30000);
   assert.ok(opts.extra.maxLifetimeSeconds > 0);
-  const custom = runtimeDataSourceOptions(loadConfig({ ...good, DB_POOL_MAX: '8', DB_POOL_MIN: '2', DB_STATEMENT_TIMEOUT_MS: '1500' }).database) as any;
+  const custom = runtimeDataSourceOptions(
+    loadConfig({ ...good, DB_POOL_MAX: '8', DB_POOL_MIN: '2', DB_STATEMENT_TIMEOUT_MS: '1500' }).database,
+  ) as any;
   assert.deepEqual([custom.poolSize, custom.extra.min, custom.extra.statement_timeout], [8, 2, 1500]);
 });
 
@@ -56,7 +75,11 @@ for (const app of ['api/src', 'worker/src']) {
 }
 
 test('.env.example lists every variable the config validates', () => {
-  const validated = new Set(getMetadataStorage().getTargetValidationMetadatas(EnvironmentDto, '', true, false).map((m) => m.propertyName));
+  const validated = new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(EnvironmentDto, '', true, false)
+      .map((m) => m.propertyName),
+  );
   const example = readFileSync(fileURLToPath(new URL('../../../.env.example', import.meta.url)), 'utf8');
   const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
   assert.ok(validated.size >= 30, `found ${validated.size} validated variables`);

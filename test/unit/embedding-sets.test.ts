@@ -12,11 +12,18 @@ const configured = { openaiApiKey: 'sk-x', openaiBaseUrl: 'http://llm.local/v1' 
 test('a model is checked against what the platform can embed with', () => {
   assert.deepEqual(modelProblems({ provider: 'local', model: 'local-hash-v1', dimensions: 768 }, {}), []);
   assert.deepEqual(modelProblems({ provider: 'openai', model: 'text-embedding-3-large', dimensions: 3072 }, configured), []);
-  assert.deepEqual(modelProblems({ provider: 'local', model: 'local-hash-v1', dimensions: 4001 }, {}), ['dimensions must be an integer from 2 to 4000']);
+  assert.deepEqual(modelProblems({ provider: 'local', model: 'local-hash-v1', dimensions: 4001 }, {}), [
+    'dimensions must be an integer from 2 to 4000',
+  ]);
   assert.deepEqual(modelProblems({ provider: 'local', model: 'bert', dimensions: 1.5 }, {}), [
-    'dimensions must be an integer from 2 to 4000', 'model "bert" is not a built-in local model (local-hash-v1)']);
+    'dimensions must be an integer from 2 to 4000',
+    'model "bert" is not a built-in local model (local-hash-v1)',
+  ]);
   assert.match(modelProblems({ provider: 'openai', model: 'm', dimensions: 8 }, {}).join(), /OPENAI_API_KEY/);
-  assert.match(modelProblems({ provider: 'openai-compatible', model: 'm', dimensions: 8 }, { openaiApiKey: 'k' }).join(), /OPENAI_BASE_URL/);
+  assert.match(
+    modelProblems({ provider: 'openai-compatible', model: 'm', dimensions: 8 }, { openaiApiKey: 'k' }).join(),
+    /OPENAI_BASE_URL/,
+  );
   assert.match(modelProblems({ provider: 'acme' as never, model: 'm', dimensions: 8 }, configured).join(), /provider must be one of/);
 });
 
@@ -30,9 +37,17 @@ test('two models are the same only with the same provider, name and dimension', 
 
 test('the platform default model: the named one, or the built-in offline one without a key, at EMBEDDING_DIMENSIONS', () => {
   assert.deepEqual(platformEmbeddingModel({}), { provider: 'local', model: 'local-hash-v1', dimensions: 1536 });
-  assert.deepEqual(platformEmbeddingModel({ OPENAI_API_KEY: 'k' }), { provider: 'openai', model: 'text-embedding-3-small', dimensions: 1536 });
+  assert.deepEqual(platformEmbeddingModel({ OPENAI_API_KEY: 'k' }), {
+    provider: 'openai',
+    model: 'text-embedding-3-small',
+    dimensions: 1536,
+  });
   assert.deepEqual(platformEmbeddingModel({ OPENAI_API_KEY: 'k', OPENAI_BASE_URL: 'http://x' }).provider, 'openai-compatible');
-  assert.deepEqual(platformEmbeddingModel({ EMBEDDING_PROVIDER: 'local', EMBEDDING_DIMENSIONS: '768' }), { provider: 'local', model: 'local-hash-v1', dimensions: 768 });
+  assert.deepEqual(platformEmbeddingModel({ EMBEDDING_PROVIDER: 'local', EMBEDDING_DIMENSIONS: '768' }), {
+    provider: 'local',
+    model: 'local-hash-v1',
+    dimensions: 768,
+  });
   // .env.example names OpenAI's model for when a key is added; without one the built-in model is what embeds.
   assert.equal(platformEmbeddingModel({ EMBEDDING_MODEL: 'text-embedding-3-small' }).model, 'local-hash-v1');
 });
@@ -61,7 +76,9 @@ test('the ETA is at the rate of the current run, none until it has one, 0 when d
 function recording(failAt = Infinity): EmbeddingProvider & { batches: string[][] } {
   const batches: string[][] = [];
   return {
-    model: 'rec', dimensions: 2, batches,
+    model: 'rec',
+    dimensions: 2,
+    batches,
     async embed(texts, signal) {
       batches.push(texts);
       if (batches.length === failAt) throw new Error('provider down');
@@ -72,16 +89,22 @@ function recording(failAt = Infinity): EmbeddingProvider & { batches: string[][]
   };
 }
 
-test('embedInBatches: batches of the given size, each through the limiter, vectors in the texts\' order', async () => {
+test("embedInBatches: batches of the given size, each through the limiter, vectors in the texts' order", async () => {
   const embedder = recording();
   let acquired = 0;
   const texts = Array.from({ length: 10 }, (_, i) => 'x'.repeat(i + 1));
   const after: number[] = [];
   const vectors = await embedInBatches(embedder, texts, {
-    batchSize: 3, concurrency: 2, limiter: { acquire: async () => void acquired++ }, signal: new AbortController().signal,
+    batchSize: 3,
+    concurrency: 2,
+    limiter: { acquire: async () => void acquired++ },
+    signal: new AbortController().signal,
     afterBatch: async (done, batches) => void after.push(done / batches),
   });
-  assert.deepEqual(vectors.map((v) => v[0]), texts.map((t) => t.length));
+  assert.deepEqual(
+    vectors.map((v) => v[0]),
+    texts.map((t) => t.length),
+  );
   assert.deepEqual(embedder.batches.map((b) => b.length).sort(), [1, 3, 3, 3]);
   assert.equal(acquired, 4);
   assert.deepEqual(after, [0.25, 0.5, 0.75, 1]);
@@ -90,7 +113,15 @@ test('embedInBatches: batches of the given size, each through the limiter, vecto
 test('embedInBatches: one failed request stops the other lanes; the failure is what it rejects with', async () => {
   const embedder = recording(2);
   const texts = Array.from({ length: 40 }, () => 't');
-  await assert.rejects(embedInBatches(embedder, texts, { batchSize: 1, concurrency: 3, limiter: { acquire: async () => undefined }, signal: new AbortController().signal }), /provider down/);
+  await assert.rejects(
+    embedInBatches(embedder, texts, {
+      batchSize: 1,
+      concurrency: 3,
+      limiter: { acquire: async () => undefined },
+      signal: new AbortController().signal,
+    }),
+    /provider down/,
+  );
   await new Promise((r) => setTimeout(r, 30));
   assert.ok(embedder.batches.length <= 4, `${embedder.batches.length} requests after the failure`);
 });

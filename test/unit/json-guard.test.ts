@@ -10,7 +10,10 @@ const check = (json: string) => verify({} as IncomingMessage, undefined, Buffer.
 test('JSON nested deeper than the bound is a 400 before it is parsed; brackets inside strings do not count', () => {
   check('{"a":[{"b":1}]}');
   check('{"a":"[[[[[[[[[[\\"{{{{{{{"}');
-  assert.throws(() => check('{"a":[{"b":[1]}]}'), (e: Error & { status?: number }) => e.status === 400 && /deeper than 3 levels/.test(e.message));
+  assert.throws(
+    () => check('{"a":[{"b":[1]}]}'),
+    (e: Error & { status?: number }) => e.status === 400 && /deeper than 3 levels/.test(e.message),
+  );
 });
 
 test('a NUL character in any string or key of the body is a 400 that names where it is', () => {

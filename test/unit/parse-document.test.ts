@@ -51,7 +51,10 @@ test('PDF: the caller keeps usable bytes (pdf.js would otherwise detach them)', 
 });
 
 test('PDF: more pages than allowed is refused', async () => {
-  await assertIngestionError(parseDocument(makePdf(['1', '2', '3', '4', '5']), 'application/pdf', { maxPages: 3 }), 'too many pages (5 > 3)');
+  await assertIngestionError(
+    parseDocument(makePdf(['1', '2', '3', '4', '5']), 'application/pdf', { maxPages: 3 }),
+    'too many pages (5 > 3)',
+  );
 });
 
 test('PDF: exactly maxPages pages is accepted', async () => {
@@ -134,7 +137,19 @@ test('HTML: page chrome is dropped (nav, page-level header/footer, aside, naviga
     <aside>Related posts</aside><div hidden>secret</div><span aria-hidden="true">icon</span>
     <footer>Copyright Acme</footer><div id="cookie-banner">We use cookies</div></body></html>`;
   const text = (await parseDocument(utf8(html), 'text/html', limits)).pages[0]!.text;
-  for (const chrome of ['Acme site', 'Products', 'Prev', 'Breadcrumb', 'Docs', 'Related', 'secret', 'icon', 'Copyright', 'cookies', 'Site | Doc']) {
+  for (const chrome of [
+    'Acme site',
+    'Products',
+    'Prev',
+    'Breadcrumb',
+    'Docs',
+    'Related',
+    'secret',
+    'icon',
+    'Copyright',
+    'cookies',
+    'Site | Doc',
+  ]) {
     assert.ok(!text.includes(chrome), `"${chrome}" is chrome: ${JSON.stringify(text)}`);
   }
   assert.equal(text, '# Real title\n\nBody text.\n\n| name | value\n| a | 1\n\nSELECT 1;\nSELECT 2;\n\nArticle note.');
@@ -142,7 +157,11 @@ test('HTML: page chrome is dropped (nav, page-level header/footer, aside, naviga
 
 test('HTML: a table of contents is navigation, unless it is all the page has', async () => {
   const toc = `<div class="toc"><dl><dt><a href="a.html">11.1. Introduction</a></dt><dt><a href="b.html">11.2. Index Types</a></dt></dl></div>`;
-  const withText = await parseDocument(utf8(`<title>Chapter 11. Indexes</title><body><h2>Chapter 11. Indexes</h2>${toc}<p>Indexes speed up queries.</p></body>`), 'text/html', limits);
+  const withText = await parseDocument(
+    utf8(`<title>Chapter 11. Indexes</title><body><h2>Chapter 11. Indexes</h2>${toc}<p>Indexes speed up queries.</p></body>`),
+    'text/html',
+    limits,
+  );
   assert.equal(withText.pages[0]!.text, '# Chapter 11. Indexes\n\n## Chapter 11. Indexes\n\nIndexes speed up queries.');
   const onlyToc = await parseDocument(utf8(`<title>Contents</title><body>${toc}</body>`), 'text/html', limits);
   assert.match(onlyToc.pages[0]!.text, /11\.2\. Index Types/);

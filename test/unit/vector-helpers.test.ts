@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { vectorLiteral } from '../../libs/database/embeddings/vector-literal.js';
-import { DEFAULT_EF_SEARCH, efSearchFor, indexedVector, setLiteral, tenantLiteral, vectorIndexName, vectorIndexPredicate } from '../../libs/retrieval/vector-index.js';
+import {
+  DEFAULT_EF_SEARCH,
+  efSearchFor,
+  indexedVector,
+  setLiteral,
+  tenantLiteral,
+  vectorIndexName,
+  vectorIndexPredicate,
+} from '../../libs/retrieval/vector-index.js';
 
 const TENANT = '0b4e7a52-34a1-4c2e-9f41-5e0d6b6f0a11';
 
@@ -14,7 +22,10 @@ test('the vector literal keeps every bit of a float4', () => {
 
 test('index names, predicates and the indexed expression are literals made only from a canonical uuid and safe integers', () => {
   assert.equal(vectorIndexName(TENANT, 42), 'embeddings_hnsw_t_0b4e7a5234a14c2e9f415e0d6b6f0a11_42');
-  assert.equal(vectorIndexPredicate({ tenantId: TENANT, setId: 2, watermark: 7 }, 'e'), `e.tenant_id = '${TENANT}'::uuid AND e.set_id = 2 AND e.seq <= 7`);
+  assert.equal(
+    vectorIndexPredicate({ tenantId: TENANT, setId: 2, watermark: 7 }, 'e'),
+    `e.tenant_id = '${TENANT}'::uuid AND e.set_id = 2 AND e.seq <= 7`,
+  );
   assert.equal(indexedVector(768, 'e'), '(e.embedding::halfvec(768))');
   for (const bad of [TENANT.toUpperCase(), `${TENANT}'; DROP TABLE x; --`, 'x']) assert.throws(() => tenantLiteral(bad), /canonical uuid/);
   for (const bad of [-1, 1.5, Number.NaN]) assert.throws(() => vectorIndexName(TENANT, bad), /bad watermark/);

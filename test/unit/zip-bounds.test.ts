@@ -89,7 +89,10 @@ test('damaged archives are corrupt, not bombs', async () => {
   const docx = makeDocx(['hello']);
   const isCorrupt = (e: unknown) => e instanceof IngestionError && e.permanent && e.message === CORRUPT;
   // No end-of-central-directory record.
-  await assert.rejects(measureZipExpansion(docx.subarray(0, docx.length - 30), { maxUncompressedBytes: MiB, maxRatio: 100 }, CORRUPT), isCorrupt);
+  await assert.rejects(
+    measureZipExpansion(docx.subarray(0, docx.length - 30), { maxUncompressedBytes: MiB, maxRatio: 100 }, CORRUPT),
+    isCorrupt,
+  );
   // Garbage where the deflate data should be.
   const garbage = oneEntryZip('word/document.xml', new Uint8Array(64).fill(0xff), 100, 0);
   await assert.rejects(measureZipExpansion(garbage, { maxUncompressedBytes: MiB, maxRatio: 100 }, CORRUPT), isCorrupt);

@@ -26,7 +26,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 try {
   await buildProgram(interrupt.signal).parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? 0 : 2; // commander printed the message
+  if (e instanceof CommanderError)
+    process.exitCode = e.exitCode === 0 ? 0 : 2; // commander printed the message
   else if (e instanceof UsageError) {
     process.stderr.write(`ragdocs: ${e.message}\n`);
     process.exitCode = 2;

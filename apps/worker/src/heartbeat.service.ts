@@ -12,7 +12,8 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   private timer?: NodeJS.Timeout;
 
   onApplicationBootstrap(): void {
-    const beat = () => void writeFile(this.path, String(Date.now())).catch((e: Error) => this.logger.warn(`cannot write ${this.path}: ${e.message}`));
+    const beat = () =>
+      void writeFile(this.path, String(Date.now())).catch((e: Error) => this.logger.warn(`cannot write ${this.path}: ${e.message}`));
     beat();
     this.timer = setInterval(beat, 15_000).unref();
   }

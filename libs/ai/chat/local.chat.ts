@@ -4,16 +4,32 @@ import type { ChatChunk, ChatProvider, ChatRequest, GroundingSource } from './ch
 export const NOTHING_FOUND = 'I could not find anything relevant to your question in your documents.';
 
 const STOPWORDS = new Set(
-  ('a an and are as at be by can do does for from how i if in is it its me my of on or our so that the their them then there ' +
+  (
+    'a an and are as at be by can do does for from how i if in is it its me my of on or our so that the their them then there ' +
     'these they this to was we were what when where which who why will with you your about into than not no yes please tell show ' +
-    'get use used using want need make way there any some all should would could has have had been being just only also').split(' '),
+    'get use used using want need make way there any some all should would could has have had been being just only also'
+  ).split(' '),
 );
 
 /** A crude English stemmer, enough for "indexes"/"index", "deleted"/"delete", "running"/"run" to meet. */
 const stem = (w: string) =>
-  w.length <= 4 ? w : w.replace(/(?:ies)$/, 'y').replace(/(?:es|s|ing|ed|ly)$/, '').replace(/(.)\1$/, '$1');
+  w.length <= 4
+    ? w
+    : w
+        .replace(/(?:ies)$/, 'y')
+        .replace(/(?:es|s|ing|ed|ly)$/, '')
+        .replace(/(.)\1$/, '$1');
 const terms = (s: string) =>
-  new Set((s.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}][\p{L}\p{N}_]*/gu) ?? []).filter((w) => !STOPWORDS.has(w)).map(stem));
+  new Set(
+    (
+      s
+        .toLowerCase()
+        .normalize('NFKC')
+        .match(/[\p{L}\p{N}][\p{L}\p{N}_]*/gu) ?? []
+    )
+      .filter((w) => !STOPWORDS.has(w))
+      .map(stem),
+  );
 
 /**
  * Share of the question's content words a passage must contain for the answerer to
@@ -63,12 +79,14 @@ export class LocalChatProvider implements ChatProvider {
     if (!covered.length) return NOTHING_FOUND;
     // Quote the sentences that match, best passages first: never a heading line, never a bare list of words.
     const scored = covered.flatMap(({ s, coverage }) =>
-      splitSentences(s.content).map((sentence) => {
-        const words = terms(sentence);
-        let hits = 0;
-        for (const w of wanted) if (words.has(w)) hits++;
-        return { s, sentence, hits, score: hits / wanted.size + coverage + s.similarity / 10 };
-      }).filter((x) => x.hits > 0 && /\s/.test(x.sentence.trim())),
+      splitSentences(s.content)
+        .map((sentence) => {
+          const words = terms(sentence);
+          let hits = 0;
+          for (const w of wanted) if (words.has(w)) hits++;
+          return { s, sentence, hits, score: hits / wanted.size + coverage + s.similarity / 10 };
+        })
+        .filter((x) => x.hits > 0 && /\s/.test(x.sentence.trim())),
     );
     if (!scored.length) return NOTHING_FOUND;
     scored.sort((a, b) => b.score - a.score || a.s.n - b.s.n);

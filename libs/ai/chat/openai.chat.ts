@@ -5,7 +5,10 @@ import type { ChatChunk, ChatProvider, ChatRequest } from './chat-provider.js';
 export class OpenAIChatProvider implements ChatProvider {
   readonly local = false;
 
-  constructor(private readonly client: OpenAI, readonly model: string) {}
+  constructor(
+    private readonly client: OpenAI,
+    readonly model: string,
+  ) {}
 
   async *stream(req: ChatRequest): AsyncIterable<ChatChunk> {
     const stream = await this.client.chat.completions.create(

@@ -14,6 +14,11 @@ export function createEmbeddingProvider(ai: AppConfig['ai']): EmbeddingProvider 
       return new LocalEmbedder(ai.embeddingDimensions);
     case 'openai':
     case 'openai-compatible':
-      return new OpenAIEmbedder(createOpenAIClient(ai), ai.embeddingModel, ai.embeddingDimensions, ai.embeddingModel.startsWith('text-embedding-3'));
+      return new OpenAIEmbedder(
+        createOpenAIClient(ai),
+        ai.embeddingModel,
+        ai.embeddingDimensions,
+        ai.embeddingModel.startsWith('text-embedding-3'),
+      );
   }
 }

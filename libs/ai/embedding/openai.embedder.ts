@@ -21,7 +21,9 @@ export class OpenAIEmbedder implements EmbeddingProvider {
     if (vectors.length !== texts.length) throw new Error(`embedding server returned ${vectors.length} vectors for ${texts.length} texts`);
     for (const v of vectors) {
       if (v.length !== this.dimensions) {
-        throw new Error(`embedding model ${this.model} returned ${v.length} dimensions, the schema has ${this.dimensions} (EMBEDDING_DIMENSIONS)`);
+        throw new Error(
+          `embedding model ${this.model} returned ${v.length} dimensions, the schema has ${this.dimensions} (EMBEDDING_DIMENSIONS)`,
+        );
       }
     }
     return vectors;

@@ -43,7 +43,11 @@ export async function insertChunks(
   await client.query(CREATE_STAGING);
   await pipeline(
     Readable.from(copyRows(chunks, vectors)),
-    client.query(copyStreams.from(`COPY ${STAGING} (id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, section) FROM STDIN (FORMAT binary)`)),
+    client.query(
+      copyStreams.from(
+        `COPY ${STAGING} (id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, section) FROM STDIN (FORMAT binary)`,
+      ),
+    ),
   );
   await client.query(
     `INSERT INTO embeddings (tenant_id, id, set_id, document_id, chunk_index, content, embedding, page_from, page_to,
@@ -70,15 +74,24 @@ function* copyRows(chunks: readonly ChunkRow[], vectors: readonly ArrayLike<numb
 function copyRow(c: ChunkRow, vector: ArrayLike<number>): Buffer {
   const text = Buffer.from(c.content.replace(/\u0000/g, ''), 'utf8');
   const section = c.section ? Buffer.from(c.section.replace(/\u0000/g, ''), 'utf8') : null;
-  const b = Buffer.allocUnsafe(2 + (4 + 16) + 8 + (4 + text.length) + halfvecFieldBytes(vector.length) + 5 * 8 + 4 + (section?.length ?? 0));
+  const b = Buffer.allocUnsafe(
+    2 + (4 + 16) + 8 + (4 + text.length) + halfvecFieldBytes(vector.length) + 5 * 8 + 4 + (section?.length ?? 0),
+  );
   let o = b.writeInt16BE(10, 0);
   o = writeUuid(b, o, randomUUID());
-  const int = (n: number) => { o = b.writeInt32BE(4, o); o = b.writeInt32BE(n, o); };
+  const int = (n: number) => {
+    o = b.writeInt32BE(4, o);
+    o = b.writeInt32BE(n, o);
+  };
   int(c.index);
   o = b.writeInt32BE(text.length, o);
   o += text.copy(b, o);
   o = writeHalfvec(b, o, vector);
-  int(c.pageFrom); int(c.pageTo); int(c.charStart); int(c.charEnd); int(c.tokenCount);
+  int(c.pageFrom);
+  int(c.pageTo);
+  int(c.charStart);
+  int(c.charEnd);
+  int(c.tokenCount);
   if (section) {
     o = b.writeInt32BE(section.length, o);
     o += section.copy(b, o);

@@ -32,7 +32,10 @@ export async function insertSetVectors(
   if (!m.queryRunner) throw new Error('insertSetVectors must run inside a transaction');
   const client = (await m.queryRunner.connect()) as PoolClient;
   await client.query(CREATE_STAGING);
-  await pipeline(Readable.from(copyRows(ids, vectors)), client.query(copyStreams.from(`COPY ${STAGING} (id, embedding) FROM STDIN (FORMAT binary)`)));
+  await pipeline(
+    Readable.from(copyRows(ids, vectors)),
+    client.query(copyStreams.from(`COPY ${STAGING} (id, embedding) FROM STDIN (FORMAT binary)`)),
+  );
   const columns = (await (chunkColumns ??= readChunkColumns(client))).filter((c) => !SET_BY_COPY.has(c));
   const list = columns.map((c) => `"${c}"`).join(', ');
   const { rowCount } = await client.query(

@@ -28,6 +28,17 @@ export * from './user.entity.js';
 
 /** The 13 models: the seed's seven plus six the features need (README explains each). */
 export const ENTITIES = [
-  TenantEntity, UserEntity, FolderEntity, DocumentEntity, EmbeddingEntity, ConversationEntity, MessageEntity,
-  ApiKeyEntity, DocumentFileEntity, IngestionEventEntity, MessageCitationEntity, UsageRecordEntity, AuditLogEntity,
+  TenantEntity,
+  UserEntity,
+  FolderEntity,
+  DocumentEntity,
+  EmbeddingEntity,
+  ConversationEntity,
+  MessageEntity,
+  ApiKeyEntity,
+  DocumentFileEntity,
+  IngestionEventEntity,
+  MessageCitationEntity,
+  UsageRecordEntity,
+  AuditLogEntity,
 ];

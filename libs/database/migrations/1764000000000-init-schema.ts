@@ -3,8 +3,18 @@ import { migrationSettings, quoteLiteral } from './migration-settings.js';
 
 /** Tables that carry tenant_id; each gets ENABLE + FORCE RLS and the tenant_isolation policy. */
 export const TENANT_TABLES = [
-  'users', 'api_keys', 'folders', 'documents', 'document_files', 'embeddings', 'ingestion_events',
-  'conversations', 'messages', 'message_citations', 'usage_records', 'audit_logs',
+  'users',
+  'api_keys',
+  'folders',
+  'documents',
+  'document_files',
+  'embeddings',
+  'ingestion_events',
+  'conversations',
+  'messages',
+  'message_citations',
+  'usage_records',
+  'audit_logs',
 ] as const;
 
 const CURRENT_TENANT = `NULLIF(current_setting('app.current_tenant_id', true), '')::uuid`;
@@ -251,7 +261,9 @@ export class InitSchema1764000000000 implements MigrationInterface {
     for (const table of TENANT_TABLES) {
       await q.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
       await q.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
-      await q.query(`CREATE POLICY tenant_isolation ON ${table} USING (tenant_id = ${CURRENT_TENANT}) WITH CHECK (tenant_id = ${CURRENT_TENANT})`);
+      await q.query(
+        `CREATE POLICY tenant_isolation ON ${table} USING (tenant_id = ${CURRENT_TENANT}) WITH CHECK (tenant_id = ${CURRENT_TENANT})`,
+      );
     }
     // A tenant sees (and may create, for provisioning) only its own tenants row.
     await q.query(`ALTER TABLE tenants ENABLE ROW LEVEL SECURITY`);

@@ -52,7 +52,9 @@ export class SearchLayout1764000002000 implements MigrationInterface {
       )`);
     await q.query(`ALTER TABLE vector_indexes ENABLE ROW LEVEL SECURITY`);
     await q.query(`ALTER TABLE vector_indexes FORCE ROW LEVEL SECURITY`);
-    await q.query(`CREATE POLICY tenant_isolation ON vector_indexes USING (tenant_id = ${CURRENT_TENANT}) WITH CHECK (tenant_id = ${CURRENT_TENANT})`);
+    await q.query(
+      `CREATE POLICY tenant_isolation ON vector_indexes USING (tenant_id = ${CURRENT_TENANT}) WITH CHECK (tenant_id = ${CURRENT_TENANT})`,
+    );
     // Search reads the registry; only the index builder (the owner) writes it.
     await q.query(`GRANT SELECT ON vector_indexes TO ${runtimeRole}`);
 
@@ -121,7 +123,9 @@ export class SearchLayout1764000002000 implements MigrationInterface {
     await q.query(`DROP FUNCTION IF EXISTS vector_index_candidates(bigint, bigint, int)`);
     await q.query(`DROP POLICY IF EXISTS search_read ON embeddings`);
     await q.query(`DROP POLICY IF EXISTS search_read ON documents`);
-    const idx = (await q.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`)) as { indexname: string }[];
+    const idx = (await q.query(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`,
+    )) as { indexname: string }[];
     for (const { indexname } of idx) await q.query(`DROP INDEX IF EXISTS "${indexname}"`);
     await q.query(`DROP TABLE IF EXISTS vector_indexes`);
     await q.query(`DROP INDEX IF EXISTS embeddings_tenant_seq_idx`);

@@ -35,7 +35,9 @@ export class EmbeddingSets1764000012000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const { runtimeRole, embeddingModel } = migrationSettings();
-    const [{ typmod }] = (await q.query(`SELECT atttypmod AS typmod FROM pg_attribute WHERE attrelid = 'embeddings'::regclass AND attname = 'embedding'`)) as [{ typmod: number }];
+    const [{ typmod }] = (await q.query(
+      `SELECT atttypmod AS typmod FROM pg_attribute WHERE attrelid = 'embeddings'::regclass AND attname = 'embedding'`,
+    )) as [{ typmod: number }];
     const dims = Number(typmod) > 0 ? Number(typmod) : migrationSettings().embeddingDimensions;
 
     await q.query(`
@@ -62,7 +64,9 @@ export class EmbeddingSets1764000012000 implements MigrationInterface {
     await q.query(`CREATE UNIQUE INDEX embedding_sets_active_uq ON embedding_sets (tenant_id) WHERE state = 'active'`);
     await q.query(`CREATE UNIQUE INDEX embedding_sets_building_uq ON embedding_sets (tenant_id) WHERE state = 'building'`);
     await q.query(`ALTER TABLE embedding_sets ENABLE ROW LEVEL SECURITY`);
-    await q.query(`CREATE POLICY tenant_isolation ON embedding_sets USING (tenant_id = ${CURRENT_TENANT}) WITH CHECK (tenant_id = ${CURRENT_TENANT})`);
+    await q.query(
+      `CREATE POLICY tenant_isolation ON embedding_sets USING (tenant_id = ${CURRENT_TENANT}) WITH CHECK (tenant_id = ${CURRENT_TENANT})`,
+    );
     // Sets are kept as history: the runtime role creates and updates them, never deletes one.
     await q.query(`GRANT SELECT, INSERT, UPDATE ON embedding_sets TO ${runtimeRole}`);
 
@@ -77,7 +81,9 @@ export class EmbeddingSets1764000012000 implements MigrationInterface {
     await q.query(`ALTER TABLE embedding_sets FORCE ROW LEVEL SECURITY`);
 
     // The per-tenant indexes go; the registry keys on the set from now on.
-    for (const { indexname } of (await q.query(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`)) as { indexname: string }[]) {
+    for (const { indexname } of (await q.query(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`,
+    )) as { indexname: string }[]) {
       await q.query(`DROP INDEX IF EXISTS "${indexname}"`);
     }
     await q.query(`ALTER TABLE vector_indexes NO FORCE ROW LEVEL SECURITY`);
@@ -92,7 +98,9 @@ export class EmbeddingSets1764000012000 implements MigrationInterface {
 
     // No rewrite: the dimension is dropped from the type, and a constant default is stored once. A type
     // change resets the column's storage to the type's default (compressed, out of line): inline again.
-    await q.query(`ALTER TABLE embeddings ALTER COLUMN embedding TYPE halfvec, ALTER COLUMN embedding SET STORAGE MAIN, ADD COLUMN set_id int NOT NULL DEFAULT 1`);
+    await q.query(
+      `ALTER TABLE embeddings ALTER COLUMN embedding TYPE halfvec, ALTER COLUMN embedding SET STORAGE MAIN, ADD COLUMN set_id int NOT NULL DEFAULT 1`,
+    );
     await q.query(`ALTER TABLE embeddings ALTER COLUMN set_id DROP DEFAULT`);
     await q.query(`
       ALTER TABLE embeddings
@@ -138,15 +146,22 @@ export class EmbeddingSets1764000012000 implements MigrationInterface {
     // Back to one vector per chunk: the active set's. A switch in progress is lost.
     await q.query(`ALTER TABLE embeddings NO FORCE ROW LEVEL SECURITY`);
     await q.query(`ALTER TABLE embedding_sets NO FORCE ROW LEVEL SECURITY`);
-    await q.query(`DELETE FROM embeddings e WHERE NOT EXISTS (SELECT 1 FROM embedding_sets s WHERE s.tenant_id = e.tenant_id AND s.id = e.set_id AND s.state = 'active')`);
+    await q.query(
+      `DELETE FROM embeddings e WHERE NOT EXISTS (SELECT 1 FROM embedding_sets s WHERE s.tenant_id = e.tenant_id AND s.id = e.set_id AND s.state = 'active')`,
+    );
     const [{ dims, n }] = (await q.query(
       `SELECT COALESCE(min(dimensions), ${Number(embeddingDimensions)}) AS dims, count(DISTINCT dimensions)::int AS n FROM embedding_sets WHERE state = 'active'`,
     )) as [{ dims: number; n: number }];
-    if (n > 1) throw new Error('the active embedding sets have different dimensions: one fixed-dimension column cannot hold them; switch the tenants to one model first');
+    if (n > 1)
+      throw new Error(
+        'the active embedding sets have different dimensions: one fixed-dimension column cannot hold them; switch the tenants to one model first',
+      );
     await q.query(`ALTER TABLE embedding_sets FORCE ROW LEVEL SECURITY`);
     await q.query(`ALTER TABLE embeddings FORCE ROW LEVEL SECURITY`);
 
-    for (const { indexname } of (await q.query(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`)) as { indexname: string }[]) {
+    for (const { indexname } of (await q.query(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`,
+    )) as { indexname: string }[]) {
       await q.query(`DROP INDEX IF EXISTS "${indexname}"`);
     }
     await q.query(`ALTER TABLE vector_indexes NO FORCE ROW LEVEL SECURITY`);
@@ -184,8 +199,12 @@ function searchKeywordSql(sets: boolean): string {
       ${sets ? 'v_set int;' : ''}
     BEGIN
       IF v_tenant IS NULL THEN RETURN; END IF;  -- no tenant, no rows: as the policy does
-      ${sets ? `-- The active set's rows only: during a switch every chunk also has a row in the new set.
-      SELECT s.id INTO v_set FROM public.embedding_sets s WHERE s.tenant_id = v_tenant AND s.state = 'active';` : ''}
+      ${
+        sets
+          ? `-- The active set's rows only: during a switch every chunk also has a row in the new set.
+      SELECT s.id INTO v_set FROM public.embedding_sets s WHERE s.tenant_id = v_tenant AND s.state = 'active';`
+          : ''
+      }
       IF p_document_ids IS NULL AND p_folder_ids IS NULL THEN
         RETURN QUERY
           SELECT e.id, ts_rank_cd(e.tsv, p_query) AS rank FROM public.embeddings e
@@ -211,19 +230,22 @@ function vectorIndexCandidatesSql(sets: boolean): string {
       SELECT c.tenant_id FROM (
         SELECT e.tenant_id, count(*) AS total, count(*) FILTER (WHERE e.seq > v.watermark) AS fresh, v.watermark, v.indexed_rows
         FROM public.embeddings e
-        ${sets
-          ? `JOIN public.embedding_sets s ON s.tenant_id = e.tenant_id AND s.id = e.set_id AND s.state = 'active'
+        ${
+          sets
+            ? `JOIN public.embedding_sets s ON s.tenant_id = e.tenant_id AND s.id = e.set_id AND s.state = 'active'
         LEFT JOIN public.vector_indexes v ON v.tenant_id = e.tenant_id AND v.set_id = e.set_id`
-          : 'LEFT JOIN public.vector_indexes v ON v.tenant_id = e.tenant_id'}
+            : 'LEFT JOIN public.vector_indexes v ON v.tenant_id = e.tenant_id'
+        }
         GROUP BY e.tenant_id, v.watermark, v.indexed_rows) c
       WHERE (c.watermark IS NULL AND c.total >= p_min_rows)
          OR (c.watermark IS NOT NULL AND c.fresh >= greatest(p_rebuild_rows, c.indexed_rows * p_rebuild_percent / 100))
-      ${sets
-        ? `UNION
+      ${
+        sets
+          ? `UNION
       -- Sets with work left: a switch to carry on (its job lost with Redis), a replaced or cancelled set to drop.
       SELECT s.tenant_id FROM public.embedding_sets s
       WHERE (s.state = 'building' AND s.failed_at IS NULL) OR (s.state IN ('retired', 'cancelled') AND s.dropped_at IS NULL)`
-        : ''}
+          : ''
+      }
     $$`;
 }
-

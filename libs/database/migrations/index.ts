@@ -8,6 +8,11 @@ import { EmbeddingSets1764000012000 } from './1764000012000-embedding-sets.js';
 
 /** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
 export const MIGRATIONS = [
-  InitSchema1764000000000, IngestionReconciler1764000001000, SearchLayout1764000002000, LeastPrivilege1764000003000,
-  FairIngestion1764000003040, SectionPaths1764000009000, EmbeddingSets1764000012000,
+  InitSchema1764000000000,
+  IngestionReconciler1764000001000,
+  SearchLayout1764000002000,
+  LeastPrivilege1764000003000,
+  FairIngestion1764000003040,
+  SectionPaths1764000009000,
+  EmbeddingSets1764000012000,
 ];

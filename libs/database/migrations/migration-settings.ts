@@ -18,14 +18,17 @@ export interface MigrationSettings {
 
 export function migrationSettings(env: NodeJS.ProcessEnv = process.env): MigrationSettings {
   const dims = Number(env.EMBEDDING_DIMENSIONS || 1536);
-  if (!Number.isInteger(dims) || dims < 1 || dims > 16000) throw new Error(`EMBEDDING_DIMENSIONS must be an integer 1..16000, got ${env.EMBEDDING_DIMENSIONS}`);
+  if (!Number.isInteger(dims) || dims < 1 || dims > 16000)
+    throw new Error(`EMBEDDING_DIMENSIONS must be an integer 1..16000, got ${env.EMBEDDING_DIMENSIONS}`);
   const url = new URL(env.DATABASE_URL || 'postgres://rag_app:rag_app@127.0.0.1:5432/ragdocs');
   const runtimeRole = decodeURIComponent(url.username);
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(runtimeRole)) throw new Error(`DATABASE_URL's user must be a plain role name, got "${runtimeRole}"`);
   const platformUrl = new URL(platformDatabaseUrl(env));
   const platformRole = decodeURIComponent(platformUrl.username);
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(platformRole)) throw new Error(`DATABASE_PLATFORM_URL's user must be a plain role name, got "${platformRole}"`);
-  if (platformRole === runtimeRole) throw new Error('DATABASE_PLATFORM_URL must use a role of its own, not the runtime role of DATABASE_URL');
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(platformRole))
+    throw new Error(`DATABASE_PLATFORM_URL's user must be a plain role name, got "${platformRole}"`);
+  if (platformRole === runtimeRole)
+    throw new Error('DATABASE_PLATFORM_URL must use a role of its own, not the runtime role of DATABASE_URL');
   const { provider, model } = platformEmbeddingModel(env);
   return {
     embeddingDimensions: dims,

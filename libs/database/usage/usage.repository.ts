@@ -1,7 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import { currentTenantId } from '../../tenancy/tenant-context.js';
 
-export interface TokenUsage { promptTokens: number; completionTokens: number }
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
 
 /** Adds one request's tokens to today's (UTC) row for the tenant, kind and model, in the caller's transaction. */
 export async function recordUsage(m: EntityManager, kind: 'chat' | 'embedding', model: string, usage: TokenUsage): Promise<void> {

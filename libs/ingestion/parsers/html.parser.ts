@@ -3,7 +3,21 @@ import { decodeText } from '../text-decoding.js';
 import type { ParsedPage } from '../parsed-document.js';
 
 /** Elements whose content is never document text (code, styling, metadata, embedded media, controls). */
-const SKIPPED = new Set(['head', 'title', 'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'button', 'select', 'dialog']);
+const SKIPPED = new Set([
+  'head',
+  'title',
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'math',
+  'iframe',
+  'object',
+  'button',
+  'select',
+  'dialog',
+]);
 
 /**
  * Page chrome rather than content: site navigation, asides and page-level footers. A
@@ -21,13 +35,41 @@ const CHROME_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complement
  * a chapter's list of its sections' titles matched every question about any of them and
  * outranked the sections themselves (bench/EVAL.md).
  */
-const CHROME_NAME = /^(?:nav|navbar|navheader|navfooter|navigation|breadcrumbs?|skip-?(?:link|nav|to-content)|menu|sidebar|site-?(?:header|footer|nav)|cookie[-_a-z]*|pager|pagination|toc|toctree-wrapper|table-of-contents|mw-toc)$/i;
+const CHROME_NAME =
+  /^(?:nav|navbar|navheader|navfooter|navigation|breadcrumbs?|skip-?(?:link|nav|to-content)|menu|sidebar|site-?(?:header|footer|nav)|cookie[-_a-z]*|pager|pagination|toc|toctree-wrapper|table-of-contents|mw-toc)$/i;
 
 /** Elements that end a paragraph: a blank line on either side, so the chunker can split there. */
 const BLOCKS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'details', 'div', 'dl',
-  'fieldset', 'figcaption', 'figure', 'footer', 'form', 'header', 'hgroup', 'hr', 'html', 'main',
-  'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'tfoot', 'thead', 'ul',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'body',
+  'caption',
+  'details',
+  'div',
+  'dl',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'header',
+  'hgroup',
+  'hr',
+  'html',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'tfoot',
+  'thead',
+  'ul',
 ]);
 
 /**

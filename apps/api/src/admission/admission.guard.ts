@@ -33,7 +33,9 @@ export class AdmissionGuard implements CanActivate {
     // The client's share first: a client refused for its own excess does not spend its tenant's budget.
     await this.limiter.consume([
       {
-        name: `${kind}:client`, key: `${p.tenantId}:${client}`, what: `${kind} requests of this client`,
+        name: `${kind}:client`,
+        key: `${p.tenantId}:${client}`,
+        what: `${kind} requests of this client`,
         perMinute: perMinute > 0 ? Math.max(1, Math.floor((perMinute * this.config.admission.clientPercent) / 100)) : 0,
       },
       { name: `${kind}:tenant`, key: p.tenantId, perMinute, what: `${kind} requests of this tenant` },

@@ -27,7 +27,10 @@ const ADDRESS_WAIT_MS = 5_000;
 export class LoginThrottleService {
   private readonly checking = new KeyedSemaphore(1, ADDRESS_QUEUE);
 
-  constructor(private readonly limiter: RateLimiterService, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly limiter: RateLimiterService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   private get settings() {
     return this.config.admission.login;
@@ -35,7 +38,9 @@ export class LoginThrottleService {
 
   /** Throws 429 with Retry-After when this IP or this account may not try now. */
   async admit(ip: string, slug: string, email: string): Promise<void> {
-    await this.limiter.consume([{ name: 'login:ip', key: ip || 'unknown', perMinute: this.settings.perIpPerMinute, what: 'login attempts from this address' }]);
+    await this.limiter.consume([
+      { name: 'login:ip', key: ip || 'unknown', perMinute: this.settings.perIpPerMinute, what: 'login attempts from this address' },
+    ]);
     const lock = await this.locks().get(accountKey(slug, email));
     if (lock && lock.consumedPoints > 1) {
       throw new RetryLaterException('Too many failed logins for this account; retry later', retryAfterSeconds(lock.msBeforeNext));
@@ -44,7 +49,12 @@ export class LoginThrottleService {
 
   /** Runs the password check holding this address's one slot; 429 when it is taken and its queue is full. */
   oneAtATime<T>(ip: string, work: () => Promise<T>): Promise<T> {
-    return this.checking.use(ip, work, ADDRESS_WAIT_MS, () => new RetryLaterException('Too many logins in progress from this address; retry shortly', 1));
+    return this.checking.use(
+      ip,
+      work,
+      ADDRESS_WAIT_MS,
+      () => new RetryLaterException('Too many logins in progress from this address; retry shortly', 1),
+    );
   }
 
   async failed(slug: string, email: string): Promise<void> {

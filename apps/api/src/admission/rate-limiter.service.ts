@@ -16,7 +16,10 @@ import { retryAfterSeconds, RetryLaterException } from './too-many-requests.js';
 export class RateLimiterService {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
 
-  constructor(@Inject(REDIS_CONNECTION) private readonly redis: Redis, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(REDIS_CONNECTION) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** A limiter of `points` per `seconds` under `name`; the same one for the same arguments. */
   limiter(name: string, points: number, seconds: number, blockSeconds = 0): RateLimiterAbstract {
@@ -44,7 +47,10 @@ export class RateLimiterService {
         await this.limiter(b.name, b.perMinute, 60).consume(b.key);
       } catch (e) {
         if (!(e instanceof RateLimiterRes)) throw e;
-        throw new RetryLaterException(`Rate limit reached: ${b.what} (${b.perMinute} per minute); retry later`, retryAfterSeconds(e.msBeforeNext));
+        throw new RetryLaterException(
+          `Rate limit reached: ${b.what} (${b.perMinute} per minute); retry later`,
+          retryAfterSeconds(e.msBeforeNext),
+        );
       }
     }
   }

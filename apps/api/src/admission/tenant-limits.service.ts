@@ -15,12 +15,17 @@ const TTL_MS = 30_000;
 export class TenantLimitsService {
   private readonly cache = new Map<string, { budgets: RateBudgets; expires: number }>();
 
-  constructor(private readonly db: TenantDb, private readonly tenants: TenantsRepository, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly tenants: TenantsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async budgets(tenantId: string): Promise<RateBudgets> {
     const hit = this.cache.get(tenantId);
     if (hit && hit.expires > Date.now()) return hit.budgets;
-    const own: Partial<Record<keyof RateBudgets, unknown>> = (await this.db.runFor(tenantId, (m) => this.tenants.settings(m, tenantId)))?.limits ?? {};
+    const own: Partial<Record<keyof RateBudgets, unknown>> =
+      (await this.db.runFor(tenantId, (m) => this.tenants.settings(m, tenantId)))?.limits ?? {};
     const budgets = { ...this.config.admission.rates };
     for (const key of Object.keys(budgets) as (keyof RateBudgets)[]) {
       if (Number.isInteger(own[key]) && (own[key] as number) >= 0) budgets[key] = own[key] as number;

@@ -2,7 +2,11 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 
 /** 429 or 503 with a Retry-After header (HttpExceptionFilter writes it from `retryAfterSeconds`). */
 export class RetryLaterException extends HttpException {
-  constructor(message: string, readonly retryAfterSeconds: number, status: 429 | 503 = HttpStatus.TOO_MANY_REQUESTS) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    status: 429 | 503 = HttpStatus.TOO_MANY_REQUESTS,
+  ) {
     super(message, status);
   }
 }

@@ -16,7 +16,10 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create an API key', description: 'Tenant admin only. The key acts as `userId` (default: yourself) and is shown once: only its hash is stored.' })
+  @ApiOperation({
+    summary: 'Create an API key',
+    description: 'Tenant admin only. The key acts as `userId` (default: yourself) and is shown once: only its hash is stored.',
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is shown once' })
   @ApiErrors(400, 401, 403, 404)
   create(@Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
@@ -24,7 +27,10 @@ export class ApiKeysController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List the tenant\'s API keys', description: 'Tenant admin only. Names, prefixes and dates; never the keys themselves.' })
+  @ApiOperation({
+    summary: "List the tenant's API keys",
+    description: 'Tenant admin only. Names, prefixes and dates; never the keys themselves.',
+  })
   @ApiOkResponse({ type: ApiKeyListDto })
   @ApiErrors(401, 403)
   list(): Promise<ApiKeyListDto> {
@@ -45,10 +51,16 @@ export class ApiKeysController {
 @PlatformAdmin()
 @Controller('api/v1/admin/tenants/:tenantId/api-keys')
 export class AdminApiKeysController {
-  constructor(private readonly keys: ApiKeysService, private readonly tenants: TenantsService) {}
+  constructor(
+    private readonly keys: ApiKeysService,
+    private readonly tenants: TenantsService,
+  ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create an API key in a tenant', description: 'Platform admin. `userId` is required and must be a user of that tenant (404 otherwise). The key is shown once.' })
+  @ApiOperation({
+    summary: 'Create an API key in a tenant',
+    description: 'Platform admin. `userId` is required and must be a user of that tenant (404 otherwise). The key is shown once.',
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is shown once' })
   @ApiErrors(400, 401, 403, 404)
   async create(@Param('tenantId', UuidParam('tenantId')) tenantId: string, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {

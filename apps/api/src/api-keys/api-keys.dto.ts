@@ -3,11 +3,14 @@ import { IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-valida
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'CI pipeline' })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   name: string;
 
   @ApiPropertyOptional({ description: 'The user the key acts as (default: yourself; required for the platform admin route)' })
-  @IsOptional() @IsUUID(undefined, { message: 'userId must be a UUID' })
+  @IsOptional()
+  @IsUUID(undefined, { message: 'userId must be a UUID' })
   userId?: string;
 }
 

@@ -10,7 +10,11 @@ import { ApiKeysRepository } from './api-keys.repository.js';
 
 @Injectable()
 export class ApiKeysService {
-  constructor(private readonly db: TenantDb, private readonly repo: ApiKeysRepository, private readonly users: UsersRepository) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly repo: ApiKeysRepository,
+    private readonly users: UsersRepository,
+  ) {}
 
   async create(dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     const userId = dto.userId ?? currentContext().userId;
@@ -28,7 +32,17 @@ export class ApiKeysService {
 
   async list(): Promise<{ items: ApiKeyDto[] }> {
     const rows = await this.db.run((m) => this.repo.list(m));
-    return { items: rows.map((k) => ({ id: k.id, name: k.name, userId: k.userId, prefix: k.prefix, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt })) };
+    return {
+      items: rows.map((k) => ({
+        id: k.id,
+        name: k.name,
+        userId: k.userId,
+        prefix: k.prefix,
+        createdAt: k.createdAt,
+        lastUsedAt: k.lastUsedAt,
+        revokedAt: k.revokedAt,
+      })),
+    };
   }
 
   async revoke(id: string): Promise<void> {

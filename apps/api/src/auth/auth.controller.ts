@@ -13,7 +13,11 @@ export class AuthController {
 
   @Public()
   @Post('auth/login')
-  @ApiOperation({ summary: 'Log in', description: 'Tenant slug, e-mail and password give a JWT (`accessToken`) for `Authorization: Bearer …`, valid `expiresIn` seconds. Throttled per address and per account (429 with Retry-After).' })
+  @ApiOperation({
+    summary: 'Log in',
+    description:
+      'Tenant slug, e-mail and password give a JWT (`accessToken`) for `Authorization: Bearer …`, valid `expiresIn` seconds. Throttled per address and per account (429 with Retry-After).',
+  })
   @HttpCode(200)
   @ApiOkResponse({ type: TokenDto })
   @ApiErrors(400, 401, 429, 503)

@@ -3,15 +3,19 @@ import { IsEmail, IsString, Matches, MaxLength, MinLength } from 'class-validato
 
 export class LoginDto {
   @ApiProperty({ example: 'acme', description: 'Tenant slug' })
-  @IsString() @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: 'tenant must be a tenant slug' })
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: 'tenant must be a tenant slug' })
   tenant: string;
 
   @ApiProperty({ example: 'alice@acme.test' })
-  @IsEmail({}, { message: 'email must be an email address' }) @MaxLength(320)
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(320)
   email: string;
 
   @ApiProperty({ example: 'correct horse battery staple' })
-  @IsString() @MinLength(1) @MaxLength(1024)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
   password: string;
 }
 

@@ -3,10 +3,26 @@ import { DataSource } from 'typeorm';
 import { TenantDb } from '#libs/database/tenant-db.js';
 import type { TenantRole } from '#libs/tenancy/tenant-context.js';
 
-export interface KeyOwner { tenantId: string; userId: string; role: TenantRole; email: string; keyId: string }
-export interface LoginUser { tenantId: string; userId: string; role: TenantRole; email: string }
+export interface KeyOwner {
+  tenantId: string;
+  userId: string;
+  role: TenantRole;
+  email: string;
+  keyId: string;
+}
+export interface LoginUser {
+  tenantId: string;
+  userId: string;
+  role: TenantRole;
+  email: string;
+}
 
-interface UserRow { tenant_id: string; user_id: string; role: TenantRole; email: string }
+interface UserRow {
+  tenant_id: string;
+  user_id: string;
+  role: TenantRole;
+  email: string;
+}
 
 /**
  * The pre-tenant lookups. They go through narrow SECURITY DEFINER functions
@@ -15,7 +31,10 @@ interface UserRow { tenant_id: string; user_id: string; role: TenantRole; email:
  */
 @Injectable()
 export class AuthRepository {
-  constructor(private readonly ds: DataSource, private readonly db: TenantDb) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly db: TenantDb,
+  ) {}
 
   async findApiKeyOwner(keyHash: string): Promise<KeyOwner | undefined> {
     const [row] = await this.ds.query<(UserRow & { key_id: string })[]>(`SELECT * FROM auth_api_key($1)`, [keyHash]);
@@ -24,7 +43,9 @@ export class AuthRepository {
 
   /** The user as it is now (RLS-scoped to the token's tenant): deleted users and role changes take effect at once. */
   async currentUser(tenantId: string, userId: string): Promise<{ role: TenantRole; email: string } | undefined> {
-    const [row] = await this.db.runFor(tenantId, (m) => m.query<{ role: TenantRole; email: string }[]>(`SELECT role, email FROM users WHERE id = $1`, [userId]));
+    const [row] = await this.db.runFor(tenantId, (m) =>
+      m.query<{ role: TenantRole; email: string }[]>(`SELECT role, email FROM users WHERE id = $1`, [userId]),
+    );
     return row;
   }
 

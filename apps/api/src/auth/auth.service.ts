@@ -8,7 +8,12 @@ import { LoginThrottleService } from '../admission/login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import type { Principal } from './principal.js';
 
-interface AccessTokenClaims { sub: string; tid: string; role: Principal['role']; email: string }
+interface AccessTokenClaims {
+  sub: string;
+  tid: string;
+  role: Principal['role'];
+  email: string;
+}
 
 @Injectable()
 export class AuthService {

@@ -26,7 +26,8 @@ export class ChatController {
   @RateLimited(RateClass.Chat)
   @ApiOperation({
     summary: 'Ask a question in a conversation',
-    description: 'Stores the question, retrieves passages from the conversation\'s scope and answers with citations. ' +
+    description:
+      "Stores the question, retrieves passages from the conversation's scope and answers with citations. " +
       'With `Accept: text/event-stream` the answer streams (200); otherwise 201 with the stored assistant message. ' +
       'Errors before the stream starts are ordinary JSON errors; after, an `error` event ends the stream.',
   })
@@ -34,16 +35,12 @@ export class ChatController {
   @ApiEventStream({
     description: 'With Accept: text/event-stream: sources, token…, then done (or error)',
     events: { sources: SseSourcesEventDto, token: SseTokenEventDto, done: SseDoneEventDto, error: SseErrorEventDto },
-    example: 'event: sources\ndata: {"items":[{"chunkId":"…","filename":"manual.pdf","section":null,"pageFrom":12,"pageTo":12,"similarity":0.61,…}]}\n\n' +
+    example:
+      'event: sources\ndata: {"items":[{"chunkId":"…","filename":"manual.pdf","section":null,"pageFrom":12,"pageTo":12,"similarity":0.61,…}]}\n\n' +
       'event: token\ndata: {"text":"Hold "}\n\n…\n\nevent: done\ndata: {"messageId":"…","usage":{"promptTokens":812,"completionTokens":64},"citations":[…]}\n\n',
   })
   @ApiErrors(400, 401, 404, 429, 502, 503)
-  async post(
-    @Param('id', UuidParam()) id: string,
-    @Body() dto: PostMessageDto,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
+  async post(@Param('id', UuidParam()) id: string, @Body() dto: PostMessageDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     const abort = abortOnDisconnect(res);
     // Errors up to here (404, 429, 400) are ordinary JSON errors.
     const turn = await this.chat.begin(id, dto.content, dto.topK ?? 5, abort.signal);

@@ -4,11 +4,16 @@ import { SearchHitDto } from '../search/search.dto.js';
 
 export class PostMessageDto {
   @ApiProperty({ example: 'How do I reset the device to factory settings?' })
-  @IsString() @MinLength(1, { message: 'content must not be empty' }) @MaxLength(20000)
+  @IsString()
+  @MinLength(1, { message: 'content must not be empty' })
+  @MaxLength(20000)
   content: string;
 
   @ApiPropertyOptional({ default: 5, minimum: 1, maximum: 20, description: 'Passages retrieved for the answer' })
-  @IsOptional() @IsInt({ message: 'topK must be an integer' }) @Min(1) @Max(20)
+  @IsOptional()
+  @IsInt({ message: 'topK must be an integer' })
+  @Min(1)
+  @Max(20)
   topK?: number;
 }
 
@@ -19,7 +24,8 @@ export class CitationDto {
   @ApiProperty() filename: string;
   @ApiProperty() pageFrom: number;
   @ApiProperty() pageTo: number;
-  @ApiProperty({ nullable: true, type: String, description: 'Heading path of the passage\'s section; null where the format has none (PDF)' }) section: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "Heading path of the passage's section; null where the format has none (PDF)" })
+  section: string | null;
   @ApiProperty({ description: '1 - cosine distance between the question and the passage' }) similarity: number;
 }
 
@@ -30,7 +36,8 @@ export class ChatUsageDto {
 
 /** The data of the stream's events (Server-Sent Events, one JSON object per `data:` line). */
 export class SseSourcesEventDto {
-  @ApiProperty({ type: [SearchHitDto], description: 'event `sources`, first: the passages the answer is grounded in' }) items: SearchHitDto[];
+  @ApiProperty({ type: [SearchHitDto], description: 'event `sources`, first: the passages the answer is grounded in' })
+  items: SearchHitDto[];
 }
 
 export class SseTokenEventDto {

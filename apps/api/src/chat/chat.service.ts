@@ -10,7 +10,15 @@ import { currentTenantId } from '#libs/tenancy/tenant-context.js';
 import { TenantsRepository } from '../tenants/tenants.repository.js';
 import { UsageService } from '../usage/usage.service.js';
 
-export interface Citation { chunkId: string; documentId: string; filename: string; pageFrom: number; pageTo: number; section: string | null; similarity: number }
+export interface Citation {
+  chunkId: string;
+  documentId: string;
+  filename: string;
+  pageFrom: number;
+  pageTo: number;
+  section: string | null;
+  similarity: number;
+}
 
 /** Everything decided before the model is called. */
 export interface PreparedTurn {
@@ -22,7 +30,14 @@ export interface PreparedTurn {
   startedAt: number;
 }
 
-export interface TurnResult { text: string; usage: ChatUsage; citations: Citation[]; model: string; latencyMs: number; aborted: boolean }
+export interface TurnResult {
+  text: string;
+  usage: ChatUsage;
+  citations: Citation[];
+  model: string;
+  latencyMs: number;
+  aborted: boolean;
+}
 
 const HISTORY_MESSAGES = 12;
 const HISTORY_TOKEN_BUDGET = 2000;
@@ -49,13 +64,26 @@ export class ChatService {
     return this.provider.model;
   }
 
-  async prepare(input: { question: string; history: ChatMessage[]; systemPrompt?: string | null; scope?: SearchScope; topK: number; signal?: AbortSignal }): Promise<PreparedTurn> {
+  async prepare(input: {
+    question: string;
+    history: ChatMessage[];
+    systemPrompt?: string | null;
+    scope?: SearchScope;
+    topK: number;
+    signal?: AbortSignal;
+  }): Promise<PreparedTurn> {
     const startedAt = Date.now();
     const searchQuery = await this.standaloneQuery(input.history, input.question, input.signal);
     const hits = await this.search.search({ query: searchQuery, topK: input.topK, mode: 'hybrid', ...input.scope }, input.signal);
     const sources = toGroundingSources(hits);
     const systemPrompt = input.systemPrompt ?? (await this.tenantSystemPrompt());
-    const messages = buildPrompt({ systemPrompt, sources, history: input.history.slice(-HISTORY_MESSAGES), question: input.question, historyTokenBudget: HISTORY_TOKEN_BUDGET });
+    const messages = buildPrompt({
+      systemPrompt,
+      sources,
+      history: input.history.slice(-HISTORY_MESSAGES),
+      question: input.question,
+      historyTokenBudget: HISTORY_TOKEN_BUDGET,
+    });
     return { messages, question: input.question, searchQuery, hits, sources, startedAt };
   }
 
@@ -65,7 +93,11 @@ export class ChatService {
     let usage: ChatUsage | undefined;
     let aborted = false;
     try {
-      for await (const chunk of this.provider.stream({ messages: turn.messages, grounding: { question: turn.question, sources: turn.sources }, signal })) {
+      for await (const chunk of this.provider.stream({
+        messages: turn.messages,
+        grounding: { question: turn.question, sources: turn.sources },
+        signal,
+      })) {
         if (chunk.type === 'token') {
           text += chunk.text;
           onToken(chunk.text);
@@ -78,7 +110,15 @@ export class ChatService {
     const cited = new Set(citedSourceNumbers(text, turn.sources, !this.provider.local));
     const citations = turn.hits
       .filter((_, i) => cited.has(i + 1))
-      .map((h) => ({ chunkId: h.chunkId, documentId: h.documentId, filename: h.filename, pageFrom: h.pageFrom, pageTo: h.pageTo, section: h.section, similarity: h.similarity }));
+      .map((h) => ({
+        chunkId: h.chunkId,
+        documentId: h.documentId,
+        filename: h.filename,
+        pageFrom: h.pageFrom,
+        pageTo: h.pageTo,
+        section: h.section,
+        similarity: h.similarity,
+      }));
     return {
       text,
       usage: usage ?? { promptTokens: countTokens(turn.messages.map((m) => m.content).join('\n')), completionTokens: countTokens(text) },
@@ -113,4 +153,3 @@ export class ChatService {
     return (await this.db.run((m) => this.tenants.settings(m, tenantId)))?.systemPrompt ?? null;
   }
 }
-

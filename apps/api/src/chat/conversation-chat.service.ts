@@ -30,7 +30,11 @@ export class ConversationChatService {
       return earlier.filter((x) => x.role !== 'system').map((x): ChatMessage => ({ role: x.role, content: x.content }));
     });
     return this.chat.prepare({
-      question: content, history, systemPrompt: conversation.systemPrompt, topK, signal,
+      question: content,
+      history,
+      systemPrompt: conversation.systemPrompt,
+      topK,
+      signal,
       scope: { folderIds: conversation.folderIds, documentIds: conversation.documentIds },
     });
   }
@@ -44,10 +48,18 @@ export class ConversationChatService {
     const id = randomUUID();
     const stored = await this.db.run(async (m) => {
       const msg = await this.repo.addMessage(m, {
-        tenantId: currentTenantId(), id, conversationId, role: 'assistant', content: result.text,
+        tenantId: currentTenantId(),
+        id,
+        conversationId,
+        role: 'assistant',
+        content: result.text,
         metadata: {
-          citations: result.citations, model: result.model, usage: result.usage, latencyMs: result.latencyMs,
-          searchQuery: turn.searchQuery, ...(result.aborted ? { aborted: true } : {}),
+          citations: result.citations,
+          model: result.model,
+          usage: result.usage,
+          latencyMs: result.latencyMs,
+          searchQuery: turn.searchQuery,
+          ...(result.aborted ? { aborted: true } : {}),
         },
       });
       await this.repo.addCitations(m, currentTenantId(), id, result.citations);

@@ -6,7 +6,7 @@ const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input: the failing fields are named in `message`',
   401: 'Missing, invalid or expired bearer token',
   403: 'Authenticated but not allowed (role or platform-admin only)',
-  404: 'Not found in your tenant (another tenant\'s ids answer 404 too)',
+  404: "Not found in your tenant (another tenant's ids answer 404 too)",
   409: 'Conflicts with an existing resource',
   413: 'Body or upload too large',
   415: 'Unsupported file type',

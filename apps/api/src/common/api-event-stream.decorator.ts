@@ -16,7 +16,10 @@ export const ApiEventStream = (options: { description: string; example: string; 
       content: {
         ...(options.json ? { 'application/json': { schema: { $ref: getSchemaPath(options.json) } } } : {}),
         'text/event-stream': {
-          schema: { type: 'string', description: `Server-Sent Events: ${Object.keys(options.events).join(', ')} (see x-sse-events for each event's data)` },
+          schema: {
+            type: 'string',
+            description: `Server-Sent Events: ${Object.keys(options.events).join(', ')} (see x-sse-events for each event's data)`,
+          },
           example: options.example,
           'x-sse-events': Object.fromEntries(Object.entries(options.events).map(([name, type]) => [name, { $ref: getSchemaPath(type) }])),
         } as MediaTypeObject, // an extension (x-…) the interface does not list

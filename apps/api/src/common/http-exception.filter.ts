@@ -9,7 +9,11 @@ import { sendError } from './error-body.js';
 import type { RequestWithId } from './request-id.middleware.js';
 
 /** `retryAfter` (seconds) becomes a Retry-After header. */
-interface Mapped { status: number; message: string; retryAfter?: number }
+interface Mapped {
+  status: number;
+  message: string;
+  retryAfter?: number;
+}
 
 /** pg-pool's errors when no connection could be had within DB_CONNECT_TIMEOUT_MS: the server is full, not broken. */
 const POOL_TIMEOUTS = ['timeout exceeded when trying to connect', 'Connection terminated due to connection timeout'];
@@ -17,13 +21,22 @@ const POOL_TIMEOUTS = ['timeout exceeded when trying to connect', 'Connection te
 /** Postgres errors that are the client's fault, answered as 4xx instead of 500. */
 function fromPostgres(err: QueryFailedError & { code?: string; constraint?: string }): Mapped | undefined {
   switch (err.code) {
-    case '23505': return { status: 409, message: `Already exists${err.constraint ? ` (${err.constraint})` : ''}` };
-    case '23503': return { status: 404, message: 'A referenced resource does not exist in this tenant' };
-    case '22P02': case '22007': case '22023': return { status: 400, message: 'Invalid value in request' };
-    case '23514': return { status: 400, message: `Value out of range${err.constraint ? ` (${err.constraint})` : ''}` };
-    case '42501': return { status: 404, message: 'Not found' }; // RLS WITH CHECK: never confirm another tenant's row
-    case '57014': return { status: 503, message: 'The database took too long to answer', retryAfter: 1 };
-    default: return undefined;
+    case '23505':
+      return { status: 409, message: `Already exists${err.constraint ? ` (${err.constraint})` : ''}` };
+    case '23503':
+      return { status: 404, message: 'A referenced resource does not exist in this tenant' };
+    case '22P02':
+    case '22007':
+    case '22023':
+      return { status: 400, message: 'Invalid value in request' };
+    case '23514':
+      return { status: 400, message: `Value out of range${err.constraint ? ` (${err.constraint})` : ''}` };
+    case '42501':
+      return { status: 404, message: 'Not found' }; // RLS WITH CHECK: never confirm another tenant's row
+    case '57014':
+      return { status: 503, message: 'The database took too long to answer', retryAfter: 1 };
+    default:
+      return undefined;
   }
 }
 
@@ -45,7 +58,7 @@ function fromHttpLike(err: unknown): Mapped | undefined {
 export function describeError(exception: unknown): Mapped {
   if (exception instanceof HttpException) {
     const body = exception.getResponse();
-    const m = typeof body === 'string' ? body : (body as { message?: string | string[] }).message ?? exception.message;
+    const m = typeof body === 'string' ? body : ((body as { message?: string | string[] }).message ?? exception.message);
     const retryAfter = exception instanceof RetryLaterException ? exception.retryAfterSeconds : undefined;
     return { status: exception.getStatus(), message: Array.isArray(m) ? m.join('; ') : String(m), retryAfter };
   }
@@ -56,7 +69,10 @@ export function describeError(exception: unknown): Mapped {
   if (exception instanceof QueryFailedError && fromPostgres(exception as never)) return fromPostgres(exception as never)!;
   if (exception instanceof APIError) {
     // The model vendor failed (after the SDK's own retries): a gateway error, not ours.
-    return { status: exception.status === 429 ? 503 : 502, message: `The AI provider failed${exception.status ? ` (${exception.status})` : ''}: ${exception.message}`.slice(0, 500) };
+    return {
+      status: exception.status === 429 ? 503 : 502,
+      message: `The AI provider failed${exception.status ? ` (${exception.status})` : ''}: ${exception.message}`.slice(0, 500),
+    };
   }
   if (exception instanceof NoTenantError) return { status: 403, message: 'This operation needs a tenant user' };
   return fromHttpLike(exception) ?? { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
@@ -79,21 +95,29 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     if (clientAborted(req, res)) {
       // Logged as nginx does (499), at warn: a client hanging up is not a server error.
-      this.logger.warn(`${req.method} ${req.url} [${req.requestId}] 499 client closed the request: ${(exception as Error)?.message ?? exception}`);
+      this.logger.warn(
+        `${req.method} ${req.url} [${req.requestId}] 499 client closed the request: ${(exception as Error)?.message ?? exception}`,
+      );
       return;
     }
     const { status, message, retryAfter } = describeError(exception);
     // Overload answers (503 + Retry-After) are expected under a flood: one line each, no stack to format.
     if (status >= 500 && retryAfter) this.logger.warn(`${req.method} ${req.url} [${req.requestId}] ${status} ${message}`);
-    else if (status >= 500) this.logger.error(`${req.method} ${req.url} [${req.requestId}]`, (exception as Error)?.stack ?? String(exception));
+    else if (status >= 500)
+      this.logger.error(`${req.method} ${req.url} [${req.requestId}]`, (exception as Error)?.stack ?? String(exception));
     else if (Logger.isLevelEnabled('debug')) {
       // At debug, what the client was told and, when it differs, the underlying error (a JSON parse error
       // quotes the body: the logger scrubs credentials out of it, see libs/logging/redact.ts).
       const cause = (exception as Error)?.message;
-      this.logger.debug(`${req.method} ${req.url} [${req.requestId}] ${status} ${message}${cause && cause !== message ? ` (${cause})` : ''}`);
+      this.logger.debug(
+        `${req.method} ${req.url} [${req.requestId}] ${status} ${message}${cause && cause !== message ? ` (${cause})` : ''}`,
+      );
     }
 
-    if (res.headersSent) { res.end(); return; }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
     if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
     sendError(res, status, message, req.requestId);
   }

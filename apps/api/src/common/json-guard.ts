@@ -24,7 +24,8 @@ export function jsonDepthGuard(maxDepth: number) {
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (inString) {
-        if (c === 0x5c /* \ */) i++; // the escaped character cannot end the string
+        if (c === 0x5c /* \ */)
+          i++; // the escaped character cannot end the string
         else if (c === 0x22 /* " */) inString = false;
       } else if (c === 0x22) {
         inString = true;

@@ -1,7 +1,10 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { encodeCursor, type KeysetCursor } from './cursor.js';
 
-export interface KeysetPage<T> { rows: T[]; next?: KeysetCursor }
+export interface KeysetPage<T> {
+  rows: T[];
+  next?: KeysetCursor;
+}
 
 /**
  * Newest first by (`column`, id), `limit` rows after the cursor position `after`.
@@ -18,9 +21,11 @@ export async function keysetPage<T extends ObjectLiteral & { id: string }>(
 ): Promise<KeysetPage<T>> {
   const col = `${qb.alias}.${column}`;
   qb.addSelect(`${col}::text`, 'cursor_ts')
-    .orderBy(col, 'DESC').addOrderBy(`${qb.alias}.id`, 'DESC')
+    .orderBy(col, 'DESC')
+    .addOrderBy(`${qb.alias}.id`, 'DESC')
     .limit(limit + 1);
-  if (after) qb.andWhere(`(${col}, ${qb.alias}.id) < (:cursorTs::timestamptz, :cursorId::uuid)`, { cursorTs: after.ts, cursorId: after.id });
+  if (after)
+    qb.andWhere(`(${col}, ${qb.alias}.id) < (:cursorTs::timestamptz, :cursorId::uuid)`, { cursorTs: after.ts, cursorId: after.id });
   const { entities, raw } = await qb.getRawAndEntities<{ cursor_ts: string }>();
   const rows = entities.slice(0, limit);
   const last = rows.at(-1);
@@ -28,5 +33,7 @@ export async function keysetPage<T extends ObjectLiteral & { id: string }>(
 }
 
 /** A page as the API answers it: the items and the opaque cursor of the next page (null on the last). */
-export const toPageDto = <T, D>(page: KeysetPage<T>, toDto: (row: T) => D) =>
-  ({ items: page.rows.map(toDto), nextCursor: page.next ? encodeCursor(page.next) : null });
+export const toPageDto = <T, D>(page: KeysetPage<T>, toDto: (row: T) => D) => ({
+  items: page.rows.map(toDto),
+  nextCursor: page.next ? encodeCursor(page.next) : null,
+});

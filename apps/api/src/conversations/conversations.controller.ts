@@ -4,7 +4,12 @@ import { TenantAuth } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import {
-  ConversationDto, ConversationListDto, CreateConversationDto, ListConversationsQueryDto, ListMessagesQueryDto, MessageListDto,
+  ConversationDto,
+  ConversationListDto,
+  CreateConversationDto,
+  ListConversationsQueryDto,
+  ListMessagesQueryDto,
+  MessageListDto,
   UpdateConversationDto,
 } from './conversations.dto.js';
 import { ConversationsService } from './conversations.service.js';
@@ -23,7 +28,8 @@ export class ConversationsController {
   @Post()
   @ApiOperation({
     summary: 'Create a conversation',
-    description: 'Owned by the caller. `folderIds`/`documentIds` limit what the chat answers from; each must be a folder/document of your tenant (404 otherwise).',
+    description:
+      'Owned by the caller. `folderIds`/`documentIds` limit what the chat answers from; each must be a folder/document of your tenant (404 otherwise).',
   })
   @ApiCreatedResponse({ type: ConversationDto })
   @ApiErrors(400, 401, 403, 404)
@@ -34,7 +40,8 @@ export class ConversationsController {
   @Get()
   @ApiOperation({
     summary: 'List conversations',
-    description: 'Most recently updated first, paged by `cursor` (the previous page\'s `nextCursor`). `scope=own` (default): your conversations; ' +
+    description:
+      "Most recently updated first, paged by `cursor` (the previous page's `nextCursor`). `scope=own` (default): your conversations; " +
       '`scope=all`: every conversation of the tenant, for a tenant admin only (403 otherwise).',
   })
   @ApiOkResponse({ type: ConversationListDto })
@@ -54,8 +61,9 @@ export class ConversationsController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Change a conversation',
-    description: '`null` clears `title`/`systemPrompt`; `folderIds`/`documentIds` replace the scope (`[]` clears it). Owner only: ' +
-      'a tenant admin gets 403 for someone else\'s conversation.',
+    description:
+      '`null` clears `title`/`systemPrompt`; `folderIds`/`documentIds` replace the scope (`[]` clears it). Owner only: ' +
+      "a tenant admin gets 403 for someone else's conversation.",
   })
   @ApiOkResponse({ type: ConversationDto })
   @ApiErrors(400, 401, 403, 404)
@@ -67,7 +75,8 @@ export class ConversationsController {
   @HttpCode(204)
   @ApiOperation({
     summary: 'Delete a conversation and its messages',
-    description: 'Owner only: a tenant admin gets 403 for someone else\'s conversation. The messages and their citations are deleted with it.',
+    description:
+      "Owner only: a tenant admin gets 403 for someone else's conversation. The messages and their citations are deleted with it.",
   })
   @ApiNoContentResponse({ description: 'Deleted, with its messages' })
   @ApiErrors(400, 401, 403, 404)
@@ -78,7 +87,8 @@ export class ConversationsController {
   @Get(':id/messages')
   @ApiOperation({
     summary: 'List the messages of a conversation',
-    description: 'Oldest first: the last `limit` messages (default 100), or, with `before`, the ones older than that message ' +
+    description:
+      'Oldest first: the last `limit` messages (default 100), or, with `before`, the ones older than that message ' +
       '(page back with the id of the first message of the previous page until fewer than `limit` come back).',
   })
   @ApiOkResponse({ type: MessageListDto })

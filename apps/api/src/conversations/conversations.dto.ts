@@ -1,7 +1,20 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 
 export const TITLE_MAX = 500;
 export const SYSTEM_PROMPT_MAX = 20_000;
@@ -31,7 +44,9 @@ const SystemPrompt = () =>
   applyDecorators(
     ValidateIf((_o, v) => v !== null && v !== undefined),
     IsString({ message: 'systemPrompt must be a string' }),
-    Matches(new RegExp(`^[\\s\\S]{0,${SYSTEM_PROMPT_MAX}}$`, 'u'), { message: `systemPrompt must be at most ${SYSTEM_PROMPT_MAX} characters` }),
+    Matches(new RegExp(`^[\\s\\S]{0,${SYSTEM_PROMPT_MAX}}$`, 'u'), {
+      message: `systemPrompt must be at most ${SYSTEM_PROMPT_MAX} characters`,
+    }),
     Matches(/^[^\u0000]*$/u, { message: 'systemPrompt must not contain NUL characters' }),
   );
 
@@ -45,7 +60,13 @@ const IdList = (field: string) =>
   );
 
 export class CreateConversationDto {
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: TITLE_MAX, example: 'Contract questions', description: TITLE_DESCRIPTION })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: TITLE_MAX,
+    example: 'Contract questions',
+    description: TITLE_DESCRIPTION,
+  })
   @Title()
   title?: string | null;
 
@@ -53,56 +74,103 @@ export class CreateConversationDto {
   @SystemPrompt()
   systemPrompt?: string | null;
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: SCOPE_IDS_MAX, description: 'Answer only from documents in these folders (of your tenant: 404 otherwise); [] = no folder restriction' })
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: SCOPE_IDS_MAX,
+    description: 'Answer only from documents in these folders (of your tenant: 404 otherwise); [] = no folder restriction',
+  })
   @IdList('folderIds')
   folderIds?: string[];
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: SCOPE_IDS_MAX, description: 'Answer only from these documents (of your tenant: 404 otherwise); [] = no document restriction' })
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: SCOPE_IDS_MAX,
+    description: 'Answer only from these documents (of your tenant: 404 otherwise); [] = no document restriction',
+  })
   @IdList('documentIds')
   documentIds?: string[];
 }
 
 export class UpdateConversationDto {
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: TITLE_MAX, description: `${TITLE_DESCRIPTION}; null clears it; omitted = unchanged` })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: TITLE_MAX,
+    description: `${TITLE_DESCRIPTION}; null clears it; omitted = unchanged`,
+  })
   @Title()
   title?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: SYSTEM_PROMPT_MAX, description: `${PROMPT_DESCRIPTION}; null clears it; omitted = unchanged` })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: SYSTEM_PROMPT_MAX,
+    description: `${PROMPT_DESCRIPTION}; null clears it; omitted = unchanged`,
+  })
   @SystemPrompt()
   systemPrompt?: string | null;
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: SCOPE_IDS_MAX, description: 'Replaces the folder scope; [] clears it; omitted = unchanged' })
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: SCOPE_IDS_MAX,
+    description: 'Replaces the folder scope; [] clears it; omitted = unchanged',
+  })
   @IdList('folderIds')
   folderIds?: string[];
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: SCOPE_IDS_MAX, description: 'Replaces the document scope; [] clears it; omitted = unchanged' })
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: SCOPE_IDS_MAX,
+    description: 'Replaces the document scope; [] clears it; omitted = unchanged',
+  })
   @IdList('documentIds')
   documentIds?: string[];
 }
 
 export class ListConversationsQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional() @Type(() => Number) @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be between 1 and 100' }) @Max(100, { message: 'limit must be between 1 and 100' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1, { message: 'limit must be between 1 and 100' })
+  @Max(100, { message: 'limit must be between 1 and 100' })
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional() @IsString({ message: 'cursor must be a string' }) @MaxLength(200, { message: 'cursor is not valid' })
+  @IsOptional()
+  @IsString({ message: 'cursor must be a string' })
+  @MaxLength(200, { message: 'cursor is not valid' })
   cursor?: string;
 
-  @ApiPropertyOptional({ enum: CONVERSATION_SCOPES, default: 'own', description: '`own`: your conversations; `all`: every conversation of the tenant (tenant admin only, 403 otherwise)' })
-  @IsOptional() @IsIn(CONVERSATION_SCOPES, { message: 'scope must be own or all' })
+  @ApiPropertyOptional({
+    enum: CONVERSATION_SCOPES,
+    default: 'own',
+    description: '`own`: your conversations; `all`: every conversation of the tenant (tenant admin only, 403 otherwise)',
+  })
+  @IsOptional()
+  @IsIn(CONVERSATION_SCOPES, { message: 'scope must be own or all' })
   scope?: ConversationScope;
 }
 
 export class ListMessagesQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional() @Type(() => Number) @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be between 1 and 500' }) @Max(500, { message: 'limit must be between 1 and 500' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1, { message: 'limit must be between 1 and 500' })
+  @Max(500, { message: 'limit must be between 1 and 500' })
   limit?: number;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Only messages older than this message (its id); page back with the id of the first item of the previous page' })
-  @IsOptional() @IsUUID(undefined, { message: 'before must be a UUID' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Only messages older than this message (its id); page back with the id of the first item of the previous page',
+  })
+  @IsOptional()
+  @IsUUID(undefined, { message: 'before must be a UUID' })
   before?: string;
 }
 
@@ -126,7 +194,8 @@ export class MessageDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: ['user', 'assistant', 'system'] }) role: 'user' | 'assistant' | 'system';
   @ApiProperty() content: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Assistant messages: citations, model, usage, latencyMs' }) metadata: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Assistant messages: citations, model, usage, latencyMs' })
+  metadata: Record<string, unknown>;
   @ApiProperty() createdAt: Date;
 }
 

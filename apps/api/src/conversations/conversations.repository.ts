@@ -4,7 +4,10 @@ import { ConversationEntity, MessageEntity } from '#libs/database/entities/index
 import type { KeysetCursor } from '../common/cursor.js';
 import { keysetPage, type KeysetPage } from '../common/keyset-page.js';
 
-export type ConversationRow = Pick<ConversationEntity, 'tenantId' | 'id' | 'userId' | 'title' | 'systemPrompt' | 'folderIds' | 'documentIds'>;
+export type ConversationRow = Pick<
+  ConversationEntity,
+  'tenantId' | 'id' | 'userId' | 'title' | 'systemPrompt' | 'folderIds' | 'documentIds'
+>;
 export type ConversationPatch = Partial<Pick<ConversationEntity, 'title' | 'systemPrompt' | 'folderIds' | 'documentIds'>>;
 
 /** A new message; metadata defaults to {}. */
@@ -79,9 +82,11 @@ export class ConversationsRepository {
    * id); with `before`, only those older than that message (paging back).
    */
   async listMessages(m: EntityManager, conversationId: string, f: { limit: number; before?: string }): Promise<MessageEntity[]> {
-    const qb = m.createQueryBuilder(MessageEntity, 'msg')
+    const qb = m
+      .createQueryBuilder(MessageEntity, 'msg')
       .where('msg.conversation_id = :conversationId', { conversationId })
-      .orderBy('msg.created_at', 'DESC').addOrderBy('msg.id', 'DESC')
+      .orderBy('msg.created_at', 'DESC')
+      .addOrderBy('msg.id', 'DESC')
       .limit(f.limit);
     if (f.before) {
       qb.andWhere(
@@ -99,14 +104,26 @@ export class ConversationsRepository {
   }
 
   /** The citations of an assistant message, ranked 1..n; a chunk's document deleted meanwhile is stored as NULL. */
-  async addCitations(m: EntityManager, tenantId: string, messageId: string, citations: { chunkId: string; documentId: string; similarity: number }[]): Promise<void> {
+  async addCitations(
+    m: EntityManager,
+    tenantId: string,
+    messageId: string,
+    citations: { chunkId: string; documentId: string; similarity: number }[],
+  ): Promise<void> {
     if (!citations.length) return;
     await m.query(
       `INSERT INTO message_citations (tenant_id, message_id, rank, chunk_id, document_id, similarity)
        SELECT $1, $2, c.rank, c.chunk_id, d.id, c.similarity
        FROM unnest($3::int[], $4::uuid[], $5::uuid[], $6::real[]) AS c(rank, chunk_id, document_id, similarity)
        LEFT JOIN documents d ON d.id = c.document_id`,
-      [tenantId, messageId, citations.map((_, i) => i + 1), citations.map((c) => c.chunkId), citations.map((c) => c.documentId), citations.map((c) => c.similarity)],
+      [
+        tenantId,
+        messageId,
+        citations.map((_, i) => i + 1),
+        citations.map((c) => c.chunkId),
+        citations.map((c) => c.documentId),
+        citations.map((c) => c.similarity),
+      ],
     );
   }
 
@@ -117,7 +134,11 @@ export class ConversationsRepository {
    */
   async addMessage(m: EntityManager, row: NewMessage): Promise<MessageEntity> {
     await m.insert(MessageEntity, {
-      tenantId: row.tenantId, id: row.id, conversationId: row.conversationId, role: row.role, content: row.content,
+      tenantId: row.tenantId,
+      id: row.id,
+      conversationId: row.conversationId,
+      role: row.role,
+      content: row.content,
       metadata: (row.metadata ?? {}) as QueryDeepPartialEntity<MessageEntity['metadata']>, // jsonb: any object
     });
     await m.query('UPDATE conversations SET updated_at = greatest(updated_at, clock_timestamp()) WHERE id = $1', [row.conversationId]);

@@ -6,7 +6,13 @@ import type { ConversationEntity, MessageEntity } from '#libs/database/entities/
 import { TenantDb } from '#libs/database/tenant-db.js';
 import { currentContext, currentTenantId } from '#libs/tenancy/tenant-context.js';
 import type {
-  ConversationDto, ConversationListDto, CreateConversationDto, ListConversationsQueryDto, ListMessagesQueryDto, MessageDto, MessageListDto,
+  ConversationDto,
+  ConversationListDto,
+  CreateConversationDto,
+  ListConversationsQueryDto,
+  ListMessagesQueryDto,
+  MessageDto,
+  MessageListDto,
   UpdateConversationDto,
 } from './conversations.dto.js';
 import { ConversationsRepository, type ConversationPatch } from './conversations.repository.js';
@@ -14,14 +20,23 @@ import { decodeCursor } from '../common/cursor.js';
 import { toPageDto } from '../common/keyset-page.js';
 
 export const toConversationDto = (c: ConversationEntity): ConversationDto => ({
-  id: c.id, title: c.title ?? null, systemPrompt: c.systemPrompt ?? null, folderIds: c.folderIds ?? [], documentIds: c.documentIds ?? [],
-  userId: c.userId, createdAt: c.createdAt, updatedAt: c.updatedAt,
+  id: c.id,
+  title: c.title ?? null,
+  systemPrompt: c.systemPrompt ?? null,
+  folderIds: c.folderIds ?? [],
+  documentIds: c.documentIds ?? [],
+  userId: c.userId,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
 });
 
 export const toMessageDto = (msg: MessageEntity): MessageDto => ({
-  id: msg.id, role: msg.role, content: msg.content, metadata: msg.metadata ?? {}, createdAt: msg.createdAt,
+  id: msg.id,
+  role: msg.role,
+  content: msg.content,
+  metadata: msg.metadata ?? {},
+  createdAt: msg.createdAt,
 });
-
 
 const unique = (ids: string[] | undefined) => (ids ? [...new Set(ids.map((id) => id.toLowerCase()))] : undefined);
 const notFound = () => new NotFoundException('Conversation not found');
@@ -42,7 +57,10 @@ type Access = 'read' | 'write' | 'owner';
  */
 @Injectable()
 export class ConversationsService {
-  constructor(private readonly db: TenantDb, private readonly repo: ConversationsRepository) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly repo: ConversationsRepository,
+  ) {}
 
   async create(dto: CreateConversationDto): Promise<ConversationDto> {
     const folderIds = unique(dto.folderIds) ?? [];
@@ -50,10 +68,20 @@ export class ConversationsService {
     const conversation = await this.db.run(async (m) => {
       await this.requireScope(m, folderIds, documentIds);
       const c = await this.repo.insert(m, {
-        tenantId: currentTenantId(), id: randomUUID(), userId: currentContext().userId!,
-        title: dto.title ?? null, systemPrompt: dto.systemPrompt ?? null, folderIds, documentIds,
+        tenantId: currentTenantId(),
+        id: randomUUID(),
+        userId: currentContext().userId!,
+        title: dto.title ?? null,
+        systemPrompt: dto.systemPrompt ?? null,
+        folderIds,
+        documentIds,
       });
-      await recordAudit(m, 'conversation.created', { type: 'conversation', id: c.id }, { folderIds: folderIds.length, documentIds: documentIds.length });
+      await recordAudit(
+        m,
+        'conversation.created',
+        { type: 'conversation', id: c.id },
+        { folderIds: folderIds.length, documentIds: documentIds.length },
+      );
       return c;
     });
     return toConversationDto(conversation);
@@ -76,7 +104,8 @@ export class ConversationsService {
 
   async update(id: string, dto: UpdateConversationDto): Promise<ConversationDto> {
     const fields = ['title', 'systemPrompt', 'folderIds', 'documentIds'] as const;
-    if (fields.every((f) => dto[f] === undefined)) throw new BadRequestException('Nothing to update: give title, systemPrompt, folderIds and/or documentIds');
+    if (fields.every((f) => dto[f] === undefined))
+      throw new BadRequestException('Nothing to update: give title, systemPrompt, folderIds and/or documentIds');
     const patch: ConversationPatch = {};
     if (dto.title !== undefined) patch.title = dto.title;
     if (dto.systemPrompt !== undefined) patch.systemPrompt = dto.systemPrompt;

@@ -19,13 +19,20 @@ export class DocumentsController {
 
   @Post()
   @RateLimited(RateClass.Upload)
-  @ApiOperation({ summary: 'Upload a document', description: 'Multipart field `file`: PDF, DOCX, HTML, Markdown or plain text (the type is read from the content). Stored, then ingested by a worker: 202 `queued`; the same bytes again answer 200 with the existing document (`duplicate: true`). 413 past UPLOAD_MAX_BYTES, 415 for other types, 429 past the tenant\'s queue caps.' })
+  @ApiOperation({
+    summary: 'Upload a document',
+    description:
+      "Multipart field `file`: PDF, DOCX, HTML, Markdown or plain text (the type is read from the content). Stored, then ingested by a worker: 202 `queued`; the same bytes again answer 200 with the existing document (`duplicate: true`). 413 past UPLOAD_MAX_BYTES, 415 for other types, 429 past the tenant's queue caps.",
+  })
   // Streamed to a private temporary file by PrivateUploadStorage (MulterModule in api.module.ts), removed afterwards.
   @UseInterceptors(RemoveUploadedFileInterceptor, FileInterceptor('file'))
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadDocumentDto })
   @ApiAcceptedResponse({ type: UploadedDocumentDto, description: 'Stored and queued for ingestion' })
-  @ApiOkResponse({ type: UploadedDocumentDto, description: 'The same bytes were already uploaded: the existing document (duplicate: true)' })
+  @ApiOkResponse({
+    type: UploadedDocumentDto,
+    description: 'The same bytes were already uploaded: the existing document (duplicate: true)',
+  })
   @ApiErrors(400, 401, 404, 413, 415, 429)
   async upload(
     @UploadedFile() file: StoredUpload | undefined,
@@ -39,7 +46,10 @@ export class DocumentsController {
 
   @Get()
   @ApiOkResponse({ type: DocumentListDto })
-  @ApiOperation({ summary: 'List documents', description: 'Newest first, paged by `cursor` (the previous page\'s `nextCursor`); filter by `folderId` and `status`.' })
+  @ApiOperation({
+    summary: 'List documents',
+    description: "Newest first, paged by `cursor` (the previous page's `nextCursor`); filter by `folderId` and `status`.",
+  })
   @ApiErrors(400, 401)
   list(@Query() query: ListDocumentsQuery): Promise<DocumentListDto> {
     return this.documents.list(query);
@@ -47,14 +57,17 @@ export class DocumentsController {
 
   @Get(':id')
   @ApiOkResponse({ type: DocumentDto })
-  @ApiOperation({ summary: 'Get a document', description: 'Status (`queued`, `processing` with `progress`, `ready`, `failed` with `error`), page and chunk counts.' })
+  @ApiOperation({
+    summary: 'Get a document',
+    description: 'Status (`queued`, `processing` with `progress`, `ready`, `failed` with `error`), page and chunk counts.',
+  })
   @ApiErrors(400, 401, 404)
   get(@Param('id', UuidParam()) id: string): Promise<DocumentDto> {
     return this.documents.get(id);
   }
 
   @Get(':id/chunks')
-  @ApiOperation({ summary: 'List a document\'s chunks', description: 'In order, with their text, pages, section and token count.' })
+  @ApiOperation({ summary: "List a document's chunks", description: 'In order, with their text, pages, section and token count.' })
   @ApiOkResponse({ type: ChunkListDto })
   @ApiErrors(400, 401, 404)
   chunks(@Param('id', UuidParam()) id: string): Promise<ChunkListDto> {
@@ -62,7 +75,11 @@ export class DocumentsController {
   }
 
   @Post(':id/reprocess')
-  @ApiOperation({ summary: 'Ingest a document again', description: 'Queues a ready or failed document for another run (409 while it is processing). Counts against the queue caps like an upload.' })
+  @ApiOperation({
+    summary: 'Ingest a document again',
+    description:
+      'Queues a ready or failed document for another run (409 while it is processing). Counts against the queue caps like an upload.',
+  })
   @HttpCode(202)
   @ApiAcceptedResponse({ type: DocumentDto })
   @ApiErrors(400, 401, 404, 409, 413, 429)

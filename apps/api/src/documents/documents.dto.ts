@@ -6,29 +6,42 @@ import type { DocumentStatus } from '#libs/database/entities/index.js';
 export const DOCUMENT_STATUSES: DocumentStatus[] = ['queued', 'processing', 'ready', 'failed'];
 
 export class UploadDocumentDto {
-  @ApiProperty({ type: 'string', format: 'binary', description: 'PDF, DOCX, HTML, Markdown or plain text; the type is read from the content' })
+  @ApiProperty({
+    type: 'string',
+    format: 'binary',
+    description: 'PDF, DOCX, HTML, Markdown or plain text; the type is read from the content',
+  })
   file: unknown;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional() @IsUUID(undefined, { message: 'folderId must be a UUID' })
+  @IsOptional()
+  @IsUUID(undefined, { message: 'folderId must be a UUID' })
   folderId?: string;
 }
 
 export class ListDocumentsQuery {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional() @IsUUID(undefined, { message: 'folderId must be a UUID' })
+  @IsOptional()
+  @IsUUID(undefined, { message: 'folderId must be a UUID' })
   folderId?: string;
 
   @ApiPropertyOptional({ enum: DOCUMENT_STATUSES })
-  @IsOptional() @IsIn(DOCUMENT_STATUSES, { message: `status must be one of ${DOCUMENT_STATUSES.join(', ')}` })
+  @IsOptional()
+  @IsIn(DOCUMENT_STATUSES, { message: `status must be one of ${DOCUMENT_STATUSES.join(', ')}` })
   status?: DocumentStatus;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional() @Type(() => Number) @IsInt({ message: 'limit must be an integer' }) @Min(1) @Max(100)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1)
+  @Max(100)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   cursor?: string;
 }
 

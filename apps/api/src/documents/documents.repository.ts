@@ -7,10 +7,16 @@ import { keysetPage, type KeysetPage } from '../common/keyset-page.js';
 import type { Backlog } from './queue-caps.js';
 
 export interface NewDocument {
-  tenantId: string; id: string; userId: string | null; folderId: string | null; filename: string;
-  mimeType: string; sizeBytes: number; contentHash: string; leaseSeconds: number;
+  tenantId: string;
+  id: string;
+  userId: string | null;
+  folderId: string | null;
+  filename: string;
+  mimeType: string;
+  sizeBytes: number;
+  contentHash: string;
+  leaseSeconds: number;
 }
-
 
 @Injectable()
 export class DocumentsRepository {
@@ -40,7 +46,10 @@ export class DocumentsRepository {
   }
 
   /** Newest first (created_at, id). */
-  list(m: EntityManager, f: { folderId?: string; status?: DocumentStatus; limit: number; after?: KeysetCursor }): Promise<KeysetPage<DocumentEntity>> {
+  list(
+    m: EntityManager,
+    f: { folderId?: string; status?: DocumentStatus; limit: number; after?: KeysetCursor },
+  ): Promise<KeysetPage<DocumentEntity>> {
     const qb = m.createQueryBuilder(DocumentEntity, 'd');
     if (f.folderId) qb.andWhere('d.folder_id = :folderId', { folderId: f.folderId });
     if (f.status) qb.andWhere('d.status = :status', { status: f.status });
@@ -49,7 +58,8 @@ export class DocumentsRepository {
 
   /** The document's chunks, one row each: the active embedding set's (a switch in progress gives every chunk a row per set). */
   chunks(m: EntityManager, documentId: string): Promise<EmbeddingEntity[]> {
-    return m.createQueryBuilder(EmbeddingEntity, 'e')
+    return m
+      .createQueryBuilder(EmbeddingEntity, 'e')
       .where('e.documentId = :documentId', { documentId })
       .andWhere(`e.setId = (SELECT s.id FROM embedding_sets s WHERE s.tenant_id = e.tenant_id AND s.state = 'active')`)
       .orderBy('e.chunkIndex', 'ASC')
@@ -79,7 +89,9 @@ export class DocumentsRepository {
    */
   async backlog(m: EntityManager, tenantId: string): Promise<Backlog> {
     // An aggregate without GROUP BY: always exactly one row.
-    const [row] = await m.query<[{ queued: number; unfinished: number; bytes: string; max_documents: string | null; max_bytes: string | null }]>(
+    const [row] = await m.query<
+      [{ queued: number; unfinished: number; bytes: string; max_documents: string | null; max_bytes: string | null }]
+    >(
       `SELECT count(*) FILTER (WHERE d.status = 'queued')::int AS queued, count(*)::int AS unfinished,
               COALESCE(sum(d.size_bytes), 0)::text AS bytes,
               (SELECT t.settings->>'maxQueuedDocuments' FROM tenants t WHERE t.id = $1) AS max_documents,
@@ -88,7 +100,13 @@ export class DocumentsRepository {
       [tenantId],
     );
     const num = (v: string | null) => (v === null || v === '' ? null : Number(v));
-    return { queued: row.queued, unfinished: row.unfinished, bytes: Number(row.bytes), maxDocuments: num(row.max_documents), maxBytes: num(row.max_bytes) };
+    return {
+      queued: row.queued,
+      unfinished: row.unfinished,
+      bytes: Number(row.bytes),
+      maxDocuments: num(row.max_documents),
+      maxBytes: num(row.max_bytes),
+    };
   }
 
   /** Chunks, bytes and events go with it (ON DELETE CASCADE). */

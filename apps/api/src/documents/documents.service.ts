@@ -1,4 +1,11 @@
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, UnsupportedMediaTypeException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Semaphore } from '#libs/concurrency/semaphore.js';
@@ -19,10 +26,19 @@ import { decodeCursor } from '../common/cursor.js';
 import { toPageDto } from '../common/keyset-page.js';
 
 export const toDocumentDto = (d: DocumentEntity): DocumentDto => ({
-  id: d.id, filename: d.filename, mimeType: d.mimeType, sizeBytes: Number(d.sizeBytes), status: d.status, error: d.error,
-  pageCount: d.pageCount, chunkCount: d.chunkCount, progress: d.progress, folderId: d.folderId, createdAt: d.createdAt, updatedAt: d.updatedAt,
+  id: d.id,
+  filename: d.filename,
+  mimeType: d.mimeType,
+  sizeBytes: Number(d.sizeBytes),
+  status: d.status,
+  error: d.error,
+  pageCount: d.pageCount,
+  chunkCount: d.chunkCount,
+  progress: d.progress,
+  folderId: d.folderId,
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt,
 });
-
 
 @Injectable()
 export class DocumentsService {
@@ -57,25 +73,41 @@ export class DocumentsService {
     if (!file) throw new BadRequestException('file is required (multipart field "file")');
     if (file.size === 0) throw new BadRequestException('the file is empty');
     const type = await detectUploadType(file);
-    if (!type) throw new UnsupportedMediaTypeException('unsupported file type: upload PDF, DOCX, HTML, Markdown or plain text (the type is read from the content, not the name)');
+    if (!type)
+      throw new UnsupportedMediaTypeException(
+        'unsupported file type: upload PDF, DOCX, HTML, Markdown or plain text (the type is read from the content, not the name)',
+      );
     const contentHash = file.sha256;
     const tenantId = currentTenantId();
     const id = randomUUID();
 
-    const result = await this.storeSlots.use(() => this.db.run(async (m) => {
-      // Bytes the tenant already has queue nothing new: the duplicate answer, whatever the caps.
-      const existing = await this.repo.findByHash(m, contentHash);
-      if (existing) return { doc: existing, duplicate: true, rank: 0 };
-      // Checked before the bytes are sent, so a refused upload writes nothing.
-      const rank = await this.admit(m, tenantId, file.size, 1);
-      const newId = await this.repo.insertWithFile(m, {
-        tenantId, id, userId: currentContext().userId ?? null, folderId: folderId ?? null, filename: describeFilename(file.originalname),
-        mimeType: type.mimeType, sizeBytes: file.size, contentHash, leaseSeconds: this.config.ingestion.leaseSeconds,
-      }, file);
-      if (newId) await recordAudit(m, 'document.uploaded', { type: 'document', id }, { sizeBytes: file.size, mimeType: type.mimeType });
-      const doc = newId ? await this.repo.findById(m, newId) : await this.repo.findByHash(m, contentHash);
-      return { doc: doc!, duplicate: !newId, rank };
-    }));
+    const result = await this.storeSlots.use(() =>
+      this.db.run(async (m) => {
+        // Bytes the tenant already has queue nothing new: the duplicate answer, whatever the caps.
+        const existing = await this.repo.findByHash(m, contentHash);
+        if (existing) return { doc: existing, duplicate: true, rank: 0 };
+        // Checked before the bytes are sent, so a refused upload writes nothing.
+        const rank = await this.admit(m, tenantId, file.size, 1);
+        const newId = await this.repo.insertWithFile(
+          m,
+          {
+            tenantId,
+            id,
+            userId: currentContext().userId ?? null,
+            folderId: folderId ?? null,
+            filename: describeFilename(file.originalname),
+            mimeType: type.mimeType,
+            sizeBytes: file.size,
+            contentHash,
+            leaseSeconds: this.config.ingestion.leaseSeconds,
+          },
+          file,
+        );
+        if (newId) await recordAudit(m, 'document.uploaded', { type: 'document', id }, { sizeBytes: file.size, mimeType: type.mimeType });
+        const doc = newId ? await this.repo.findById(m, newId) : await this.repo.findByHash(m, contentHash);
+        return { doc: doc!, duplicate: !newId, rank };
+      }),
+    );
     if (!result.duplicate) await this.queue.enqueue({ tenantId, documentId: id }, { rank: result.rank });
     return { ...toDocumentDto(result.doc), duplicate: result.duplicate };
   }
@@ -99,8 +131,16 @@ export class DocumentsService {
     });
     return {
       items: rows.map((c) => ({
-        id: c.id, index: c.chunkIndex, content: c.content, pageFrom: c.pageFrom, pageTo: c.pageTo, section: c.section ?? null,
-        tokenCount: c.tokenCount, charStart: c.charStart, charEnd: c.charEnd, model: c.model,
+        id: c.id,
+        index: c.chunkIndex,
+        content: c.content,
+        pageFrom: c.pageFrom,
+        pageTo: c.pageTo,
+        section: c.section ?? null,
+        tokenCount: c.tokenCount,
+        charStart: c.charStart,
+        charEnd: c.charEnd,
+        model: c.model,
       })),
     };
   }

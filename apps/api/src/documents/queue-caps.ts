@@ -42,7 +42,9 @@ export function assertWithinCaps(b: Backlog, defaults: { maxQueuedDocuments: num
   }
   if (addedBytes > maxBytes) {
     // Waiting would never help: say so instead of asking for a retry.
-    throw new PayloadTooLargeException(`This document (${addedBytes} bytes) is larger than this tenant's cap on queued bytes (${maxBytes} bytes)`);
+    throw new PayloadTooLargeException(
+      `This document (${addedBytes} bytes) is larger than this tenant's cap on queued bytes (${maxBytes} bytes)`,
+    );
   }
   if (b.bytes > maxBytes) {
     throw new QueueCapExceededException(

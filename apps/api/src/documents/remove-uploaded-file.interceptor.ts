@@ -19,7 +19,8 @@ export class RemoveUploadedFileInterceptor implements NestInterceptor {
     return next.handle().pipe(
       finalize(() => {
         const path = req.file?.path;
-        if (path) removeStoredFile(path).catch((e: Error) => this.logger.error(`could not remove an upload's temporary file: ${e.message}`));
+        if (path)
+          removeStoredFile(path).catch((e: Error) => this.logger.error(`could not remove an upload's temporary file: ${e.message}`));
       }),
     );
   }

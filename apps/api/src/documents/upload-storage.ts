@@ -103,7 +103,10 @@ export class PrivateUploadStorage implements StorageEngine {
   }
 
   _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void): void {
-    void removeStoredFile(file.path, this.writing.get(file)).then(() => cb(null), (e: Error) => cb(e));
+    void removeStoredFile(file.path, this.writing.get(file)).then(
+      () => cb(null),
+      (e: Error) => cb(e),
+    );
   }
 
   /** Called on shutdown: anything still in the directory belongs to requests that cannot finish. */

@@ -41,23 +41,25 @@ export class EmbeddingModelService {
     if (problems.length) throw new BadRequestException(problems.join('; '));
     await this.tenants.assertExists(tenantId);
     await this.probe(spec);
-    const set = await this.db.runFor(tenantId, async (m) => {
-      const active = await this.sets.ensureActive(m, tenantId, this.models.platformDefault);
-      const building = (await this.sets.list(m, tenantId)).find((s) => s.state === 'building');
-      if (building && !sameModel(building, spec)) {
-        throw new ConflictException(`a switch to ${describeModel(building)} is under way: cancel it first (DELETE this path)`);
-      }
-      if (building) {
-        await this.sets.resume(m, tenantId, building.id);
-        return building;
-      }
-      if (sameModel(active, spec)) throw new ConflictException(`the tenant already uses ${describeModel(active)}`);
-      return this.sets.createBuilding(m, tenantId, spec);
-    }).catch((e: unknown) => {
-      // Two switches started at once: the second meets the first's set (one building set per tenant).
-      if ((e as { code?: string }).code === '23505') throw new ConflictException('another switch of this tenant has just started');
-      throw e;
-    });
+    const set = await this.db
+      .runFor(tenantId, async (m) => {
+        const active = await this.sets.ensureActive(m, tenantId, this.models.platformDefault);
+        const building = (await this.sets.list(m, tenantId)).find((s) => s.state === 'building');
+        if (building && !sameModel(building, spec)) {
+          throw new ConflictException(`a switch to ${describeModel(building)} is under way: cancel it first (DELETE this path)`);
+        }
+        if (building) {
+          await this.sets.resume(m, tenantId, building.id);
+          return building;
+        }
+        if (sameModel(active, spec)) throw new ConflictException(`the tenant already uses ${describeModel(active)}`);
+        return this.sets.createBuilding(m, tenantId, spec);
+      })
+      .catch((e: unknown) => {
+        // Two switches started at once: the second meets the first's set (one building set per tenant).
+        if ((e as { code?: string }).code === '23505') throw new ConflictException('another switch of this tenant has just started');
+        throw e;
+      });
     await this.queue.request(tenantId, set.id, { again: true }); // lost with Redis: the worker's sweep asks again
     return this.status(tenantId);
   }
@@ -90,7 +92,9 @@ export class EmbeddingModelService {
         progress: { done, total },
         eta: target?.phase === 're-embedding' && !target.failedAt ? eta(target, done, total) : null,
         errors: { count: errorsOf?.errorCount ?? 0, last: errorsOf?.lastError ?? null, lastAt: errorsOf?.lastErrorAt ?? null },
-        previous: previous ? { ...setDto(previous), state: previous.state as 'retired' | 'cancelled', droppedAt: previous.droppedAt } : null,
+        previous: previous
+          ? { ...setDto(previous), state: previous.state as 'retired' | 'cancelled', droppedAt: previous.droppedAt }
+          : null,
         platformDefault: this.models.platformDefault,
       };
     });
@@ -100,20 +104,27 @@ export class EmbeddingModelService {
   private async probe(spec: EmbeddingModelSpec): Promise<void> {
     try {
       const [vector] = await this.models.get(spec).embed([PROBE_TEXT]);
-      if (vector?.length !== spec.dimensions) throw new BadRequestException(`${describeModel(spec)} answered ${vector?.length ?? 0} dimensions`);
+      if (vector?.length !== spec.dimensions)
+        throw new BadRequestException(`${describeModel(spec)} answered ${vector?.length ?? 0} dimensions`);
     } catch (e) {
       if (e instanceof BadRequestException) throw e;
       if (e instanceof APIError && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.status !== 429) {
         throw new BadRequestException(`${describeModel(spec)} cannot be used: ${e.message}`);
       }
-      if (e instanceof APIError) throw new BadGatewayException(`the embedding provider could not be reached to try ${describeModel(spec)}: ${(e as Error).message}`);
+      if (e instanceof APIError)
+        throw new BadGatewayException(`the embedding provider could not be reached to try ${describeModel(spec)}: ${(e as Error).message}`);
       throw new BadRequestException(`${describeModel(spec)} cannot be used: ${(e as Error).message}`);
     }
   }
 }
 
 const setDto = (s: EmbeddingSet): EmbeddingSetDto => ({
-  setId: s.id, provider: s.provider, model: s.model, dimensions: s.dimensions, createdAt: s.createdAt, activatedAt: s.activatedAt,
+  setId: s.id,
+  provider: s.provider,
+  model: s.model,
+  dimensions: s.dimensions,
+  createdAt: s.createdAt,
+  activatedAt: s.activatedAt,
 });
 
 function statusOf(target: EmbeddingSet | undefined, previous: EmbeddingSet | undefined): SwitchStatus {

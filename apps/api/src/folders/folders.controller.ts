@@ -14,7 +14,11 @@ export class FoldersController {
   constructor(private readonly folders: FoldersService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a folder', description: 'Names are unique among the folders of one parent (409 otherwise). `parentId` must be a folder of your tenant (404 otherwise).' })
+  @ApiOperation({
+    summary: 'Create a folder',
+    description:
+      'Names are unique among the folders of one parent (409 otherwise). `parentId` must be a folder of your tenant (404 otherwise).',
+  })
   @ApiCreatedResponse({ type: FolderDto })
   @ApiErrors(400, 401, 403, 404, 409)
   create(@Body() dto: CreateFolderDto): Promise<FolderDto> {
@@ -22,7 +26,10 @@ export class FoldersController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List folders', description: 'Every folder of the tenant ordered by name then id, or only the direct children of `parentId`.' })
+  @ApiOperation({
+    summary: 'List folders',
+    description: 'Every folder of the tenant ordered by name then id, or only the direct children of `parentId`.',
+  })
   @ApiOkResponse({ type: FolderListDto })
   @ApiErrors(400, 401, 403, 404)
   list(@Query() query: ListFoldersQueryDto): Promise<FolderListDto> {
@@ -40,8 +47,9 @@ export class FoldersController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Rename and/or move a folder',
-    description: '`parentId: null` moves it to the top level. Moving a folder into itself or one of its descendants is a 400; ' +
-      'an unknown folder or new parent (or another tenant\'s) is a 404; a name taken under the target parent is a 409.',
+    description:
+      '`parentId: null` moves it to the top level. Moving a folder into itself or one of its descendants is a 400; ' +
+      "an unknown folder or new parent (or another tenant's) is a 404; a name taken under the target parent is a 409.",
   })
   @ApiOkResponse({ type: FolderDto })
   @ApiErrors(400, 401, 403, 404, 409)
@@ -53,8 +61,9 @@ export class FoldersController {
   @HttpCode(204)
   @ApiOperation({
     summary: 'Delete a folder and its subfolders',
-    description: 'Deletes the folder together with all its subfolders, at every level. Documents are never deleted: the documents ' +
-      'of every deleted folder move to no folder (`folderId` becomes null). Only a tenant admin or the folder\'s creator may delete it (403).',
+    description:
+      'Deletes the folder together with all its subfolders, at every level. Documents are never deleted: the documents ' +
+      "of every deleted folder move to no folder (`folderId` becomes null). Only a tenant admin or the folder's creator may delete it (403).",
   })
   @ApiNoContentResponse({ description: 'Deleted, with its subfolders; their documents now have no folder' })
   @ApiErrors(400, 401, 403, 404)

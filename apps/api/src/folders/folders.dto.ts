@@ -23,8 +23,14 @@ export class CreateFolderDto {
   @FolderName()
   name: string;
 
-  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Parent folder (same tenant); omitted or null = top level' })
-  @IsOptional() @IsUUID(undefined, { message: 'parentId must be a UUID' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'Parent folder (same tenant); omitted or null = top level',
+  })
+  @IsOptional()
+  @IsUUID(undefined, { message: 'parentId must be a UUID' })
   parentId?: string | null;
 }
 
@@ -35,17 +41,22 @@ export class UpdateFolderDto {
   name?: string;
 
   @ApiPropertyOptional({
-    type: String, format: 'uuid', nullable: true,
-    description: 'Move under this folder (same tenant); null = move to the top level; omitted = stay. ' +
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description:
+      'Move under this folder (same tenant); null = move to the top level; omitted = stay. ' +
       'A folder cannot be moved into itself or one of its descendants (400).',
   })
-  @IsOptional() @IsUUID(undefined, { message: 'parentId must be a UUID' })
+  @IsOptional()
+  @IsUUID(undefined, { message: 'parentId must be a UUID' })
   parentId?: string | null;
 }
 
 export class ListFoldersQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Only the direct children of this folder (default: every folder of the tenant)' })
-  @IsOptional() @IsUUID(undefined, { message: 'parentId must be a UUID' })
+  @IsOptional()
+  @IsUUID(undefined, { message: 'parentId must be a UUID' })
   parentId?: string;
 }
 
@@ -53,7 +64,8 @@ export class FolderDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null = top level' }) parentId: string | null;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The creator (null once that user is deleted)' }) userId: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The creator (null once that user is deleted)' }) userId:
+    string | null;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
 }

@@ -9,7 +9,12 @@ import type { CreateFolderDto, FolderDto, ListFoldersQueryDto, UpdateFolderDto }
 import { FoldersRepository } from './folders.repository.js';
 
 const toDto = (f: FolderEntity): FolderDto => ({
-  id: f.id, name: f.name, parentId: f.parentId ?? null, userId: f.userId ?? null, createdAt: f.createdAt, updatedAt: f.updatedAt,
+  id: f.id,
+  name: f.name,
+  parentId: f.parentId ?? null,
+  userId: f.userId ?? null,
+  createdAt: f.createdAt,
+  updatedAt: f.updatedAt,
 });
 const pgCode = (e: unknown) => (e instanceof QueryFailedError ? (e as { code?: string }).code : undefined);
 const duplicateName = (name: string, parentId: string | null) =>
@@ -18,14 +23,23 @@ const duplicateName = (name: string, parentId: string | null) =>
 /** Folders of the current tenant (RLS hides every other tenant's, so their ids are "not found"). */
 @Injectable()
 export class FoldersService {
-  constructor(private readonly db: TenantDb, private readonly repo: FoldersRepository) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly repo: FoldersRepository,
+  ) {}
 
   async create(dto: CreateFolderDto): Promise<FolderDto> {
     const parentId = dto.parentId ?? null;
     try {
       const folder = await this.db.run(async (m) => {
         if (parentId) await this.requireParent(m, parentId);
-        const f = await this.repo.insert(m, { tenantId: currentTenantId(), id: randomUUID(), userId: currentContext().userId!, parentId, name: dto.name });
+        const f = await this.repo.insert(m, {
+          tenantId: currentTenantId(),
+          id: randomUUID(),
+          userId: currentContext().userId!,
+          parentId,
+          name: dto.name,
+        });
         await recordAudit(m, 'folder.created', { type: 'folder', id: f.id }, { name: f.name, parentId });
         return f;
       });
@@ -80,8 +94,10 @@ export class FoldersService {
         if (patch.name === undefined && patch.parentId === undefined) return current; // nothing changes
 
         if (!(await this.repo.update(m, id, patch))) throw new NotFoundException('Folder not found');
-        if (patch.name !== undefined) await recordAudit(m, 'folder.renamed', { type: 'folder', id }, { from: current.name, to: patch.name });
-        if (patch.parentId !== undefined) await recordAudit(m, 'folder.moved', { type: 'folder', id }, { fromParentId: current.parentId, toParentId: patch.parentId });
+        if (patch.name !== undefined)
+          await recordAudit(m, 'folder.renamed', { type: 'folder', id }, { from: current.name, to: patch.name });
+        if (patch.parentId !== undefined)
+          await recordAudit(m, 'folder.moved', { type: 'folder', id }, { fromParentId: current.parentId, toParentId: patch.parentId });
         return (await this.repo.findById(m, id))!;
       });
       return toDto(folder);
@@ -103,13 +119,21 @@ export class FoldersService {
       const folder = await this.repo.findById(m, id);
       if (!folder) throw new NotFoundException('Folder not found');
       if (ctx.role !== 'admin' && (!folder.userId || folder.userId !== ctx.userId)) {
-        throw new ForbiddenException('Only a tenant admin or the folder\'s creator may delete it');
+        throw new ForbiddenException("Only a tenant admin or the folder's creator may delete it");
       }
       const impact = await this.repo.deletionImpact(m, id);
       if (!(await this.repo.delete(m, id))) throw new NotFoundException('Folder not found');
-      await recordAudit(m, 'folder.deleted', { type: 'folder', id }, {
-        name: folder.name, parentId: folder.parentId, deletedSubfolders: impact.subfolders, documentsMovedToNoFolder: impact.documents,
-      });
+      await recordAudit(
+        m,
+        'folder.deleted',
+        { type: 'folder', id },
+        {
+          name: folder.name,
+          parentId: folder.parentId,
+          deletedSubfolders: impact.subfolders,
+          documentsMovedToNoFolder: impact.documents,
+        },
+      );
     });
   }
 

@@ -15,7 +15,10 @@ import { RedisHealth } from './redis-health.js';
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(private readonly ds: DataSource, private readonly redis: RedisHealth) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly redis: RedisHealth,
+  ) {}
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness', description: 'The process is up and answering (no dependency is checked).' })
@@ -25,13 +28,22 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness', description: 'PostgreSQL answers, every migration is applied and Redis answers; 503 names what is not ready.' })
+  @ApiOperation({
+    summary: 'Readiness',
+    description: 'PostgreSQL answers, every migration is applied and Redis answers; 503 names what is not ready.',
+  })
   @ApiOkResponse({ type: ReadyDto })
   @ApiErrors(503)
   async ready(@Res({ passthrough: true }) res: Response): Promise<ReadyDto> {
     const [database, migrations, redis] = await Promise.all([
-      this.ds.query('SELECT 1').then(() => 'ok', () => 'down'),
-      this.pendingMigrations().then((n) => (n === 0 ? 'ok' : `${n} pending`), () => 'unknown'),
+      this.ds.query('SELECT 1').then(
+        () => 'ok',
+        () => 'down',
+      ),
+      this.pendingMigrations().then(
+        (n) => (n === 0 ? 'ok' : `${n} pending`),
+        () => 'unknown',
+      ),
       this.redis.ping().then((ok) => (ok ? 'ok' : 'down')),
     ]);
     const checks = { database, migrations, redis };

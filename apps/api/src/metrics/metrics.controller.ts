@@ -12,10 +12,19 @@ collectDefaultMetrics();
 export class MetricsController {
   @Get()
   @Header('Content-Type', register.contentType)
-  @ApiOperation({ summary: 'Prometheus metrics', description: 'The process\'s metrics in the Prometheus text exposition format, for a scraper.' })
+  @ApiOperation({
+    summary: 'Prometheus metrics',
+    description: "The process's metrics in the Prometheus text exposition format, for a scraper.",
+  })
   @ApiOkResponse({
     description: 'Prometheus text format (version 0.0.4)',
-    content: { 'text/plain': { schema: { type: 'string' }, example: '# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.27\n' } },
+    content: {
+      'text/plain': {
+        schema: { type: 'string' },
+        example:
+          '# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.27\n',
+      },
+    },
   })
   @ApiErrors(401, 403)
   metrics(): Promise<string> {

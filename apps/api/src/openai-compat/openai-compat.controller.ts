@@ -10,11 +10,21 @@ import { ChatService } from '../chat/chat.service.js';
 import { abortOnDisconnect, openEventStream } from '../chat/sse.js';
 import { UsageService } from '../usage/usage.service.js';
 import { ApiEventStream } from '../common/api-event-stream.decorator.js';
-import { ChatCompletionChunkDto, ChatCompletionDto, ChatCompletionRequestDto, ChatCompletionStreamErrorDto, OpenAIModelListDto } from './openai-compat.dto.js';
+import {
+  ChatCompletionChunkDto,
+  ChatCompletionDto,
+  ChatCompletionRequestDto,
+  ChatCompletionStreamErrorDto,
+  OpenAIModelListDto,
+} from './openai-compat.dto.js';
 import { RateClass, RateLimited } from '../admission/rate-class.js';
 
 /** Token counts as OpenAI names them. */
-const openAIUsage = (u: ChatUsage) => ({ prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens });
+const openAIUsage = (u: ChatUsage) => ({
+  prompt_tokens: u.promptTokens,
+  completion_tokens: u.completionTokens,
+  total_tokens: u.promptTokens + u.completionTokens,
+});
 
 /**
  * `/openai/v1`: any OpenAI client (SDKs, chat front ends) talks to a tenant's
@@ -25,10 +35,16 @@ const openAIUsage = (u: ChatUsage) => ({ prompt_tokens: u.promptTokens, completi
 @TenantAuth()
 @Controller('openai/v1')
 export class OpenAICompatController {
-  constructor(private readonly chat: ChatService, private readonly usage: UsageService) {}
+  constructor(
+    private readonly chat: ChatService,
+    private readonly usage: UsageService,
+  ) {}
 
   @Get('models')
-  @ApiOperation({ summary: 'List the models (OpenAI-compatible)', description: 'The one model this endpoint serves: the configured chat model, answering from your documents.' })
+  @ApiOperation({
+    summary: 'List the models (OpenAI-compatible)',
+    description: 'The one model this endpoint serves: the configured chat model, answering from your documents.',
+  })
   @ApiOkResponse({ type: OpenAIModelListDto })
   @ApiErrors(401, 403)
   models(): OpenAIModelListDto {
@@ -40,7 +56,8 @@ export class OpenAICompatController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Answer a chat (OpenAI-compatible)',
-    description: 'The last user message is answered from your tenant\'s documents (hybrid retrieval, top 5), earlier user and assistant ' +
+    description:
+      "The last user message is answered from your tenant's documents (hybrid retrieval, top 5), earlier user and assistant " +
       'messages are history, system and developer messages are added to the system prompt. Sampling options are accepted and ignored. ' +
       '`chat.completion`, or with `stream: true` `chat.completion.chunk` events ending with `data: [DONE]`; both carry `citations`.',
   })
@@ -48,7 +65,8 @@ export class OpenAICompatController {
     description: '`chat.completion` (JSON), or with `stream: true` Server-Sent Events: `chat.completion.chunk`…, then `data: [DONE]`',
     json: ChatCompletionDto,
     events: { message: ChatCompletionChunkDto, error: ChatCompletionStreamErrorDto },
-    example: 'data: {"id":"chatcmpl-…","object":"chat.completion.chunk","created":1767225600,"model":"local-extractive","choices":[{"index":0,"delta":{"content":"Hold "},"logprobs":null,"finish_reason":null}]}\n\n' +
+    example:
+      'data: {"id":"chatcmpl-…","object":"chat.completion.chunk","created":1767225600,"model":"local-extractive","choices":[{"index":0,"delta":{"content":"Hold "},"logprobs":null,"finish_reason":null}]}\n\n' +
       '…\n\ndata: {"id":"chatcmpl-…","object":"chat.completion.chunk",…,"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"citations":[…]}\n\ndata: [DONE]\n\n',
   })
   @ApiErrors(400, 401, 403, 429, 502, 503)
@@ -56,7 +74,10 @@ export class OpenAICompatController {
     const lastUser = body.messages.map((m) => m.role).lastIndexOf('user');
     const question = body.messages[lastUser]?.content;
     if (question === undefined) throw new BadRequestException('messages must contain a user message');
-    const clientSystem = body.messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => m.content).join('\n\n');
+    const clientSystem = body.messages
+      .filter((m) => m.role === 'system' || m.role === 'developer')
+      .map((m) => m.content)
+      .join('\n\n');
     const history = body.messages.slice(0, lastUser).filter((m) => m.role === 'user' || m.role === 'assistant') as ChatMessage[];
 
     await this.usage.assertWithinQuota();
@@ -70,7 +91,10 @@ export class OpenAICompatController {
       const result = await this.chat.run(turn, () => undefined, abort.signal);
       await this.chat.recordUsage(result);
       res.status(200).json({
-        id, object: 'chat.completion', created, model,
+        id,
+        object: 'chat.completion',
+        created,
+        model,
         choices: [{ index: 0, message: { role: 'assistant', content: result.text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
         usage: openAIUsage(result.usage),
         citations: result.citations,
@@ -80,12 +104,22 @@ export class OpenAICompatController {
 
     const sse = openEventStream(res, abort);
     const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
-      sse.data({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra });
+      sse.data({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+        ...extra,
+      });
     try {
       chunk({ role: 'assistant', content: '' }, null);
       const result = await this.chat.run(turn, (text) => chunk({ content: text }, null), abort.signal);
       await this.chat.recordUsage(result);
-      chunk({}, 'stop', { citations: result.citations, ...(body.stream_options?.include_usage ? { usage: openAIUsage(result.usage) } : {}) });
+      chunk({}, 'stop', {
+        citations: result.citations,
+        ...(body.stream_options?.include_usage ? { usage: openAIUsage(result.usage) } : {}),
+      });
       sse.data('[DONE]');
     } catch (e) {
       sse.data({ error: { message: streamErrorMessage(e, req), type: 'server_error' } });

@@ -1,7 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { CitationDto } from '../chat/chat.dto.js';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 
 export class OpenAIMessageDto {
   @ApiProperty({ enum: ['system', 'user', 'assistant', 'developer'] })
@@ -9,7 +24,8 @@ export class OpenAIMessageDto {
   role: 'system' | 'user' | 'assistant' | 'developer';
 
   @ApiProperty()
-  @IsString({ message: 'messages.content must be a string' }) @MaxLength(100_000)
+  @IsString({ message: 'messages.content must be a string' })
+  @MaxLength(100_000)
   content: string;
 
   @ApiPropertyOptional() @IsOptional() @IsString() name?: string;
@@ -24,8 +40,11 @@ export class ChatCompletionRequestDto {
   @ApiProperty({ example: 'ragdocs' }) @IsString() model: string;
 
   @ApiProperty({ type: [OpenAIMessageDto] })
-  @IsArray() @ArrayMinSize(1, { message: 'messages must not be empty' }) @ArrayMaxSize(200)
-  @ValidateNested({ each: true }) @Type(() => OpenAIMessageDto)
+  @IsArray()
+  @ArrayMinSize(1, { message: 'messages must not be empty' })
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => OpenAIMessageDto)
   messages: OpenAIMessageDto[];
 
   @ApiPropertyOptional() @IsOptional() @IsBoolean() stream?: boolean;
@@ -82,7 +101,7 @@ export class ChatCompletionDto {
   @ApiProperty() model: string;
   @ApiProperty({ type: [ChatCompletionChoiceDto] }) choices: ChatCompletionChoiceDto[];
   @ApiProperty({ type: OpenAIUsageDto }) usage: OpenAIUsageDto;
-  @ApiProperty({ type: [CitationDto], description: 'Not in OpenAI\'s schema: the passages the answer cites' }) citations: CitationDto[];
+  @ApiProperty({ type: [CitationDto], description: "Not in OpenAI's schema: the passages the answer cites" }) citations: CitationDto[];
 }
 
 export class ChatCompletionDeltaDto {
@@ -105,10 +124,14 @@ export class ChatCompletionChunkDto {
   @ApiProperty() model: string;
   @ApiProperty({ type: [ChatCompletionChunkChoiceDto] }) choices: ChatCompletionChunkChoiceDto[];
   @ApiPropertyOptional({ type: [CitationDto], description: 'On the last chunk' }) citations?: CitationDto[];
-  @ApiPropertyOptional({ type: OpenAIUsageDto, description: 'On the last chunk, with stream_options.include_usage' }) usage?: OpenAIUsageDto;
+  @ApiPropertyOptional({ type: OpenAIUsageDto, description: 'On the last chunk, with stream_options.include_usage' })
+  usage?: OpenAIUsageDto;
 }
 
 /** The event that ends a stream that failed after it started (OpenAI's error shape). */
 export class ChatCompletionStreamErrorDto {
-  @ApiProperty({ example: { message: 'The AI provider failed (500): … (request …)', type: 'server_error' } }) error: { message: string; type: string };
+  @ApiProperty({ example: { message: 'The AI provider failed (500): … (request …)', type: 'server_error' } }) error: {
+    message: string;
+    type: string;
+  };
 }

@@ -15,7 +15,11 @@ export class SearchController {
 
   @Post()
   @RateLimited(RateClass.Search)
-  @ApiOperation({ summary: 'Search the tenant\'s documents', description: '`mode`: `vector` (default, by meaning), `keyword` (by words, read with the tenant\'s settings.searchLanguage) or `hybrid` (both, fused 0.6 : 0.4). `topK` passages (1-100, default 5); `minScore` drops passages whose similarity is lower; `folderIds`/`documentIds` limit the scope.' })
+  @ApiOperation({
+    summary: "Search the tenant's documents",
+    description:
+      "`mode`: `vector` (default, by meaning), `keyword` (by words, read with the tenant's settings.searchLanguage) or `hybrid` (both, fused 0.6 : 0.4). `topK` passages (1-100, default 5); `minScore` drops passages whose similarity is lower; `folderIds`/`documentIds` limit the scope.",
+  })
   @HttpCode(200)
   @ApiOkResponse({ type: SearchResultDto })
   @ApiErrors(400, 401, 403, 429, 503)
@@ -26,8 +30,12 @@ export class SearchController {
       throw new BadRequestException(`a keyword search takes at most ${MAX_KEYWORD_TERMS} words`);
     }
     const items = await this.search.search({
-      query: dto.query, topK: dto.topK ?? 5, mode: dto.mode ?? 'vector',
-      folderIds: dto.folderIds, documentIds: dto.documentIds, minScore: dto.minScore,
+      query: dto.query,
+      topK: dto.topK ?? 5,
+      mode: dto.mode ?? 'vector',
+      folderIds: dto.folderIds,
+      documentIds: dto.documentIds,
+      minScore: dto.minScore,
     });
     return { items };
   }

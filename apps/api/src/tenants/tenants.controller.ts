@@ -12,7 +12,11 @@ export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a tenant', description: 'Platform admin. `slug` is what users log in with (409 when taken); `settings` holds the system prompt, search language, quota, queue caps and request budgets.' })
+  @ApiOperation({
+    summary: 'Create a tenant',
+    description:
+      'Platform admin. `slug` is what users log in with (409 when taken); `settings` holds the system prompt, search language, quota, queue caps and request budgets.',
+  })
   @ApiCreatedResponse({ type: TenantDto })
   @ApiErrors(400, 401, 403, 409)
   create(@Body() dto: CreateTenantDto): Promise<TenantDto> {

@@ -25,6 +25,8 @@ export class TenantsRepository {
     const rows = await m.query<{ id: string; name: string; slug: string; settings: TenantSettings; created_at: Date }[]>(
       `SELECT id, name, slug, settings, created_at FROM admin_list_tenants()`,
     );
-    return rows.map((r) => Object.assign(new TenantEntity(), { id: r.id, name: r.name, slug: r.slug, settings: r.settings, createdAt: r.created_at }));
+    return rows.map((r) =>
+      Object.assign(new TenantEntity(), { id: r.id, name: r.name, slug: r.slug, settings: r.settings, createdAt: r.created_at }),
+    );
   }
 }

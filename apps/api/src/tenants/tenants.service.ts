@@ -29,7 +29,9 @@ export class TenantsService {
    */
   async create(dto: CreateTenantDto): Promise<TenantDto> {
     const id = randomUUID();
-    const row = await this.platform.runFor(id, (m) => this.repo.insert(m, { id, name: dto.name, slug: dto.slug, settings: { ...(dto.settings ?? {}) } }));
+    const row = await this.platform.runFor(id, (m) =>
+      this.repo.insert(m, { id, name: dto.name, slug: dto.slug, settings: { ...(dto.settings ?? {}) } }),
+    );
     await this.db.runFor(id, (m) => this.sets.ensureActive(m, id, this.models.platformDefault));
     return toDto(row);
   }

@@ -16,7 +16,10 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a user', description: 'Tenant admin only. Without a password the user can only use API keys. 409 when the e-mail is taken in the tenant.' })
+  @ApiOperation({
+    summary: 'Create a user',
+    description: 'Tenant admin only. Without a password the user can only use API keys. 409 when the e-mail is taken in the tenant.',
+  })
   @ApiCreatedResponse({ type: UserDto })
   @ApiErrors(400, 401, 403, 409)
   create(@Body() dto: CreateUserDto): Promise<UserDto> {
@@ -24,7 +27,7 @@ export class UsersController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List the tenant\'s users', description: 'Tenant admin only. Never a password or its hash.' })
+  @ApiOperation({ summary: "List the tenant's users", description: 'Tenant admin only. Never a password or its hash.' })
   @ApiOkResponse({ type: UserListDto })
   @ApiErrors(401, 403)
   list(): Promise<UserListDto> {
@@ -40,7 +43,10 @@ export class UsersController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change a user\'s role or password', description: 'Tenant admin only. A role change applies to the user\'s tokens at once.' })
+  @ApiOperation({
+    summary: "Change a user's role or password",
+    description: "Tenant admin only. A role change applies to the user's tokens at once.",
+  })
   @ApiOkResponse({ type: UserDto })
   @ApiErrors(400, 401, 403, 404)
   update(@Param('id', UuidParam()) id: string, @Body() dto: UpdateUserDto): Promise<UserDto> {
@@ -61,10 +67,16 @@ export class UsersController {
 @PlatformAdmin()
 @Controller('api/v1/admin/tenants/:tenantId/users')
 export class AdminUsersController {
-  constructor(private readonly users: UsersService, private readonly tenants: TenantsService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly tenants: TenantsService,
+  ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a user in a tenant', description: 'Platform admin: the first admin of a new tenant, for example. 404 for an unknown tenant, 409 when the e-mail is taken.' })
+  @ApiOperation({
+    summary: 'Create a user in a tenant',
+    description: 'Platform admin: the first admin of a new tenant, for example. 404 for an unknown tenant, 409 when the e-mail is taken.',
+  })
   @ApiCreatedResponse({ type: UserDto })
   @ApiErrors(400, 401, 403, 404, 409)
   async create(@Param('tenantId', UuidParam('tenantId')) tenantId: string, @Body() dto: CreateUserDto): Promise<UserDto> {

@@ -15,14 +15,24 @@ const isUniqueViolation = (e: unknown) => e instanceof QueryFailedError && (e as
 /** Users of the current tenant (the caller's, or the one a platform admin named). */
 @Injectable()
 export class UsersService {
-  constructor(private readonly db: TenantDb, private readonly repo: UsersRepository, private readonly passwords: PasswordHasher) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly repo: UsersRepository,
+    private readonly passwords: PasswordHasher,
+  ) {}
 
   async create(dto: CreateUserDto): Promise<UserDto> {
     // Hash before the transaction: 30-50 ms of KDF must not hold a connection.
     const passwordHash = dto.password ? await this.passwords.hash(dto.password) : null;
     try {
       const user = await this.db.run(async (m) => {
-        const u = await this.repo.insert(m, { tenantId: currentTenantId(), id: randomUUID(), email: dto.email.toLowerCase(), role: dto.role, passwordHash });
+        const u = await this.repo.insert(m, {
+          tenantId: currentTenantId(),
+          id: randomUUID(),
+          email: dto.email.toLowerCase(),
+          role: dto.role,
+          passwordHash,
+        });
         await recordAudit(m, 'user.created', { type: 'user', id: u.id }, { role: u.role });
         return u;
       });

@@ -11,19 +11,36 @@ export interface DocumentView {
   error: string | null;
   chunkCount: number | null;
 }
-export interface UploadAnswer extends DocumentView { duplicate: boolean }
-export interface FolderView { id: string; name: string; parentId: string | null }
-export interface Me { userId: string; tenantId: string; email: string; role: string }
+export interface UploadAnswer extends DocumentView {
+  duplicate: boolean;
+}
+export interface FolderView {
+  id: string;
+  name: string;
+  parentId: string | null;
+}
+export interface Me {
+  userId: string;
+  tenantId: string;
+  email: string;
+  role: string;
+}
 
 /** An answer that is not a success and will not become one by asking again. */
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'ApiError';
   }
 }
 
-export interface RetryNotice { delayMs: number; reason: string }
+export interface RetryNotice {
+  delayMs: number;
+  reason: string;
+}
 
 export interface ClientOptions {
   baseUrl: string;
@@ -71,7 +88,12 @@ export class RagdocsClient {
    * says whether an earlier attempt may have reached the server: the server then answers
    * `duplicate: true` with the document that attempt created.
    */
-  async upload(path: string, filename: string, folderId: string | null, onRetry?: (n: RetryNotice) => void): Promise<UploadAnswer & { resent: boolean }> {
+  async upload(
+    path: string,
+    filename: string,
+    folderId: string | null,
+    onRetry?: (n: RetryNotice) => void,
+  ): Promise<UploadAnswer & { resent: boolean }> {
     let resent = false;
     const answer = await this.call<UploadAnswer>('POST', '/api/v1/documents', {
       body: async () => {
@@ -97,7 +119,12 @@ export class RagdocsClient {
       // Outside the try: a file that cannot be read is not a network error to retry.
       const body = call.body ? await call.body() : call.json !== undefined ? JSON.stringify(call.json) : undefined;
       try {
-        const res = await fetch(this.options.baseUrl + path, { method, headers, body, signal: AbortSignal.timeout(call.timeoutMs ?? REQUEST_TIMEOUT_MS) });
+        const res = await fetch(this.options.baseUrl + path, {
+          method,
+          headers,
+          body,
+          signal: AbortSignal.timeout(call.timeoutMs ?? REQUEST_TIMEOUT_MS),
+        });
         const text = await res.text();
         if (res.ok) return JSON.parse(text) as T;
         failed = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after'), message: errorMessage(res, text) };
@@ -121,7 +148,9 @@ function errorMessage(res: Response, text: string): string {
     const body = JSON.parse(text) as { message?: unknown };
     const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
     if (typeof message === 'string' && message) return message;
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return res.statusText || `HTTP ${res.status}`;
 }
 

@@ -38,7 +38,8 @@ export class FolderTree {
       this.index([created]);
       return created.id;
     } catch (e) {
-      if (!(e instanceof ApiError && e.status === 409)) throw new Error(`folder "${name}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      if (!(e instanceof ApiError && e.status === 409))
+        throw new Error(`folder "${name}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       this.index(await this.client.folders());
       const theirs = this.ids.get(key(name, parentId));
       if (!theirs) throw new Error(`folder "${name}": ${e.message}`, { cause: e });

@@ -51,11 +51,18 @@ export async function runImport(o: ImportOptions, out: NodeJS.WriteStream, signa
   const stop = AbortSignal.any([signal, halt.signal]);
   const client = new RagdocsClient({ baseUrl: o.url, key: o.key, retries: o.retries, signal: stop });
   const me = await client.me().catch((e: unknown) => {
-    throw new UsageError(e instanceof ApiError && e.status > 0 ? `${o.url} refused the key (${e.status}): ${e.message}` : `cannot reach ${o.url}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new UsageError(
+      e instanceof ApiError && e.status > 0
+        ? `${o.url} refused the key (${e.status}): ${e.message}`
+        : `cannot reach ${o.url}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   });
   const state = ImportState.open(o.stateDir, o.url, me.tenantId, o.resume);
   try {
-    const folderNames = (o.folder ?? '').split('/').map((s) => s.trim()).filter(Boolean);
+    const folderNames = (o.folder ?? '')
+      .split('/')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const folders = folderNames.length || o.mirrorFolders ? await FolderTree.load(client) : null;
     const files = await scanTree(root, { include: o.include, exclude: o.exclude });
     const candidates = files.filter((f) => !unsupportedExtension(f.rel));
@@ -78,10 +85,15 @@ export async function runImport(o: ImportOptions, out: NodeJS.WriteStream, signa
       reporter.file(outcome);
     };
     reporter.begin({
-      root: o.dir, url: o.url, who: `${me.email} (tenant ${me.tenantId})`,
+      root: o.dir,
+      url: o.url,
+      who: `${me.email} (tenant ${me.tenantId})`,
       target: `${folderNames.length ? `folder "${folderNames.join('/')}"` : 'no folder'}${o.mirrorFolders ? ', sub-directories as sub-folders' : ''}`,
-      files: candidates.length, bytes: candidates.reduce((n, f) => n + f.size, 0),
-      unsupportedByName: files.length - candidates.length, stateFile: state.file, wait: o.wait,
+      files: candidates.length,
+      bytes: candidates.reduce((n, f) => n + f.size, 0),
+      unsupportedByName: files.length - candidates.length,
+      stateFile: state.file,
+      wait: o.wait,
     });
     for (const f of files) {
       const ext = unsupportedExtension(f.rel);
@@ -97,50 +109,89 @@ export async function runImport(o: ImportOptions, out: NodeJS.WriteStream, signa
       try {
         const fp = await fingerprint(file.path);
         if (!headLooksSupported(fp.head)) {
-          return record({ kind: 'unsupported', rel: file.rel, size: file.size, detail: 'content is not PDF, DOCX, HTML, Markdown or text' });
+          return record({
+            kind: 'unsupported',
+            rel: file.rel,
+            size: file.size,
+            detail: 'content is not PDF, DOCX, HTML, Markdown or text',
+          });
         }
         sha256 = fp.sha256;
       } catch (e) {
-        return record({ kind: 'failed', rel: file.rel, size: file.size, detail: `cannot read: ${e instanceof Error ? e.message : String(e)}` });
+        return record({
+          kind: 'failed',
+          rel: file.rel,
+          size: file.size,
+          detail: `cannot read: ${e instanceof Error ? e.message : String(e)}`,
+        });
       }
       const first = seen.get(sha256);
       if (first) return record({ kind: 'duplicate', rel: file.rel, size: file.size, detail: `same bytes as ${first}` });
       seen.set(sha256, file.rel);
       const known = state.get(sha256);
       if (known) {
-        record({ kind: 'known', rel: file.rel, size: file.size, detail: known.rel === file.rel ? 'imported by an earlier run' : `imported by an earlier run from ${known.rel}` });
+        record({
+          kind: 'known',
+          rel: file.rel,
+          size: file.size,
+          detail: known.rel === file.rel ? 'imported by an earlier run' : `imported by an earlier run from ${known.rel}`,
+        });
         return watch.add({ ...known, sha256, rel: file.rel });
       }
       const target = [...folderNames, ...(o.mirrorFolders ? dirOf(file.rel).split('/').filter(Boolean) : [])];
       const folderId = folders ? await folders.resolve(target) : null;
       const answer = await client.upload(file.path, basename(file.rel), folderId, (n) => reporter.retry(file.rel, n));
-      const doc: Tracked = { sha256, rel: file.rel, documentId: answer.id, status: answer.status, error: answer.error, chunkCount: answer.chunkCount };
+      const doc: Tracked = {
+        sha256,
+        rel: file.rel,
+        documentId: answer.id,
+        status: answer.status,
+        error: answer.error,
+        chunkCount: answer.chunkCount,
+      };
       state.remember(sha256, doc);
       // A duplicate answer to a repeated attempt is most likely the document the lost attempt created.
       if (!answer.duplicate || answer.resent) record({ kind: 'uploaded', rel: file.rel, size: file.size });
-      else record({ kind: 'on-server', rel: file.rel, size: file.size, detail: `the server already has these bytes (as "${answer.filename}")` });
+      else
+        record({
+          kind: 'on-server',
+          rel: file.rel,
+          size: file.size,
+          detail: `the server already has these bytes (as "${answer.filename}")`,
+        });
       watch.add(doc);
     };
 
     let notProcessed = 0;
     const slots = new Semaphore(o.concurrency);
-    const uploads = Promise.all(candidates.map((file) => slots.use(async () => {
-      if (stop.aborted) return void notProcessed++;
-      try {
-        await importFile(file);
-      } catch (e) {
-        if (stop.aborted && e instanceof Error && e.name === 'AbortError') return void notProcessed++; // interrupted while waiting to retry
-        if (e instanceof ApiError && (e.status === 401 || e.status === 403) && !halt.signal.aborted) {
-          reporter.note(`the server refused the key (${e.status}): ${e.message}; stopping`);
-          halt.abort();
-        }
-        if (e instanceof ApiError && e.status === 415) return record({ kind: 'unsupported', rel: file.rel, size: file.size, detail: e.message });
-        record({ kind: 'failed', rel: file.rel, size: file.size, detail: e instanceof ApiError && e.status ? `${e.status} ${e.message}` : e instanceof Error ? e.message : String(e) });
-      }
-    })));
+    const uploads = Promise.all(
+      candidates.map((file) =>
+        slots.use(async () => {
+          if (stop.aborted) return void notProcessed++;
+          try {
+            await importFile(file);
+          } catch (e) {
+            if (stop.aborted && e instanceof Error && e.name === 'AbortError') return void notProcessed++; // interrupted while waiting to retry
+            if (e instanceof ApiError && (e.status === 401 || e.status === 403) && !halt.signal.aborted) {
+              reporter.note(`the server refused the key (${e.status}): ${e.message}; stopping`);
+              halt.abort();
+            }
+            if (e instanceof ApiError && e.status === 415)
+              return record({ kind: 'unsupported', rel: file.rel, size: file.size, detail: e.message });
+            record({
+              kind: 'failed',
+              rel: file.rel,
+              size: file.size,
+              detail: e instanceof ApiError && e.status ? `${e.status} ${e.message}` : e instanceof Error ? e.message : String(e),
+            });
+          }
+        }),
+      ),
+    );
     const watched = o.wait ? watch.follow(uploads, stop, o.waitTimeoutMs) : null;
     await uploads;
-    if (watched && !stop.aborted && watch.total > watch.finished.length) reporter.note(`waiting for ingestion: ${watch.total - watch.finished.length} document(s) queued or processing`);
+    if (watched && !stop.aborted && watch.total > watch.finished.length)
+      reporter.note(`waiting for ingestion: ${watch.total - watch.finished.length} document(s) queued or processing`);
     const watchEnd = watched ? await watched : 'skipped';
     signal.removeEventListener('abort', onFirstInterrupt);
     reporter.end();

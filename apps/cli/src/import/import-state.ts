@@ -87,10 +87,21 @@ export class ImportState {
     const lines = text.split('\n').filter(Boolean);
     for (const raw of lines) {
       let line: { h?: unknown; x?: unknown; d?: unknown; p?: unknown; s?: DocumentStatus; e?: string | null; c?: number | null };
-      try { line = JSON.parse(raw) as typeof line; } catch { continue; } // torn by a kill mid-write
+      try {
+        line = JSON.parse(raw) as typeof line;
+      } catch {
+        continue;
+      } // torn by a kill mid-write
       if (typeof line.h !== 'string') continue; // the header
       if (line.x) this.known.delete(line.h);
-      else if (typeof line.d === 'string') this.known.set(line.h, { documentId: line.d, rel: typeof line.p === 'string' ? line.p : '', status: line.s ?? 'queued', error: line.e ?? null, chunkCount: line.c ?? null });
+      else if (typeof line.d === 'string')
+        this.known.set(line.h, {
+          documentId: line.d,
+          rel: typeof line.p === 'string' ? line.p : '',
+          status: line.s ?? 'queued',
+          error: line.e ?? null,
+          chunkCount: line.c ?? null,
+        });
     }
     return { lines: lines.length, torn: text.length > 0 && !text.endsWith('\n') };
   }

@@ -57,7 +57,14 @@ export class IngestionWatch {
    */
   async follow(uploads: Promise<unknown>, signal: AbortSignal, timeoutMs?: number): Promise<WatchEnd> {
     let uploadsEnded: number | null = null;
-    const ended = uploads.then(() => {}, () => {}).then(() => { uploadsEnded = Date.now(); });
+    const ended = uploads
+      .then(
+        () => {},
+        () => {},
+      )
+      .then(() => {
+        uploadsEnded = Date.now();
+      });
     for (;;) {
       if (uploadsEnded !== null && this.unfinished.length === 0) return 'done';
       if (signal.aborted) return 'interrupted';
@@ -72,7 +79,9 @@ export class IngestionWatch {
   private async pollRound(): Promise<void> {
     const oldest = this.unfinished.slice(0, OLDEST_PER_ROUND);
     const rest = this.unfinished.slice(OLDEST_PER_ROUND);
-    const others = rest.length ? Array.from({ length: Math.min(ROTATING_PER_ROUND, rest.length) }, () => rest[this.turn++ % rest.length]!) : [];
+    const others = rest.length
+      ? Array.from({ length: Math.min(ROTATING_PER_ROUND, rest.length) }, () => rest[this.turn++ % rest.length]!)
+      : [];
     await Promise.all([...new Set([...oldest, ...others])].map((doc) => this.slots.use(() => this.poll(doc))));
   }
 

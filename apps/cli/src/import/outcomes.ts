@@ -27,7 +27,15 @@ export const isFinal = (status: DocumentStatus): boolean => status === 'ready' |
 
 /** The counts behind the progress bars and the summary. */
 export class ImportTally {
-  readonly files: Record<FileOutcomeKind, number> = { uploaded: 0, known: 0, 'on-server': 0, duplicate: 0, unsupported: 0, empty: 0, failed: 0 };
+  readonly files: Record<FileOutcomeKind, number> = {
+    uploaded: 0,
+    known: 0,
+    'on-server': 0,
+    duplicate: 0,
+    unsupported: 0,
+    empty: 0,
+    failed: 0,
+  };
   uploadedBytes = 0;
   /** Candidates (files with a supported name) whose upload phase is over, whatever the outcome, and their bytes. */
   doneFiles = 0;

@@ -9,7 +9,9 @@ export class PlainReporter implements ImportReporter {
 
   begin(plan: ImportPlan): void {
     this.print(`import ${plan.root} → ${plan.url} as ${plan.who}, ${plan.target}`);
-    this.print(`${plan.files} files to consider (${formatBytes(plan.bytes)}), ${plan.unsupportedByName} unsupported by name; state ${plan.stateFile}`);
+    this.print(
+      `${plan.files} files to consider (${formatBytes(plan.bytes)}), ${plan.unsupportedByName} unsupported by name; state ${plan.stateFile}`,
+    );
   }
 
   file(o: FileOutcome): void {

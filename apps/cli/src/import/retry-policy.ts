@@ -6,8 +6,7 @@
 
 /** What went wrong with one attempt. */
 export type FailedAttempt =
-  | { kind: 'status'; status: number; retryAfter: string | null; message: string }
-  | { kind: 'network'; message: string };
+  { kind: 'status'; status: number; retryAfter: string | null; message: string } | { kind: 'network'; message: string };
 
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
@@ -47,4 +46,3 @@ function backoffMs(failures: number): number {
   const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(failures - 1, 16));
   return Math.round(ceiling * (0.5 + Math.random() / 2));
 }
-

@@ -15,25 +15,30 @@ export interface RunEnd {
 export function renderSummary(tally: ImportTally, watch: IngestionWatch, end: RunEnd): string {
   const f = tally.files;
   const out = ['', `Summary (${formatDuration(end.elapsedMs)}${end.interrupted ? ', interrupted' : ''})`];
-  out.push(...table([
-    ['files', 'count', 'bytes'],
-    ['uploaded', String(f.uploaded), formatBytes(tally.uploadedBytes)],
-    ['already imported (earlier run)', String(f.known), ''],
-    ['already on the server (skipped)', String(f['on-server']), ''],
-    ['skipped: duplicate in the tree', String(f.duplicate), ''],
-    ['skipped: unsupported', String(f.unsupported), ''],
-    ['skipped: empty', String(f.empty), ''],
-    ['failed to upload', String(f.failed), ''],
-    ...(end.notProcessed ? [['not processed (interrupted)', String(end.notProcessed), '']] : []),
-  ]));
+  out.push(
+    ...table([
+      ['files', 'count', 'bytes'],
+      ['uploaded', String(f.uploaded), formatBytes(tally.uploadedBytes)],
+      ['already imported (earlier run)', String(f.known), ''],
+      ['already on the server (skipped)', String(f['on-server']), ''],
+      ['skipped: duplicate in the tree', String(f.duplicate), ''],
+      ['skipped: unsupported', String(f.unsupported), ''],
+      ['skipped: empty', String(f.empty), ''],
+      ['failed to upload', String(f.failed), ''],
+      ...(end.notProcessed ? [['not processed (interrupted)', String(end.notProcessed), '']] : []),
+    ]),
+  );
   const pending = watch.total - watch.finished.length;
   const pendingLabel = end.watch === 'skipped' ? 'not waited for' : 'still processing';
-  out.push('', ...table([
-    ['documents', 'count'],
-    ['ready', String(watch.ready)],
-    ['failed', String(watch.failed)],
-    [pendingLabel, String(pending)],
-  ]));
+  out.push(
+    '',
+    ...table([
+      ['documents', 'count'],
+      ['ready', String(watch.ready)],
+      ['failed', String(watch.failed)],
+      [pendingLabel, String(pending)],
+    ]),
+  );
   const failures = [
     ...tally.uploadFailures.map((o) => [o.rel, `upload: ${o.detail ?? 'failed'}`]),
     ...watch.finished.filter((d) => d.status === 'failed').map((d) => [d.rel, d.error ?? 'failed']),
@@ -43,9 +48,16 @@ export function renderSummary(tally: ImportTally, watch: IngestionWatch, end: Ru
     out.push('', 'Failed:', ...failures.map(([rel, why]) => `  ${rel!.padEnd(width)}  ${why}`));
   }
   if (tally.unsupported.size) {
-    out.push('', `Unsupported: ${[...tally.unsupported].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${why} ×${n}`).join(', ')}`);
+    out.push(
+      '',
+      `Unsupported: ${[...tally.unsupported]
+        .sort((a, b) => b[1] - a[1])
+        .map(([why, n]) => `${why} ×${n}`)
+        .join(', ')}`,
+    );
   }
-  if (end.watch === 'timeout') out.push('', `Stopped waiting: ${pending} document(s) still queued or processing; run again to follow them.`);
+  if (end.watch === 'timeout')
+    out.push('', `Stopped waiting: ${pending} document(s) still queued or processing; run again to follow them.`);
   return out.join('\n') + '\n';
 }
 

@@ -22,11 +22,23 @@ export class TtyReporter implements ImportReporter {
   /** When the last file's upload phase ended: the rate is of the upload phase, not of the whole run. */
   private uploadsEnded?: number;
 
-  constructor(out: NodeJS.WritableStream, private readonly tally: ImportTally, private readonly watch: IngestionWatch) {
-    this.bars = new MultiBar({
-      stream: out, format: '{label} {bar} {counts}', barsize: 20, hideCursor: true, emptyOnZero: true,
-      fps: 8, linewrap: false,
-    }, Presets.shades_classic);
+  constructor(
+    out: NodeJS.WritableStream,
+    private readonly tally: ImportTally,
+    private readonly watch: IngestionWatch,
+  ) {
+    this.bars = new MultiBar(
+      {
+        stream: out,
+        format: '{label} {bar} {counts}',
+        barsize: 20,
+        hideCursor: true,
+        emptyOnZero: true,
+        fps: 8,
+        linewrap: false,
+      },
+      Presets.shades_classic,
+    );
   }
 
   begin(plan: ImportPlan): void {
@@ -66,14 +78,21 @@ export class TtyReporter implements ImportReporter {
     if (t.doneFiles >= this.plan.files) this.uploadsEnded ??= Date.now();
     const seconds = Math.max(0.001, ((this.uploadsEnded ?? Date.now()) - this.started) / 1000);
     // By bytes: one 40 MB PDF is most of the work, not one file in a hundred.
-    const eta = t.doneBytes >= this.plan.bytes ? '0 s' : t.doneBytes > 0 ? formatDuration(((this.plan.bytes - t.doneBytes) / t.doneBytes) * seconds * 1000) : '…';
+    const eta =
+      t.doneBytes >= this.plan.bytes
+        ? '0 s'
+        : t.doneBytes > 0
+          ? formatDuration(((this.plan.bytes - t.doneBytes) / t.doneBytes) * seconds * 1000)
+          : '…';
     this.uploaded.update(t.doneBytes, {
       counts: `${t.doneFiles}/${this.plan.files} files │ ${formatBytes(t.doneBytes)}/${formatBytes(this.plan.bytes)} │ ${formatBytes(t.uploadedBytes / seconds)}/s │ ETA ${eta}`,
     });
     if (this.ingestedBar) {
       const w = this.watch;
       this.ingestedBar.setTotal(w.total);
-      this.ingestedBar.update(w.finished.length, { counts: `${w.finished.length}/${w.total} documents │ ready ${w.ready} │ failed ${w.failed}` });
+      this.ingestedBar.update(w.finished.length, {
+        counts: `${w.finished.length}/${w.total} documents │ ready ${w.ready} │ failed ${w.failed}`,
+      });
     }
   }
 }

@@ -32,7 +32,10 @@ export class EmbeddingSwitchProcessor extends WorkerHost implements OnApplicatio
   }
 
   onApplicationBootstrap(): void {
-    Object.assign(this.worker.opts, { lockDuration: this.config.worker.lockDurationMs, stalledInterval: Math.min(this.config.worker.lockDurationMs, 15_000) });
+    Object.assign(this.worker.opts, {
+      lockDuration: this.config.worker.lockDurationMs,
+      stalledInterval: Math.min(this.config.worker.lockDurationMs, 15_000),
+    });
     this.worker.on('failed', (job, err) => {
       this.logger.warn(`embedding switch job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`);
       if (job) void this.gaveUp(job as Job<JobPayloads[JobName.SwitchEmbeddingSet]>);
@@ -43,9 +46,12 @@ export class EmbeddingSwitchProcessor extends WorkerHost implements OnApplicatio
 
   /** The queue carries one kind of job; anything else is a producer's bug, failed at once and never retried. */
   async process(job: Job): Promise<SwitchResult> {
-    if (job.name !== (JobName.SwitchEmbeddingSet as string)) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.EmbeddingSwitch} queue`);
+    if (job.name !== (JobName.SwitchEmbeddingSet as string))
+      throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.EmbeddingSwitch} queue`);
     const { tenantId, setId } = (job as Job<JobPayloads[JobName.SwitchEmbeddingSet]>).data;
-    return runInTenant(tenantId, () => this.service.run(tenantId, setId, { signal: this.shutdown.signal, progress: (p) => job.updateProgress(p) }));
+    return runInTenant(tenantId, () =>
+      this.service.run(tenantId, setId, { signal: this.shutdown.signal, progress: (p) => job.updateProgress(p) }),
+    );
   }
 
   /**

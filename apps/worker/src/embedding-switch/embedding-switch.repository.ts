@@ -3,7 +3,12 @@ import type { EntityManager } from 'typeorm';
 import type { SetPhase } from '#libs/embedding-sets/embedding-set.js';
 
 /** A chunk still to be embedded into the new set: its id, its place in write order and what is embedded of it. */
-export interface MissingChunk { id: string; seq: number; section: string | null; content: string }
+export interface MissingChunk {
+  id: string;
+  seq: number;
+  section: string | null;
+  content: string;
+}
 
 export type FlipOutcome = 'flipped' | 'behind' | 'not-building';
 
@@ -31,7 +36,10 @@ export class EmbeddingSwitchRepository {
    * ends (FOR SHARE: a cancel waits for the batch being written, so none lands after it).
    */
   async holdBuilding(m: EntityManager, tenantId: string, setId: number): Promise<boolean> {
-    const rows: unknown[] = await m.query(`SELECT 1 FROM embedding_sets WHERE tenant_id = $1 AND id = $2 AND state = 'building' FOR SHARE`, [tenantId, setId]);
+    const rows: unknown[] = await m.query(
+      `SELECT 1 FROM embedding_sets WHERE tenant_id = $1 AND id = $2 AND state = 'building' FOR SHARE`,
+      [tenantId, setId],
+    );
     return rows.length > 0;
   }
 
@@ -56,13 +64,19 @@ export class EmbeddingSwitchRepository {
     );
     if (missing!.n > 0) return 'behind';
     await m.query(`UPDATE embedding_sets SET state = 'retired', retired_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, from]);
-    await m.query(`UPDATE embedding_sets SET state = 'active', phase = NULL, activated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, to]);
+    await m.query(`UPDATE embedding_sets SET state = 'active', phase = NULL, activated_at = now() WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      to,
+    ]);
     return 'flipped';
   }
 
   /** A run of the switch job begins with `done` chunks already embedded: the ETA's baseline. */
   async startRun(m: EntityManager, tenantId: string, setId: number, done: number): Promise<void> {
-    await m.query(`UPDATE embedding_sets SET run_started_at = now(), run_started_done = $3, failed_at = NULL WHERE tenant_id = $1 AND id = $2`, [tenantId, setId, done]);
+    await m.query(
+      `UPDATE embedding_sets SET run_started_at = now(), run_started_done = $3, failed_at = NULL WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, setId, done],
+    );
   }
 
   async setPhase(m: EntityManager, tenantId: string, setId: number, phase: SetPhase): Promise<void> {
@@ -93,6 +107,9 @@ export class EmbeddingSwitchRepository {
   }
 
   async markDropped(m: EntityManager, tenantId: string, setId: number): Promise<void> {
-    await m.query(`UPDATE embedding_sets SET dropped_at = now(), phase = NULL WHERE tenant_id = $1 AND id = $2 AND state IN ('retired', 'cancelled')`, [tenantId, setId]);
+    await m.query(
+      `UPDATE embedding_sets SET dropped_at = now(), phase = NULL WHERE tenant_id = $1 AND id = $2 AND state IN ('retired', 'cancelled')`,
+      [tenantId, setId],
+    );
   }
 }

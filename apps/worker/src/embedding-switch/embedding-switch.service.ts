@@ -60,7 +60,10 @@ export class EmbeddingSwitchService {
   async run(tenantId: string, setId: number, run: SwitchRun): Promise<SwitchResult> {
     for (;;) {
       run.signal.throwIfAborted();
-      const { set, active } = await this.db.runFor(tenantId, async (m) => ({ set: await this.sets.get(m, tenantId, setId), active: await this.sets.active(m, tenantId) }));
+      const { set, active } = await this.db.runFor(tenantId, async (m) => ({
+        set: await this.sets.get(m, tenantId, setId),
+        active: await this.sets.active(m, tenantId),
+      }));
       if (!set) return 'gone'; // the tenant was deleted
       if (set.state === 'retired' || set.state === 'cancelled') {
         await this.drop(set, run);
@@ -74,7 +77,8 @@ export class EmbeddingSwitchService {
       }
       if (!active) throw new Error(`tenant ${tenantId} has no active embedding set to switch from`);
       if (!(await this.reembed(set, active, run))) continue; // cancelled: dropped on the next turn
-      if (await this.flip(set, active, run)) this.logger.log(`tenant ${tenantId} switched to ${describeModel(set)} (set ${set.id}, from set ${active.id})`);
+      if (await this.flip(set, active, run))
+        this.logger.log(`tenant ${tenantId} switched to ${describeModel(set)} (set ${set.id}, from set ${active.id})`);
     }
   }
 
@@ -98,16 +102,28 @@ export class EmbeddingSwitchService {
       after = chunks.at(-1)!.seq;
       let vectors: number[][];
       try {
-        vectors = await embedInBatches(embedder, chunks.map(embeddedText), { batchSize, concurrency: this.config.ai.embeddingConcurrency, limiter: this.limiter, signal: run.signal });
+        vectors = await embedInBatches(embedder, chunks.map(embeddedText), {
+          batchSize,
+          concurrency: this.config.ai.embeddingConcurrency,
+          limiter: this.limiter,
+          signal: run.signal,
+        });
       } catch (e) {
         if (run.signal.aborted) throw e;
         errors++;
-        await this.db.runFor(tenantId, (m) => this.repo.recordError(m, tenantId, set.id, `embedding with ${describeModel(set)} failed: ${(e as Error).message}`));
+        await this.db.runFor(tenantId, (m) =>
+          this.repo.recordError(m, tenantId, set.id, `embedding with ${describeModel(set)} failed: ${(e as Error).message}`),
+        );
         throw e;
       }
       const written = await this.db.runFor(tenantId, async (m) =>
         (await this.repo.holdBuilding(m, tenantId, set.id))
-          ? insertSetVectors(m, { tenantId, fromSet: active.id, toSet: set.id, model: set.model }, chunks.map((c) => c.id), vectors)
+          ? insertSetVectors(
+              m,
+              { tenantId, fromSet: active.id, toSet: set.id, model: set.model },
+              chunks.map((c) => c.id),
+              vectors,
+            )
           : undefined,
       );
       if (written === undefined) return false;
@@ -145,7 +161,14 @@ export class EmbeddingSwitchService {
       const n = await this.db.runFor(tenantId, (m) => this.repo.deleteRows(m, tenantId, set.id, DELETE_BATCH));
       if (!n) break;
       deleted += n;
-      await run.progress({ phase: 'dropping', done: deleted, total, percent: total ? Math.round((100 * deleted) / total) : 100, etaSeconds: null, errors: 0 });
+      await run.progress({
+        phase: 'dropping',
+        done: deleted,
+        total,
+        percent: total ? Math.round((100 * deleted) / total) : 100,
+        etaSeconds: null,
+        errors: 0,
+      });
     }
     await this.db.runFor(tenantId, (m) => this.repo.markDropped(m, tenantId, set.id));
     this.logger.log(`tenant ${tenantId}: ${set.state} embedding set ${set.id} (${describeModel(set)}) dropped, ${deleted} rows`);

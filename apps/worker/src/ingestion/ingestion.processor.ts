@@ -18,13 +18,19 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
   /** Aborted at shutdown when the grace period runs out: running jobs stop and are handed back. */
   private readonly shutdown = new AbortController();
 
-  constructor(private readonly ingestion: IngestionService, @Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    private readonly ingestion: IngestionService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
     super();
   }
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.worker.concurrency;
-    Object.assign(this.worker.opts, { lockDuration: this.config.worker.lockDurationMs, stalledInterval: Math.min(this.config.worker.lockDurationMs, 15_000) });
+    Object.assign(this.worker.opts, {
+      lockDuration: this.config.worker.lockDurationMs,
+      stalledInterval: Math.min(this.config.worker.lockDurationMs, 15_000),
+    });
     this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`));
     this.worker.on('error', (err) => this.logger.error(`worker error: ${err.message}`));
     void this.worker.run();
@@ -32,7 +38,8 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
 
   /** The queue carries one kind of job; anything else is a producer's bug, failed at once and never retried. */
   async process(job: Job): Promise<'ready' | 'skipped'> {
-    if (job.name !== String(JobName.IngestDocument)) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.Ingestion} queue`);
+    if (job.name !== String(JobName.IngestDocument))
+      throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.Ingestion} queue`);
     return this.ingestDocument(job as Job<JobPayloads[JobName.IngestDocument]>);
   }
 

@@ -10,7 +10,11 @@ import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.rep
 import { tenantSearchConfig } from '#libs/retrieval/search-language.js';
 import { currentTenantId } from '#libs/tenancy/tenant-context.js';
 
-export interface Claimed { mimeType: string; attempts: number; searchConfig: string }
+export interface Claimed {
+  mimeType: string;
+  attempts: number;
+  searchConfig: string;
+}
 
 /** What became of a document's chunks: written; not (the document was deleted or finished meanwhile); not (another embedding set became active meanwhile). */
 export type ChunksWritten = 'written' | 'gone' | 'set-changed';
@@ -67,7 +71,15 @@ export class IngestionRepository {
    * chunks in its final check). The chunks of every set go: a switch in
    * progress embeds the new ones for its set.
    */
-  async replaceChunks(m: EntityManager, id: string, chunks: Chunk[], vectors: number[][], set: EmbeddingSet, searchConfig: string, pageCount: number): Promise<ChunksWritten> {
+  async replaceChunks(
+    m: EntityManager,
+    id: string,
+    chunks: Chunk[],
+    vectors: number[][],
+    set: EmbeddingSet,
+    searchConfig: string,
+    pageCount: number,
+  ): Promise<ChunksWritten> {
     const [doc] = await m.query<{ status: string }[]>(`SELECT status FROM documents WHERE id = $1 FOR UPDATE`, [id]);
     if (!doc || doc.status !== 'processing') return 'gone';
     const tenantId = currentTenantId();
@@ -92,7 +104,14 @@ export class IngestionRepository {
     );
   }
 
-  async event(m: EntityManager, documentId: string, attempt: number, stage: string, message?: string, details: Record<string, unknown> = {}): Promise<void> {
+  async event(
+    m: EntityManager,
+    documentId: string,
+    attempt: number,
+    stage: string,
+    message?: string,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
     await m.query(
       `INSERT INTO ingestion_events (tenant_id, id, document_id, attempt, stage, message, details)
        SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM documents WHERE id = $3)`,
@@ -102,7 +121,10 @@ export class IngestionRepository {
 
   /** Cross-tenant, ids only, through a SECURITY DEFINER function (see its migration). */
   async staleDocuments(m: EntityManager, limit: number): Promise<{ tenantId: string; id: string; status: string }[]> {
-    const rows = await m.query<{ tenant_id: string; id: string; status: string }[]>(`SELECT tenant_id, id, status FROM stale_ingestion_documents($1)`, [limit]);
+    const rows = await m.query<{ tenant_id: string; id: string; status: string }[]>(
+      `SELECT tenant_id, id, status FROM stale_ingestion_documents($1)`,
+      [limit],
+    );
     return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id, status: r.status }));
   }
 

@@ -78,12 +78,15 @@ export class IngestionService {
       for (let embedding = 1; ; embedding++) {
         const set = await this.db.run((m) => this.repo.activeSet(m, this.models.platformDefault));
         const vectors = await this.embedAll(id, chunks, this.models.get(set), ctx.signal);
-        const written = await this.db.run((m) => this.repo.replaceChunks(m, id, chunks, vectors, set, claimed.searchConfig, parsed.pages.length));
+        const written = await this.db.run((m) =>
+          this.repo.replaceChunks(m, id, chunks, vectors, set, claimed.searchConfig, parsed.pages.length),
+        );
         if (written === 'gone') return 'skipped';
         if (written === 'written') break;
         // A switch made another set active while this document was embedded: its vectors would land in the
         // set being dropped. Embedded again with the new model (the switch has nothing left to catch up then).
-        if (embedding >= MAX_EMBEDDINGS) throw new Error(`the tenant's embedding model changed ${embedding} times while this document was embedded`);
+        if (embedding >= MAX_EMBEDDINGS)
+          throw new Error(`the tenant's embedding model changed ${embedding} times while this document was embedded`);
         this.logger.log(`document ${id}: the embedding model changed while it was embedded; embedding it again`);
       }
       await this.db.run((m) => this.repo.event(m, id, attempt, 'ready', undefined, { chunks: chunks.length, pages: parsed.pages.length }));

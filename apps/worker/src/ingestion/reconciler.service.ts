@@ -26,10 +26,21 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationBootstrap(): void {
     const tick = () => {
-      this.running ??= this.reconcile().then(() => undefined, (e: Error) => this.logger.warn(`reconcile failed: ${e.message}`)).finally(() => (this.running = undefined));
+      this.running ??= this.reconcile()
+        .then(
+          () => undefined,
+          (e: Error) => this.logger.warn(`reconcile failed: ${e.message}`),
+        )
+        .finally(() => (this.running = undefined));
       // Fairness over time: ranks given at upload are refreshed as backlogs drain (see IngestionQueue.rerank).
       // Its own chain, so a slow or failing pass never holds up the reconciler.
-      this.reranking ??= this.queue.rerank().then(() => undefined, (e: Error) => this.logger.warn(`rerank failed: ${e.message}`)).finally(() => (this.reranking = undefined));
+      this.reranking ??= this.queue
+        .rerank()
+        .then(
+          () => undefined,
+          (e: Error) => this.logger.warn(`rerank failed: ${e.message}`),
+        )
+        .finally(() => (this.reranking = undefined));
     };
     setTimeout(tick, 1_000).unref();
     this.timer = setInterval(tick, this.config.ingestion.reconcileIntervalMs);

@@ -15,14 +15,17 @@ export class VectorIndexProcessor extends WorkerHost implements OnApplicationBoo
   }
 
   onApplicationBootstrap(): void {
-    this.worker.on('failed', (job, err) => this.logger.warn(`vector index job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`));
+    this.worker.on('failed', (job, err) =>
+      this.logger.warn(`vector index job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`),
+    );
     this.worker.on('error', (err) => this.logger.error(`vector index worker error: ${err.message}`));
     void this.worker.run();
   }
 
   /** The queue carries one kind of job; anything else is a producer's bug, failed at once and never retried. */
   async process(job: Job): Promise<MaintainResult> {
-    if (job.name !== String(JobName.MaintainVectorIndex)) throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.VectorIndex} queue`);
+    if (job.name !== String(JobName.MaintainVectorIndex))
+      throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.VectorIndex} queue`);
     return this.service.maintain((job as Job<JobPayloads[JobName.MaintainVectorIndex]>).data.tenantId);
   }
 

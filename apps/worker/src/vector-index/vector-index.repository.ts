@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import pg from 'pg';
 import type { EmbeddingSet } from '#libs/embedding-sets/embedding-set.js';
-import { indexedVector, readTenantVectorIndex, tenantLiteral, vectorIndexName, vectorIndexPredicate, type TenantVectorIndex } from '#libs/retrieval/vector-index.js';
+import {
+  indexedVector,
+  readTenantVectorIndex,
+  tenantLiteral,
+  vectorIndexName,
+  vectorIndexPredicate,
+  type TenantVectorIndex,
+} from '#libs/retrieval/vector-index.js';
 
 export interface TenantVectorState {
   /** The set's chunk count, counted up to `upTo` only (enough to decide). */
@@ -14,7 +21,11 @@ export interface TenantVectorState {
 }
 
 /** An index of this table as pg_indexes names it, with the tenant its name carries. */
-export interface TenantIndexName { indexName: string; tenantHex: string; watermark: number }
+export interface TenantIndexName {
+  indexName: string;
+  tenantHex: string;
+  watermark: number;
+}
 
 const NAME = /^embeddings_hnsw_t_([0-9a-f]{32})_([0-9]+)$/;
 
@@ -40,13 +51,18 @@ export class VectorIndexRepository {
   }
 
   async countUpTo(m: EntityManager, tenantId: string, setId: number, watermark: number): Promise<number> {
-    const [row] = await m.query<[{ n: string }]>(`SELECT count(*)::bigint AS n FROM embeddings WHERE tenant_id = $1 AND set_id = $2 AND seq <= $3`, [tenantId, setId, watermark]);
+    const [row] = await m.query<[{ n: string }]>(
+      `SELECT count(*)::bigint AS n FROM embeddings WHERE tenant_id = $1 AND set_id = $2 AND seq <= $3`,
+      [tenantId, setId, watermark],
+    );
     return Number(row.n);
   }
 
   /** Only one builder per tenant at a time, across every worker process (session advisory lock on the owner connection). */
   async tryLock(owner: pg.ClientBase, tenantId: string): Promise<boolean> {
-    const { rows } = await owner.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended('vector-index:' || $1, 0)) AS ok`, [tenantId]);
+    const { rows } = await owner.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended('vector-index:' || $1, 0)) AS ok`, [
+      tenantId,
+    ]);
     return rows[0]?.ok === true;
   }
 
@@ -55,7 +71,12 @@ export class VectorIndexRepository {
   }
 
   /** The set's index: its vectors cast to the set's dimensions (the column has none), its rows up to the watermark. */
-  async build(owner: pg.ClientBase, set: EmbeddingSet, watermark: number, opts: { m: number; efConstruction: number; memoryMb: number }): Promise<string> {
+  async build(
+    owner: pg.ClientBase,
+    set: EmbeddingSet,
+    watermark: number,
+    opts: { m: number; efConstruction: number; memoryMb: number },
+  ): Promise<string> {
     const name = vectorIndexName(set.tenantId, watermark);
     await owner.query(`SET maintenance_work_mem = '${Math.floor(opts.memoryMb)}MB'`);
     try {
@@ -75,21 +96,32 @@ export class VectorIndexRepository {
   }
 
   /** Points search at the new index. The owner is subject to the policy too (FORCE RLS), so the tenant is set for this transaction. */
-  async register(owner: pg.ClientBase, tenantId: string, setId: number, rec: { indexName: string; watermark: number; indexedRows: number; m: number; efConstruction: number; buildMs: number }): Promise<void> {
-    await this.inTenant(owner, tenantId, () => owner.query(
-      `INSERT INTO vector_indexes (tenant_id, set_id, index_name, watermark, indexed_rows, m, ef_construction, build_ms, built_at)
+  async register(
+    owner: pg.ClientBase,
+    tenantId: string,
+    setId: number,
+    rec: { indexName: string; watermark: number; indexedRows: number; m: number; efConstruction: number; buildMs: number },
+  ): Promise<void> {
+    await this.inTenant(owner, tenantId, () =>
+      owner.query(
+        `INSERT INTO vector_indexes (tenant_id, set_id, index_name, watermark, indexed_rows, m, ef_construction, build_ms, built_at)
        VALUES ($1, $8, $2, $3, $4, $5, $6, $7, now())
        ON CONFLICT (tenant_id, set_id) DO UPDATE SET index_name = excluded.index_name, watermark = excluded.watermark,
          indexed_rows = excluded.indexed_rows, m = excluded.m, ef_construction = excluded.ef_construction,
          build_ms = excluded.build_ms, built_at = excluded.built_at`,
-      [tenantId, rec.indexName, rec.watermark, rec.indexedRows, rec.m, rec.efConstruction, rec.buildMs, setId],
-    ));
+        [tenantId, rec.indexName, rec.watermark, rec.indexedRows, rec.m, rec.efConstruction, rec.buildMs, setId],
+      ),
+    );
   }
 
   /** Search stops using the set's index (before it is dropped); returns its name, if it had one. */
   async unregister(owner: pg.ClientBase, tenantId: string, setId: number): Promise<string | undefined> {
     const { rows } = await this.inTenant(owner, tenantId, () =>
-      owner.query<{ index_name: string }>(`DELETE FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2 RETURNING index_name`, [tenantId, setId]));
+      owner.query<{ index_name: string }>(`DELETE FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2 RETURNING index_name`, [
+        tenantId,
+        setId,
+      ]),
+    );
     return rows[0]?.index_name;
   }
 
@@ -118,11 +150,15 @@ export class VectorIndexRepository {
 
   /** Whether the tenant still exists and which indexes its registry names, one per set at most (read in the tenant's transaction). */
   async registered(owner: pg.ClientBase, tenantId: string): Promise<{ exists: boolean; indexNames: string[] }> {
-    const { rows: [row] } = await this.inTenant(owner, tenantId, () => owner.query<{ exists: boolean; index_names: string[] }>(
-      `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
+    const {
+      rows: [row],
+    } = await this.inTenant(owner, tenantId, () =>
+      owner.query<{ exists: boolean; index_names: string[] }>(
+        `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
               ARRAY(SELECT index_name FROM vector_indexes WHERE tenant_id = $1) AS index_names`,
-      [tenantId],
-    ));
+        [tenantId],
+      ),
+    );
     return { exists: row?.exists === true, indexNames: row?.index_names ?? [] };
   }
 
@@ -132,4 +168,5 @@ export class VectorIndexRepository {
   }
 }
 
-export const hexToUuid = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+export const hexToUuid = (hex: string) =>
+  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

@@ -38,13 +38,20 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     private readonly switches: EmbeddingSwitchQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.owner = new pg.Pool({ connectionString: config.database.migrationUrl, max: 1, application_name: 'ragdocs-vector-index', connectionTimeoutMillis: config.database.connectTimeoutMs });
+    this.owner = new pg.Pool({
+      connectionString: config.database.migrationUrl,
+      max: 1,
+      application_name: 'ragdocs-vector-index',
+      connectionTimeoutMillis: config.database.connectTimeoutMs,
+    });
     this.owner.on('error', (e) => this.logger.warn(`owner connection: ${e.message}`));
   }
 
   onApplicationBootstrap(): void {
     const tick = () => {
-      this.sweeping ??= this.sweep().catch((e) => this.logger.warn(`vector index sweep failed: ${(e as Error).message}`)).finally(() => (this.sweeping = undefined));
+      this.sweeping ??= this.sweep()
+        .catch((e) => this.logger.warn(`vector index sweep failed: ${(e as Error).message}`))
+        .finally(() => (this.sweeping = undefined));
     };
     setTimeout(tick, 2_000).unref();
     this.timer = setInterval(tick, this.config.vectorIndex.sweepIntervalMs);
@@ -79,11 +86,19 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         const started = Date.now();
         const watermark = state.maxSeq;
         this.building = (owner as pg.PoolClient & { processID?: number }).processID;
-        const indexName = await this.repo.build(owner, set, watermark, { m: s.m, efConstruction: s.efConstruction, memoryMb: s.buildMemoryMb })
+        const indexName = await this.repo
+          .build(owner, set, watermark, { m: s.m, efConstruction: s.efConstruction, memoryMb: s.buildMemoryMb })
           .finally(() => (this.building = undefined));
         const indexedRows = await this.db.runFor(tenantId, (m) => this.repo.countUpTo(m, tenantId, set.id, watermark));
         try {
-          await this.repo.register(owner, tenantId, set.id, { indexName, watermark, indexedRows, m: s.m, efConstruction: s.efConstruction, buildMs: Date.now() - started });
+          await this.repo.register(owner, tenantId, set.id, {
+            indexName,
+            watermark,
+            indexedRows,
+            m: s.m,
+            efConstruction: s.efConstruction,
+            buildMs: Date.now() - started,
+          });
         } catch (e) {
           await this.repo.drop(owner, indexName); // the tenant was deleted during the build
           if ((e as { code?: string }).code === '23503') return 'gone';
@@ -91,7 +106,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         }
         // The replaced index, and any leftover of an interrupted build of this tenant; another set's index stays.
         await this.dropUnregistered(owner, tenantId, indexName);
-        this.logger.log(`vector index ${indexName} (set ${set.id}, ${set.dimensions} dimensions): ${indexedRows} rows in ${Date.now() - started} ms`);
+        this.logger.log(
+          `vector index ${indexName} (set ${set.id}, ${set.dimensions} dimensions): ${indexedRows} rows in ${Date.now() - started} ms`,
+        );
         return state.index ? 'rebuilt' : 'built';
       } finally {
         await this.repo.unlock(owner, tenantId);
@@ -126,7 +143,8 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     const hex = tenantId.replace(/-/g, '');
     const { indexNames } = await this.repo.registered(owner, tenantId);
     for (const old of await this.repo.listIndexes(owner)) {
-      if (old.tenantHex === hex && old.indexName !== keep && !indexNames.includes(old.indexName)) await this.repo.drop(owner, old.indexName);
+      if (old.tenantHex === hex && old.indexName !== keep && !indexNames.includes(old.indexName))
+        await this.repo.drop(owner, old.indexName);
     }
   }
 
@@ -137,7 +155,11 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
    */
   async sweep(): Promise<void> {
     const due: { tenant_id: string }[] = await this.db.dataSource.transaction((m) =>
-      m.query(`SELECT tenant_id FROM vector_index_candidates($1, $2, $3)`, [this.config.vectorIndex.minRows, this.config.vectorIndex.rebuildRows, this.config.vectorIndex.rebuildPercent]),
+      m.query(`SELECT tenant_id FROM vector_index_candidates($1, $2, $3)`, [
+        this.config.vectorIndex.minRows,
+        this.config.vectorIndex.rebuildRows,
+        this.config.vectorIndex.rebuildPercent,
+      ]),
     );
     for (const { tenant_id } of due) await this.queue.request(tenant_id);
 
@@ -165,7 +187,11 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     clearInterval(this.timer);
     if (this.building) {
       const c = new pg.Client({ connectionString: this.config.database.migrationUrl });
-      await c.connect().then(() => c.query('SELECT pg_cancel_backend($1)', [this.building])).catch(() => undefined).finally(() => c.end());
+      await c
+        .connect()
+        .then(() => c.query('SELECT pg_cancel_backend($1)', [this.building]))
+        .catch(() => undefined)
+        .finally(() => c.end());
     }
     await this.sweeping;
     await this.owner.end();
