@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { TtlCache } from '../concurrency/ttl-cache.js';
 import { TenantDb } from '../database/tenant-db.js';
 import type { EmbeddingModelSpec } from './embedding-model.js';
 import { EmbeddingModels } from './embedding-models.js';
@@ -11,7 +12,6 @@ export interface QueryModel extends EmbeddingModelSpec {
 
 /** How long a tenant's active set is taken as known. A switch is noticed sooner: search reports it (EmbeddingSetChanged). */
 const TTL_MS = 5_000;
-const MAX_ENTRIES = 10_000;
 
 /**
  * Which model embeds a tenant's queries: its active set's, remembered for a few seconds
@@ -20,7 +20,7 @@ const MAX_ENTRIES = 10_000;
  */
 @Injectable()
 export class ActiveSets {
-  private readonly known = new Map<string, { model: QueryModel; until: number }>();
+  private readonly known = new TtlCache<QueryModel>(TTL_MS);
 
   constructor(
     private readonly db: TenantDb,
@@ -30,7 +30,7 @@ export class ActiveSets {
 
   async of(tenantId: string): Promise<QueryModel> {
     const hit = this.known.get(tenantId);
-    if (hit && hit.until > Date.now()) return hit.model;
+    if (hit) return hit;
     const set = await this.db.runFor(tenantId, (m) => this.repo.active(m, tenantId));
     return this.remember(
       tenantId,
@@ -39,9 +39,7 @@ export class ActiveSets {
   }
 
   remember(tenantId: string, model: QueryModel): QueryModel {
-    if (this.known.size >= MAX_ENTRIES) this.known.clear();
-    this.known.set(tenantId, { model, until: Date.now() + TTL_MS });
-    return model;
+    return this.known.set(tenantId, model);
   }
 }
 

@@ -81,14 +81,7 @@ export class EmbeddingSets1764000012000 implements MigrationInterface {
     await q.query(`ALTER TABLE embedding_sets FORCE ROW LEVEL SECURITY`);
 
     // The per-tenant indexes go; the registry keys on the set from now on.
-    for (const { indexname } of (await q.query(
-      `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`,
-    )) as { indexname: string }[]) {
-      await q.query(`DROP INDEX IF EXISTS "${indexname}"`);
-    }
-    await q.query(`ALTER TABLE vector_indexes NO FORCE ROW LEVEL SECURITY`);
-    await q.query(`DELETE FROM vector_indexes`);
-    await q.query(`ALTER TABLE vector_indexes FORCE ROW LEVEL SECURITY`);
+    await dropTenantVectorIndexes(q);
     await q.query(`
       ALTER TABLE vector_indexes
         ADD COLUMN set_id int NOT NULL,
@@ -159,14 +152,7 @@ export class EmbeddingSets1764000012000 implements MigrationInterface {
     await q.query(`ALTER TABLE embedding_sets FORCE ROW LEVEL SECURITY`);
     await q.query(`ALTER TABLE embeddings FORCE ROW LEVEL SECURITY`);
 
-    for (const { indexname } of (await q.query(
-      `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`,
-    )) as { indexname: string }[]) {
-      await q.query(`DROP INDEX IF EXISTS "${indexname}"`);
-    }
-    await q.query(`ALTER TABLE vector_indexes NO FORCE ROW LEVEL SECURITY`);
-    await q.query(`DELETE FROM vector_indexes`);
-    await q.query(`ALTER TABLE vector_indexes FORCE ROW LEVEL SECURITY`);
+    await dropTenantVectorIndexes(q);
     await q.query(`ALTER TABLE vector_indexes DROP COLUMN set_id, ADD PRIMARY KEY (tenant_id)`);
 
     await q.query(`DROP INDEX IF EXISTS embeddings_tenant_set_seq_idx`);
@@ -188,6 +174,21 @@ export class EmbeddingSets1764000012000 implements MigrationInterface {
  * search_keyword() as the search-layout migration made it, with (`sets`) or without the
  * filter on the active set. CREATE OR REPLACE keeps its owner (rag_search) and grants.
  */
+/**
+ * Both directions change the per-tenant index expression and the registry's key: every tenant's HNSW
+ * index goes with its registry row, and the worker's sweep builds them again in the new form (those
+ * tenants are searched exactly meanwhile). The owner is held by the policies too: lifted for the DELETE.
+ */
+async function dropTenantVectorIndexes(q: QueryRunner): Promise<void> {
+  const indexes = (await q.query(
+    `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'embeddings\\_hnsw\\_t\\_%'`,
+  )) as { indexname: string }[];
+  for (const { indexname } of indexes) await q.query(`DROP INDEX IF EXISTS "${indexname}"`);
+  await q.query(`ALTER TABLE vector_indexes NO FORCE ROW LEVEL SECURITY`);
+  await q.query(`DELETE FROM vector_indexes`);
+  await q.query(`ALTER TABLE vector_indexes FORCE ROW LEVEL SECURITY`);
+}
+
 function searchKeywordSql(sets: boolean): string {
   const set = sets ? 'AND e.set_id = v_set' : '';
   return `

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig, RateBudgets } from '#libs/config/config.js';
+import { TtlCache } from '#libs/concurrency/ttl-cache.js';
 import { TenantDb } from '#libs/database/tenant-db.js';
 import { TenantsRepository } from '../tenants/tenants.repository.js';
 
@@ -13,7 +14,7 @@ const TTL_MS = 30_000;
  */
 @Injectable()
 export class TenantLimitsService {
-  private readonly cache = new Map<string, { budgets: RateBudgets; expires: number }>();
+  private readonly cache = new TtlCache<RateBudgets>(TTL_MS);
 
   constructor(
     private readonly db: TenantDb,
@@ -23,15 +24,13 @@ export class TenantLimitsService {
 
   async budgets(tenantId: string): Promise<RateBudgets> {
     const hit = this.cache.get(tenantId);
-    if (hit && hit.expires > Date.now()) return hit.budgets;
+    if (hit) return hit;
     const own: Partial<Record<keyof RateBudgets, unknown>> =
       (await this.db.runFor(tenantId, (m) => this.tenants.settings(m, tenantId)))?.limits ?? {};
     const budgets = { ...this.config.admission.rates };
     for (const key of Object.keys(budgets) as (keyof RateBudgets)[]) {
       if (Number.isInteger(own[key]) && (own[key] as number) >= 0) budgets[key] = own[key] as number;
     }
-    if (this.cache.size > 10_000) this.cache.clear(); // bounded: a few entries per active tenant
-    this.cache.set(tenantId, { budgets, expires: Date.now() + TTL_MS });
-    return budgets;
+    return this.cache.set(tenantId, budgets);
   }
 }
