@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { loadConfig } from '../../libs/config/config.js';
+import { databaseMode, setTenant } from '../../libs/database/transaction-settings.js';
 import type { TestApi, TestTenant } from '../support/api.js';
 import { useStack } from '../support/stack.js';
 
@@ -46,7 +47,7 @@ async function outcome(client: pg.Client, sql: string, params: unknown[] = []): 
 async function asTenant<T = any>(client: pg.Client, tenantId: string, sql: string, params: unknown[] = []): Promise<T[]> {
   await client.query('BEGIN');
   try {
-    await client.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [tenantId]);
+    await setTenant(client, await databaseMode(client, client), tenantId); // set_config, or SET LOCAL on Citus
     return (await client.query(sql, params)).rows;
   } finally {
     await client.query('ROLLBACK');
