@@ -20,6 +20,7 @@ import { ConfigModule } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { DatabaseModule } from '#libs/database/database.module.js';
 import { AdminApiKeysController, ApiKeysController } from './api-keys/api-keys.controller.js';
+import { ApiKeyUsageService } from './api-keys/api-key-usage.service.js';
 import { ApiKeysRepository } from './api-keys/api-keys.repository.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { AuthController } from './auth/auth.controller.js';
@@ -113,6 +114,7 @@ export class ApiModule {
         EmbeddingModelService,
         ApiKeysRepository,
         ApiKeysService,
+        ApiKeyUsageService,
         RedisHealth,
         DocumentsRepository,
         DocumentsService,
