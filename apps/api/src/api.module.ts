@@ -70,6 +70,10 @@ export class ApiModule {
         // past it: 413), hashed on the way, then streamed into Postgres with the document row.
         MulterModule.register({
           storage: uploadStorage,
+          // Header parameters without a charset (a plain filename="…") are read as UTF-8, which is
+          // what browsers, curl and fetch send; busboy's default, Latin-1, turned "Résumé.md" into
+          // "RÃ©sumÃ©.md". The RFC 5987 form (filename*=UTF-8''…) names its charset itself.
+          defParamCharset: 'utf8',
           limits: { fileSize: config.limits.uploadMaxBytes, files: 1, fields: 10, fieldSize: 4096, parts: 12 },
         }),
       ],
