@@ -636,6 +636,13 @@ describe('.dockerignore', () => {
         .filter((l) => l && !l.startsWith('#')),
     );
     const missing = ['node_modules', 'dist', '.cache', '.git', 'test', 'bench', '*.log', '.env'].filter((e) => !entries.has(e));
+    // What the build stage compiles from must stay in the context.
+    const needed = ['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.build.json', 'apps', 'libs'];
+    assert.deepEqual(
+      needed.filter((e) => entries.has(e)),
+      [],
+      '.dockerignore leaves out what `npm ci` and `npm run build` need',
+    );
     assert.deepEqual(missing, [], `.dockerignore lacks ${missing.join(', ')}`);
   });
 });
