@@ -27,6 +27,14 @@ import {
 const VECTOR_WEIGHT = 0.6;
 
 /**
+ * Hybrid's heading boost: a candidate gains HEADING_WEIGHT × the share of the query's content words
+ * (its lexemes by the chunk's text search configuration, stop words dropped) found in the chunk's
+ * heading path. A question naming a page's subject ("What are foreign key constraints?") then
+ * prefers that page's own section to chunks that merely use its words (bench/EVAL.md, "Steps").
+ */
+const HEADING_WEIGHT = 0.5;
+
+/**
  * Words of a query that reach the tsquery. A 4,000-character query made an
  * 839-node tsquery costing ~11 ms per chunk; a question needs far fewer
  * words, and the vector side still reads the whole text.
@@ -120,7 +128,8 @@ export class SearchRepository {
     } else {
       const keywordHits = await this.keyword(m, p, candidates);
       const vectorHits = await this.nearest(m, p, set, vec, candidates, index);
-      ranked = fuse(vectorHits, keywordHits).slice(0, p.topK);
+      const shares = await this.headingShares(m, p, set, [...new Set([...vectorHits, ...keywordHits].map((h) => h.id))]);
+      ranked = fuse(vectorHits, keywordHits, shares).slice(0, p.topK);
     }
     if (!ranked.length) return [];
     return this.details(m, p, set, vec, ranked);
@@ -305,6 +314,24 @@ export class SearchRepository {
     return [...found].map(([id, rank]) => ({ id, rank }));
   }
 
+  /**
+   * For each candidate, the share of the query's lexemes found in its heading path, both read with the
+   * chunk's own configuration (a tenant's documents may be in several languages); absent when none.
+   */
+  private async headingShares(m: EntityManager, p: SearchParams, set: SearchedSet, ids: string[]): Promise<Map<string, number>> {
+    const words = keywordQuery(keywordText(p.query)).words;
+    if (!ids.length || !words) return new Map();
+    const rows: { id: string; share: number }[] = await m.query(
+      `SELECT e.id, (SELECT count(*) FROM unnest(l.query) w WHERE w = ANY (l.heading))::float8 / cardinality(l.query) AS share
+       FROM embeddings e
+       CROSS JOIN LATERAL (SELECT tsvector_to_array(to_tsvector(e.search_config, $4)) AS query,
+                                  tsvector_to_array(to_tsvector(e.search_config, e.section)) AS heading) l
+       WHERE e.tenant_id = $1 AND e.set_id = $2 AND e.id = ANY ($3::uuid[]) AND e.section IS NOT NULL AND cardinality(l.query) > 0`,
+      [p.tenantId, set.id, ids, words],
+    );
+    return new Map(rows.filter((r) => Number(r.share) > 0).map((r) => [r.id, Number(r.share)]));
+  }
+
   /** Content, document and similarity of the chosen chunks, in the given order; minScore applies to similarity. */
   private async details(
     m: EntityManager,
@@ -366,8 +393,15 @@ export class SearchRepository {
 
 const isScoped = (p: SearchScope) => !!(p.documentIds?.length || p.folderIds?.length);
 
-/** Score-normalised fusion of the vector and keyword lists (see VECTOR_WEIGHT); ties broken by vector rank, then id, so results are stable. */
-export function fuse(vectorHits: Ranked[], keywordHits: { id: string; rank: number }[]): { id: string; score: number }[] {
+/**
+ * Score-normalised fusion of the vector and keyword lists (see VECTOR_WEIGHT), plus each candidate's heading
+ * share × HEADING_WEIGHT (see there); ties broken by vector rank, then id, so results are stable.
+ */
+export function fuse(
+  vectorHits: Ranked[],
+  keywordHits: { id: string; rank: number }[],
+  headingShares: ReadonlyMap<string, number> = new Map(),
+): { id: string; score: number }[] {
   const scores = new Map<string, { score: number; vr: number }>();
   const v = minMax(vectorHits.map((h) => 1 - (h.distance ?? 1)));
   const k = minMax(keywordHits.map((h) => h.rank));
@@ -377,6 +411,7 @@ export function fuse(vectorHits: Ranked[], keywordHits: { id: string; rank: numb
     s.score += (1 - VECTOR_WEIGHT) * k[i]!;
     scores.set(h.id, s);
   });
+  for (const [id, s] of scores) s.score += HEADING_WEIGHT * (headingShares.get(id) ?? 0);
   return [...scores]
     .sort(([ia, a], [ib, b]) => b.score - a.score || a.vr - b.vr || (ia < ib ? -1 : 1))
     .map(([id, s]) => ({ id, score: s.score }));
