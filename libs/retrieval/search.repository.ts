@@ -3,7 +3,7 @@ import type { ProviderKind } from '../config/config.js';
 import type { VectorIndexSettings } from '../config/config.js';
 import { vectorLiteral } from '../database/embeddings/vector-literal.js';
 import { EmbeddingSetChanged, type QueryModel } from '../embedding-sets/active-sets.js';
-import { keywordQuery, keywordTiers } from './keyword-query.js';
+import { keywordQuery, keywordTiers, type KeywordQuery } from './keyword-query.js';
 import { DEFAULT_SEARCH_CONFIG, searchConfigSql } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
 import {
@@ -56,7 +56,10 @@ export interface SearchParams extends SearchScope {
    */
   setId?: number;
   query: string;
-  /** Text search configuration of the query; the tenant's own (settings.searchLanguage) when not given. */
+  /**
+   * Text search configuration of the query, over every chunk. When not given: each configuration its documents are
+   * indexed with (documents.search_config), or the tenant's own when none says (settings.searchLanguage).
+   */
   language?: string;
   topK: number;
   mode: SearchMode;
@@ -118,15 +121,16 @@ export class SearchRepository {
     );
     if (!set) return []; // no set, no chunks: a tenant gets its first set before its first chunk
     if ((p.setId !== undefined && p.setId !== set.id) || p.vector.length !== set.dimensions) throw new EmbeddingSetChanged(set);
+    const ownLanguage = !!p.language;
     if (!p.language) p = { ...p, language };
     let ranked: { id: string; score: number; similarity?: number }[];
     if (p.mode === 'vector') {
       const hits = await this.nearest(m, p, set, vec, p.topK, index);
       ranked = hits.map((h) => ({ id: h.id, score: 1 - h.distance!, similarity: 1 - h.distance! }));
     } else if (p.mode === 'keyword') {
-      ranked = (await this.keyword(m, p, p.topK)).map((h) => ({ id: h.id, score: h.rank }));
+      ranked = (await this.keyword(m, p, p.topK, ownLanguage)).map((h) => ({ id: h.id, score: h.rank }));
     } else {
-      const keywordHits = await this.keyword(m, p, candidates);
+      const keywordHits = await this.keyword(m, p, candidates, ownLanguage);
       const vectorHits = await this.nearest(m, p, set, vec, candidates, index);
       const shares = await this.headingShares(m, p, set, [...new Set([...vectorHits, ...keywordHits].map((h) => h.id))]);
       ranked = fuse(vectorHits, keywordHits, shares).slice(0, p.topK);
@@ -272,14 +276,42 @@ export class SearchRepository {
   }
 
   /**
-   * Keyword candidates from search_keyword(), which reads the tenant from the transaction's setting like the policies do,
-   * tier by tier (keyword-query.ts) until `n` rows are found. A row's score is its tier's rank from the bottom plus its
-   * ts_rank_cd squashed into [0, 1), so the order survives the sort by score. No lexeme and no phrase (only stop words
-   * or punctuation): nothing to match, no statement run.
+   * Keyword candidates from search_keyword(), which reads the tenant from the transaction's setting like the policies do.
+   * The query is read with each text search configuration in use among the tenant's documents (documents.search_config:
+   * a German document's chunks are matched by the query's German lexemes, an English one's by its English ones); with
+   * one configuration (or `language` given) as before, over every chunk. Candidates of all configurations are merged
+   * by score, best `n` kept.
    */
-  private async keyword(m: EntityManager, p: SearchParams, n: number): Promise<{ id: string; rank: number }[]> {
-    const language = p.language ?? DEFAULT_SEARCH_CONFIG;
+  private async keyword(m: EntityManager, p: SearchParams, n: number, ownLanguage: boolean): Promise<{ id: string; rank: number }[]> {
     const kq = keywordQuery(keywordText(p.query));
+    let configs = [p.language ?? DEFAULT_SEARCH_CONFIG];
+    if (!ownLanguage) {
+      const inUse = await m.query<{ cfg: string }[]>(
+        `SELECT DISTINCT search_config::text AS cfg FROM documents WHERE tenant_id = $1 AND search_config IS NOT NULL`,
+        [p.tenantId],
+      );
+      if (inUse.length) configs = inUse.map((r) => r.cfg).sort();
+    }
+    if (configs.length === 1) return this.keywordIn(m, p, kq, configs[0]!, null, n);
+    const found: { id: string; rank: number }[] = [];
+    for (const config of configs) found.push(...(await this.keywordIn(m, p, kq, config, config, n)));
+    return found.sort((a, b) => b.rank - a.rank || (a.id < b.id ? -1 : 1)).slice(0, n);
+  }
+
+  /**
+   * The query read with `language`, tier by tier (keyword-query.ts) until `n` rows are found, from the chunks indexed
+   * with `only` (every chunk when null). A row's score is its tier's rank from the bottom plus its ts_rank_cd squashed
+   * into [0, 1), so the order survives the sort by score. No lexeme and no phrase (only stop words or punctuation):
+   * nothing to match, no statement run.
+   */
+  private async keywordIn(
+    m: EntityManager,
+    p: SearchParams,
+    kq: KeywordQuery,
+    language: string,
+    only: string | null,
+    n: number,
+  ): Promise<{ id: string; rank: number }[]> {
     const lexemes: string[] = kq.words
       ? (
           await m.query<{ lexeme: string }[]>(`SELECT lexeme FROM unnest(to_tsvector($1::regconfig, $2)) ORDER BY positions[1]`, [
@@ -304,7 +336,7 @@ export class SearchRepository {
         ...(kq.all ? [`websearch_to_tsquery(${bind(language)}::regconfig, ${bind(kq.all)})`] : []),
       ];
       const rows: { id: string; rank: number }[] = await m.query(
-        `SELECT k.id, k.rank FROM search_keyword(${parts.join(' && ')}, ${bind(n)}, ${bind(scope[0])}::uuid[], ${bind(scope[1])}::uuid[]) k`,
+        `SELECT k.id, k.rank FROM search_keyword(${parts.join(' && ')}, ${bind(n)}, ${bind(scope[0])}::uuid[], ${bind(scope[1])}::uuid[], ${bind(only)}::regconfig) k`,
         params,
       );
       const base = tiers.length - 1 - i;
