@@ -99,15 +99,9 @@ export class IngestionRepository {
     // Embedding tokens count towards the tenant's usage like chat tokens do.
     await recordUsage(m, 'embedding', set.model, { promptTokens: chunks.reduce((n, c) => n + c.tokenCount, 0), completionTokens: 0 });
     await m.query(
-<<<<<<< HEAD
-      `UPDATE documents SET status = 'ready', progress = 100, error = NULL, page_count = $2, chunk_count = $3,
-              lease_expires_at = NULL, updated_at = now() WHERE tenant_id = $4 AND id = $1`,
-      [id, pageCount, chunks.length, tenantId],
-=======
       `UPDATE documents SET status = 'ready', progress = 100, error = NULL, page_count = $2, chunk_count = $3, search_config = $4,
-              lease_expires_at = NULL, updated_at = now() WHERE id = $1`,
-      [id, pageCount, chunks.length, searchConfig],
->>>>>>> main
+              lease_expires_at = NULL, updated_at = now() WHERE tenant_id = $5 AND id = $1`,
+      [id, pageCount, chunks.length, searchConfig, tenantId],
     );
     return 'written';
   }
