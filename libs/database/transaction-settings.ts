@@ -21,9 +21,10 @@ const modes = new WeakMap<object, Promise<DatabaseMode>>();
 export function databaseMode(owner: object, q: Queryable): Promise<DatabaseMode> {
   let mode = modes.get(owner);
   if (!mode) {
-    mode = (q.query(`SELECT 1 FROM pg_extension WHERE extname = 'citus'`) as Promise<unknown[]>).then((rows) =>
-      rows.length > 0 ? 'citus' : 'postgres',
-    );
+    // TypeORM answers the rows, a pg client a result holding them.
+    mode = q
+      .query(`SELECT 1 FROM pg_extension WHERE extname = 'citus'`)
+      .then((r) => ((Array.isArray(r) ? r : (r as { rows: unknown[] }).rows).length > 0 ? 'citus' : 'postgres'));
     mode.catch(() => modes.delete(owner)); // a failed probe is asked again next time
     modes.set(owner, mode);
   }

@@ -5,7 +5,7 @@ import { vectorLiteral } from '../database/embeddings/vector-literal.js';
 import { databaseMode, setLocal } from '../database/transaction-settings.js';
 import { EmbeddingSetChanged, type QueryModel } from '../embedding-sets/active-sets.js';
 import { keywordQuery, keywordTiers, type KeywordQuery } from './keyword-query.js';
-import { DEFAULT_SEARCH_CONFIG, searchConfigSql } from './search-language.js';
+import { DEFAULT_SEARCH_CONFIG, installedConfigs, installedOrNull, SEARCH_LANGUAGE } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
 import {
   efSearchFor,
@@ -264,7 +264,7 @@ export class SearchRepository {
     >(
       `SELECT greatest(20000, COALESCE(v.indexed_rows, 0))::text AS max_scan_tuples,
               ${mode === 'postgres' ? `set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),` : ''}
-              ${searchConfigSql('$1')} AS language, s.id AS set_id, s.provider, s.model, s.dimensions, v.index_name, v.watermark, v.indexed_rows
+              (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, v.index_name, v.watermark, v.indexed_rows
        FROM (SELECT 1) one
        LEFT JOIN embedding_sets s ON s.tenant_id = $1 AND s.state = 'active'
        LEFT JOIN vector_indexes v ON v.tenant_id = $1 AND v.set_id = s.id`,
@@ -281,7 +281,8 @@ export class SearchRepository {
           dimensions: Number(row.dimensions),
         }
       : undefined;
-    return { set, index: toTenantVectorIndex(row), language: row.language ?? DEFAULT_SEARCH_CONFIG };
+    const language = installedOrNull(row.language, await installedConfigs(m)) ?? DEFAULT_SEARCH_CONFIG;
+    return { set, index: toTenantVectorIndex(row), language };
   }
 
   /**

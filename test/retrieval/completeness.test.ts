@@ -149,8 +149,12 @@ async function bulkLoad(tenantId: string, chunks: number, topics: number[]): Pro
   );
   await db.query(`INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
     SELECT tenant_id, doc_id, 'synthetic-' || doc_id || '.txt', 'text/plain', 1000 * chunks, 'cmpl-' || doc_id, 'ready', 100, 1, chunks FROM cmp_docs`);
-  await db.query(`INSERT INTO embeddings (tenant_id, id, document_id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, model)
-    SELECT x.tenant_id, gen_random_uuid(), x.doc_id, x.i,
+  // The tenant's active set named here (no trigger fills it in on Citus, where the schema is distributed).
+  const {
+    rows: [set],
+  } = await db.query(`SELECT id FROM embedding_sets WHERE tenant_id = $1 AND state = 'active'`, [tenantId]);
+  await db.query(`INSERT INTO embeddings (tenant_id, id, set_id, document_id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, model)
+    SELECT x.tenant_id, gen_random_uuid(), ${Number(set.id)}, x.doc_id, x.i,
            format('%s: note %s of document %s about %s', t.phrase, x.i, x.doc_id, split_part(t.phrase, ' ', 1 + x.i % 4)),
            l2_normalize(t.base + a.v + b.v)::halfvec, 1, 1, x.i * 1000, x.i * 1000 + 999, 200, 'synthetic'
     FROM (SELECT d.tenant_id, d.doc_id, d.topic, c.i, floor(random() * ${NOISE_VECTORS})::int AS na, floor(random() * ${NOISE_VECTORS})::int AS nb
