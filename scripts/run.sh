@@ -21,6 +21,10 @@ source scripts/env-defaults.sh
 if [ ! -f dist/apps/api/src/main.js ] || [ -n "$(find apps libs bench -name '*.ts' -newer dist/apps/api/src/main.js 2>/dev/null | head -1)" ]; then
   npx tsc -p tsconfig.build.json
 fi
+# The web console (apps/web, served by the API at /): built when missing or older than its sources.
+if [ "${1:-}" = api ] && [ -d apps/web ] && { [ ! -f dist/web/index.html ] || [ -n "$(find apps/web -type f -newer dist/web/index.html 2>/dev/null | head -1)" ]; }; then
+  npm run -s build:web
+fi
 case "${1:-}" in
   api) exec node --enable-source-maps dist/apps/api/src/main.js ;;
   worker) exec node --enable-source-maps dist/apps/worker/src/main.js ;;

@@ -26,7 +26,7 @@ export RATE_LIMIT_SEARCH_PER_MINUTE=0 RATE_LIMIT_CHAT_PER_MINUTE=0 RATE_LIMIT_UP
 export LOGIN_PER_IP_PER_MINUTE=0 DB_TENANT_WAIT_MS=30000
 
 rm -rf dist
-npx tsc -p tsconfig.build.json
+npm run -s build   # the server (tsc) and the web console (Vite, into dist/web)
 node dist/apps/migrate/main.js
 
 # shellcheck disable=SC2086 # TEST_FILES is a list of files or globs
