@@ -17,6 +17,9 @@ export DATABASE_ADMIN_URL="${DATABASE_ADMIN_URL:-postgres://postgres@${PGHOST:-1
 export RESET_DB=1
 source scripts/services.sh
 source scripts/env-defaults.sh
+source scripts/browser.sh
+# Only when the browser tests run (all suites, or TEST_FILES naming test/web).
+if [ -z "${TEST_FILES:-}" ] || [[ "${TEST_FILES}" == *web* ]]; then ensure_chromium; fi
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 # Tests get small pools; the pool-size behaviour itself has its own tests.
 export DB_POOL_MIN=0 DB_POOL_MAX=10

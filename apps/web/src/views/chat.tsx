@@ -122,7 +122,9 @@ function ConversationView({ conversation, onChanged }: { conversation: Conversat
 
   const ask = async (e: Event) => {
     e.preventDefault();
-    const content = question.trim();
+    // Read from the field itself: a keystroke's state update may not have re-rendered this closure yet.
+    const field = (e.currentTarget as HTMLFormElement).elements.namedItem('question') as HTMLTextAreaElement;
+    const content = field.value.trim();
     if (!content || streaming) return;
     setQuestion('');
     setError('');
@@ -177,6 +179,7 @@ function ConversationView({ conversation, onChanged }: { conversation: Conversat
         <label class="grow">
           <span class="sr-only">Your question</span>
           <textarea
+            name="question"
             rows={2}
             value={question}
             placeholder="Ask about your documents (Enter sends, Shift+Enter adds a line)"

@@ -38,7 +38,8 @@ export function Documents() {
   const [next, setNext] = useState<string | null>(null);
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [error, setError] = useState('');
-  const [opened, setOpened] = useState<Doc | null>(null);
+  const [openedId, setOpened] = useState<string | null>(null);
+  const opened = docs.find((d) => d.id === openedId) ?? null; // live: its status follows the polling
   const [dragging, setDragging] = useState(false);
   const current = folders.find((f) => f.id === folderId) ?? null;
 
@@ -244,7 +245,7 @@ export function Documents() {
               {docs.map((d) => (
                 <tr key={d.id} data-testid="doc-row" data-status={d.status}>
                   <td>
-                    <button type="button" class="link" onClick={() => setOpened(d)}>
+                    <button type="button" class="link" onClick={() => setOpened(d.id)}>
                       {d.filename}
                     </button>
                   </td>
@@ -265,7 +266,7 @@ export function Documents() {
                         confirm(`Delete ${d.filename}?`) &&
                         void act(async () => {
                           await api('DELETE', `/api/v1/documents/${d.id}`);
-                          if (opened?.id === d.id) setOpened(null);
+                          if (openedId === d.id) setOpened(null);
                           await reload();
                         })
                       }

@@ -33,6 +33,7 @@ export function Search() {
     if (!query.trim()) return;
     setBusy(true);
     setError('');
+    setHits(null);
     try {
       const body = {
         query,
