@@ -135,7 +135,7 @@ export function Documents() {
           {tree.map(({ folder, depth }) => (
             <li key={folder.id} style={{ paddingLeft: `${depth}rem` }}>
               <button type="button" aria-current={folderId === folder.id} onClick={() => setFolderId(folder.id)}>
-                📁 {folder.name}
+                {folder.name}
               </button>
             </li>
           ))}
@@ -215,7 +215,7 @@ export function Documents() {
                 <span class={u.error ? 'error' : 'muted'}>{u.error ?? (u.done ? 'uploaded' : `${Math.round(u.progress * 100)} %`)}</span>
               </li>
             ))}
-            <li>
+            <li class="clear">
               <button type="button" onClick={() => setUploads((u) => u.filter((x) => !x.done && !x.error))}>
                 Clear finished
               </button>
