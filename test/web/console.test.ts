@@ -418,17 +418,25 @@ describe('the console in a browser', () => {
 
   test('at phone width the main views fit the screen without sideways scrolling', async () => {
     await pageA.setViewportSize({ width: 390, height: 844 });
-    for (const [view, name] of [
-      ['documents', 'documents-phone'],
-      ['chat', 'chat-phone'],
+    for (const [link, heading, name] of [
+      ['Documents', 'All documents', 'documents-phone'],
+      ['Chat', 'Conversations', 'chat-phone'],
+      ['Search', 'Search', 'search-phone'],
+      ['Admin', 'API keys', 'tenant-admin-phone'],
     ] as const) {
-      await pageA.getByRole('link', { name: view === 'documents' ? 'Documents' : 'Chat' }).click();
+      await pageA.getByRole('link', { name: link, exact: true }).click();
+      await pageA.getByRole('heading', { name: heading, exact: true }).waitFor();
       await pageA.waitForLoadState('networkidle');
-      const overflow = await pageA.evaluate(() => {
-        const root = (globalThis as any).document.documentElement;
-        return root.scrollWidth - root.clientWidth;
+      const view = link;
+      const { overflow, wide } = await pageA.evaluate(() => {
+        const doc = (globalThis as any).document;
+        const width: number = doc.documentElement.clientWidth;
+        const wide: string[] = [...doc.querySelectorAll('body *')]
+          .filter((el: any) => el.getBoundingClientRect().right > width + 0.5)
+          .map((el: any) => `${el.tagName.toLowerCase()}.${el.className}`);
+        return { overflow: doc.documentElement.scrollWidth - width, wide: wide.slice(0, 5) };
       });
-      assert.ok(overflow <= 0, `${view} overflows by ${overflow}px`);
+      assert.ok(overflow <= 0, `${view} overflows by ${overflow}px: ${wide.join(', ')}`);
       screenshots.push(await screenshot(pageA, name));
     }
     console.log(`screenshots:\n  ${screenshots.join('\n  ')}`);

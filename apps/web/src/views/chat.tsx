@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, postEventStream, type Citation, type Conversation, type Hit, type List, type Message, type Usage } from '../api.js';
 import { useOpenChunk } from '../chunk-viewer.js';
 import { message as errorText, where } from '../util.js';
+import { Alert } from '../ui.js';
 import { useFolders } from './documents.js';
 import { ScopePicker } from './scope-picker.js';
 import { useReadyDocs } from './search.js';
@@ -61,11 +62,7 @@ export function Chat({ conversationId }: { conversationId: string | undefined })
             New
           </button>
         </div>
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <Alert text={error} />
         <ul class="conversations">
           {list.map((c) => (
             <li key={c.id}>
@@ -170,11 +167,7 @@ function ConversationView({ conversation, onChanged }: { conversation: Conversat
           </li>
         ))}
       </ol>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Alert text={error} />
       <form onSubmit={(e) => void ask(e)} class="row ask">
         <label class="grow">
           <span class="sr-only">Your question</span>
@@ -257,11 +250,7 @@ function Answer({ turn }: { turn: Turn }) {
         })}
         {turn.streaming && <span class="caret" aria-hidden="true" />}
       </p>
-      {turn.error && (
-        <p role="alert" class="error">
-          {turn.error}
-        </p>
-      )}
+      <Alert text={turn.error} />
     </>
   );
 }

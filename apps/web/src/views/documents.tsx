@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, upload, type Chunk, type Doc, type Folder, type List } from '../api.js';
 import { bytes, field, message, where } from '../util.js';
+import { Alert, Head, useAction } from '../ui.js';
 
 /** Folders as an indented list: parents before their children. */
 export function folderTree(folders: Folder[]): { folder: Folder; depth: number }[] {
@@ -37,7 +38,7 @@ export function Documents() {
   const [docs, setDocs] = useState<Doc[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [uploads, setUploads] = useState<Upload[]>([]);
-  const [error, setError] = useState('');
+  const [error, act] = useAction();
   const [openedId, setOpened] = useState<string | null>(null);
   const opened = docs.find((d) => d.id === openedId) ?? null; // live: its status follows the polling
   const [dragging, setDragging] = useState(false);
@@ -57,7 +58,7 @@ export function Documents() {
       }),
     [folderId],
   );
-  useEffect(() => void reload().catch((e: unknown) => setError(message(e))), [reload]);
+  useEffect(() => void act(reload), [reload]);
 
   // Live status: while any listed document is still queued or processing, refresh the list every
   // 1.5 s (the contract has no push channel for ingestion; one small GET per tick is cheap).
@@ -67,15 +68,6 @@ export function Documents() {
     const t = setInterval(() => void reload().catch(() => {}), 1500);
     return () => clearInterval(t);
   }, [pending, reload]);
-
-  const act = async (what: () => Promise<unknown>) => {
-    setError('');
-    try {
-      await what();
-    } catch (e) {
-      setError(message(e));
-    }
-  };
 
   const sendFiles = (files: File[]) => {
     const target = folderId;
@@ -222,25 +214,10 @@ export function Documents() {
             </li>
           </ul>
         )}
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <Alert text={error} />
         <div class="table-wrap">
           <table class="docs">
-            <thead>
-              <tr>
-                <th scope="col">File</th>
-                <th scope="col">Status</th>
-                <th scope="col">Pages</th>
-                <th scope="col">Chunks</th>
-                <th scope="col">Size</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <Head cols={['File', 'Status', 'Pages', 'Chunks', 'Size', '']} />
             <tbody>
               {docs.map((d) => (
                 <tr key={d.id} data-testid="doc-row" data-status={d.status}>
@@ -315,12 +292,10 @@ function Status({ doc }: { doc: Doc }) {
 
 function Chunks({ doc, onClose }: { doc: Doc; onClose: () => void }) {
   const [chunks, setChunks] = useState<Chunk[] | null>(null);
-  const [error, setError] = useState('');
+  const [error, act] = useAction();
   useEffect(() => {
     setChunks(null);
-    api<List<Chunk>>('GET', `/api/v1/documents/${doc.id}/chunks`)
-      .then((r) => setChunks(r.items))
-      .catch((e: unknown) => setError(message(e)));
+    void act(() => api<List<Chunk>>('GET', `/api/v1/documents/${doc.id}/chunks`).then((r) => setChunks(r.items)));
   }, [doc.id, doc.status]);
   return (
     <section class="chunks" aria-label={`Chunks of ${doc.filename}`}>

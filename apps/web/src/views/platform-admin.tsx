@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type List, type Tenant, type TenantSettings } from '../api.js';
-import { field, message, when } from '../util.js';
+import { field, when } from '../util.js';
+import { Alert, useAction } from '../ui.js';
 
 /** Reads the settings fields of a form; empty fields are left out (the server's defaults apply). */
 function settingsOf(d: FormData): TenantSettings {
@@ -53,17 +54,11 @@ function SettingsFields({ s = {} }: { s?: TenantSettings }) {
 export function PlatformAdmin() {
   const [tenants, setTenants] = useState<Tenant[]>([]);
   const [editing, setEditing] = useState<string | null>(null);
-  const [error, setError] = useState('');
+  const [error, run] = useAction();
   const [status, setStatus] = useState('');
   const act = async (what: () => Promise<unknown>, done = '') => {
-    setError('');
     setStatus('');
-    try {
-      await what();
-      setStatus(done);
-    } catch (e) {
-      setError(message(e));
-    }
+    if (await run(what)) setStatus(done);
   };
   const reload = () => api<List<Tenant>>('GET', '/api/v1/admin/tenants').then((r) => setTenants(r.items));
   useEffect(() => void act(reload), []);
@@ -123,11 +118,7 @@ export function PlatformAdmin() {
           <span class="muted">(the browser asks for user “admin” and the admin key)</span>
         </p>
       </section>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Alert text={error} />
       {status && (
         <p role="status" class="notice">
           {status}

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type Doc, type Hit, type List } from '../api.js';
 import { useOpenChunk } from '../chunk-viewer.js';
 import { highlight, message, where } from '../util.js';
+import { Alert } from '../ui.js';
 import { useFolders } from './documents.js';
 import { ScopePicker } from './scope-picker.js';
 
@@ -82,11 +83,7 @@ export function Search() {
           <ScopePicker folders={folders} docs={docs} {...scope} onChange={setScope} />
         </details>
       </form>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Alert text={error} />
       {hits && (
         <ol class="hits" aria-label="Results">
           {hits.items.length === 0 && <p class="muted">Nothing found.</p>}

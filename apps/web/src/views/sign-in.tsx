@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { signIn, type Session } from '../session.js';
 import { field, message } from '../util.js';
+import { Alert } from '../ui.js';
 
 export function SignIn({ notice, onSignedIn }: { notice: string; onSignedIn: (s: Session) => void }) {
   const [mode, setMode] = useState<'user' | 'platform'>('user');
@@ -61,11 +62,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string; onSignedIn: (s:
             <input name="key" type="password" autocomplete="off" required />
           </label>
         )}
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <Alert text={error} />
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

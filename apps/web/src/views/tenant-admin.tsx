@@ -1,21 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type ApiKey, type List, type Me, type Role, type UsageReport, type User } from '../api.js';
-import { field, message, when } from '../util.js';
+import { field, when } from '../util.js';
+import { Alert, Head, useAction } from '../ui.js';
 
 export function TenantAdmin({ me }: { me: Me }) {
   const [users, setUsers] = useState<User[]>([]);
   const [keys, setKeys] = useState<ApiKey[]>([]);
   const [usage, setUsage] = useState<UsageReport | null>(null);
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
-  const [error, setError] = useState('');
-  const act = async (what: () => Promise<unknown>) => {
-    setError('');
-    try {
-      await what();
-    } catch (e) {
-      setError(message(e));
-    }
-  };
+  const [error, act] = useAction();
   const reload = () =>
     act(async () => {
       const [u, k, g] = await Promise.all([
@@ -58,25 +51,12 @@ export function TenantAdmin({ me }: { me: Me }) {
 
   return (
     <div class="stack">
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Alert text={error} />
       <section class="panel" aria-label="Users">
         <h2>Users</h2>
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Since</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <Head cols={['Email', 'Role', 'Since', '']} />
             <tbody>
               {users.map((u) => (
                 <tr key={u.id}>
@@ -151,16 +131,7 @@ export function TenantAdmin({ me }: { me: Me }) {
         )}
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">User</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
+            <Head cols={['Name', 'Prefix', 'User', 'Created', 'Last used', 'State']} />
             <tbody>
               {keys.map((k) => (
                 <tr key={k.id} data-testid="key-row" data-revoked={k.revokedAt ? 'yes' : 'no'}>
@@ -227,15 +198,7 @@ export function TenantAdmin({ me }: { me: Me }) {
             )}
             <div class="table-wrap">
               <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Day</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Model</th>
-                    <th scope="col">Prompt tokens</th>
-                    <th scope="col">Completion tokens</th>
-                  </tr>
-                </thead>
+                <Head cols={['Day', 'Kind', 'Model', 'Prompt tokens', 'Completion tokens']} />
                 <tbody>
                   {usage.items.map((r) => (
                     <tr key={`${r.day}-${r.kind}-${r.model}`}>
