@@ -29,7 +29,9 @@ export RATE_LIMIT_SEARCH_PER_MINUTE=0 RATE_LIMIT_CHAT_PER_MINUTE=0 RATE_LIMIT_UP
 export LOGIN_PER_IP_PER_MINUTE=0 DB_TENANT_WAIT_MS=30000
 
 rm -rf dist
-npm run -s build   # the server (tsc) and the web console (Vite, into dist/web)
+# tsconfig.json: the apps and libs plus test/ and bench/ (`npm run build`, tsconfig.build.json, is the apps and libs only).
+npx tsc -p tsconfig.json
+npm run -s build:web   # the web console (Vite, into dist/web), which test/web drives
 node dist/apps/migrate/main.js
 
 # shellcheck disable=SC2086 # TEST_FILES is a list of files or globs

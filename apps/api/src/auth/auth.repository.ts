@@ -41,17 +41,6 @@ export class AuthRepository {
     return row && { tenantId: row.tenant_id, userId: row.user_id, role: row.role, email: row.email, keyId: row.key_id };
   }
 
-  /** Marks the key used now, unless it already was within the last minute (one indexed UPDATE, often none). */
-  async touchApiKey(tenantId: string, keyId: string): Promise<void> {
-    await this.db.runFor(tenantId, (m) =>
-      m.query(
-        `UPDATE api_keys SET last_used_at = now()
-         WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-        [keyId],
-      ),
-    );
-  }
-
   /** The user as it is now (RLS-scoped to the token's tenant): deleted users and role changes take effect at once. */
   async currentUser(tenantId: string, userId: string): Promise<{ role: TenantRole; email: string } | undefined> {
     const [row] = await this.db.runFor(tenantId, (m) =>

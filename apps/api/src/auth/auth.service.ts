@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
-import { TtlCache } from '#libs/concurrency/ttl-cache.js';
+import { ApiKeyUsageService } from '../api-keys/api-key-usage.service.js';
 import { API_KEY_PREFIX, hashApiKey, safeEqual } from './api-key.js';
 import { AuthRepository } from './auth.repository.js';
 import { LoginThrottleService } from '../admission/login-throttle.service.js';
@@ -18,15 +18,12 @@ interface AccessTokenClaims {
 
 @Injectable()
 export class AuthService {
-  private readonly logger = new Logger(AuthService.name);
-  /** Keys whose last_used_at was written within the last minute (by this process). */
-  private readonly touched = new TtlCache<true>(60_000);
-
   constructor(
     private readonly repo: AuthRepository,
     private readonly jwt: JwtService,
     private readonly passwords: PasswordHasher,
     private readonly throttle: LoginThrottleService,
+    private readonly keyUsage: ApiKeyUsageService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -35,7 +32,7 @@ export class AuthService {
     if (safeEqual(token, this.config.auth.adminApiKey)) return { platformAdmin: true };
     if (token.startsWith(API_KEY_PREFIX)) {
       const owner = await this.repo.findApiKeyOwner(hashApiKey(token));
-      if (owner) this.touch(owner.tenantId, owner.keyId);
+      if (owner) this.keyUsage.used(owner.tenantId, owner.keyId);
       return owner && { tenantId: owner.tenantId, userId: owner.userId, role: owner.role, email: owner.email, keyId: owner.keyId };
     }
     let claims: AccessTokenClaims;
@@ -46,17 +43,6 @@ export class AuthService {
     }
     const user = await this.repo.currentUser(claims.tid, claims.sub);
     return user && { tenantId: claims.tid, userId: claims.sub, role: user.role, email: user.email };
-  }
-
-  /**
-   * Records when a key was last used (GET /api-keys shows it), at most once a minute per key and
-   * process: a memo skips the write for a key touched lately, so a busy key costs no extra query.
-   * Off the request's path: a failed write loses a timestamp, never a request.
-   */
-  private touch(tenantId: string, keyId: string): void {
-    if (this.touched.get(keyId)) return;
-    this.touched.set(keyId, true);
-    this.repo.touchApiKey(tenantId, keyId).catch((e: unknown) => this.logger.warn(`last_used_at of key ${keyId}: ${String(e)}`));
   }
 
   /**

@@ -36,7 +36,7 @@ export class TenantsController {
   @ApiOperation({
     summary: 'Rename a tenant or change its settings',
     description:
-      "Platform admin. `settings` replaces the settings as a whole (send every setting to keep). The slug never changes. A new `searchLanguage` re-indexes the tenant's chunks for keyword search; new request budgets apply within 30 s.",
+      'Platform admin. `settings` replaces the settings as a whole (send every setting to keep). The slug never changes. A new `searchLanguage` applies to documents ingested from then on (reprocess the others); new request budgets apply within 30 s.',
   })
   @ApiOkResponse({ type: TenantDto })
   @ApiErrors(400, 401, 403, 404)

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { TenantEntity, type TenantSettings } from '#libs/database/entities/index.js';
-import { searchConfigSql } from '#libs/retrieval/search-language.js';
 
 @Injectable()
 export class TenantsRepository {
@@ -25,19 +24,6 @@ export class TenantsRepository {
   async update(m: EntityManager, id: string, patch: { name?: string; settings?: TenantSettings }): Promise<TenantEntity | null> {
     if (patch.name !== undefined || patch.settings !== undefined) await m.update(TenantEntity, { id }, patch);
     return m.findOneBy(TenantEntity, { id });
-  }
-
-  /**
-   * Re-indexes the tenant's chunks with its (new) text search configuration: chunks and
-   * queries must be read with the same one (search-language.ts). `tsv` is generated from
-   * `search_config`, so this one UPDATE rewrites the keyword index of those rows.
-   */
-  async reindexSearchConfig(m: EntityManager, id: string): Promise<void> {
-    await m.query(
-      `UPDATE embeddings SET search_config = ${searchConfigSql('$1')}::regconfig
-       WHERE tenant_id = $1 AND search_config <> ${searchConfigSql('$1')}::regconfig`,
-      [id],
-    );
   }
 
   /** The one cross-tenant read, through a SECURITY DEFINER function only the platform role may call. */

@@ -43,19 +43,15 @@ export class TenantsService {
 
   /**
    * The platform role edits the row inside the tenant's own context (RLS), name and settings
-   * only (its column grants). A new searchLanguage re-indexes the tenant's chunks for keyword
-   * search through the runtime role, which owns the chunks. Rate budgets are memoised for up to
-   * 30 s (TenantLimitsService), so new limits apply within that.
+   * only (its column grants). A new searchLanguage applies to documents ingested from then on
+   * (reprocess the others). Rate budgets are memoised for up to 30 s (TenantLimitsService), so
+   * new limits apply within that.
    */
   async update(id: string, dto: UpdateTenantDto): Promise<TenantDto> {
-    const before = await this.platform.runFor(id, (m) => this.repo.findCurrent(m, id));
-    if (!before) throw new NotFoundException('Tenant not found');
     const row = await this.platform.runFor(id, (m) =>
       this.repo.update(m, id, { name: dto.name, settings: dto.settings ? { ...dto.settings } : undefined }),
     );
     if (!row) throw new NotFoundException('Tenant not found');
-    if ((before.settings.searchLanguage ?? null) !== (row.settings.searchLanguage ?? null))
-      await this.db.runFor(id, (m) => this.repo.reindexSearchConfig(m, id));
     return toDto(row);
   }
 

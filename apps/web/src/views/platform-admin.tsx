@@ -31,7 +31,7 @@ function SettingsFields({ s = {} }: { s?: TenantSettings }) {
     <>
       <label>
         Search language
-        <input name="searchLanguage" placeholder="english" defaultValue={s.searchLanguage ?? ''} pattern="[a-z_]{2,63}" />
+        <input name="searchLanguage" placeholder="auto (per document)" defaultValue={s.searchLanguage ?? ''} pattern="[a-z_]{2,63}" />
       </label>
       <label>
         Daily token quota
@@ -134,7 +134,7 @@ export function PlatformAdmin() {
                   {t.name} <code>{t.slug}</code>
                 </strong>
                 <span class="muted">
-                  {t.settings.searchLanguage ?? 'english'} · quota {t.settings.dailyTokenQuota ?? '∞'} · since {when(t.createdAt)}
+                  {t.settings.searchLanguage ?? 'auto'} · quota {t.settings.dailyTokenQuota ?? '∞'} · since {when(t.createdAt)}
                 </span>
                 <button type="button" aria-expanded={editing === t.id} onClick={() => setEditing(editing === t.id ? null : t.id)}>
                   Settings

@@ -8,6 +8,7 @@ import type { AppConfig } from '#libs/config/config.js';
 import { TenantDb } from '#libs/database/tenant-db.js';
 import { EmbeddingModels } from '#libs/embedding-sets/embedding-models.js';
 import { chunkPages, type Chunk } from '#libs/ingestion/chunker.js';
+import { documentSearchConfig } from '#libs/ingestion/document-language.js';
 import { IngestionError } from '#libs/ingestion/ingestion.error.js';
 import { parseInSandbox } from '#libs/ingestion/parse-sandbox.js';
 import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
@@ -73,14 +74,13 @@ export class IngestionService {
         overlapTokens: Math.min(this.config.ingestion.chunkOverlapTokens, Math.floor(this.config.ingestion.chunkTokens / 2)),
       });
       if (chunks.length === 0) throw new IngestionError('no extractable text', true);
+      const searchConfig = documentSearchConfig(claimed.language, parsed.pages);
       if (!(await this.step(id, 20))) return 'skipped';
 
       for (let embedding = 1; ; embedding++) {
         const set = await this.db.run((m) => this.repo.activeSet(m, this.models.platformDefault));
         const vectors = await this.embedAll(id, chunks, this.models.get(set), ctx.signal);
-        const written = await this.db.run((m) =>
-          this.repo.replaceChunks(m, id, chunks, vectors, set, claimed.searchConfig, parsed.pages.length),
-        );
+        const written = await this.db.run((m) => this.repo.replaceChunks(m, id, chunks, vectors, set, searchConfig, parsed.pages.length));
         if (written === 'gone') return 'skipped';
         if (written === 'written') break;
         // A switch made another set active while this document was embedded: its vectors would land in the

@@ -8,8 +8,8 @@ import { migrationSettings } from './migration-settings.js';
  * one tenant whose context it entered. The runtime role keeps no UPDATE on tenants: a
  * tenant still cannot raise its own quota.
  */
-export class TenantSettingsUpdate1764000013000 implements MigrationInterface {
-  name = 'TenantSettingsUpdate1764000013000';
+export class TenantSettingsUpdate1764000014000 implements MigrationInterface {
+  name = 'TenantSettingsUpdate1764000014000';
 
   async up(q: QueryRunner): Promise<void> {
     const { platformRole } = migrationSettings();
