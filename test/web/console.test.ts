@@ -181,7 +181,7 @@ describe('the console in a browser', () => {
     );
   });
 
-  test('dropping several files uploads each with its own progress bar; they reach ready with page and chunk counts, a bad file says why', async () => {
+  test('dropping several files uploads each with its own progress bar; the list shows them processing, then ready with page and chunk counts; a bad file says why', async () => {
     // Into the folder "Manuals", selected by the previous test.
     const files = [
       { name: 'manual.pdf', type: 'application/pdf', b64: Buffer.from(makePdf(PDF_PAGES)).toString('base64') },
@@ -196,6 +196,16 @@ describe('the console in a browser', () => {
       for (const f of list) dt.items.add(new page.File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
       return dt;
     }, files);
+    // Slow embeddings keep the documents in `processing` for a few seconds; the page records every
+    // status its rows show, as a person watching would see them.
+    llm.embeddingDelayMs = 3000;
+    await pageA.evaluate(() => {
+      const g = globalThis as any;
+      g.seen = new Set<string>();
+      g.seenTimer = setInterval(() => {
+        for (const el of g.document.querySelectorAll('[data-testid=doc-row] .status')) g.seen.add(el.textContent.replace(/\d+/g, 'n'));
+      }, 50);
+    });
     await pageA.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: transfer });
 
     const uploads = pageA.getByRole('list', { name: 'Uploads' });
@@ -213,6 +223,13 @@ describe('the console in a browser', () => {
         timeout: 60_000,
       },
     );
+    llm.embeddingDelayMs = 0;
+    const seen = await pageA.evaluate(() => {
+      const g = globalThis as any;
+      clearInterval(g.seenTimer);
+      return [...g.seen] as string[];
+    });
+    assert.ok(seen.includes('processing n %'), `statuses shown: ${seen.join(' | ')}`);
     const pdfRow = pageA.getByTestId('doc-row').filter({ hasText: 'manual.pdf' });
     const cells = await pdfRow.locator('td').allInnerTexts();
     assert.equal(cells[1], 'ready');

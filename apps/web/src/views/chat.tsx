@@ -88,6 +88,8 @@ export function Chat({ conversationId }: { conversationId: string | undefined })
 function ConversationView({ conversation, onChanged }: { conversation: Conversation; onChanged: () => void }) {
   const [turns, setTurns] = useState<Turn[]>([]);
   const [question, setQuestion] = useState('');
+  // The question field opens once the history is in: a question sent before would be overwritten by it.
+  const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState('');
   const abort = useRef<AbortController | null>(null);
   const streaming = turns.some((t) => t.streaming);
@@ -113,7 +115,8 @@ function ConversationView({ conversation, onChanged }: { conversation: Conversat
             })),
         ),
       )
-      .catch((e: unknown) => setError(errorText(e)));
+      .catch((e: unknown) => setError(errorText(e)))
+      .finally(() => setLoaded(true));
     return () => abort.current?.abort();
   }, [conversation.id]);
 
@@ -122,7 +125,7 @@ function ConversationView({ conversation, onChanged }: { conversation: Conversat
     // Read from the field itself: a keystroke's state update may not have re-rendered this closure yet.
     const field = (e.currentTarget as HTMLFormElement).elements.namedItem('question') as HTMLTextAreaElement;
     const content = field.value.trim();
-    if (!content || streaming) return;
+    if (!content || streaming || !loaded) return;
     setQuestion('');
     setError('');
     const id = `pending-${Date.now()}`;
@@ -174,6 +177,7 @@ function ConversationView({ conversation, onChanged }: { conversation: Conversat
           <textarea
             name="question"
             rows={2}
+            disabled={!loaded}
             value={question}
             placeholder="Ask about your documents (Enter sends, Shift+Enter adds a line)"
             onInput={(e) => setQuestion(e.currentTarget.value)}
@@ -190,7 +194,7 @@ function ConversationView({ conversation, onChanged }: { conversation: Conversat
             Stop
           </button>
         ) : (
-          <button type="submit" class="primary">
+          <button type="submit" class="primary" disabled={!loaded}>
             Send
           </button>
         )}
