@@ -387,8 +387,26 @@ describe('the console in a browser', () => {
     await pageA.locator('[data-testid=key-row][data-revoked=yes]', { hasText: 'ui-key' }).waitFor();
     assert.equal((await api.request('GET', '/api/v1/me', { token: key })).status, 401);
 
-    const users = await pageA.getByRole('region', { name: 'Users' }).innerText();
+    const usersRegion = pageA.getByRole('region', { name: 'Users' });
+    const users = await usersRegion.innerText();
     assert.ok(users.includes(a.adminEmail) && users.includes(`member@${a.slug}.test`), users);
+    // A new user: created, made admin, deleted; each step through the API the page calls.
+    const email = `newbie@${a.slug}.test`;
+    const addUser = pageA.getByRole('form', { name: 'Add a user' });
+    await addUser.getByLabel('Email').fill(email);
+    await addUser.getByLabel(/Password/).fill('newbie-password-1');
+    await addUser.getByRole('button', { name: 'Add user' }).click();
+    await pageA.getByLabel(`Role of ${email}`).selectOption('admin');
+    const roleOf = async () =>
+      (await api.request('GET', '/api/v1/users', { token: a.adminKey })).body.items.find((u: any) => u.email === email)?.role;
+    await waitUntil(async () => (await roleOf()) === 'admin', 'the new user to be admin');
+    pageA.once('dialog', (d) => void d.accept());
+    await usersRegion
+      .getByRole('row', { name: new RegExp(email) })
+      .getByRole('button', { name: 'Delete' })
+      .click();
+    await usersRegion.getByText(email).waitFor({ state: 'detached' });
+    assert.equal(await roleOf(), undefined);
     const usage = pageA.getByRole('region', { name: 'Usage' });
     await usage.getByText('test-chat').waitFor();
     assert.match(await usage.innerText(), /Today \(UTC\): \d+ chat tokens/);
@@ -431,6 +449,27 @@ describe('the console in a browser', () => {
     await page.getByText('This conversation is not among yours.').waitFor();
     assertRanClean(problems);
     await ctx.close();
+  });
+
+  test('a document is reprocessed back to ready, and a deleted one leaves the list and the search', async () => {
+    await pageA.getByRole('link', { name: 'Documents' }).click();
+    const row = (name: string) => pageA.getByTestId('doc-row').filter({ hasText: name });
+    await row('manual.pdf').waitFor();
+    const before = (await api.request('GET', '/api/v1/documents', { token: a.adminKey })).body.items.find(
+      (d: any) => d.filename === 'manual.pdf',
+    );
+    await row('manual.pdf').getByRole('button', { name: 'Reprocess' }).click();
+    await waitUntil(async () => {
+      const doc = (await api.request('GET', `/api/v1/documents/${before.id}`, { token: a.adminKey })).body;
+      return doc.status === 'ready' && doc.updatedAt !== before.updatedAt;
+    }, 'manual.pdf reprocessed');
+    await pageA.locator('[data-testid=doc-row][data-status=ready]', { hasText: 'manual.pdf' }).waitFor();
+
+    pageA.once('dialog', (d) => void d.accept());
+    await row('rules.md').getByRole('button', { name: 'Delete' }).click();
+    await row('rules.md').waitFor({ state: 'detached' });
+    const hits = await api.request('POST', '/api/v1/search', { token: a.adminKey, json: { query: 'goggles lathe', mode: 'keyword' } });
+    assert.ok(!hits.body.items.some((h: any) => h.filename === 'rules.md'), hits.text);
   });
 
   test('at phone width the main views fit the screen without sideways scrolling', async () => {
