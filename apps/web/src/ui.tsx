@@ -40,3 +40,38 @@ export function useAction(): [string, (what: () => Promise<unknown>) => Promise<
   };
   return [error, act];
 }
+
+/** A destructive button that asks first (the browser's own confirm dialog: keyboard- and screen-reader-ready). */
+export function ConfirmButton({ label, question, onConfirm }: { label: string; question: string; onConfirm: () => void }) {
+  return (
+    <button type="button" class="danger" onClick={() => confirm(question) && onConfirm()}>
+      {label}
+    </button>
+  );
+}
+
+/** The fields of a new user: email, role (the first listed is the default) and password. */
+export function UserFields({ roles, passwordRequired }: { roles: ('admin' | 'member')[]; passwordRequired: boolean }) {
+  return (
+    <>
+      <label>
+        Email
+        <input name="email" type="email" required />
+      </label>
+      <label>
+        Role
+        <select name="role">
+          {roles.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {passwordRequired ? 'Password (8+)' : 'Password (optional, 8+)'}
+        <input name="password" type="password" minLength={8} required={passwordRequired} autocomplete="new-password" />
+      </label>
+    </>
+  );
+}

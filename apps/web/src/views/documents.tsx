@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, upload, type Chunk, type Doc, type Folder, type List } from '../api.js';
 import { bytes, field, message, where } from '../util.js';
-import { Alert, Head, useAction } from '../ui.js';
+import { Alert, ConfirmButton, Head, useAction } from '../ui.js';
 
 /** Folders as an indented list: parents before their children. */
 export function folderTree(folders: Folder[]): { folder: Folder; depth: number }[] {
@@ -236,20 +236,17 @@ export function Documents() {
                     <button type="button" onClick={() => void act(() => api('POST', `/api/v1/documents/${d.id}/reprocess`).then(reload))}>
                       Reprocess
                     </button>
-                    <button
-                      type="button"
-                      class="danger"
-                      onClick={() =>
-                        confirm(`Delete ${d.filename}?`) &&
+                    <ConfirmButton
+                      label="Delete"
+                      question={`Delete ${d.filename}?`}
+                      onConfirm={() =>
                         void act(async () => {
                           await api('DELETE', `/api/v1/documents/${d.id}`);
                           if (openedId === d.id) setOpened(null);
                           await reload();
                         })
                       }
-                    >
-                      Delete
-                    </button>
+                    />
                   </td>
                 </tr>
               ))}

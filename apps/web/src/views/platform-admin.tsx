@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type List, type Tenant, type TenantSettings } from '../api.js';
 import { field, when } from '../util.js';
-import { Alert, useAction } from '../ui.js';
+import { Alert, useAction, UserFields } from '../ui.js';
 
 /** Reads the settings fields of a form; empty fields are left out (the server's defaults apply). */
 function settingsOf(d: FormData): TenantSettings {
@@ -153,21 +153,7 @@ export function PlatformAdmin() {
                     </button>
                   </form>
                   <form onSubmit={addUser(t)} class="row wrap" aria-label={`Add a user to ${t.slug}`}>
-                    <label>
-                      Email
-                      <input name="email" type="email" required />
-                    </label>
-                    <label>
-                      Role
-                      <select name="role">
-                        <option value="admin">admin</option>
-                        <option value="member">member</option>
-                      </select>
-                    </label>
-                    <label>
-                      Password
-                      <input name="password" type="password" minLength={8} required autocomplete="new-password" />
-                    </label>
+                    <UserFields roles={['admin', 'member']} passwordRequired />
                     <button type="submit">Add user</button>
                   </form>
                 </div>

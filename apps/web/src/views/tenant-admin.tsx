@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type ApiKey, type List, type Me, type Role, type UsageReport, type User } from '../api.js';
 import { field, when } from '../util.js';
-import { Alert, Head, useAction } from '../ui.js';
+import { Alert, ConfirmButton, Head, useAction, UserFields } from '../ui.js';
 
 export function TenantAdmin({ me }: { me: Me }) {
   const [users, setUsers] = useState<User[]>([]);
@@ -77,13 +77,11 @@ export function TenantAdmin({ me }: { me: Me }) {
                   <td>{when(u.createdAt)}</td>
                   <td>
                     {u.id !== me.userId && (
-                      <button
-                        type="button"
-                        class="danger"
-                        onClick={() => confirm(`Delete ${u.email}?`) && void act(() => api('DELETE', `/api/v1/users/${u.id}`).then(reload))}
-                      >
-                        Delete
-                      </button>
+                      <ConfirmButton
+                        label="Delete"
+                        question={`Delete ${u.email}?`}
+                        onConfirm={() => void act(() => api('DELETE', `/api/v1/users/${u.id}`).then(reload))}
+                      />
                     )}
                   </td>
                 </tr>
@@ -92,21 +90,7 @@ export function TenantAdmin({ me }: { me: Me }) {
           </table>
         </div>
         <form onSubmit={addUser} class="row wrap" aria-label="Add a user">
-          <label>
-            Email
-            <input name="email" type="email" required />
-          </label>
-          <label>
-            Role
-            <select name="role">
-              <option value="member">member</option>
-              <option value="admin">admin</option>
-            </select>
-          </label>
-          <label>
-            Password (optional, 8+)
-            <input name="password" type="password" minLength={8} autocomplete="new-password" />
-          </label>
+          <UserFields roles={['member', 'admin']} passwordRequired={false} />
           <button type="submit">Add user</button>
         </form>
       </section>
@@ -146,15 +130,11 @@ export function TenantAdmin({ me }: { me: Me }) {
                     {k.revokedAt ? (
                       <span class="muted">revoked {when(k.revokedAt)}</span>
                     ) : (
-                      <button
-                        type="button"
-                        class="danger"
-                        onClick={() =>
-                          confirm(`Revoke the key ${k.name}?`) && void act(() => api('DELETE', `/api/v1/api-keys/${k.id}`).then(reload))
-                        }
-                      >
-                        Revoke
-                      </button>
+                      <ConfirmButton
+                        label="Revoke"
+                        question={`Revoke the key ${k.name}?`}
+                        onConfirm={() => void act(() => api('DELETE', `/api/v1/api-keys/${k.id}`).then(reload))}
+                      />
                     )}
                   </td>
                 </tr>
