@@ -27,6 +27,10 @@ esac
 if [ ! -f "$built" ] || [ -n "$(find "${sources[@]}" -name '*.ts' -newer "$built" 2>/dev/null | head -1)" ]; then
   npx tsc -p "$project"
 fi
+# The web console (apps/web, served by the API at /): built when missing or older than its sources.
+if [ "${1:-}" = api ] && [ -d apps/web ] && { [ ! -f dist/web/index.html ] || [ -n "$(find apps/web -type f -newer dist/web/index.html 2>/dev/null | head -1)" ]; }; then
+  npm run -s build:web
+fi
 case "${1:-}" in
   api) exec node --enable-source-maps dist/apps/api/src/main.js ;;
   worker) exec node --enable-source-maps dist/apps/worker/src/main.js ;;

@@ -17,6 +17,9 @@ export DATABASE_ADMIN_URL="${DATABASE_ADMIN_URL:-postgres://postgres@${PGHOST:-1
 export RESET_DB="${RESET_DB:-1}"  # test-citus.sh provisions every node itself
 source scripts/services.sh
 source scripts/env-defaults.sh
+source scripts/browser.sh
+# Only when the browser tests run (all suites, or TEST_FILES naming test/web).
+if [ -z "${TEST_FILES:-}" ] || [[ "${TEST_FILES}" == *web* ]]; then ensure_chromium; fi
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 # Tests get small pools; the pool-size behaviour itself has its own tests.
 export DB_POOL_MIN=0 DB_POOL_MAX=10
@@ -28,6 +31,7 @@ export LOGIN_PER_IP_PER_MINUTE=0 DB_TENANT_WAIT_MS=30000
 rm -rf dist
 # tsconfig.json: the apps and libs plus test/ and bench/ (`npm run build`, tsconfig.build.json, is the apps and libs only).
 npx tsc -p tsconfig.json
+npm run -s build:web   # the web console (Vite, into dist/web), which test/web drives
 node dist/apps/migrate/main.js
 
 # shellcheck disable=SC2086 # TEST_FILES is a list of files or globs

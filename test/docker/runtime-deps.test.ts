@@ -3,7 +3,7 @@
  * the same way in a temporary directory (the production build `npm run build` of apps/ and libs/,
  * then the sources removed and `npm ci --omit=dev` from package.json and package-lock.json), and run for real against the test
  * database and Redis: migrations, the API and a worker ingesting a text, a PDF and a DOCX, search,
- * a chat answer, /docs and /metrics. A runtime import of a devDependency (or of something only
+ * a chat answer, /docs, /metrics and the web console at /. A runtime import of a devDependency (or of something only
  * test/ or bench/ compile) fails here, where the rest of the suite, which runs from the checkout's
  * full node_modules, cannot see it.
  */
@@ -110,4 +110,15 @@ test('the admin pages load: /docs (swagger-ui-dist) and /metrics', async () => {
   assert.equal(docs.status, 200, docs.text.slice(0, 300));
   const metrics = await api.request('GET', '/metrics', { token: api.adminKey });
   assert.equal(metrics.status, 200, metrics.text.slice(0, 300));
+});
+
+test('the web console is in the production build and served at / (its bundle needs no runtime dependency)', async () => {
+  assert.ok(api);
+  const index = await api.request('GET', '/');
+  assert.equal(index.status, 200, index.text.slice(0, 300));
+  const script = /src="(\/assets\/[^"]+\.js)"/.exec(index.text)?.[1];
+  assert.ok(script, index.text);
+  const js = await api.request('GET', script);
+  assert.equal(js.status, 200);
+  assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
 });

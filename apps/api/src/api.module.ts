@@ -10,6 +10,7 @@ import { ChatController } from './chat/chat.controller.js';
 import { OpenAICompatController } from './openai-compat/openai-compat.controller.js';
 import { ChatService } from './chat/chat.service.js';
 import { ConversationChatService } from './chat/conversation-chat.service.js';
+import { UsageController } from './usage/usage.controller.js';
 import { UsageService } from './usage/usage.service.js';
 import { DocumentsController } from './documents/documents.controller.js';
 import { DocumentsRepository } from './documents/documents.repository.js';
@@ -93,6 +94,7 @@ export class ApiModule {
         MetricsController,
         DocumentsController,
         EmbeddingModelController,
+        UsageController,
       ],
       providers: [
         FoldersRepository,

@@ -6,6 +6,7 @@ import { FairIngestion1764000003040 } from './1764000003040-fair-ingestion.js';
 import { SectionPaths1764000009000 } from './1764000009000-section-paths.js';
 import { EmbeddingSets1764000012000 } from './1764000012000-embedding-sets.js';
 import { DocumentLanguage1764000013000 } from './1764000013000-document-language.js';
+import { TenantSettingsUpdate1764000014000 } from './1764000014000-tenant-settings-update.js';
 import { CitusDistribution1764000020000 } from './1764000020000-citus-distribution.js';
 
 /** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
@@ -18,5 +19,6 @@ export const MIGRATIONS = [
   SectionPaths1764000009000,
   EmbeddingSets1764000012000,
   DocumentLanguage1764000013000,
+  TenantSettingsUpdate1764000014000,
   CitusDistribution1764000020000,
 ];

@@ -105,6 +105,26 @@ export class CreateTenantDto {
   settings?: TenantSettingsDto;
 }
 
+/** The name and/or the settings; `settings` replaces the whole settings object (send every setting to keep). */
+export class UpdateTenantDto {
+  @ApiPropertyOptional({ example: 'Acme Corporation' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({
+    type: TenantSettingsDto,
+    description: 'Replaces the settings as a whole; unset fields fall back to the server defaults',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TenantSettingsDto)
+  settings?: TenantSettingsDto;
+}
+
 export class TenantDto {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
