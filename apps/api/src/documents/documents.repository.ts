@@ -65,7 +65,8 @@ export class DocumentsRepository {
     return m
       .createQueryBuilder(EmbeddingEntity, 'e')
       .where('e.tenantId = :tenantId AND e.documentId = :documentId', { tenantId: currentTenantId(), documentId })
-      .andWhere(`e.setId = (SELECT s.id FROM embedding_sets s WHERE s.tenant_id = e.tenant_id AND s.state = 'active')`)
+      // The tenant as a value, not correlated with e: so Citus runs the subquery on the tenant's shard too.
+      .andWhere(`e.setId = (SELECT s.id FROM embedding_sets s WHERE s.tenant_id = :tenantId AND s.state = 'active')`)
       .orderBy('e.chunkIndex', 'ASC')
       .getMany();
   }
