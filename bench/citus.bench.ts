@@ -29,7 +29,19 @@ import { insertChunks } from '../libs/database/embeddings/insert-chunks.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
 import { SearchRepository } from '../libs/retrieval/search.repository.js';
 import type { SearchMode } from '../libs/retrieval/search.types.js';
-import { benchUrls, firstEmbeddingSets, freshDatabase, intEnv, logger, median, num, pct, prng, releaseDatabase, type BenchUrls } from './support.js';
+import {
+  benchUrls,
+  firstEmbeddingSets,
+  freshDatabase,
+  intEnv,
+  logger,
+  median,
+  num,
+  pct,
+  prng,
+  releaseDatabase,
+  type BenchUrls,
+} from './support.js';
 
 const log = logger('citus');
 const TENANTS = intEnv('BENCH_CITUS_TENANTS', 20);
@@ -56,11 +68,20 @@ function onPort(urls: BenchUrls, port: number): BenchUrls {
     url.port = String(port);
     return url.toString();
   };
-  return { ...urls, superUrl: move(urls.superUrl), maintUrl: move(urls.maintUrl), migrationUrl: move(urls.migrationUrl), runtimeUrl: move(urls.runtimeUrl) };
+  return {
+    ...urls,
+    superUrl: move(urls.superUrl),
+    maintUrl: move(urls.maintUrl),
+    migrationUrl: move(urls.migrationUrl),
+    runtimeUrl: move(urls.runtimeUrl),
+  };
 }
 
 async function prepareCitus(urls: BenchUrls): Promise<void> {
-  execFileSync('bash', ['scripts/citus-cluster.sh', 'provision', urls.db], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CITUS_PORT: String(CITUS_PORT) } });
+  execFileSync('bash', ['scripts/citus-cluster.sh', 'provision', urls.db], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, CITUS_PORT: String(CITUS_PORT) },
+  });
   const m = createMigrationDataSource({ migrationUrl: urls.migrationUrl, connectTimeoutMs: 5000 });
   await m.initialize();
   try {
@@ -77,8 +98,9 @@ async function corpus(embedder: LocalEmbedder): Promise<{ texts: string[][]; vec
   const texts: string[][] = [];
   const vectors: number[][][] = [];
   for (let t = 0; t < TENANTS; t++) {
-    const own = Array.from({ length: CHUNKS }, (_, i) =>
-      Array.from({ length: 60 }, () => WORDS[rnd.int(WORDS.length)]).join(' ') + ` tenant${t} chunk${i}`,
+    const own = Array.from(
+      { length: CHUNKS },
+      (_, i) => Array.from({ length: 60 }, () => WORDS[rnd.int(WORDS.length)]).join(' ') + ` tenant${t} chunk${i}`,
     );
     texts.push(own);
     vectors.push(await embedder.embed(own));
@@ -90,7 +112,9 @@ async function run(target: Target, tenants: string[], data: { texts: string[][];
   const su = new pg.Client({ connectionString: target.urls.superUrl });
   await su.connect();
   const dims = platformEmbeddingModel(process.env).dimensions;
-  await su.query(`INSERT INTO tenants (id, name, slug) SELECT t, 'bench', 'bench-' || left(t::text, 8) FROM unnest($1::uuid[]) t`, [tenants]);
+  await su.query(`INSERT INTO tenants (id, name, slug) SELECT t, 'bench', 'bench-' || left(t::text, 8) FROM unnest($1::uuid[]) t`, [
+    tenants,
+  ]);
   await firstEmbeddingSets(su, tenants, dims);
   const docs: string[][] = tenants.map(() => Array.from({ length: Math.ceil(CHUNKS / DOC_CHUNKS) }, () => randomUUID()));
   for (const [t, tenantId] of tenants.entries()) {
@@ -101,7 +125,9 @@ async function run(target: Target, tenants: string[], data: { texts: string[][];
     );
   }
   const config = loadConfig();
-  const db = new TenantDb(await createRuntimeDataSource({ ...config.database, url: target.urls.runtimeUrl }, { poolMax: 2, poolMin: 0 }).initialize());
+  const db = new TenantDb(
+    await createRuntimeDataSource({ ...config.database, url: target.urls.runtimeUrl }, { poolMax: 2, poolMin: 0 }).initialize(),
+  );
   try {
     // Writes: one writer, a transaction per document, tenants one after the other.
     const t0 = performance.now();
@@ -120,7 +146,9 @@ async function run(target: Target, tenants: string[], data: { texts: string[][];
           section: null,
         }));
         const vectors = data.vectors[t]!.slice(from, from + DOC_CHUNKS);
-        await db.runFor(tenantId, (m) => insertChunks(m, { tenantId, documentId, model: 'local-hash-v1', searchConfig: 'english' }, chunks, vectors));
+        await db.runFor(tenantId, (m) =>
+          insertChunks(m, { tenantId, documentId, model: 'local-hash-v1', searchConfig: 'english' }, chunks, vectors),
+        );
       }
     }
     const writeSeconds = (performance.now() - t0) / 1000;
@@ -129,7 +157,11 @@ async function run(target: Target, tenants: string[], data: { texts: string[][];
     await su.query('ANALYZE');
 
     // Search: every tenant below VECTOR_INDEX_MIN_ROWS, so the exact path (the common one: most tenants are small).
-    const repo = new SearchRepository({ minRows: config.vectorIndex.minRows, efSearch: config.vectorIndex.efSearch, searchTimeoutMs: 30_000 });
+    const repo = new SearchRepository({
+      minRows: config.vectorIndex.minRows,
+      efSearch: config.vectorIndex.efSearch,
+      searchTimeoutMs: 30_000,
+    });
     const embedder = new LocalEmbedder(dims);
     const rnd = prng(11);
     const search: Record<string, { p50: number; p95: number; qps: number }> = {};
@@ -159,7 +191,8 @@ async function explainHotPaths(urls: BenchUrls, tenantId: string): Promise<strin
   const su = new pg.Client({ connectionString: urls.superUrl });
   await su.connect();
   try {
-    const [{ set }] = (await su.query(`SELECT id AS set FROM embedding_sets WHERE tenant_id = $1 AND state = 'active'`, [tenantId])).rows as [{ set: number }];
+    const [{ set }] = (await su.query(`SELECT id AS set FROM embedding_sets WHERE tenant_id = $1 AND state = 'active'`, [tenantId]))
+      .rows as [{ set: number }];
     const dims = platformEmbeddingModel(process.env).dimensions;
     const vec = `[${Array.from({ length: dims }, (_, i) => (i === 0 ? 1 : 0)).join(',')}]`;
     const plans: [string, string, unknown[]][] = [
@@ -207,14 +240,20 @@ async function main(): Promise<void> {
   const explain = await explainHotPaths(citus.urls, tenants[0]!);
 
   const ratio = (x: number, y: number) => (y ? (x / y).toFixed(2) : '–');
-  console.log(`${TENANTS} tenants × ${CHUNKS} chunks (${num(TENANTS * CHUNKS)} rows, ${platformEmbeddingModel(process.env).dimensions} dims), the same rows and queries on both; ${QUERIES} queries per mode, one at a time, exact path.\n`);
+  console.log(
+    `${TENANTS} tenants × ${CHUNKS} chunks (${num(TENANTS * CHUNKS)} rows, ${platformEmbeddingModel(process.env).dimensions} dims), the same rows and queries on both; ${QUERIES} queries per mode, one at a time, exact path.\n`,
+  );
   console.log('| measure | one node | Citus (coordinator + 2 workers, same machine) | Citus / one node |');
   console.log('|---|---:|---:|---:|');
-  console.log(`| chunk writes, rows/s (1 writer) | ${num(a.rowsPerSecond)} | ${num(b.rowsPerSecond)} | ${ratio(b.rowsPerSecond, a.rowsPerSecond)} |`);
+  console.log(
+    `| chunk writes, rows/s (1 writer) | ${num(a.rowsPerSecond)} | ${num(b.rowsPerSecond)} | ${ratio(b.rowsPerSecond, a.rowsPerSecond)} |`,
+  );
   for (const mode of MODES) {
     const x = a.search[mode]!;
     const y = b.search[mode]!;
-    console.log(`| ${mode} search p50 / p95 ms | ${x.p50.toFixed(1)} / ${x.p95.toFixed(1)} | ${y.p50.toFixed(1)} / ${y.p95.toFixed(1)} | ${ratio(y.p50, x.p50)} / ${ratio(y.p95, x.p95)} |`);
+    console.log(
+      `| ${mode} search p50 / p95 ms | ${x.p50.toFixed(1)} / ${x.p95.toFixed(1)} | ${y.p50.toFixed(1)} / ${y.p95.toFixed(1)} | ${ratio(y.p50, x.p50)} / ${ratio(y.p95, x.p95)} |`,
+    );
   }
   console.log('\nEXPLAIN on the cluster (Task Count: shards a statement runs on):\n');
   console.log('| hot path | tasks |');

@@ -26,7 +26,14 @@ let su: pg.Client;
 let a: TestTenant;
 let b: TestTenant;
 const stack = useStack({ prefix: 'citus', workers: 1, superuser: true, tenants: ['citus-a', 'citus-b'] });
-before(async () => ({ api, su, tenants: [a, b] } = await stack.ready));
+before(
+  async () =>
+    ({
+      api,
+      su,
+      tenants: [a, b],
+    } = await stack.ready),
+);
 
 /** The runtime role with every statement that would run on more than one shard refused by Citus itself. */
 let singleShard: TenantDb;
@@ -34,7 +41,9 @@ before(async () => {
   const config = loadConfig();
   const url = new URL(config.database.url);
   url.searchParams.set('options', '-c citus.multi_task_query_log_level=error');
-  singleShard = new TenantDb(await createRuntimeDataSource({ ...config.database, url: url.toString() }, { poolMax: 2, poolMin: 0 }).initialize());
+  singleShard = new TenantDb(
+    await createRuntimeDataSource({ ...config.database, url: url.toString() }, { poolMax: 2, poolMin: 0 }).initialize(),
+  );
 });
 after(() => singleShard?.dataSource.destroy());
 
@@ -169,10 +178,10 @@ test('hot paths run on one shard: search in every mode, the document list, a doc
       }));
       const vectors = await embedder.embed(chunks.map((c) => c.content));
       await insertChunks(m, { tenantId: b.id, documentId: id, model: 'local', searchConfig: 'english' }, chunks, vectors);
-      const [{ n }] = await m.query<[{ n: number }]>(`SELECT count(*)::int AS n FROM embeddings WHERE tenant_id = $1 AND document_id = $2`, [
-        b.id,
-        id,
-      ]);
+      const [{ n }] = await m.query<[{ n: number }]>(
+        `SELECT count(*)::int AS n FROM embeddings WHERE tenant_id = $1 AND document_id = $2`,
+        [b.id, id],
+      );
       assert.equal(n, 3);
       throw rollback;
     }),

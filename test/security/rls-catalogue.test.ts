@@ -62,9 +62,10 @@ test('no policy other than the auth and search lookups grants rows without the t
   for (const role of Object.values(allowed)) {
     const {
       rows: [attrs],
-    } = await db.query(`SELECT rolcanlogin, rolsuper, rolbypassrls, rolpassword IS NOT NULL AS password FROM pg_authid WHERE rolname = $1`, [
-      role,
-    ]);
+    } = await db.query(
+      `SELECT rolcanlogin, rolsuper, rolbypassrls, rolpassword IS NOT NULL AS password FROM pg_authid WHERE rolname = $1`,
+      [role],
+    );
     assert.deepEqual(attrs, { rolcanlogin: citus, rolsuper: false, rolbypassrls: false, password: false }, role);
   }
 });

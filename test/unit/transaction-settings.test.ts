@@ -30,7 +30,9 @@ test('the kind of database is read from pg_extension once per owner, from rows (
 test('plain PostgreSQL: one set_config statement with bound values; Citus: SET LOCAL with quoted literals, propagated', async () => {
   const pgq = fake(false, 'rows');
   await setLocal(pgq, 'postgres', { 'hnsw.ef_search': '40', jit: 'off' });
-  assert.deepEqual(pgq.sent, [{ sql: 'SELECT set_config($1, $2, true), set_config($3, $4, true)', params: ['hnsw.ef_search', '40', 'jit', 'off'] }]);
+  assert.deepEqual(pgq.sent, [
+    { sql: 'SELECT set_config($1, $2, true), set_config($3, $4, true)', params: ['hnsw.ef_search', '40', 'jit', 'off'] },
+  ]);
   const cq = fake(true, 'rows');
   await setLocal(cq, 'citus', { 'hnsw.ef_search': '40', statement_timeout: "5'000" });
   assert.equal(

@@ -101,10 +101,39 @@ async function insertChunkValues(
 }
 
 const CHUNK_COLUMNS = [
-  'tenant_id', 'id', 'set_id', 'document_id', 'chunk_index', 'content', 'embedding', 'page_from', 'page_to',
-  'char_start', 'char_end', 'token_count', 'model', 'search_config', 'section',
+  'tenant_id',
+  'id',
+  'set_id',
+  'document_id',
+  'chunk_index',
+  'content',
+  'embedding',
+  'page_from',
+  'page_to',
+  'char_start',
+  'char_end',
+  'token_count',
+  'model',
+  'search_config',
+  'section',
 ];
-const CHUNK_CASTS = ['uuid', 'uuid', 'int', 'uuid', 'int', 'text', 'halfvec', 'int', 'int', 'int', 'int', 'int', 'text', 'regconfig', 'text'];
+const CHUNK_CASTS = [
+  'uuid',
+  'uuid',
+  'int',
+  'uuid',
+  'int',
+  'text',
+  'halfvec',
+  'int',
+  'int',
+  'int',
+  'int',
+  'int',
+  'text',
+  'regconfig',
+  'text',
+];
 
 /** Rows per buffer handed to COPY: a few MB at 1536 dimensions. */
 const ROWS_PER_BUFFER = 256;

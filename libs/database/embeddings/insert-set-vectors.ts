@@ -40,7 +40,10 @@ export async function insertSetVectors(
   const params: unknown[] = [sets.tenantId, sets.fromSet, sets.toSet, sets.model];
   if (citus) {
     source = `unnest($5::uuid[], $6::text[]::halfvec[]) AS s(id, embedding)`;
-    params.push(ids, vectors.map((v) => vectorLiteral(v)));
+    params.push(
+      ids,
+      vectors.map((v) => vectorLiteral(v)),
+    );
   } else {
     await client.query(CREATE_STAGING);
     await pipeline(

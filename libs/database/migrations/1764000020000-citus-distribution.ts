@@ -1,15 +1,19 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { TENANT_TABLES } from './1764000000000-init-schema.js';
 import { migrationSettings } from './migration-settings.js';
+import { databaseMode } from '../transaction-settings.js';
 
 /** Every table with tenant_id, co-located with the first: a tenant's rows of every table live on one node. */
 export const DISTRIBUTED_TABLES = [...TENANT_TABLES, 'embedding_sets', 'vector_indexes'] as const;
 
-/** Is this database a Citus coordinator? (The provisioning creates the extension; the app detects it the same way.) */
-export async function isCitus(q: Pick<QueryRunner, 'query'>): Promise<boolean> {
-  const rows: unknown[] = await q.query(`SELECT 1 FROM pg_extension WHERE extname = 'citus'`);
-  return rows.length > 0;
+/** Is this database a Citus coordinator? The same probe as the app's (transaction-settings.ts). */
+export async function isCitus(q: QueryRunner): Promise<boolean> {
+  return (await databaseMode(q, q)) === 'citus';
 }
+
+/** A query's rows, typed (QueryRunner.query answers `any`). */
+const select = async <T>(q: Pick<QueryRunner, 'query'>, sql: string, params?: unknown[]): Promise<T[]> =>
+  (await q.query(sql, params)) as T[];
 
 /**
  * On Citus, distributes the schema by tenant: every tenant table hash-distributed by
@@ -50,7 +54,8 @@ export class CitusDistribution1764000020000 implements MigrationInterface {
          ADD CONSTRAINT vector_indexes_tenant_index_name_key UNIQUE (tenant_id, index_name)`,
     );
 
-    const fks: { tbl: string; conname: string; def: string }[] = await q.query(
+    const fks = await select<{ tbl: string; conname: string; def: string }>(
+      q,
       `SELECT c.conrelid::regclass::text AS tbl, c.conname, pg_get_constraintdef(c.oid) AS def
        FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
        WHERE c.contype = 'f' AND n.nspname = 'public' ORDER BY c.conrelid::regclass::text, c.conname`,
@@ -76,7 +81,7 @@ export class CitusDistribution1764000020000 implements MigrationInterface {
     // Back to local tables (cascading through the foreign keys), then the single-node forms.
     await q.query(`SELECT undistribute_table('tenants', cascade_via_foreign_keys => true)`);
     for (const table of DISTRIBUTED_TABLES) {
-      const [row]: { n: number }[] = await q.query(`SELECT count(*)::int AS n FROM pg_dist_partition WHERE logicalrelid = $1::regclass`, [
+      const [row] = await select<{ n: number }>(q, `SELECT count(*)::int AS n FROM pg_dist_partition WHERE logicalrelid = $1::regclass`, [
         table,
       ]);
       if (row && row.n > 0) await q.query(`SELECT undistribute_table($1, cascade_via_foreign_keys => true)`, [table]);
@@ -107,13 +112,15 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * A later migration that defines such a function on a Citus database writes it in PL/pgSQL.
  */
 async function sqlFunctionsToPlpgsql(q: Pick<QueryRunner, 'query'>): Promise<void> {
-  const fns: { name: string; def: string; body: string; setof: boolean }[] = await q.query(
+  const fns = await select<{ name: string; def: string; body: string; setof: boolean }>(
+    q,
     `SELECT p.oid::regprocedure::text AS name, pg_get_functiondef(p.oid) AS def, p.prosrc AS body, p.proretset AS setof
      FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace
      WHERE n.nspname = 'public' AND l.lanname = 'sql'
        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`,
   );
-  const owners: { owner: string }[] = await q.query(
+  const owners = await select<{ owner: string }>(
+    q,
     `SELECT DISTINCT pg_get_userbyid(p.proowner) AS owner FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
      WHERE p.pronamespace = 'public'::regnamespace AND l.lanname = 'sql' AND p.proowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)`,
   );
@@ -133,4 +140,3 @@ END $fn$`;
   }
   for (const { owner } of owners) await q.query(`REVOKE CREATE ON SCHEMA public FROM ${quoteIdent(owner)}`);
 }
-

@@ -39,7 +39,13 @@ export async function copyDocumentFile(
     // Citus: one INSERT with the bytes as a parameter (insert-values.ts says why); the file is read whole.
     const data = await readFile(file.path);
     if (data.length !== file.size) throw new Error(`upload file changed size: ${data.length} bytes instead of ${file.size}`);
-    await insertValues(m, 'document_files', ['tenant_id', 'document_id', 'data'], ['uuid', 'uuid', 'bytea'], [[ids.tenantId, ids.documentId, data]]);
+    await insertValues(
+      m,
+      'document_files',
+      ['tenant_id', 'document_id', 'data'],
+      ['uuid', 'uuid', 'bytea'],
+      [[ids.tenantId, ids.documentId, data]],
+    );
     return;
   }
   const client = (await m.queryRunner.connect()) as PoolClient;

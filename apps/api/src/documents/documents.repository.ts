@@ -62,13 +62,15 @@ export class DocumentsRepository {
 
   /** The document's chunks, one row each: the active embedding set's (a switch in progress gives every chunk a row per set). */
   chunks(m: EntityManager, documentId: string): Promise<EmbeddingEntity[]> {
-    return m
-      .createQueryBuilder(EmbeddingEntity, 'e')
-      .where('e.tenantId = :tenantId AND e.documentId = :documentId', { tenantId: currentTenantId(), documentId })
-      // The tenant as a value, not correlated with e: so Citus runs the subquery on the tenant's shard too.
-      .andWhere(`e.setId = (SELECT s.id FROM embedding_sets s WHERE s.tenant_id = :tenantId AND s.state = 'active')`)
-      .orderBy('e.chunkIndex', 'ASC')
-      .getMany();
+    return (
+      m
+        .createQueryBuilder(EmbeddingEntity, 'e')
+        .where('e.tenantId = :tenantId AND e.documentId = :documentId', { tenantId: currentTenantId(), documentId })
+        // The tenant as a value, not correlated with e: so Citus runs the subquery on the tenant's shard too.
+        .andWhere(`e.setId = (SELECT s.id FROM embedding_sets s WHERE s.tenant_id = :tenantId AND s.state = 'active')`)
+        .orderBy('e.chunkIndex', 'ASC')
+        .getMany()
+    );
   }
 
   /** Back to `queued` for another run; refused while a worker holds it. */
