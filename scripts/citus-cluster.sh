@@ -74,9 +74,6 @@ port = $port
 unix_socket_directories = '$CITUS_DIR'
 max_connections = 300
 shared_buffers = 256MB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 citus.max_client_connections = 250
 EOF
     fi
