@@ -223,10 +223,3 @@ export function loadConfigOrExit(source: NodeJS.ProcessEnv = process.env): AppCo
     throw e;
   }
 }
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-
-/** Nest logger levels up to and including the configured one. */
-export function nestLogLevels(level: AppConfig['logLevel']): (typeof LOG_LEVELS)[number][] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
-}

@@ -1,6 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { LoggerModule } from 'nestjs-pino';
+import { loggerParams } from '#libs/logging/app-logger.js';
+import { accessLogOptions } from './common/access-log.js';
 import { MulterModule } from '@nestjs/platform-express';
 import { QueueModule } from '#libs/queue/queue.module.js';
 import { searchRepositoryProvider, SearchService } from '#libs/retrieval/search.service.js';
@@ -62,6 +65,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config, 'api', accessLogOptions())),
         DatabaseModule,
         JwtModule.register({ secret: config.auth.jwtSecret, signOptions: { algorithm: 'HS256' } }),
         QueueModule.forRoot(config, 'producer'),

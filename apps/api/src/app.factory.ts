@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { type AppConfig } from '#libs/config/config.js';
-import { appLogger } from '#libs/logging/app-logger.js';
+import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { jsonDepthGuard, rejectNulStrings } from './common/json-guard.js';
@@ -17,8 +17,10 @@ import { uploadLimitMiddleware } from './documents/upload-limit.middleware.js';
 export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
     bodyParser: false,
-    logger: appLogger(config),
+    // Lines logged while the app is built wait for pino (LoggerModule in ApiModule).
+    bufferLogs: true,
   });
+  app.useLogger(app.get(Logger));
   if (config.trustProxy) app.set('trust proxy', true);
   app.use(requestIdMiddleware);
   app.use(helmet());

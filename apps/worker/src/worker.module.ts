@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { LoggerModule } from 'nestjs-pino';
+import { loggerParams } from '#libs/logging/app-logger.js';
 import { SharedRateLimiter } from '#libs/ai/rate-limiter.js';
 import { ConfigModule } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
@@ -25,7 +27,12 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, QueueModule.forRoot(config, 'worker')],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config, 'worker')),
+        DatabaseModule,
+        QueueModule.forRoot(config, 'worker'),
+      ],
       providers: [
         HeartbeatService,
         IngestionProcessor,
