@@ -46,7 +46,15 @@ export interface AppConfig {
     maxRetries: number;
     timeoutMs: number;
   };
-  worker: { concurrency: number; lockDurationMs: number; shutdownGraceMs: number };
+  worker: {
+    concurrency: number;
+    lockDurationMs: number;
+    shutdownGraceMs: number;
+    heartbeatFile: string;
+    heartbeatIntervalMs: number;
+    /** undefined: no HTTP server in the worker. */
+    metricsPort: number | undefined;
+  };
   ingestion: {
     leaseSeconds: number;
     reconcileIntervalMs: number;
@@ -165,6 +173,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       concurrency: env.WORKER_CONCURRENCY,
       lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
       shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
+      heartbeatFile: env.WORKER_HEARTBEAT_FILE,
+      heartbeatIntervalMs: env.WORKER_HEARTBEAT_INTERVAL_MS,
+      metricsPort: env.WORKER_METRICS_PORT,
     },
     ingestion: {
       leaseSeconds: env.INGESTION_LEASE_SECONDS,

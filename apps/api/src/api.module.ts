@@ -36,7 +36,6 @@ import { LoginThrottleService } from './admission/login-throttle.service.js';
 import { RateLimiterService } from './admission/rate-limiter.service.js';
 import { TenantLimitsService } from './admission/tenant-limits.service.js';
 import { HealthController } from './health/health.controller.js';
-import { RedisHealth } from './health/redis-health.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { PlatformDb } from './tenants/platform-db.js';
 import { TenantsController } from './tenants/tenants.controller.js';
@@ -53,6 +52,8 @@ import { ConversationsRepository } from './conversations/conversations.repositor
 import { ConversationsService } from './conversations/conversations.service.js';
 import { ActiveSets } from '#libs/embedding-sets/active-sets.js';
 import { EmbeddingModels } from '#libs/embedding-sets/embedding-models.js';
+import { embeddingLimiterProvider } from '#libs/embedding-sets/embedding-limiter.js';
+import { ScrapeSources } from '#libs/metrics/scrape-sources.js';
 import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.repository.js';
 import { EmbeddingModelController } from './embedding-model/embedding-model.controller.js';
 import { EmbeddingModelService } from './embedding-model/embedding-model.service.js';
@@ -112,12 +113,13 @@ export class ApiModule {
         SearchService,
         searchRepositoryProvider,
         EmbeddingModels,
+        embeddingLimiterProvider,
+        ScrapeSources,
         EmbeddingSetsRepository,
         ActiveSets,
         EmbeddingModelService,
         ApiKeysRepository,
         ApiKeysService,
-        RedisHealth,
         DocumentsRepository,
         DocumentsService,
         PasswordHasher,

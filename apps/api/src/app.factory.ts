@@ -9,8 +9,11 @@ import { ApiModule } from './api.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { jsonDepthGuard, rejectNulStrings } from './common/json-guard.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
+import { adminOnlyPages } from './auth/admin-pages.js';
 import { setupSwagger } from './docs/docs.js';
 import { setupQueueDashboard } from './docs/queue-dashboard.js';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
+import { METRICS_PATH } from './metrics/metrics.controller.js';
 import { uploadLimitMiddleware } from './documents/upload-limit.middleware.js';
 
 /** Builds the API app (used by main.ts and by the end-to-end tests). */
@@ -23,6 +26,7 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   app.useLogger(app.get(Logger));
   if (config.trustProxy) app.set('trust proxy', true);
   app.use(requestIdMiddleware);
+  app.use(httpMetricsMiddleware);
   app.use(helmet());
   app.use('/api/v1/documents', uploadLimitMiddleware(config.limits.uploadMaxBytes));
   // JSON bodies are small by design; uploads go through multipart with their own limit.
@@ -41,6 +45,7 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
       validationError: { target: false, value: false },
     }),
   );
+  app.use(METRICS_PATH, adminOnlyPages(config.auth.adminApiKey));
   setupSwagger(app, config.auth.adminApiKey);
   setupQueueDashboard(app, config.auth.adminApiKey);
   app.enableShutdownHooks();

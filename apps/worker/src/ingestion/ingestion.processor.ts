@@ -5,6 +5,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { JobName, QueueName, type JobPayloads } from '#libs/queue/queue.constants.js';
+import { ingestionDocuments } from '#libs/metrics/metrics.js';
 import { QUEUE_SETTINGS } from '#libs/queue/queue.settings.js';
 import { runInTenant } from '#libs/tenancy/tenant-context.js';
 import { jobFields } from '../job-fields.js';
@@ -52,14 +53,22 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
   private ingestDocument(job: Job<JobPayloads[JobName.IngestDocument]>): Promise<'ready' | 'skipped'> {
     const { tenantId, documentId } = job.data;
     const attempts = job.opts.attempts ?? 1;
+    const lastAttempt = job.attemptsMade + 1 >= attempts;
     return this.pino.runInContext(
       async () => {
         const started = performance.now();
-        const outcome = await runInTenant(tenantId, () =>
-          this.ingestion.ingest({ tenantId, documentId, lastAttempt: job.attemptsMade + 1 >= attempts, signal: this.shutdown.signal }),
-        );
-        this.logger.log({ outcome, durationMs: Math.round(performance.now() - started), msg: 'job completed' });
-        return outcome;
+        try {
+          const outcome = await runInTenant(tenantId, () =>
+            this.ingestion.ingest({ tenantId, documentId, lastAttempt, signal: this.shutdown.signal }),
+          );
+          ingestionDocuments.inc({ outcome });
+          this.logger.log({ outcome, durationMs: Math.round(performance.now() - started), msg: 'job completed' });
+          return outcome;
+        } catch (e) {
+          const final = lastAttempt || e instanceof UnrecoverableError;
+          ingestionDocuments.inc({ outcome: this.shutdown.signal.aborted ? 'interrupted' : final ? 'failed' : 'retried' });
+          throw e;
+        }
       },
       { bindings: jobFields(job) },
     );
