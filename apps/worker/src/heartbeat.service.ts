@@ -28,6 +28,8 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger('Heartbeat');
   private timer?: NodeJS.Timeout;
   private last: Liveness = { live: true, problems: [] };
+  /** A check waits up to 2 s for Redis: the next tick skips rather than piling checks up. */
+  private checking = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -61,6 +63,16 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async beat(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      await this.check();
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async check(): Promise<void> {
     const now = await this.liveness();
     if (now.live !== this.last.live) {
       if (now.live) this.logger.log('live again: heartbeat resumed');
