@@ -282,6 +282,7 @@ const APP_ENV_VARS = new Set([
   'LOGIN_PER_IP_PER_MINUTE',
   'DB_TENANT_POOL_PERCENT',
   'TRUST_PROXY',
+  'WORKER_METRICS_PORT',
 ]);
 
 // ---------------------------------------------------------------------------
