@@ -5,6 +5,8 @@ import type { RequestWithPrincipal } from '../auth/principal.js';
 import { ensureRequestId } from './request-id.middleware.js';
 import { requestRoute } from './request-route.js';
 
+const PROBES = new Set(['/health/live', '/health/ready', '/metrics']);
+
 /** The fields of the access line, also bound to every line logged while handling the request. */
 function accessFields(req: IncomingMessage, res: ServerResponse, durationMs: number) {
   const r = req as RequestWithPrincipal;
@@ -31,7 +33,12 @@ export function accessLogOptions(): Options {
     // In-request lines carry the request id only; the access line carries what accessFields adds.
     quietReqLogger: true,
     quietResLogger: true,
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (req, res, err) => {
+      if (err || res.statusCode >= 500) return 'error';
+      if (res.statusCode >= 400) return 'warn';
+      // Probes and scrapes come every few seconds: their successes only at LOG_LEVEL=debug.
+      return PROBES.has(requestRoute(req as Request)) ? 'debug' : 'info';
+    },
     customSuccessObject: (req, res, val: { durationMs: number }) => accessFields(req, res, val.durationMs),
     // The error itself is logged where it is handled (HttpExceptionFilter, stream-error.ts), with its stack.
     customErrorObject: (req, res, _err, val: { durationMs: number }) => accessFields(req, res, val.durationMs),
