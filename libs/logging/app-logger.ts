@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import type { Params } from 'nestjs-pino';
+import type { LoggerService } from '@nestjs/common';
+import { Logger, PinoLogger, type Params } from 'nestjs-pino';
 import { pino, stdTimeFunctions, type LevelWithSilent, type LoggerOptions } from 'pino';
 import type { Options as HttpOptions } from 'pino-http';
 import type { AppConfig } from '../config/config.js';
@@ -55,6 +56,15 @@ export function loggerOptions(config: AppConfig, service: 'api' | 'worker'): Log
  */
 export function loggerParams(config: AppConfig, service: 'api' | 'worker', http: HttpOptions = { autoLogging: false }): Params {
   return { pinoHttp: { ...loggerOptions(config, service), ...http } };
+}
+
+/**
+ * The logger to hand NestFactory: pino from the first line on, so that start-up messages and a
+ * failing start (Nest's own exception handler) are JSON and scrubbed too. It writes through the
+ * same pino instance as LoggerModule's (nestjs-pino keeps one per process).
+ */
+export function bootLogger(params: Params): LoggerService {
+  return new Logger(new PinoLogger(params), params);
 }
 
 /** A start-up failure (before or outside Nest's logger), as one scrubbed JSON line; a connection error can carry a URL. */

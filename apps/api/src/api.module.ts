@@ -1,9 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { LoggerModule } from 'nestjs-pino';
-import { loggerParams } from '#libs/logging/app-logger.js';
-import { accessLogOptions } from './common/access-log.js';
+import { LoggerModule, type Params as LoggerParams } from 'nestjs-pino';
 import { MulterModule } from '@nestjs/platform-express';
 import { QueueModule } from '#libs/queue/queue.module.js';
 import { searchRepositoryProvider, SearchService } from '#libs/retrieval/search.service.js';
@@ -60,13 +58,14 @@ import { EmbeddingModelService } from './embedding-model/embedding-model.service
 
 @Module({})
 export class ApiModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `logging`: nestjs-pino's parameters (libs/logging/app-logger.ts), the same the app was created with. */
+  static forRoot(config: AppConfig, logging: LoggerParams): DynamicModule {
     const uploadStorage = PrivateUploadStorage.create(config.uploads.tmpDir);
     return {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config, 'api', accessLogOptions())),
+        LoggerModule.forRoot(logging),
         DatabaseModule,
         JwtModule.register({ secret: config.auth.jwtSecret, signOptions: { algorithm: 'HS256' } }),
         QueueModule.forRoot(config, 'producer'),

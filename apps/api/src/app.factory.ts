@@ -4,8 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { type AppConfig } from '#libs/config/config.js';
-import { Logger } from 'nestjs-pino';
+import { bootLogger, loggerParams } from '#libs/logging/app-logger.js';
 import { ApiModule } from './api.module.js';
+import { accessLogOptions } from './common/access-log.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { jsonDepthGuard, rejectNulStrings } from './common/json-guard.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
@@ -18,12 +19,11 @@ import { uploadLimitMiddleware } from './documents/upload-limit.middleware.js';
 
 /** Builds the API app (used by main.ts and by the end-to-end tests). */
 export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
+  const logging = loggerParams(config, 'api', accessLogOptions());
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, logging), {
     bodyParser: false,
-    // Lines logged while the app is built wait for pino (LoggerModule in ApiModule).
-    bufferLogs: true,
+    logger: bootLogger(logging),
   });
-  app.useLogger(app.get(Logger));
   if (config.trustProxy) app.set('trust proxy', true);
   app.use(requestIdMiddleware);
   app.use(httpMetricsMiddleware);

@@ -1,6 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
-import { loggerParams } from '#libs/logging/app-logger.js';
+import { LoggerModule, type Params as LoggerParams } from 'nestjs-pino';
 import { ConfigModule } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { DatabaseModule } from '#libs/database/database.module.js';
@@ -25,15 +24,11 @@ import { VectorIndexService } from './vector-index/vector-index.service.js';
 /** The worker: a Nest application context (no HTTP server) running queue processors. */
 @Module({})
 export class WorkerModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `logging`: nestjs-pino's parameters (libs/logging/app-logger.ts), the same the app was created with. */
+  static forRoot(config: AppConfig, logging: LoggerParams): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [
-        ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config, 'worker')),
-        DatabaseModule,
-        QueueModule.forRoot(config, 'worker'),
-      ],
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(logging), DatabaseModule, QueueModule.forRoot(config, 'worker')],
       providers: [
         HeartbeatService,
         WorkerHttpServer,
