@@ -100,3 +100,28 @@ test('no key, password, cookie or token reaches the output', async () => {
   for (const [name, value] of Object.entries(secrets)) assert.ok(!api.log.includes(value), `${name} appears in the API's output`);
   assert.ok(!api.log.includes(cookie.split('=')[1]!), 'the cookie value appears in the output');
 });
+
+test('LOG_LEVEL is honoured: a probe is logged at debug, so only a debug process shows it', async () => {
+  const probe = await api.request('GET', '/health/live');
+  assert.equal(probe.status, 200);
+  const mine = await api.request('GET', '/api/v1/me', { token: t.adminKey }); // logged after the probe's line would be
+  await waitForAccess(mine.headers.get('x-request-id')!);
+  assert.equal(accessLines(probe.headers.get('x-request-id')!).length, 0, 'no probe line at LOG_LEVEL=log');
+
+  const { env } = await stack.ready;
+  const verbose = await ApiProcess.start({ ...env, LOG_LEVEL: 'debug' });
+  try {
+    const seen = await verbose.request('GET', '/health/live');
+    const id = seen.headers.get('x-request-id')!;
+    for (let i = 0; i < 50 && !verbose.log.includes(id); i++) await new Promise((r) => setTimeout(r, 50));
+    const line = verbose.log
+      .split('\n')
+      .filter((l) => l.includes(id))
+      .map((l) => JSON.parse(l) as Line)
+      .find((l) => l.status === 200);
+    assert.equal(line?.level, 'debug', verbose.log);
+    assert.equal(line?.route, '/health/live');
+  } finally {
+    await verbose.stop();
+  }
+});

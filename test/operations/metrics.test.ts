@@ -17,7 +17,7 @@ import { waitFor, type WorkerProcess } from '../support/worker.js';
 const stack = useStack({
   prefix: 'metrics',
   llm: true,
-  env: (llm) => llmEmbeddings(llm),
+  env: (llm) => ({ ...llmEmbeddings(llm), CHAT_PROVIDER: 'openai-compatible', CHAT_MODEL: 'test-chat' }),
   workers: 1,
   workerEnv: { WORKER_METRICS_PORT: '0', WORKER_HEARTBEAT_INTERVAL_MS: '200' },
   tenants: ['metrics'],
@@ -106,6 +106,25 @@ test('after an upload, its ingestion and searches, the series exist with sensibl
   assert.ok((value(w, 'ragdocs_ai_tokens_total', { operation: 'embed', kind: 'prompt' }) ?? 0) > 0);
   assert.ok((value(w, 'ragdocs_db_pool_connections', { state: 'total' }) ?? 0) >= 1);
   assert.match(w, /^process_cpu_seconds_total /m);
+});
+
+test('a chat answer is timed and its tokens counted', async () => {
+  const before = await scrapeApi();
+  const chats = value(before, 'ragdocs_ai_request_duration_seconds_count', { provider: 'openai-compatible', operation: 'chat' }) ?? 0;
+  const completion = value(before, 'ragdocs_ai_tokens_total', { operation: 'chat', kind: 'completion' }) ?? 0;
+  const res = await api.request('POST', '/openai/v1/chat/completions', {
+    token: t.adminKey,
+    json: { model: 'ragdocs', messages: [{ role: 'user', content: 'What does the calibration section say?' }] },
+  });
+  assert.equal(res.status, 200, res.text);
+  const after = await scrapeApi();
+  assert.equal(value(after, 'ragdocs_ai_request_duration_seconds_count', { provider: 'openai-compatible', operation: 'chat' }), chats + 1);
+  assert.ok(value(after, 'ragdocs_ai_tokens_total', { operation: 'chat', kind: 'completion' })! > completion);
+  assert.ok((value(after, 'ragdocs_ai_tokens_total', { operation: 'chat', kind: 'prompt' }) ?? 0) > 0);
+  assert.ok(
+    (value(after, 'ragdocs_http_request_duration_seconds_count', { method: 'POST', route: '/openai/v1/chat/completions', status: '200' }) ??
+      0) >= 1,
+  );
 });
 
 test('embedding errors are counted by kind', () =>
