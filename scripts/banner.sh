@@ -15,6 +15,7 @@ else
 fi
 cat <<MSG
 
+  Console    http://localhost:$PORT/   (web console: tenant sign-in, or the admin key)
   API        http://localhost:$PORT/api/v1
   Swagger UI http://localhost:$PORT/docs   (user: admin, password: the admin key)
   Health     http://localhost:$PORT/health/ready

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs one compiled app with the project's Node: api | worker | migrate | bench | eval.
-# Builds first when dist/ is missing or older than the sources.
+# Builds first when dist/ is missing or older than the sources: the apps with tsconfig.build.json
+# (apps and libs only, what the production image ships), bench and eval with tsconfig.json (which
+# adds test/ and bench/, whose helpers the benches import).
 # `bench` first prepares like scripts/test.sh: locked dependencies, PostgreSQL
 # (pgvector), Redis and the roles; then bench/run.ts runs the bench modules, each
 # of which drops, re-creates and migrates its own database (ragdocs_bench_*).
@@ -18,8 +20,16 @@ else
   [ -d node_modules ] || npm ci --no-audit --no-fund
 fi
 source scripts/env-defaults.sh
-if [ ! -f dist/apps/api/src/main.js ] || [ -n "$(find apps libs bench -name '*.ts' -newer dist/apps/api/src/main.js 2>/dev/null | head -1)" ]; then
-  npx tsc -p tsconfig.build.json
+case "${1:-}" in
+  bench | eval) project=tsconfig.json built=dist/bench/run.js sources=(apps libs test bench) ;;
+  *) project=tsconfig.build.json built=dist/apps/api/src/main.js sources=(apps libs) ;;
+esac
+if [ ! -f "$built" ] || [ -n "$(find "${sources[@]}" -name '*.ts' -newer "$built" 2>/dev/null | head -1)" ]; then
+  npx tsc -p "$project"
+fi
+# The web console (apps/web, served by the API at /): built when missing or older than its sources.
+if [ "${1:-}" = api ] && [ -d apps/web ] && { [ ! -f dist/web/index.html ] || [ -n "$(find apps/web -type f -newer dist/web/index.html 2>/dev/null | head -1)" ]; }; then
+  npm run -s build:web
 fi
 case "${1:-}" in
   api) exec node --enable-source-maps dist/apps/api/src/main.js ;;

@@ -9,7 +9,7 @@ source scripts/toolchain.sh
 ensure_dependencies
 source scripts/services.sh
 source scripts/env-defaults.sh
-npx tsc -p tsconfig.build.json
+npm run -s build   # the server (tsc) and the web console (Vite, into dist/web)
 node dist/apps/migrate/main.js
 
 node --enable-source-maps dist/apps/api/src/main.js & API_PID=$!

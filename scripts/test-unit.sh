@@ -14,7 +14,8 @@ export NODE_ENV=test
 export DATABASE_URL=postgres://unit-tests@127.0.0.1:1/none DATABASE_MIGRATION_URL=postgres://unit-tests@127.0.0.1:1/none
 export REDIS_URL=redis://127.0.0.1:1
 
-npx tsc -p tsconfig.build.json   # incremental (dist/.tsbuildinfo): only what changed is compiled
+# tsconfig.json (apps, libs and test/), incremental (dist/.tsbuildinfo): only what changed is compiled.
+npx tsc -p tsconfig.json
 # The compiled files of the test sources that exist (a deleted test's old output in dist/ is not run).
 mapfile -t files < <(cd test/unit && ls -1 *.test.ts | sed -e 's#^#dist/test/unit/#' -e 's#\.ts$#.js#')
 # Pure code shares nothing: the files run side by side, one per core.

@@ -17,6 +17,9 @@ export DATABASE_ADMIN_URL="${DATABASE_ADMIN_URL:-postgres://postgres@${PGHOST:-1
 export RESET_DB=1
 source scripts/services.sh
 source scripts/env-defaults.sh
+source scripts/browser.sh
+# Only when the browser tests run (all suites, or TEST_FILES naming test/web).
+if [ -z "${TEST_FILES:-}" ] || [[ "${TEST_FILES}" == *web* ]]; then ensure_chromium; fi
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 # Tests get small pools; the pool-size behaviour itself has its own tests.
 export DB_POOL_MIN=0 DB_POOL_MAX=10
@@ -26,7 +29,9 @@ export RATE_LIMIT_SEARCH_PER_MINUTE=0 RATE_LIMIT_CHAT_PER_MINUTE=0 RATE_LIMIT_UP
 export LOGIN_PER_IP_PER_MINUTE=0 DB_TENANT_WAIT_MS=30000
 
 rm -rf dist
-npx tsc -p tsconfig.build.json
+# tsconfig.json: the apps and libs plus test/ and bench/ (`npm run build`, tsconfig.build.json, is the apps and libs only).
+npx tsc -p tsconfig.json
+npm run -s build:web   # the web console (Vite, into dist/web), which test/web drives
 node dist/apps/migrate/main.js
 
 # shellcheck disable=SC2086 # TEST_FILES is a list of files or globs

@@ -111,6 +111,8 @@ async function main(): Promise<void> {
     PORT: String(port),
     LOG_LEVEL: process.env.EVAL_LOG_LEVEL || 'warn',
     QUEUE_PREFIX: queuePrefix,
+    // Every page is uploaded before the first is ready: the tenant's queue cap (1,000 by default) must hold them all.
+    INGESTION_MAX_QUEUED_DOCUMENTS: process.env.INGESTION_MAX_QUEUED_DOCUMENTS || String(Math.max(1000, files.length + 100)),
     RATE_LIMIT_SEARCH_PER_MINUTE: '0',
     RATE_LIMIT_UPLOAD_PER_MINUTE: '0',
     RATE_LIMIT_CHAT_PER_MINUTE: '0',

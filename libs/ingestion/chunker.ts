@@ -160,6 +160,9 @@ function packUnits(text: string, units: Unit[], target: number, overlap: number)
       next++;
     }
     if (next < units.length) next = preferredEnd(units, first, next, cumulative, target);
+    if (next < units.length && units[next]!.boundary === Boundary.Heading) {
+      next = joinClosingSections(text, units, next, cumulative[next - first - 1]!, target);
+    }
 
     // Measure for real; BPE merges across unit edges can make the estimate a little low.
     let start: number = carry?.start ?? units[first]!.start;
@@ -182,6 +185,23 @@ function packUnits(text: string, units: Unit[], target: number, overlap: number)
     first = next;
   }
   return spans;
+}
+
+/**
+ * Closing sections (what is left of the document from `next`, which starts a section) smaller than
+ * this share of the target join the chunk before them rather than becoming a chunk of their own: a
+ * reference page's "See Also" or "Compatibility" tail says too little alone to be found or quoted.
+ */
+const CLOSING_MAX_FILL = 0.2;
+
+/** `next`, or the end of the units when the rest of the document is small and fits in the chunk (estimated `filled` tokens). */
+function joinClosingSections(text: string, units: Unit[], next: number, filled: number, target: number): number {
+  let rest = 0;
+  for (let i = next; i < units.length; i++) {
+    rest += separatorTokens(text, units, i) + units[i]!.tokens;
+    if (rest >= target * CLOSING_MAX_FILL || filled + rest > target) return next;
+  }
+  return units.length;
 }
 
 /** "\n" and "\n\n" are tokens of their own; a space merges into the next word's token. */

@@ -3,7 +3,7 @@ import type { ProviderKind } from '../config/config.js';
 import type { VectorIndexSettings } from '../config/config.js';
 import { vectorLiteral } from '../database/embeddings/vector-literal.js';
 import { EmbeddingSetChanged, type QueryModel } from '../embedding-sets/active-sets.js';
-import { keywordQuery, keywordTiers } from './keyword-query.js';
+import { keywordQuery, keywordTiers, type KeywordQuery } from './keyword-query.js';
 import { DEFAULT_SEARCH_CONFIG, searchConfigSql } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
 import {
@@ -27,6 +27,14 @@ import {
 const VECTOR_WEIGHT = 0.6;
 
 /**
+ * Hybrid's heading boost: a candidate gains HEADING_WEIGHT × the share of the query's content words
+ * (its lexemes by the chunk's text search configuration, stop words dropped) found in the chunk's
+ * heading path. A question naming a page's subject ("What are foreign key constraints?") then
+ * prefers that page's own section to chunks that merely use its words (bench/EVAL.md, "Steps").
+ */
+const HEADING_WEIGHT = 0.5;
+
+/**
  * Words of a query that reach the tsquery. A 4,000-character query made an
  * 839-node tsquery costing ~11 ms per chunk; a question needs far fewer
  * words, and the vector side still reads the whole text.
@@ -48,7 +56,10 @@ export interface SearchParams extends SearchScope {
    */
   setId?: number;
   query: string;
-  /** Text search configuration of the query; the tenant's own (settings.searchLanguage) when not given. */
+  /**
+   * Text search configuration of the query, over every chunk. When not given: each configuration its documents are
+   * indexed with (documents.search_config), or the tenant's own when none says (settings.searchLanguage).
+   */
   language?: string;
   topK: number;
   mode: SearchMode;
@@ -110,17 +121,19 @@ export class SearchRepository {
     );
     if (!set) return []; // no set, no chunks: a tenant gets its first set before its first chunk
     if ((p.setId !== undefined && p.setId !== set.id) || p.vector.length !== set.dimensions) throw new EmbeddingSetChanged(set);
+    const ownLanguage = !!p.language;
     if (!p.language) p = { ...p, language };
     let ranked: { id: string; score: number; similarity?: number }[];
     if (p.mode === 'vector') {
       const hits = await this.nearest(m, p, set, vec, p.topK, index);
       ranked = hits.map((h) => ({ id: h.id, score: 1 - h.distance!, similarity: 1 - h.distance! }));
     } else if (p.mode === 'keyword') {
-      ranked = (await this.keyword(m, p, p.topK)).map((h) => ({ id: h.id, score: h.rank }));
+      ranked = (await this.keyword(m, p, p.topK, ownLanguage)).map((h) => ({ id: h.id, score: h.rank }));
     } else {
-      const keywordHits = await this.keyword(m, p, candidates);
+      const keywordHits = await this.keyword(m, p, candidates, ownLanguage);
       const vectorHits = await this.nearest(m, p, set, vec, candidates, index);
-      ranked = fuse(vectorHits, keywordHits).slice(0, p.topK);
+      const shares = await this.headingShares(m, p, set, [...new Set([...vectorHits, ...keywordHits].map((h) => h.id))]);
+      ranked = fuse(vectorHits, keywordHits, shares).slice(0, p.topK);
     }
     if (!ranked.length) return [];
     return this.details(m, p, set, vec, ranked);
@@ -263,14 +276,42 @@ export class SearchRepository {
   }
 
   /**
-   * Keyword candidates from search_keyword(), which reads the tenant from the transaction's setting like the policies do,
-   * tier by tier (keyword-query.ts) until `n` rows are found. A row's score is its tier's rank from the bottom plus its
-   * ts_rank_cd squashed into [0, 1), so the order survives the sort by score. No lexeme and no phrase (only stop words
-   * or punctuation): nothing to match, no statement run.
+   * Keyword candidates from search_keyword(), which reads the tenant from the transaction's setting like the policies do.
+   * The query is read with each text search configuration in use among the tenant's documents (documents.search_config:
+   * a German document's chunks are matched by the query's German lexemes, an English one's by its English ones); with
+   * one configuration (or `language` given) as before, over every chunk. Candidates of all configurations are merged
+   * by score, best `n` kept.
    */
-  private async keyword(m: EntityManager, p: SearchParams, n: number): Promise<{ id: string; rank: number }[]> {
-    const language = p.language ?? DEFAULT_SEARCH_CONFIG;
+  private async keyword(m: EntityManager, p: SearchParams, n: number, ownLanguage: boolean): Promise<{ id: string; rank: number }[]> {
     const kq = keywordQuery(keywordText(p.query));
+    let configs = [p.language ?? DEFAULT_SEARCH_CONFIG];
+    if (!ownLanguage) {
+      const inUse = await m.query<{ cfg: string }[]>(
+        `SELECT DISTINCT search_config::text AS cfg FROM documents WHERE tenant_id = $1 AND search_config IS NOT NULL`,
+        [p.tenantId],
+      );
+      if (inUse.length) configs = inUse.map((r) => r.cfg).sort();
+    }
+    if (configs.length === 1) return this.keywordIn(m, p, kq, configs[0]!, null, n);
+    const found: { id: string; rank: number }[] = [];
+    for (const config of configs) found.push(...(await this.keywordIn(m, p, kq, config, config, n)));
+    return found.sort((a, b) => b.rank - a.rank || (a.id < b.id ? -1 : 1)).slice(0, n);
+  }
+
+  /**
+   * The query read with `language`, tier by tier (keyword-query.ts) until `n` rows are found, from the chunks indexed
+   * with `only` (every chunk when null). A row's score is its tier's rank from the bottom plus its ts_rank_cd squashed
+   * into [0, 1), so the order survives the sort by score. No lexeme and no phrase (only stop words or punctuation):
+   * nothing to match, no statement run.
+   */
+  private async keywordIn(
+    m: EntityManager,
+    p: SearchParams,
+    kq: KeywordQuery,
+    language: string,
+    only: string | null,
+    n: number,
+  ): Promise<{ id: string; rank: number }[]> {
     const lexemes: string[] = kq.words
       ? (
           await m.query<{ lexeme: string }[]>(`SELECT lexeme FROM unnest(to_tsvector($1::regconfig, $2)) ORDER BY positions[1]`, [
@@ -295,7 +336,7 @@ export class SearchRepository {
         ...(kq.all ? [`websearch_to_tsquery(${bind(language)}::regconfig, ${bind(kq.all)})`] : []),
       ];
       const rows: { id: string; rank: number }[] = await m.query(
-        `SELECT k.id, k.rank FROM search_keyword(${parts.join(' && ')}, ${bind(n)}, ${bind(scope[0])}::uuid[], ${bind(scope[1])}::uuid[]) k`,
+        `SELECT k.id, k.rank FROM search_keyword(${parts.join(' && ')}, ${bind(n)}, ${bind(scope[0])}::uuid[], ${bind(scope[1])}::uuid[], ${bind(only)}::regconfig) k`,
         params,
       );
       const base = tiers.length - 1 - i;
@@ -303,6 +344,24 @@ export class SearchRepository {
       if (found.size >= n) break;
     }
     return [...found].map(([id, rank]) => ({ id, rank }));
+  }
+
+  /**
+   * For each candidate, the share of the query's lexemes found in its heading path, both read with the
+   * chunk's own configuration (a tenant's documents may be in several languages); absent when none.
+   */
+  private async headingShares(m: EntityManager, p: SearchParams, set: SearchedSet, ids: string[]): Promise<Map<string, number>> {
+    const words = keywordQuery(keywordText(p.query)).words;
+    if (!ids.length || !words) return new Map();
+    const rows: { id: string; share: number }[] = await m.query(
+      `SELECT e.id, (SELECT count(*) FROM unnest(l.query) w WHERE w = ANY (l.heading))::float8 / cardinality(l.query) AS share
+       FROM embeddings e
+       CROSS JOIN LATERAL (SELECT tsvector_to_array(to_tsvector(e.search_config, $4)) AS query,
+                                  tsvector_to_array(to_tsvector(e.search_config, e.section)) AS heading) l
+       WHERE e.tenant_id = $1 AND e.set_id = $2 AND e.id = ANY ($3::uuid[]) AND e.section IS NOT NULL AND cardinality(l.query) > 0`,
+      [p.tenantId, set.id, ids, words],
+    );
+    return new Map(rows.filter((r) => Number(r.share) > 0).map((r) => [r.id, Number(r.share)]));
   }
 
   /** Content, document and similarity of the chosen chunks, in the given order; minScore applies to similarity. */
@@ -366,8 +425,15 @@ export class SearchRepository {
 
 const isScoped = (p: SearchScope) => !!(p.documentIds?.length || p.folderIds?.length);
 
-/** Score-normalised fusion of the vector and keyword lists (see VECTOR_WEIGHT); ties broken by vector rank, then id, so results are stable. */
-export function fuse(vectorHits: Ranked[], keywordHits: { id: string; rank: number }[]): { id: string; score: number }[] {
+/**
+ * Score-normalised fusion of the vector and keyword lists (see VECTOR_WEIGHT), plus each candidate's heading
+ * share × HEADING_WEIGHT (see there); ties broken by vector rank, then id, so results are stable.
+ */
+export function fuse(
+  vectorHits: Ranked[],
+  keywordHits: { id: string; rank: number }[],
+  headingShares: ReadonlyMap<string, number> = new Map(),
+): { id: string; score: number }[] {
   const scores = new Map<string, { score: number; vr: number }>();
   const v = minMax(vectorHits.map((h) => 1 - (h.distance ?? 1)));
   const k = minMax(keywordHits.map((h) => h.rank));
@@ -377,6 +443,7 @@ export function fuse(vectorHits: Ranked[], keywordHits: { id: string; rank: numb
     s.score += (1 - VECTOR_WEIGHT) * k[i]!;
     scores.set(h.id, s);
   });
+  for (const [id, s] of scores) s.score += HEADING_WEIGHT * (headingShares.get(id) ?? 0);
   return [...scores]
     .sort(([ia, a], [ib, b]) => b.score - a.score || a.vr - b.vr || (ia < ib ? -1 : 1))
     .map(([id, s]) => ({ id, score: s.score }));

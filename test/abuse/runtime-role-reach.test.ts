@@ -122,7 +122,7 @@ describe('as the runtime role', () => {
 });
 
 describe('as the platform-admin role', () => {
-  test('lists every tenant and creates tenants, but reads no user, no password hash, and deletes nothing', async () => {
+  test('lists every tenant, creates tenants and edits their name and settings, but reads no user, no password hash, and deletes nothing', async () => {
     const { rows } = await platform.query(`SELECT slug FROM admin_list_tenants()`);
     for (const s of [a.slug, b.slug])
       assert.ok(
@@ -132,7 +132,11 @@ describe('as the platform-admin role', () => {
     assert.equal(await outcome(platform, `SELECT email FROM users`), PERMISSION_DENIED);
     assert.equal(await outcome(platform, `SELECT auth_login_params($1, $2)`, [b.slug, b.adminEmail]), PERMISSION_DENIED);
     assert.equal(await outcome(platform, `DELETE FROM tenants`), PERMISSION_DENIED);
-    assert.equal(await outcome(platform, `UPDATE tenants SET settings = '{}'`), PERMISSION_DENIED);
+    // It edits a tenant's name and settings (PATCH /admin/tenants/:id) as that tenant only: with no
+    // tenant set, RLS leaves no row to change; the slug users sign in with and the id, never.
+    assert.equal((await platform.query(`UPDATE tenants SET settings = '{}'`)).rowCount, 0);
+    assert.equal(await outcome(platform, `UPDATE tenants SET slug = 'taken-over'`), PERMISSION_DENIED);
+    assert.equal(await outcome(platform, `UPDATE tenants SET id = gen_random_uuid()`), PERMISSION_DENIED);
     // An insert is checked by RLS like any write: only as the tenant being created.
     assert.equal(
       await outcome(platform, `INSERT INTO tenants (id, name, slug) VALUES (gen_random_uuid(), 'x', 'no-tenant-set')`),

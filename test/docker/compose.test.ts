@@ -2,9 +2,10 @@
  * Static checks of the container setup: docker/compose.yml, docker/Dockerfile,
  * docker/postgres-init.sql and .dockerignore. There is no Docker engine where
  * the tests run, so this checks what can be checked without one: structure,
- * health checks, scalability of the worker, Redis/Postgres settings, that every
- * npm script the containers run exists in package.json, and that compose only
- * interpolates known environment variables.
+ * health checks, scalability of the worker, Redis/Postgres settings, pinned images,
+ * that the containers start the compiled apps with Node directly, and that every
+ * variable of .env.example reaches the apps. (test/docker/runtime-deps.test.ts
+ * runs the runtime stage's dependency set for real.)
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,6 +43,7 @@ interface Healthcheck {
 }
 interface Service {
   image?: string;
+  env_file?: string | (string | { path: string; required?: boolean })[];
   build?: string | { context?: string; dockerfile?: string };
   command?: string | string[];
   entrypoint?: string | string[];
@@ -253,37 +255,34 @@ function interpolatedNames(value: string): string[] {
   return [...names];
 }
 
-/** The environment variables the apps read (libs/config), as documented for deployment. */
-const APP_ENV_VARS = new Set([
-  'PORT',
-  'DATABASE_URL',
-  'DATABASE_MIGRATION_URL',
-  'DATABASE_PLATFORM_URL',
-  'REDIS_URL',
-  'ADMIN_API_KEY',
-  'JWT_SECRET',
-  'OPENAI_API_KEY',
-  'OPENAI_BASE_URL',
-  'EMBEDDING_PROVIDER',
-  'EMBEDDING_MODEL',
-  'EMBEDDING_DIMENSIONS',
-  'CHAT_PROVIDER',
-  'CHAT_MODEL',
-  'WORKER_CONCURRENCY',
-  'UPLOAD_MAX_BYTES',
-  'VECTOR_INDEX_MIN_ROWS',
-  'VECTOR_INDEX_M',
-  'VECTOR_INDEX_EF_CONSTRUCTION',
-  'VECTOR_INDEX_BUILD_MEMORY_MB',
-  'RATE_LIMIT_SEARCH_PER_MINUTE',
-  'RATE_LIMIT_CHAT_PER_MINUTE',
-  'RATE_LIMIT_UPLOAD_PER_MINUTE',
-  'RATE_LIMIT_OPENAI_PER_MINUTE',
-  'LOGIN_PER_IP_PER_MINUTE',
-  'DB_TENANT_POOL_PERCENT',
-  'TRUST_PROXY',
-  'WORKER_METRICS_PORT',
-]);
+/** The variables .env.example documents, with their example values. */
+function envExample(): Map<string, string> {
+  const vars = new Map<string, string>();
+  for (const line of read(join(ROOT, '.env.example')).split(/\r?\n/)) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) vars.set(m[1]!, m[2]!);
+  }
+  return vars;
+}
+
+/** Compose's interpolation of one value: ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?err}, $$. */
+function interpolate(value: string, vars: Map<string, string>): string {
+  return value
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g, (_whole, name: string, colon: string, op: string, arg: string) => {
+      const v = vars.get(name);
+      const missing = v === undefined || (colon === ':' && v === '');
+      if (op === '?' && missing) throw new Error(`compose would refuse to start: ${arg}`);
+      return op === '-' && missing ? arg : (v ?? '');
+    })
+    .replace(/\$\$/g, '$');
+}
+
+/** The header comment of compose.yml (the lines before the first key). */
+const composeHeader = (text: string): string => text.slice(0, text.search(/^[^\s#]/m));
+
+/** What the stack sets itself (connection URLs to its own services, ...), overriding .env: each is named in the header. */
+const STACK_OWN = ['NODE_ENV', 'PORT', 'DATABASE_URL', 'DATABASE_MIGRATION_URL', 'DATABASE_PLATFORM_URL', 'REDIS_URL'];
+const WORKER_OWN = ['DB_POOL_MIN', 'DB_POOL_MAX', 'WORKER_HEARTBEAT_FILE'];
 
 // ---------------------------------------------------------------------------
 // Tests
@@ -349,10 +348,21 @@ describe('docker/compose.yml', () => {
     );
   });
 
-  it('runs postgres from pgvector/pgvector:pg16 with a volume and the provisioning script', () => {
+  it('pins every image it pulls to an exact version', () => {
+    const { doc } = loadCompose();
+    const pulled = Object.entries(doc.services ?? {}).filter(([, s]) => s.build === undefined);
+    assert.ok(pulled.length >= 2, 'postgres and redis are pulled images');
+    for (const [name, s] of pulled) {
+      const [, tag = ''] = String(s.image).split(':');
+      assert.notEqual(tag, 'latest', `${name}: ${s.image}`);
+      assert.match(tag, /^\d+\.\d+\.\d+\b/, `${name}: ${s.image} is not pinned to an exact version (x.y.z)`);
+    }
+  });
+
+  it('runs postgres 16 with pgvector 0.8 with a volume and the provisioning script', () => {
     const { doc } = loadCompose();
     const pg = service(doc, 'postgres');
-    assert.equal(pg.image, 'pgvector/pgvector:pg16');
+    assert.match(String(pg.image), /^pgvector\/pgvector:0\.8\.\d+-pg16$/);
     const volumes = (pg.volumes ?? []).map(String);
     assert.ok(
       volumes.some((v) => v.endsWith(':/var/lib/postgresql/data')),
@@ -389,12 +399,12 @@ describe('docker/compose.yml', () => {
     }
   });
 
-  it('builds the apps from the repository root with docker/Dockerfile and runs their npm scripts', () => {
+  it('builds the apps from the repository root with docker/Dockerfile and starts them with node dist/...', () => {
     const { doc } = loadCompose();
     const expected: Record<(typeof APP_SERVICES)[number], string> = {
-      migrate: 'npm run migrate',
-      api: 'npm run start:api',
-      worker: 'npm run start:worker',
+      migrate: 'node --enable-source-maps dist/apps/migrate/main.js',
+      api: 'node --enable-source-maps dist/apps/api/src/main.js',
+      worker: 'node --enable-source-maps dist/apps/worker/src/main.js',
     };
     for (const name of APP_SERVICES) {
       const s = service(doc, name);
@@ -404,6 +414,13 @@ describe('docker/compose.yml', () => {
       const dockerfile = resolve(context, String(s.build.dockerfile ?? 'Dockerfile'));
       assert.equal(dockerfile, join(DOCKER_DIR, 'Dockerfile'), `${name} must build docker/Dockerfile`);
       assert.equal(asCommandLine(s.command).trim(), expected[name]);
+      // The compiled file comes from a source the production build (tsconfig.build.json) compiles.
+      const source = expected[name]
+        .split(' ')
+        .at(-1)!
+        .replace(/^dist\//, '')
+        .replace(/\.js$/, '.ts');
+      assert.ok(existsSync(join(ROOT, source)), `${name} starts ${expected[name]}, but ${source} does not exist`);
     }
     const apiPorts = (service(doc, 'api').ports ?? []).map(String);
     assert.ok(
@@ -441,31 +458,61 @@ describe('docker/compose.yml', () => {
     }
   });
 
-  it('interpolates only known environment variables', () => {
-    const { doc } = loadCompose();
+  it('interpolates only documented variables: those of .env.example, or ones its header comment names', () => {
+    const { text, doc } = loadCompose();
     const names = new Set(allStrings(doc).flatMap(interpolatedNames));
     assert.ok(names.size > 0, 'compose.yml interpolates no variables at all');
-    const unknown = [...names].filter((n) => !APP_ENV_VARS.has(n) && !n.startsWith('POSTGRES_')).sort();
-    assert.deepEqual(unknown, [], `compose.yml interpolates variables the apps do not know: ${unknown.join(', ')}`);
+    const documented = envExample();
+    const header = composeHeader(text);
+    const unknown = [...names].filter((n) => !documented.has(n) && !n.startsWith('POSTGRES_') && !header.includes(n)).sort();
+    assert.deepEqual(unknown, [], `compose.yml interpolates undocumented variables: ${unknown.join(', ')}`);
   });
 
-  it('only runs npm scripts that package.json defines', () => {
+  it('passes every variable of .env.example to migrate, api and worker (env_file), overriding only what its header names', () => {
+    const { text, doc } = loadCompose();
+    const header = composeHeader(text);
+    // A .env copied from .env.example, every value made recognisable. Run from the repository root,
+    // compose reads that file twice: as the services' env_file and for interpolating compose.yml.
+    const dotenv = new Map([...envExample().keys()].map((k) => [k, `from-dotenv-${k}`]));
+    for (const name of APP_SERVICES) {
+      const s = service(doc, name);
+      const files = (Array.isArray(s.env_file) ? s.env_file : s.env_file === undefined ? [] : [s.env_file]).map((f) =>
+        typeof f === 'string' ? { path: f, required: true } : f,
+      );
+      const dotenvFile = files.find((f) => resolve(DOCKER_DIR, f.path) === join(ROOT, '.env'));
+      assert.ok(dotenvFile, `${name} must read the repository's .env as its env_file`);
+      assert.equal(dotenvFile.required, false, `${name}: the .env must be optional (required: false)`);
+      const container = new Map(dotenv);
+      for (const [k, v] of Object.entries(envOf(s))) container.set(k, interpolate(v, dotenv));
+      const missing = [...dotenv.keys()].filter((k) => !container.has(k));
+      assert.deepEqual(missing, [], `${name} does not receive ${missing.join(', ')}`);
+      const overridden = [...dotenv.keys()].filter((k) => container.get(k) !== dotenv.get(k)).sort();
+      const allowed = new Set([...STACK_OWN, ...(name === 'worker' ? WORKER_OWN : [])]);
+      assert.deepEqual(
+        overridden.filter((k) => !allowed.has(k)),
+        [],
+        `${name} overrides .env values it should pass through`,
+      );
+      const unnamed = overridden.filter((k) => !header.includes(k));
+      assert.deepEqual(unnamed, [], `the header comment must say that compose sets ${unnamed.join(', ')} itself`);
+    }
+  });
+
+  it('starts no npm, shell script or toolchain in the containers', () => {
     const { doc } = loadCompose();
-    const lines = Object.values(doc.services ?? {}).flatMap((s) => [
-      asCommandLine(s.entrypoint),
-      asCommandLine(s.command),
-      asCommandLine(s.healthcheck?.test),
-    ]);
-    const uses = lines.flatMap(npmUses);
-    assert.ok(uses.length >= 3, `expected the migrate, api and worker commands to use npm, found ${uses.length}`);
-    assertScriptsExist(uses, 'docker/compose.yml');
+    for (const name of APP_SERVICES) {
+      const s = service(doc, name);
+      const line = `${asCommandLine(s.entrypoint)} ${asCommandLine(s.command)}`;
+      assert.deepEqual(npmUses(line), [], `${name} runs npm: ${line}`);
+      assert.doesNotMatch(line, /\.sh\b|\bbash\b|\bsh\b/, `${name} runs a shell script: ${line}`);
+    }
   });
 });
 
 describe('docker/Dockerfile', () => {
   const load = () => dockerfileInstructions(read(join(DOCKER_DIR, 'Dockerfile')));
 
-  it('is multi-stage on Node 24', () => {
+  it('is multi-stage on the pinned Node of .nvmrc', () => {
     const instructions = load();
     const froms = instructions.filter((i) => i.keyword === 'FROM');
     assert.ok(froms.length >= 2, `expected at least two FROM stages, found ${froms.length}`);
@@ -473,7 +520,20 @@ describe('docker/Dockerfile', () => {
       .map((f) => resolveGlobalArgs(instructions, f.args.split(/\s+/)[0]!))
       .filter((image) => image.includes(':') || image.includes('/'));
     assert.ok(external.length > 0, 'no FROM names a base image');
-    for (const image of external) assert.match(image, /^(docker\.io\/(library\/)?)?node:24\b/, `base image ${image} is not Node 24`);
+    const nvmrc = read(join(ROOT, '.nvmrc')).trim().replace(/^v/, '');
+    for (const image of external) {
+      const m = /^(?:docker\.io\/(?:library\/)?)?node:(\d+\.\d+\.\d+)-/.exec(image);
+      assert.ok(m, `base image ${image} is not node:x.y.z-...`);
+      assert.equal(m[1], nvmrc, `base image ${image} is not the Node of .nvmrc (${nvmrc})`);
+    }
+  });
+
+  it('builds with tsconfig.build.json, which compiles the apps and libs only', () => {
+    const pkg = JSON.parse(read(join(ROOT, 'package.json'))) as { scripts: Record<string, string> };
+    assert.match(pkg.scripts.build ?? '', /tsconfig\.build\.json/);
+    const { include } = JSON.parse(read(join(ROOT, 'tsconfig.build.json'))) as { include: string[] };
+    assert.ok(include.length > 0);
+    for (const pattern of include) assert.match(pattern, /^(apps|libs)\//, `tsconfig.build.json includes ${pattern}`);
   });
 
   it('runs the final stage as a non-root user in production mode', () => {
@@ -494,10 +554,34 @@ describe('docker/Dockerfile', () => {
     assert.match(expose, /\b3000\b/, 'the final stage must EXPOSE 3000');
   });
 
-  it('ships the compiled app, production modules, scripts, package.json and .nvmrc', () => {
-    const final = stages(load()).at(-1) ?? [];
+  it('ships the compiled app, the production modules and package.json, and starts node dist/... directly', () => {
+    const all = stages(load());
+    const final = all.at(-1) ?? [];
     const copies = final.filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD').map((i) => i.args);
-    for (const needed of ['dist', 'node_modules', 'scripts', 'package.json', '.nvmrc']) {
+    // The stage each COPY --from names, and what that stage runs.
+    const stageRuns = (copy: string | undefined): string => {
+      const from = /--from=(\S+)/.exec(copy ?? '')?.[1];
+      const stage = all.find((st) => st[0]?.args.split(/\s+/).at(-1) === from);
+      return (stage ?? [])
+        .filter((i) => i.keyword === 'RUN')
+        .map((i) => instructionCommandLine(i.args))
+        .join(' && ');
+    };
+    assert.match(
+      stageRuns(copies.find((c) => /\bnode_modules\b/.test(c))),
+      /\bnpm ci\b.*--omit=dev/,
+      'node_modules must be the production set',
+    );
+    assert.match(stageRuns(copies.find((c) => /\bdist\b/.test(c))), /\bnpm run build\b/, 'dist must come from `npm run build`');
+    for (const forbidden of ['scripts', 'test', 'bench', 'src', 'apps', 'libs']) {
+      assert.ok(
+        !copies.some((c) => c.split(/\s+/).some((t) => t.replace(/^\.\//, '').replace(/\/+$/, '') === forbidden)),
+        `the final stage copies ${forbidden}`,
+      );
+    }
+    const runs = final.filter((i) => ['RUN', 'CMD', 'ENTRYPOINT'].includes(i.keyword)).map((i) => instructionCommandLine(i.args));
+    assert.deepEqual(runs.flatMap(npmUses), [], 'the final stage runs npm');
+    for (const needed of ['dist', 'node_modules', 'package.json']) {
       assert.ok(
         copies.some((c) => c.split(/\s+/).some((t) => t.replace(/\/+$/, '').endsWith(needed))),
         `the final stage does not copy ${needed}`,
@@ -505,7 +589,9 @@ describe('docker/Dockerfile', () => {
     }
     const cmd = final.filter((i) => i.keyword === 'CMD').at(-1);
     assert.ok(cmd, 'the final stage has no CMD');
-    assert.equal(instructionCommandLine(cmd.args), 'npm run start:api');
+    assert.ok(cmd.args.startsWith('['), 'CMD in exec form: no shell between Docker (or init) and Node, which gets the signals');
+    assert.equal(instructionCommandLine(cmd.args), 'node --enable-source-maps dist/apps/api/src/main.js');
+    assert.equal(final.filter((i) => i.keyword === 'ENTRYPOINT').length, 0, 'no ENTRYPOINT wraps the command');
   });
 
   it('installs with npm ci, builds with npm run build and prunes dev dependencies', () => {
@@ -549,7 +635,14 @@ describe('.dockerignore', () => {
         .map((l) => l.trim().replace(/\/+$/, ''))
         .filter((l) => l && !l.startsWith('#')),
     );
-    const missing = ['node_modules', 'dist', '.cache', '.git', 'bench/data', '*.log', '.env'].filter((e) => !entries.has(e));
+    const missing = ['node_modules', 'dist', '.cache', '.git', 'test', 'bench', '*.log', '.env'].filter((e) => !entries.has(e));
+    // What the build stage compiles from must stay in the context.
+    const needed = ['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.build.json', 'apps', 'libs'];
+    assert.deepEqual(
+      needed.filter((e) => entries.has(e)),
+      [],
+      '.dockerignore leaves out what `npm ci` and `npm run build` need',
+    );
     assert.deepEqual(missing, [], `.dockerignore lacks ${missing.join(', ')}`);
   });
 });

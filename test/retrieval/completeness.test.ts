@@ -441,7 +441,7 @@ test("search_keyword() isolates tenants like the policies: other tenants' words 
   assert.equal(await count(big.id, 'telescope'), 0, "the small tenant's word is not in the big tenant");
   assert.equal(await count(undefined, 'invoice'), 0, 'no tenant set: no rows');
   const { rows } = await db.query(
-    `SELECT has_function_privilege('public', 'search_keyword(tsquery, int, uuid[], uuid[])', 'EXECUTE') AS pub`,
+    `SELECT has_function_privilege('public', 'search_keyword(tsquery, int, uuid[], uuid[], regconfig)', 'EXECUTE') AS pub`,
   );
   assert.equal(rows[0].pub, false);
 });

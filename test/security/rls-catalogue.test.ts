@@ -174,7 +174,7 @@ test('the runtime role reads tenants but cannot change them, and cannot read pas
   );
 });
 
-test('the platform role is a plain LOGIN role: not superuser, no BYPASSRLS, owns nothing, only SELECT and INSERT on tenants', async () => {
+test('the platform role is a plain LOGIN role: not superuser, no BYPASSRLS, owns nothing, only SELECT and INSERT on tenants and UPDATE of their name and settings', async () => {
   const {
     rows: [role],
   } = await db.query(`SELECT rolcanlogin, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = $1`, [
@@ -191,6 +191,17 @@ test('the platform role is a plain LOGIN role: not superuser, no BYPASSRLS, owns
   assert.deepEqual(
     grants.map((r) => r.g),
     ['tenants:INSERT', 'tenants:SELECT'],
+  );
+  // Column grants (PATCH /admin/tenants/:id): the name and the settings, never the id or the slug users sign in with.
+  const { rows: columns } = await db.query(
+    `
+    SELECT attname FROM pg_attribute WHERE attrelid = 'tenants'::regclass AND attnum > 0 AND NOT attisdropped
+      AND has_column_privilege($1, 'tenants', attname, 'UPDATE') ORDER BY attname`,
+    [platformRole],
+  );
+  assert.deepEqual(
+    columns.map((c) => c.attname),
+    ['name', 'settings'],
   );
   const { rows: owned } = await db.query(
     `

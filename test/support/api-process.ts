@@ -27,9 +27,10 @@ export class ApiProcess {
 
   baseUrl = '';
 
-  static async start(env: Record<string, string | undefined> = {}): Promise<ApiProcess> {
+  /** `main`: another compiled entry point (test/docker/runtime-deps.test.ts starts a copy with production modules only). */
+  static async start(env: Record<string, string | undefined> = {}, main = API_MAIN): Promise<ApiProcess> {
     const merged = { ...process.env, LOG_LEVEL: 'log', PORT: '0', NO_COLOR: '1', ...env };
-    const child = spawn(process.execPath, ['--enable-source-maps', API_MAIN], { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--enable-source-maps', main], { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
     const api = new ApiProcess(child, loadConfig(merged).auth.adminApiKey);
     const deadline = Date.now() + 30_000;
     for (;;) {

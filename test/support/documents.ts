@@ -26,7 +26,7 @@ export function uniqueText(topic: string, paragraphs = 3): string {
   ).join('\n\n');
 }
 
-export async function waitForStatus(api: TestApi, token: string, id: string, statuses: string[], timeoutMs = 60_000) {
+export async function waitForStatus(api: Pick<TestApi, 'request'>, token: string, id: string, statuses: string[], timeoutMs = 60_000) {
   return waitFor(
     `document ${id} to be ${statuses.join('/')}`,
     async () => {

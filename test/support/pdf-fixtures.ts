@@ -15,6 +15,21 @@ export function makePdf(pages: string[]): Uint8Array {
   return buildPdf(pages.map((text) => ({ content: textContent(text), xobjects: [] })));
 }
 
+/** A bookmark: its title, the 1-based page it points at (an explicit /XYZ destination), and its children. */
+export interface OutlineEntry {
+  title: string;
+  page: number;
+  children?: OutlineEntry[];
+}
+
+/** A PDF with one page per entry and an outline (bookmarks) over them. */
+export function makePdfWithOutline(pages: string[], outline: OutlineEntry[]): Uint8Array {
+  return buildPdf(
+    pages.map((text) => ({ content: textContent(text), xobjects: [] })),
+    { outline },
+  );
+}
+
 /**
  * A PDF whose trailer carries a Standard-security /Encrypt dictionary with a
  * non-empty user password, so it cannot be opened without one (pdf.js raises
@@ -93,7 +108,7 @@ function textContent(text: string): string {
   return ops.join('\n');
 }
 
-function buildPdf(pages: PageSpec[], options: { encrypt?: string } = {}): Uint8Array {
+function buildPdf(pages: PageSpec[], options: { encrypt?: string; outline?: OutlineEntry[] } = {}): Uint8Array {
   // Object numbering: 1 catalog, 2 page tree, 3 font, then per page: page, content, xobjects.
   const objects: (Uint8Array | string)[] = [];
   // push() returns the new length, which is the new object's number.
@@ -119,6 +134,28 @@ function buildPdf(pages: PageSpec[], options: { encrypt?: string } = {}): Uint8A
   }
   objects[1] = `<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] /Count ${kids.length} >>`;
   const encryptNumber = options.encrypt ? add(options.encrypt) : 0;
+  if (options.outline?.length) {
+    // Outline items are linked both ways (/Parent, /First, /Last, /Prev, /Next); numbers first, bodies after.
+    const root = add('');
+    const place = (entries: OutlineEntry[], parent: number): number[] => {
+      const numbers = entries.map(() => add(''));
+      entries.forEach((entry, i) => {
+        const children = entry.children?.length ? place(entry.children, numbers[i]!) : [];
+        const links = [
+          `/Parent ${parent} 0 R`,
+          i > 0 ? `/Prev ${numbers[i - 1]} 0 R` : '',
+          i < entries.length - 1 ? `/Next ${numbers[i + 1]} 0 R` : '',
+          children.length ? `/First ${children[0]} 0 R /Last ${children[children.length - 1]} 0 R /Count ${children.length}` : '',
+        ].filter(Boolean);
+        objects[numbers[i]! - 1] =
+          `<< /Title ${pdfString(entry.title)} /Dest [${kids[entry.page - 1]} 0 R /XYZ 0 792 0] ${links.join(' ')} >>`;
+      });
+      return numbers;
+    };
+    const top = place(options.outline, root);
+    objects[root - 1] = `<< /Type /Outlines /First ${top[0]} 0 R /Last ${top[top.length - 1]} 0 R /Count ${top.length} >>`;
+    objects[0] = `<< /Type /Catalog /Pages 2 0 R /Outlines ${root} 0 R /PageMode /UseOutlines >>`;
+  }
 
   const parts: Uint8Array[] = [];
   let offset = 0;

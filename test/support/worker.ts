@@ -14,8 +14,9 @@ export class WorkerProcess {
     this.exited = new Promise((r) => child.on('exit', (code) => r(code)));
   }
 
-  static async start(env: Record<string, string | undefined> = {}): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, ['--enable-source-maps', WORKER_MAIN], {
+  /** `main`: another compiled entry point (test/docker/runtime-deps.test.ts starts a copy with production modules only). */
+  static async start(env: Record<string, string | undefined> = {}, main = WORKER_MAIN): Promise<WorkerProcess> {
+    const child = spawn(process.execPath, ['--enable-source-maps', main], {
       env: { ...process.env, LOG_LEVEL: 'log', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -280,3 +280,23 @@ test('text without headings has no section', () => {
     [null],
   );
 });
+
+test('small closing sections join the chunk before them; a closing section of a fifth of the target or more stays its own', () => {
+  // More than target − overlap tokens in all, so the text is cut into units at its headings.
+  const opts = { targetTokens: 200, overlapTokens: 60 };
+  const body = `# DROP WIDGET\n\n## Description\n\n${sentences('widgets', 12, 12)}`;
+  const tail = '\n\n## Compatibility\n\nAn extension.\n\n## See Also\n\nCREATE WIDGET, ALTER WIDGET';
+  const size = (t: string) => tokens(body + t);
+  assert.ok(size(tail) > 140 && size(tail) <= 200 && tokens(tail) < 40, `${tokens(body)} + ${tokens(tail)} tokens`);
+  const joined = chunkPages([{ pageNumber: 1, text: body + tail }], opts);
+  assert.equal(joined.length, 1, joined.map((c) => `${c.section}: ${c.content.slice(0, 40)}`).join('\n'));
+  assert.ok(joined[0]!.content.endsWith('CREATE WIDGET, ALTER WIDGET'));
+  // A closing section that can stand alone (40 tokens of 200 or more) is still cut at its heading.
+  const longTail = `\n\n## Notes\n\n${sentences('notes', 4, 13)}`;
+  assert.ok(tokens(longTail) >= 40 && size(longTail) <= 200, `${tokens(body)} + ${tokens(longTail)} tokens`);
+  const cut = chunkPages([{ pageNumber: 1, text: body + longTail }], opts);
+  assert.deepEqual(
+    cut.map((c) => c.section),
+    ['DROP WIDGET', 'DROP WIDGET › Notes'],
+  );
+});

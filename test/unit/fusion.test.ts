@@ -57,3 +57,19 @@ test('ties keep the vector order, then the id order, so results are stable', () 
   );
   assert.deepEqual(fuse([], []), []);
 });
+
+test('a candidate whose heading holds the query words gains 0.5 × their share', () => {
+  const vector = [
+    { id: 'a', distance: 0.1 },
+    { id: 'b', distance: 0.2 },
+  ];
+  const keyword = [{ id: 'b', rank: 1 }];
+  // Without the boost a (0.6) leads b (0 + 0.4); b's heading holds half the query's words: 0.4 + 0.25.
+  const fused = fuse(vector, keyword, new Map([['b', 0.5]]));
+  assert.deepEqual(
+    fused.map((f) => f.id),
+    ['b', 'a'],
+  );
+  close(fused[0]!.score, 0.65);
+  close(fused[1]!.score, 0.6);
+});

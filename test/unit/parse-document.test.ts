@@ -4,7 +4,8 @@ import { DOCX_MIME_TYPE } from '../../libs/ingestion/file-type.js';
 import { IngestionError } from '../../libs/ingestion/ingestion.error.js';
 import { parseDocument } from '../../libs/ingestion/parse.js';
 import { makeDocx, makeZip } from '../support/docx-fixtures.js';
-import { makeEncryptedPdf, makeImageOnlyPdf, makePdf, truncate } from '../support/pdf-fixtures.js';
+import { makeEncryptedPdf, makeImageOnlyPdf, makePdf, makePdfWithOutline, truncate } from '../support/pdf-fixtures.js';
+import { chunkPages } from '../../libs/ingestion/chunker.js';
 
 const limits = { maxPages: 100 };
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -190,4 +191,41 @@ test('DOCX: a ZIP that is not a Word document is corrupt', async () => {
 
 test('an unknown MIME type is unsupported', async () => {
   await assertIngestionError(parseDocument(utf8('x'), 'application/zip', limits), 'unsupported file type');
+});
+
+test('PDF: the outline (bookmarks) gives chunks their section paths; pages stay', async () => {
+  const pages = [
+    'Installation\nUnpack the archive and run the installer.',
+    'Configuration\nEdit the settings file.\nNetwork\nOpen port 8080 on the firewall.',
+    'The appendix lists every option.',
+  ];
+  const pdf = makePdfWithOutline(pages, [
+    { title: 'Installation', page: 1 },
+    { title: 'Configuration', page: 2, children: [{ title: 'Network', page: 2 }] },
+    { title: 'Appendix: options', page: 3 },
+  ]);
+  const { pages: parsed } = await parseDocument(pdf, 'application/pdf', limits);
+  assert.deepEqual(
+    parsed.map((p) => p.pageNumber),
+    [1, 2, 3],
+  );
+  // A bookmark whose title is a line of its page marks that line; one that is not (page 3) heads the page.
+  assert.equal(parsed[1]!.text, '# Configuration\nEdit the settings file.\n## Network\nOpen port 8080 on the firewall.');
+  assert.equal(parsed[2]!.text, '# Appendix: options\nThe appendix lists every option.');
+  const chunks = chunkPages(parsed, { targetTokens: 16, overlapTokens: 0 });
+  const where = chunks.map((c) => [c.section, c.pageFrom, c.pageTo]);
+  for (const expected of [
+    ['Installation', 1, 1],
+    ['Configuration › Network', 2, 2],
+    ['Appendix: options', 3, 3],
+  ])
+    assert.ok(
+      where.some((w) => JSON.stringify(w) === JSON.stringify(expected)),
+      `${JSON.stringify(expected)} in ${JSON.stringify(where)}`,
+    );
+});
+
+test('PDF: without an outline, pages have no headings added', async () => {
+  const { pages } = await parseDocument(makePdf(['Installation\nUnpack it.']), 'application/pdf', limits);
+  assert.equal(pages[0]!.text, 'Installation\nUnpack it.');
 });

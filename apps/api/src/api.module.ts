@@ -11,6 +11,7 @@ import { ChatController } from './chat/chat.controller.js';
 import { OpenAICompatController } from './openai-compat/openai-compat.controller.js';
 import { ChatService } from './chat/chat.service.js';
 import { ConversationChatService } from './chat/conversation-chat.service.js';
+import { UsageController } from './usage/usage.controller.js';
 import { UsageService } from './usage/usage.service.js';
 import { DocumentsController } from './documents/documents.controller.js';
 import { DocumentsRepository } from './documents/documents.repository.js';
@@ -21,6 +22,7 @@ import { ConfigModule } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { DatabaseModule } from '#libs/database/database.module.js';
 import { AdminApiKeysController, ApiKeysController } from './api-keys/api-keys.controller.js';
+import { ApiKeyUsageService } from './api-keys/api-key-usage.service.js';
 import { ApiKeysRepository } from './api-keys/api-keys.repository.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { AuthController } from './auth/auth.controller.js';
@@ -73,6 +75,10 @@ export class ApiModule {
         // past it: 413), hashed on the way, then streamed into Postgres with the document row.
         MulterModule.register({
           storage: uploadStorage,
+          // Header parameters without a charset (a plain filename="…") are read as UTF-8, which is
+          // what browsers, curl and fetch send; busboy's default, Latin-1, turned "Résumé.md" into
+          // "RÃ©sumÃ©.md". The RFC 5987 form (filename*=UTF-8''…) names its charset itself.
+          defParamCharset: 'utf8',
           limits: { fileSize: config.limits.uploadMaxBytes, files: 1, fields: 10, fieldSize: 4096, parts: 12 },
         }),
       ],
@@ -92,6 +98,7 @@ export class ApiModule {
         MetricsController,
         DocumentsController,
         EmbeddingModelController,
+        UsageController,
       ],
       providers: [
         FoldersRepository,
@@ -119,6 +126,7 @@ export class ApiModule {
         EmbeddingModelService,
         ApiKeysRepository,
         ApiKeysService,
+        ApiKeyUsageService,
         DocumentsRepository,
         DocumentsService,
         PasswordHasher,

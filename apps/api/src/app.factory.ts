@@ -16,6 +16,7 @@ import { setupQueueDashboard } from './docs/queue-dashboard.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { METRICS_PATH } from './metrics/metrics.controller.js';
 import { uploadLimitMiddleware } from './documents/upload-limit.middleware.js';
+import { serveWebConsole } from './web-console/web-console.js';
 
 /** Builds the API app (used by main.ts and by the end-to-end tests). */
 export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -27,7 +28,10 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   if (config.trustProxy) app.set('trust proxy', true);
   app.use(requestIdMiddleware);
   app.use(httpMetricsMiddleware);
+  // Helmet's default Content-Security-Policy (default-src 'self', script-src 'self', no inline
+  // script) suits the web console as built: one module script and one stylesheet from /assets.
   app.use(helmet());
+  serveWebConsole(app);
   app.use('/api/v1/documents', uploadLimitMiddleware(config.limits.uploadMaxBytes));
   // JSON bodies are small by design; uploads go through multipart with their own limit.
   // No request of the API nests deeper than a few levels: 32 leaves room and keeps validation's recursion shallow.

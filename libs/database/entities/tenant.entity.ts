@@ -4,7 +4,7 @@ import type { RateBudgets } from '../../config/config.js';
 export interface TenantSettings {
   /** Default system prompt for this tenant's conversations. */
   systemPrompt?: string;
-  /** PostgreSQL text search configuration for keyword search (default `english`). */
+  /** Keyword search language: `auto` (or unset) detects each document's; a pg_ts_config name fixes it (search-language.ts). */
   searchLanguage?: string;
   /** Optional daily LLM token quota; unset = unlimited. */
   dailyTokenQuota?: number;

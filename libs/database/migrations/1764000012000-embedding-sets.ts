@@ -189,7 +189,7 @@ async function dropTenantVectorIndexes(q: QueryRunner): Promise<void> {
   await q.query(`ALTER TABLE vector_indexes FORCE ROW LEVEL SECURITY`);
 }
 
-function searchKeywordSql(sets: boolean): string {
+export function searchKeywordSql(sets: boolean): string {
   const set = sets ? 'AND e.set_id = v_set' : '';
   return `
     CREATE OR REPLACE FUNCTION search_keyword(p_query tsquery, p_limit int, p_document_ids uuid[], p_folder_ids uuid[])

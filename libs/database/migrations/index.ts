@@ -5,6 +5,8 @@ import { LeastPrivilege1764000003000 } from './1764000003000-least-privilege.js'
 import { FairIngestion1764000003040 } from './1764000003040-fair-ingestion.js';
 import { SectionPaths1764000009000 } from './1764000009000-section-paths.js';
 import { EmbeddingSets1764000012000 } from './1764000012000-embedding-sets.js';
+import { DocumentLanguage1764000013000 } from './1764000013000-document-language.js';
+import { TenantSettingsUpdate1764000014000 } from './1764000014000-tenant-settings-update.js';
 
 /** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
 export const MIGRATIONS = [
@@ -15,4 +17,6 @@ export const MIGRATIONS = [
   FairIngestion1764000003040,
   SectionPaths1764000009000,
   EmbeddingSets1764000012000,
+  DocumentLanguage1764000013000,
+  TenantSettingsUpdate1764000014000,
 ];

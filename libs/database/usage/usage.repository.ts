@@ -31,3 +31,33 @@ export async function chatQuotaToday(m: EntityManager): Promise<{ quota: number 
   );
   return { quota: row?.quota == null ? null : Number(row.quota), used: Number(row?.used ?? 0) };
 }
+
+export interface UsageDayRow {
+  day: string;
+  kind: 'chat' | 'embedding';
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  requests: number;
+}
+
+/** The current tenant's usage rows of the last `days` days (UTC, today included), newest first. */
+export async function usageByDay(m: EntityManager, days: number): Promise<UsageDayRow[]> {
+  const rows = await m.query<
+    { day: string; kind: 'chat' | 'embedding'; model: string; prompt: string; completion: string; requests: number }[]
+  >(
+    `SELECT to_char(day, 'YYYY-MM-DD') AS day, kind, model, prompt_tokens AS prompt, completion_tokens AS completion, requests
+     FROM usage_records
+     WHERE tenant_id = $1 AND day > (now() AT TIME ZONE 'UTC')::date - $2::int
+     ORDER BY day DESC, kind, model`,
+    [currentTenantId(), days],
+  );
+  return rows.map((r) => ({
+    day: r.day,
+    kind: r.kind,
+    model: r.model,
+    promptTokens: Number(r.prompt),
+    completionTokens: Number(r.completion),
+    requests: r.requests,
+  }));
+}

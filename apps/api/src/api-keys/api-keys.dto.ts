@@ -28,7 +28,12 @@ export class ApiKeyDto {
   @ApiProperty() userId: string;
   @ApiProperty({ description: 'First characters of the key, to recognise it' }) prefix: string;
   @ApiProperty() createdAt: Date;
-  @ApiProperty({ nullable: true, type: Date }) lastUsedAt: Date | null;
+  @ApiProperty({
+    nullable: true,
+    type: Date,
+    description: 'When the key last authenticated a request, to the minute: written at most once a minute per key; null if never used',
+  })
+  lastUsedAt: Date | null;
   @ApiProperty({ nullable: true, type: Date }) revokedAt: Date | null;
 }
 

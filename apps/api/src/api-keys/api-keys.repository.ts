@@ -12,6 +12,18 @@ export class ApiKeysRepository {
     return m.find(ApiKeyEntity, { order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
+  /** Stamps last_used_at unless it was stamped less than `minIntervalSeconds` ago (any process's write counts). */
+  async touch(m: EntityManager, id: string, minIntervalSeconds: number): Promise<boolean> {
+    const res = await m
+      .createQueryBuilder()
+      .update(ApiKeyEntity)
+      .set({ lastUsedAt: () => 'now()' })
+      .where('id = :id', { id })
+      .andWhere('(last_used_at IS NULL OR last_used_at < now() - make_interval(secs => :secs))', { secs: minIntervalSeconds })
+      .execute();
+    return (res.affected ?? 0) > 0;
+  }
+
   async revoke(m: EntityManager, id: string): Promise<boolean> {
     const res = await m.update(ApiKeyEntity, { id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
     return (res.affected ?? 0) > 0;

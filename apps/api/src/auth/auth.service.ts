@@ -2,6 +2,7 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
+import { ApiKeyUsageService } from '../api-keys/api-key-usage.service.js';
 import { API_KEY_PREFIX, hashApiKey, safeEqual } from './api-key.js';
 import { AuthRepository } from './auth.repository.js';
 import { LoginThrottleService } from '../admission/login-throttle.service.js';
@@ -22,6 +23,7 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly passwords: PasswordHasher,
     private readonly throttle: LoginThrottleService,
+    private readonly keyUsage: ApiKeyUsageService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -30,6 +32,7 @@ export class AuthService {
     if (safeEqual(token, this.config.auth.adminApiKey)) return { platformAdmin: true };
     if (token.startsWith(API_KEY_PREFIX)) {
       const owner = await this.repo.findApiKeyOwner(hashApiKey(token));
+      if (owner) this.keyUsage.used(owner.tenantId, owner.keyId);
       return owner && { tenantId: owner.tenantId, userId: owner.userId, role: owner.role, email: owner.email, keyId: owner.keyId };
     }
     let claims: AccessTokenClaims;

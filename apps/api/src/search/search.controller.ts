@@ -18,7 +18,7 @@ export class SearchController {
   @ApiOperation({
     summary: "Search the tenant's documents",
     description:
-      "`mode`: `vector` (default, by meaning), `keyword` (by words, read with the tenant's settings.searchLanguage) or `hybrid` (both, fused 0.6 : 0.4). `topK` passages (1-100, default 5); `minScore` drops passages whose similarity is lower; `folderIds`/`documentIds` limit the scope.",
+      "`mode`: `vector` (default, by meaning), `keyword` (by words, read with each document's language: detected, or the tenant's settings.searchLanguage) or `hybrid` (both, fused 0.6 : 0.4, plus a boost for section headings holding the query's words). `topK` passages (1-100, default 5); `minScore` drops passages whose similarity is lower; `folderIds`/`documentIds` limit the scope.",
   })
   @HttpCode(200)
   @ApiOkResponse({ type: SearchResultDto })

@@ -40,10 +40,14 @@ export class TenantSettingsDto {
   @MaxLength(20000)
   systemPrompt?: string;
 
-  @ApiPropertyOptional({ example: 'english', description: 'PostgreSQL text search configuration for keyword search' })
+  @ApiPropertyOptional({
+    example: 'auto',
+    description:
+      "Keyword search language: `auto` (default) detects each document's language; a PostgreSQL text search configuration name (`english`, `german`, `simple`, …) fixes it for every document",
+  })
   @IsOptional()
   @IsString()
-  @Matches(/^[a-z_]{2,63}$/, { message: 'settings.searchLanguage must be a text search configuration name' })
+  @Matches(/^[a-z_]{2,63}$/, { message: 'settings.searchLanguage must be `auto` or a text search configuration name' })
   searchLanguage?: string;
 
   @ApiPropertyOptional({ description: 'Daily LLM token quota; unset = unlimited' })
@@ -94,6 +98,26 @@ export class CreateTenantDto {
   slug: string;
 
   @ApiPropertyOptional({ type: TenantSettingsDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TenantSettingsDto)
+  settings?: TenantSettingsDto;
+}
+
+/** The name and/or the settings; `settings` replaces the whole settings object (send every setting to keep). */
+export class UpdateTenantDto {
+  @ApiPropertyOptional({ example: 'Acme Corporation' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({
+    type: TenantSettingsDto,
+    description: 'Replaces the settings as a whole; unset fields fall back to the server defaults',
+  })
   @IsOptional()
   @IsObject()
   @ValidateNested()

@@ -20,6 +20,12 @@ export class TenantsRepository {
     return row?.settings;
   }
 
+  /** Name and/or settings of the current tenant (RLS: no other row is visible); null when it does not exist. */
+  async update(m: EntityManager, id: string, patch: { name?: string; settings?: TenantSettings }): Promise<TenantEntity | null> {
+    if (patch.name !== undefined || patch.settings !== undefined) await m.update(TenantEntity, { id }, patch);
+    return m.findOneBy(TenantEntity, { id });
+  }
+
   /** The one cross-tenant read, through a SECURITY DEFINER function only the platform role may call. */
   async listAll(m: EntityManager): Promise<TenantEntity[]> {
     const rows = await m.query<{ id: string; name: string; slug: string; settings: TenantSettings; created_at: Date }[]>(

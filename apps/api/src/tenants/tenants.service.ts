@@ -5,7 +5,7 @@ import type { TenantEntity } from '#libs/database/entities/index.js';
 import { EmbeddingModels } from '#libs/embedding-sets/embedding-models.js';
 import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.repository.js';
 import { PlatformDb } from './platform-db.js';
-import type { CreateTenantDto, TenantDto } from './tenants.dto.js';
+import type { CreateTenantDto, TenantDto, UpdateTenantDto } from './tenants.dto.js';
 import { TenantsRepository } from './tenants.repository.js';
 
 const toDto = (t: TenantEntity): TenantDto => ({ id: t.id, name: t.name, slug: t.slug, settings: t.settings, createdAt: t.createdAt });
@@ -39,6 +39,20 @@ export class TenantsService {
   async list(): Promise<{ items: TenantDto[] }> {
     const rows = await this.platform.run((m) => this.repo.listAll(m));
     return { items: rows.map(toDto) };
+  }
+
+  /**
+   * The platform role edits the row inside the tenant's own context (RLS), name and settings
+   * only (its column grants). A new searchLanguage applies to documents ingested from then on
+   * (reprocess the others). Rate budgets are memoised for up to 30 s (TenantLimitsService), so
+   * new limits apply within that.
+   */
+  async update(id: string, dto: UpdateTenantDto): Promise<TenantDto> {
+    const row = await this.platform.runFor(id, (m) =>
+      this.repo.update(m, id, { name: dto.name, settings: dto.settings ? { ...dto.settings } : undefined }),
+    );
+    if (!row) throw new NotFoundException('Tenant not found');
+    return toDto(row);
   }
 
   /** 404 unless the tenant exists; used before acting inside a named tenant. */

@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { TenantDb } from '#libs/database/tenant-db.js';
-import { chatQuotaToday, recordUsage, type TokenUsage } from '#libs/database/usage/usage.repository.js';
+import { chatQuotaToday, recordUsage, usageByDay, type TokenUsage } from '#libs/database/usage/usage.repository.js';
 
 /** Tokens per tenant per day (UTC), and the optional daily quota from tenant settings. */
 @Injectable()
@@ -17,6 +17,14 @@ export class UsageService {
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
+  }
+
+  /** The tenant's usage by day over the last `days` days, with its quota and what today used of it (one transaction). */
+  report(days: number): Promise<{ dailyTokenQuota: number | null; usedToday: number; items: Awaited<ReturnType<typeof usageByDay>> }> {
+    return this.db.run(async (m) => {
+      const { quota, used } = await chatQuotaToday(m);
+      return { dailyTokenQuota: quota, usedToday: used, items: await usageByDay(m, days) };
+    });
   }
 
   /** Adds one request's tokens to today's row for the tenant, kind and model (in the caller's transaction). */

@@ -7,13 +7,14 @@ import { recordUsage } from '#libs/database/usage/usage.repository.js';
 import type { EmbeddingModelSpec } from '#libs/embedding-sets/embedding-model.js';
 import type { EmbeddingSet } from '#libs/embedding-sets/embedding-set.js';
 import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.repository.js';
-import { tenantSearchConfig } from '#libs/retrieval/search-language.js';
+import { tenantLanguage, type TenantLanguage } from '#libs/retrieval/search-language.js';
 import { currentTenantId } from '#libs/tenancy/tenant-context.js';
 
 export interface Claimed {
   mimeType: string;
   attempts: number;
-  searchConfig: string;
+  /** How the document's chunks are to be indexed: the tenant's fixed configuration, or detected (see TenantLanguage). */
+  language: TenantLanguage;
 }
 
 /** What became of a document's chunks: written; not (the document was deleted or finished meanwhile); not (another embedding set became active meanwhile). */
@@ -44,7 +45,7 @@ export class IngestionRepository {
     );
     const [row] = rows;
     if (!row) return undefined;
-    return { mimeType: row.mime_type, attempts: row.attempts, searchConfig: await tenantSearchConfig(m, currentTenantId()) };
+    return { mimeType: row.mime_type, attempts: row.attempts, language: await tenantLanguage(m, currentTenantId()) };
   }
 
   async loadBytes(m: EntityManager, id: string): Promise<Buffer | undefined> {
@@ -89,9 +90,9 @@ export class IngestionRepository {
     // Embedding tokens count towards the tenant's usage like chat tokens do.
     await recordUsage(m, 'embedding', set.model, { promptTokens: chunks.reduce((n, c) => n + c.tokenCount, 0), completionTokens: 0 });
     await m.query(
-      `UPDATE documents SET status = 'ready', progress = 100, error = NULL, page_count = $2, chunk_count = $3,
+      `UPDATE documents SET status = 'ready', progress = 100, error = NULL, page_count = $2, chunk_count = $3, search_config = $4,
               lease_expires_at = NULL, updated_at = now() WHERE id = $1`,
-      [id, pageCount, chunks.length],
+      [id, pageCount, chunks.length, searchConfig],
     );
     return 'written';
   }

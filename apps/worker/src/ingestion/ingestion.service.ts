@@ -7,6 +7,7 @@ import type { AppConfig } from '#libs/config/config.js';
 import { TenantDb } from '#libs/database/tenant-db.js';
 import { EmbeddingModels } from '#libs/embedding-sets/embedding-models.js';
 import { chunkPages, type Chunk } from '#libs/ingestion/chunker.js';
+import { documentSearchConfig } from '#libs/ingestion/document-language.js';
 import { IngestionError } from '#libs/ingestion/ingestion.error.js';
 import { parseInSandbox } from '#libs/ingestion/parse-sandbox.js';
 import { ingestionStageDuration, timed, type IngestionStage } from '#libs/metrics/metrics.js';
@@ -74,13 +75,14 @@ export class IngestionService {
         }),
       );
       if (chunks.length === 0) throw new IngestionError('no extractable text', true);
+      const searchConfig = documentSearchConfig(claimed.language, parsed.pages);
       if (!(await this.step(id, 20))) return 'skipped';
 
       for (let embedding = 1; ; embedding++) {
         const set = await this.db.run((m) => this.repo.activeSet(m, this.models.platformDefault));
         const vectors = await stage('embed', () => this.embedAll(id, chunks, this.models.get(set), ctx.signal));
         const written = await stage('write', () =>
-          this.db.run((m) => this.repo.replaceChunks(m, id, chunks, vectors, set, claimed.searchConfig, parsed.pages.length)),
+          this.db.run((m) => this.repo.replaceChunks(m, id, chunks, vectors, set, searchConfig, parsed.pages.length)),
         );
         if (written === 'gone') return 'skipped';
         if (written === 'written') break;

@@ -1,0 +1,84 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { searchKeywordSql } from './1764000012000-embedding-sets.js';
+import { migrationSettings } from './migration-settings.js';
+
+const OLD_SIGNATURE = 'search_keyword(tsquery, int, uuid[], uuid[])';
+const NEW_SIGNATURE = 'search_keyword(tsquery, int, uuid[], uuid[], regconfig)';
+
+/**
+ * Language per document (issue 9): a tenant's documents may be in several languages.
+ *
+ * - `documents.search_config`: the text search configuration the document's chunks are
+ *   indexed with (detected at ingestion, or the tenant's fixed settings.searchLanguage);
+ *   existing documents take their chunks'. The keyword side parses a query with every
+ *   configuration in use among the tenant's documents (search.repository.ts).
+ * - `search_keyword()` gains `p_config` (last, default NULL = every chunk): with it, only
+ *   the chunks indexed with that configuration, which are the ones a query parsed with it
+ *   can fairly match. Otherwise as the embedding-sets migration made it: the active set's
+ *   rows, the tenant from the setting, SECURITY DEFINER owned by rag_search.
+ */
+export class DocumentLanguage1764000013000 implements MigrationInterface {
+  name = 'DocumentLanguage1764000013000';
+
+  async up(q: QueryRunner): Promise<void> {
+    const { runtimeRole } = migrationSettings();
+    await q.query(`ALTER TABLE documents ADD COLUMN search_config regconfig`);
+    // Both tables force row-level security on their owner too: lifted for this statement, inside the migration's transaction.
+    await q.query(`ALTER TABLE documents NO FORCE ROW LEVEL SECURITY`);
+    await q.query(`ALTER TABLE embeddings NO FORCE ROW LEVEL SECURITY`);
+    await q.query(`
+      UPDATE documents d SET search_config = (
+        SELECT e.search_config FROM embeddings e WHERE e.tenant_id = d.tenant_id AND e.document_id = d.id LIMIT 1)`);
+    await q.query(`ALTER TABLE embeddings FORCE ROW LEVEL SECURITY`);
+    await q.query(`ALTER TABLE documents FORCE ROW LEVEL SECURITY`);
+    await q.query(`GRANT SELECT (search_config) ON embeddings TO rag_search`);
+
+    await q.query(`DROP FUNCTION ${OLD_SIGNATURE}`);
+    await q.query(`
+      CREATE FUNCTION search_keyword(p_query tsquery, p_limit int, p_document_ids uuid[], p_folder_ids uuid[], p_config regconfig DEFAULT NULL)
+      RETURNS TABLE (id uuid, rank real)
+      LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+      DECLARE
+        v_tenant uuid := NULLIF(current_setting('app.current_tenant_id', true), '')::uuid;
+        v_set int;
+      BEGIN
+        IF v_tenant IS NULL THEN RETURN; END IF;  -- no tenant, no rows: as the policy does
+        -- The active set's rows only: during a switch every chunk also has a row in the new set.
+        SELECT s.id INTO v_set FROM public.embedding_sets s WHERE s.tenant_id = v_tenant AND s.state = 'active';
+        IF p_document_ids IS NULL AND p_folder_ids IS NULL THEN
+          RETURN QUERY
+            SELECT e.id, ts_rank_cd(e.tsv, p_query) AS rank FROM public.embeddings e
+            WHERE e.tenant_id = v_tenant AND e.set_id = v_set AND e.tsv @@ p_query
+              AND (p_config IS NULL OR e.search_config = p_config)
+            ORDER BY 2 DESC, 1 LIMIT least(greatest(p_limit, 1), 1000);
+        ELSE
+          RETURN QUERY
+            SELECT e.id, ts_rank_cd(e.tsv, p_query) AS rank FROM public.embeddings e
+            WHERE e.tenant_id = v_tenant AND e.set_id = v_set AND e.tsv @@ p_query
+              AND (p_config IS NULL OR e.search_config = p_config)
+              AND (e.document_id = ANY (p_document_ids)
+                   OR e.document_id IN (SELECT d.id FROM public.documents d WHERE d.tenant_id = v_tenant AND d.folder_id = ANY (p_folder_ids)))
+            ORDER BY 2 DESC, 1 LIMIT least(greatest(p_limit, 1), 1000);
+        END IF;
+      END $$`);
+    await ownBySearchRole(q, NEW_SIGNATURE, runtimeRole);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    const { runtimeRole } = migrationSettings();
+    await q.query(`DROP FUNCTION ${NEW_SIGNATURE}`);
+    await q.query(searchKeywordSql(true).replace('CREATE OR REPLACE FUNCTION', 'CREATE FUNCTION'));
+    await ownBySearchRole(q, OLD_SIGNATURE, runtimeRole);
+    await q.query(`REVOKE SELECT (search_config) ON embeddings FROM rag_search`);
+    await q.query(`ALTER TABLE documents DROP COLUMN search_config`);
+  }
+}
+
+/** As the search-layout migration did: rag_search owns it (SECURITY DEFINER runs as a role that can read nothing else), the runtime calls it. */
+async function ownBySearchRole(q: QueryRunner, fn: string, runtimeRole: string): Promise<void> {
+  await q.query(`GRANT CREATE ON SCHEMA public TO rag_search`);
+  await q.query(`ALTER FUNCTION ${fn} OWNER TO rag_search`);
+  await q.query(`REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`);
+  await q.query(`GRANT EXECUTE ON FUNCTION ${fn} TO ${runtimeRole}`);
+  await q.query(`REVOKE CREATE ON SCHEMA public FROM rag_search`);
+}
