@@ -46,7 +46,15 @@ export interface AppConfig {
     maxRetries: number;
     timeoutMs: number;
   };
-  worker: { concurrency: number; lockDurationMs: number; shutdownGraceMs: number };
+  worker: {
+    concurrency: number;
+    lockDurationMs: number;
+    shutdownGraceMs: number;
+    heartbeatFile: string;
+    heartbeatIntervalMs: number;
+    /** undefined: no HTTP server in the worker. */
+    metricsPort: number | undefined;
+  };
   ingestion: {
     leaseSeconds: number;
     reconcileIntervalMs: number;
@@ -165,6 +173,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       concurrency: env.WORKER_CONCURRENCY,
       lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
       shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
+      heartbeatFile: env.WORKER_HEARTBEAT_FILE,
+      heartbeatIntervalMs: env.WORKER_HEARTBEAT_INTERVAL_MS,
+      metricsPort: env.WORKER_METRICS_PORT,
     },
     ingestion: {
       leaseSeconds: env.INGESTION_LEASE_SECONDS,
@@ -222,11 +233,4 @@ export function loadConfigOrExit(source: NodeJS.ProcessEnv = process.env): AppCo
     }
     throw e;
   }
-}
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-
-/** Nest logger levels up to and including the configured one. */
-export function nestLogLevels(level: AppConfig['logLevel']): (typeof LOG_LEVELS)[number][] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
 }

@@ -142,6 +142,25 @@ export class EnvironmentDto {
   @Min(0)
   WORKER_SHUTDOWN_GRACE_MS = 25_000;
 
+  /** The file the worker touches while it is live (Redis answers, its processors run); the container health check reads its age. */
+  @IsString()
+  @MinLength(1)
+  WORKER_HEARTBEAT_FILE = '/tmp/worker-heartbeat';
+
+  /** How often the worker checks its liveness and, when live, touches the heartbeat file. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  WORKER_HEARTBEAT_INTERVAL_MS = 15_000;
+
+  /** The worker's own HTTP port for /metrics and /health/live, /health/ready (unset: none; 0: any free port, logged). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT?: number;
+
   @Transform(toInt)
   @IsInt()
   @Min(100)

@@ -5,11 +5,40 @@
  * query string or a stack trace. This is the last line: code should not log
  * secrets in the first place.
  */
-const CENSOR = '[REDACTED]';
+export const CENSOR = '[REDACTED]';
 
-/** Key names whose values are secrets, in JSON ("password":"…"), query strings (token=…) and key=value text. */
-const SECRET_KEYS =
-  'password|passwd|new_?password|secret|jwt_?secret|token|access_?token|refresh_?token|id_?token|api_?key|admin_?api_?key|key|authorization|cookie';
+/**
+ * Field names whose values are secrets: the one list. Pino's `redact` masks them in logged
+ * objects (secretPaths), and redactSecrets finds them in text as JSON ("password":"…"),
+ * query strings (token=…) and key=value text, in camelCase or snake_case.
+ */
+export const SECRET_FIELDS = [
+  'password',
+  'passwd',
+  'newPassword',
+  'passwordHash',
+  'secret',
+  'jwtSecret',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'idToken',
+  'apiKey',
+  'adminApiKey',
+  'key',
+  'authorization',
+  'cookie',
+  'setCookie',
+] as const;
+
+/** Pino `redact` paths for SECRET_FIELDS at the top of a log record and one level down, and the request headers that carry credentials. */
+export function secretPaths(): string[] {
+  const headers = ['authorization', 'cookie', '"x-api-key"', '"proxy-authorization"'].flatMap((h) => [`req.headers.${h}`, `headers.${h}`]);
+  return [...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`]), ...headers, 'res.headers["set-cookie"]'];
+}
+
+/** accessToken → access_?token: one alternative of the key pattern per field, whatever the case convention. */
+const SECRET_KEYS = SECRET_FIELDS.map((f) => f.replace(/([a-z])([A-Z])/g, '$1_?$2').toLowerCase()).join('|');
 
 const PATTERNS: [RegExp, string | ((...m: string[]) => string)][] = [
   // "password": "…" (JSON, also unquoted or cut short), password=… (query strings, key=value text)

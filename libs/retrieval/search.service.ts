@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/config.js';
 import { TenantDb } from '../database/tenant-db.js';
 import { ActiveSets, EmbeddingSetChanged } from '../embedding-sets/active-sets.js';
 import { EmbeddingModels } from '../embedding-sets/embedding-models.js';
+import { searchDuration, timed } from '../metrics/metrics.js';
 import { currentTenantId } from '../tenancy/tenant-context.js';
 import { SearchRepository } from './search.repository.js';
 import type { SearchHit, SearchRequest } from './search.types.js';
@@ -33,7 +34,14 @@ export class SearchService {
     private readonly models: EmbeddingModels,
   ) {}
 
-  async search(req: SearchRequest, signal?: AbortSignal): Promise<SearchHit[]> {
+  search(req: SearchRequest, signal?: AbortSignal): Promise<SearchHit[]> {
+    return timed(
+      (s) => searchDuration.observe({ mode: req.mode }, s),
+      () => this.run(req, signal),
+    );
+  }
+
+  private async run(req: SearchRequest, signal?: AbortSignal): Promise<SearchHit[]> {
     const tenantId = currentTenantId();
     let model = await this.activeSets.of(tenantId);
     for (let attempt = 1; ; attempt++) {

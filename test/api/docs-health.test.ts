@@ -89,7 +89,7 @@ test('the OpenAPI document covers every route with its auth and error answers', 
 });
 
 const isPublic = (key: string) => key.includes(' /health/') || key === 'post /api/v1/auth/login';
-const isPlatformAdmin = (key: string) => key.includes(' /api/v1/admin/') || key === 'get /metrics';
+const isPlatformAdmin = (key: string) => key.includes(' /api/v1/admin/');
 
 test('every operation has a summary, its security and a schema for every answer with a body', async () => {
   const { doc, ops } = await openApi(api);
@@ -103,7 +103,13 @@ test('every operation has a summary, its security and a schema for every answer 
     ref.startsWith('#/components/schemas/') && doc.components.schemas[ref.slice('#/components/schemas/'.length)];
   for (const [key, op] of Object.entries(ops)) {
     assert.ok(typeof op.summary === 'string' && op.summary.length > 3, `${key} has a summary`);
-    const wanted = isPublic(key) ? [{}] : isPlatformAdmin(key) ? [{ 'admin-key': [] }] : [{ 'tenant-token': [] }];
+    const wanted = isPublic(key)
+      ? [{}]
+      : isPlatformAdmin(key)
+        ? [{ 'admin-key': [] }]
+        : key === 'get /metrics'
+          ? [{ 'admin-key': [] }, { 'admin-basic': [] }]
+          : [{ 'tenant-token': [] }];
     assert.deepEqual(op.security, wanted, `${key} security`);
     const statuses = Object.keys(op.responses);
     assert.ok(
@@ -152,12 +158,21 @@ test('the queue dashboard is for the platform admin only and shows the ingestion
   assert.ok(queues.body.queues.some((q: { name: string }) => q.name === 'ingestion'));
 });
 
-test('metrics need the platform admin key', async () => {
-  assert.equal((await api.request('GET', '/metrics')).status, 401);
-  assert.equal((await api.request('GET', '/metrics', { token: a.adminKey })).status, 403);
-  const res = await api.request('GET', '/metrics', { token: api.adminKey });
-  assert.equal(res.status, 200);
-  assert.match(res.text, /process_cpu_seconds_total/);
+test('metrics take the admin credentials of /docs: the admin key as a bearer token or HTTP Basic', async () => {
+  const none = await api.request('GET', '/metrics');
+  assert.equal(none.status, 401);
+  assert.match(none.headers.get('www-authenticate') ?? '', /^Basic /);
+  assert.equal((await api.request('GET', '/metrics', { token: a.adminKey })).status, 401, "a tenant's key");
+  const wrongBasic = 'Basic ' + Buffer.from(`admin:${a.adminKey}`).toString('base64');
+  assert.equal((await api.request('GET', '/metrics', { headers: { authorization: wrongBasic } })).status, 401);
+  const bearer = await api.request('GET', '/metrics', { token: api.adminKey });
+  assert.equal(bearer.status, 200);
+  assert.match(bearer.text, /process_cpu_seconds_total/);
+  assert.match(bearer.headers.get('content-type') ?? '', /^text\/plain/);
+  const basic = 'Basic ' + Buffer.from(`admin:${api.adminKey}`).toString('base64');
+  const viaBasic = await api.request('GET', '/metrics', { headers: { authorization: basic } });
+  assert.equal(viaBasic.status, 200);
+  assert.match(viaBasic.text, /ragdocs_http_request_duration_seconds_bucket/);
 });
 
 test('security headers from helmet are set', async () => {

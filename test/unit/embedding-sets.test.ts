@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { MeteredEmbedder } from '../../libs/ai/embedding/metered.embedder.js';
 import { embedInBatches } from '../../libs/ai/embedding/embed-in-batches.js';
 import type { EmbeddingProvider } from '../../libs/ai/embedding/embedding-provider.js';
 import { LocalEmbedder } from '../../libs/ai/embedding/local.embedder.js';
@@ -94,10 +95,11 @@ test("embedInBatches: batches of the given size, each through the limiter, vecto
   let acquired = 0;
   const texts = Array.from({ length: 10 }, (_, i) => 'x'.repeat(i + 1));
   const after: number[] = [];
-  const vectors = await embedInBatches(embedder, texts, {
+  // The limiter sits in the embedder (createEmbeddingProvider), so every caller draws on it.
+  const limited = new MeteredEmbedder(embedder, 'test', { acquire: async () => void acquired++ });
+  const vectors = await embedInBatches(limited, texts, {
     batchSize: 3,
     concurrency: 2,
-    limiter: { acquire: async () => void acquired++ },
     signal: new AbortController().signal,
     afterBatch: async (done, batches) => void after.push(done / batches),
   });
@@ -117,7 +119,6 @@ test('embedInBatches: one failed request stops the other lanes; the failure is w
     embedInBatches(embedder, texts, {
       batchSize: 1,
       concurrency: 3,
-      limiter: { acquire: async () => undefined },
       signal: new AbortController().signal,
     }),
     /provider down/,

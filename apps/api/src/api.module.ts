@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { LoggerModule, type Params as LoggerParams } from 'nestjs-pino';
 import { MulterModule } from '@nestjs/platform-express';
 import { QueueModule } from '#libs/queue/queue.module.js';
 import { searchRepositoryProvider, SearchService } from '#libs/retrieval/search.service.js';
@@ -35,7 +36,6 @@ import { LoginThrottleService } from './admission/login-throttle.service.js';
 import { RateLimiterService } from './admission/rate-limiter.service.js';
 import { TenantLimitsService } from './admission/tenant-limits.service.js';
 import { HealthController } from './health/health.controller.js';
-import { RedisHealth } from './health/redis-health.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { PlatformDb } from './tenants/platform-db.js';
 import { TenantsController } from './tenants/tenants.controller.js';
@@ -52,18 +52,22 @@ import { ConversationsRepository } from './conversations/conversations.repositor
 import { ConversationsService } from './conversations/conversations.service.js';
 import { ActiveSets } from '#libs/embedding-sets/active-sets.js';
 import { EmbeddingModels } from '#libs/embedding-sets/embedding-models.js';
+import { embeddingLimiterProvider } from '#libs/embedding-sets/embedding-limiter.js';
+import { ScrapeSources } from '#libs/metrics/scrape-sources.js';
 import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.repository.js';
 import { EmbeddingModelController } from './embedding-model/embedding-model.controller.js';
 import { EmbeddingModelService } from './embedding-model/embedding-model.service.js';
 
 @Module({})
 export class ApiModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `logging`: nestjs-pino's parameters (libs/logging/app-logger.ts), the same the app was created with. */
+  static forRoot(config: AppConfig, logging: LoggerParams): DynamicModule {
     const uploadStorage = PrivateUploadStorage.create(config.uploads.tmpDir);
     return {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggerModule.forRoot(logging),
         DatabaseModule,
         JwtModule.register({ secret: config.auth.jwtSecret, signOptions: { algorithm: 'HS256' } }),
         QueueModule.forRoot(config, 'producer'),
@@ -115,13 +119,14 @@ export class ApiModule {
         SearchService,
         searchRepositoryProvider,
         EmbeddingModels,
+        embeddingLimiterProvider,
+        ScrapeSources,
         EmbeddingSetsRepository,
         ActiveSets,
         EmbeddingModelService,
         ApiKeysRepository,
         ApiKeysService,
         ApiKeyUsageService,
-        RedisHealth,
         DocumentsRepository,
         DocumentsService,
         PasswordHasher,

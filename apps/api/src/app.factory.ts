@@ -4,24 +4,30 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { type AppConfig } from '#libs/config/config.js';
-import { appLogger } from '#libs/logging/app-logger.js';
+import { bootLogger, loggerParams } from '#libs/logging/app-logger.js';
 import { ApiModule } from './api.module.js';
+import { accessLogOptions } from './common/access-log.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { jsonDepthGuard, rejectNulStrings } from './common/json-guard.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
+import { adminOnlyPages } from './auth/admin-pages.js';
 import { setupSwagger } from './docs/docs.js';
 import { setupQueueDashboard } from './docs/queue-dashboard.js';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
+import { METRICS_PATH } from './metrics/metrics.controller.js';
 import { uploadLimitMiddleware } from './documents/upload-limit.middleware.js';
 import { serveWebConsole } from './web-console/web-console.js';
 
 /** Builds the API app (used by main.ts and by the end-to-end tests). */
 export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
+  const logging = loggerParams(config, 'api', accessLogOptions());
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, logging), {
     bodyParser: false,
-    logger: appLogger(config),
+    logger: bootLogger(logging),
   });
   if (config.trustProxy) app.set('trust proxy', true);
   app.use(requestIdMiddleware);
+  app.use(httpMetricsMiddleware);
   // Helmet's default Content-Security-Policy (default-src 'self', script-src 'self', no inline
   // script) suits the web console as built: one module script and one stylesheet from /assets.
   app.use(helmet());
@@ -43,6 +49,7 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
       validationError: { target: false, value: false },
     }),
   );
+  app.use(METRICS_PATH, adminOnlyPages(config.auth.adminApiKey));
   setupSwagger(app, config.auth.adminApiKey);
   setupQueueDashboard(app, config.auth.adminApiKey);
   app.enableShutdownHooks();

@@ -1,4 +1,3 @@
-import type { SharedRateLimiter } from '../rate-limiter.js';
 import type { EmbeddingProvider } from './embedding-provider.js';
 
 export interface BatchOptions {
@@ -6,16 +5,14 @@ export interface BatchOptions {
   batchSize: number;
   /** Requests in flight at once (EMBEDDING_CONCURRENCY). */
   concurrency: number;
-  /** The budget shared by every worker process (EMBEDDING_RPM); each request draws on it. */
-  limiter: Pick<SharedRateLimiter, 'acquire'>;
   signal: AbortSignal;
   /** After each batch, with the batches done so far and their number; a throw stops every lane. */
   afterBatch?: (done: number, batches: number) => Promise<void>;
 }
 
 /**
- * Embeds many texts: batched, with bounded concurrency, each request through the shared rate
- * limit. When one lane fails the others stop (their requests in flight are aborted and they
+ * Embeds many texts: batched, with bounded concurrency (each request draws on the shared rate
+ * limit inside the embedder: createEmbeddingProvider). When one lane fails the others stop (their requests in flight are aborted and they
  * take no further batch), so a failure does not go on spending the provider's budget.
  * Returns one vector per text, in the texts' order.
  */
@@ -31,7 +28,6 @@ export async function embedInBatches(embedder: EmbeddingProvider, texts: readonl
     try {
       while (next < starts.length && !signal.aborted) {
         const start = starts[next++]!;
-        await o.limiter.acquire(signal);
         const out = await embedder.embed(texts.slice(start, start + o.batchSize), signal);
         out.forEach((v, k) => (vectors[start + k] = v)); // one vector per text: the providers check it
         done++;

@@ -1,4 +1,5 @@
 import type OpenAI from 'openai';
+import { aiTokens } from '../../metrics/metrics.js';
 import type { EmbeddingProvider } from './embedding-provider.js';
 
 /** Embeddings through the official SDK: OpenAI itself or any OpenAI-compatible server. */
@@ -17,6 +18,7 @@ export class OpenAIEmbedder implements EmbeddingProvider {
       { model: this.model, input: texts, encoding_format: 'float', ...(this.sendDimensions ? { dimensions: this.dimensions } : {}) },
       { signal },
     );
+    if (res.usage) aiTokens.inc({ operation: 'embed', kind: 'prompt' }, res.usage.prompt_tokens);
     const vectors = [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
     if (vectors.length !== texts.length) throw new Error(`embedding server returned ${vectors.length} vectors for ${texts.length} texts`);
     for (const v of vectors) {

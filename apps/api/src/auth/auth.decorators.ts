@@ -24,3 +24,10 @@ export const TenantAuth = () => ApiSecurity(SECURITY.tenant);
 export const Roles = (...roles: TenantRole[]) => SetMetadata(ROLES_KEY, roles);
 /** Only the platform administrator (ADMIN_API_KEY). */
 export const PlatformAdmin = () => applyDecorators(SetMetadata(PLATFORM_ADMIN_KEY, true), ApiSecurity(SECURITY.adminKey));
+/**
+ * A page for the platform administrator that a browser or a scraper may open: the admin key as
+ * a bearer token or HTTP Basic (user `admin`). The guard lets it through; adminOnlyPages
+ * (auth/admin-pages.ts), mounted on its path in app.factory.ts, checks the credentials.
+ */
+export const AdminPage = () =>
+  applyDecorators(SetMetadata(PUBLIC_KEY, true), ApiSecurity(SECURITY.adminKey), ApiSecurity(SECURITY.adminBasic));

@@ -7,6 +7,7 @@ import { NoTenantError } from '#libs/tenancy/tenant-context.js';
 import { RetryLaterException } from '../admission/too-many-requests.js';
 import { sendError } from './error-body.js';
 import type { RequestWithId } from './request-id.middleware.js';
+import { requestRoute } from './request-route.js';
 
 /** `retryAfter` (seconds) becomes a Retry-After header. */
 interface Mapped {
@@ -104,7 +105,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
     // Overload answers (503 + Retry-After) are expected under a flood: one line each, no stack to format.
     if (status >= 500 && retryAfter) this.logger.warn(`${req.method} ${req.url} [${req.requestId}] ${status} ${message}`);
     else if (status >= 500)
-      this.logger.error(`${req.method} ${req.url} [${req.requestId}]`, (exception as Error)?.stack ?? String(exception));
+      this.logger.error({
+        method: req.method,
+        route: requestRoute(req),
+        status,
+        err: exception instanceof Error ? exception : new Error(String(exception)),
+        msg: 'request failed',
+      });
     else if (Logger.isLevelEnabled('debug')) {
       // At debug, what the client was told and, when it differs, the underlying error (a JSON parse error
       // quotes the body: the logger scrubs credentials out of it, see libs/logging/redact.ts).

@@ -1,26 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Response } from 'express';
-import { safeEqual } from '../auth/api-key.js';
+import { adminOnlyPages } from '../auth/admin-pages.js';
 import { SECURITY } from '../auth/auth.decorators.js';
-import { basicCredentials, bearerToken } from '../auth/credentials.js';
-import { sendError } from '../common/error-body.js';
-import type { RequestWithId } from '../common/request-id.middleware.js';
-
-/**
- * Admin-only pages (/docs): a bearer ADMIN_API_KEY, or HTTP Basic with user
- * `admin` and the key as password so that a browser prompts for it.
- */
-export function adminOnlyPages(adminKey: string) {
-  return (req: RequestWithId, res: Response, next: NextFunction) => {
-    const bearer = bearerToken(req.headers.authorization);
-    const basic = basicCredentials(req.headers.authorization);
-    const ok = bearer !== undefined ? safeEqual(bearer, adminKey) : basic?.user === 'admin' && safeEqual(basic.password, adminKey);
-    if (ok) return next();
-    res.setHeader('WWW-Authenticate', 'Basic realm="ragdocs admin", charset="UTF-8"');
-    sendError(res, 401, 'Platform admin credentials required', req.requestId);
-  };
-}
 
 export function setupSwagger(app: INestApplication, adminKey: string): void {
   const config = new DocumentBuilder()

@@ -5,7 +5,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplication } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { QueueName } from '#libs/queue/queue.constants.js';
-import { adminOnlyPages } from './docs.js';
+import { adminOnlyPages } from '../auth/admin-pages.js';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 

@@ -1,20 +1,23 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { collectDefaultMetrics, register } from 'prom-client';
-import { PlatformAdmin } from '../auth/auth.decorators.js';
+import { register } from '#libs/metrics/metrics.js';
+import { AdminPage } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 
-collectDefaultMetrics();
+/** The path adminOnlyPages guards (app.factory.ts). */
+export const METRICS_PATH = '/metrics';
 
 @ApiTags('operations')
-@PlatformAdmin()
+@AdminPage()
 @Controller('metrics')
 export class MetricsController {
   @Get()
   @Header('Content-Type', register.contentType)
   @ApiOperation({
     summary: 'Prometheus metrics',
-    description: "The process's metrics in the Prometheus text exposition format, for a scraper.",
+    description:
+      "The API process's metrics in the Prometheus text exposition format (the worker serves its own on WORKER_METRICS_PORT). " +
+      'The admin key as a bearer token, or HTTP Basic with user `admin` and the key as password.',
   })
   @ApiOkResponse({
     description: 'Prometheus text format (version 0.0.4)',
@@ -26,7 +29,7 @@ export class MetricsController {
       },
     },
   })
-  @ApiErrors(401, 403)
+  @ApiErrors(401)
   metrics(): Promise<string> {
     return register.metrics();
   }

@@ -1,12 +1,14 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
+import { PinoLogger } from 'nestjs-pino';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { TenantDb } from '#libs/database/tenant-db.js';
 import { JobName, QueueName, type JobPayloads } from '#libs/queue/queue.constants.js';
 import { QUEUE_SETTINGS } from '#libs/queue/queue.settings.js';
 import { runInTenant } from '#libs/tenancy/tenant-context.js';
+import { jobFields } from '../job-fields.js';
 import { EmbeddingSwitchRepository } from './embedding-switch.repository.js';
 import { EmbeddingSwitchService, type SwitchResult } from './embedding-switch.service.js';
 
@@ -27,6 +29,7 @@ export class EmbeddingSwitchProcessor extends WorkerHost implements OnApplicatio
     private readonly repo: EmbeddingSwitchRepository,
     private readonly db: TenantDb,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly pino: PinoLogger,
   ) {
     super();
   }
@@ -37,7 +40,7 @@ export class EmbeddingSwitchProcessor extends WorkerHost implements OnApplicatio
       stalledInterval: Math.min(this.config.worker.lockDurationMs, 15_000),
     });
     this.worker.on('failed', (job, err) => {
-      this.logger.warn(`embedding switch job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`);
+      this.logger.warn({ ...jobFields(job), attempt: job?.attemptsMade, msg: `embedding switch job failed: ${err.message}` });
       if (job) void this.gaveUp(job as Job<JobPayloads[JobName.SwitchEmbeddingSet]>);
     });
     this.worker.on('error', (err) => this.logger.error(`embedding switch worker error: ${err.message}`));
@@ -49,8 +52,12 @@ export class EmbeddingSwitchProcessor extends WorkerHost implements OnApplicatio
     if (job.name !== (JobName.SwitchEmbeddingSet as string))
       throw new UnrecoverableError(`unknown job "${job.name}" on the ${QueueName.EmbeddingSwitch} queue`);
     const { tenantId, setId } = (job as Job<JobPayloads[JobName.SwitchEmbeddingSet]>).data;
-    return runInTenant(tenantId, () =>
-      this.service.run(tenantId, setId, { signal: this.shutdown.signal, progress: (p) => job.updateProgress(p) }),
+    return this.pino.runInContext(
+      () =>
+        runInTenant(tenantId, () =>
+          this.service.run(tenantId, setId, { signal: this.shutdown.signal, progress: (p) => job.updateProgress(p) }),
+        ),
+      { bindings: jobFields(job) },
     );
   }
 

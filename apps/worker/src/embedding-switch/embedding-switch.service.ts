@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { embedInBatches } from '#libs/ai/embedding/embed-in-batches.js';
-import type { SharedRateLimiter } from '#libs/ai/rate-limiter.js';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { insertSetVectors } from '#libs/database/embeddings/insert-set-vectors.js';
@@ -10,7 +9,7 @@ import { EmbeddingModels } from '#libs/embedding-sets/embedding-models.js';
 import type { EmbeddingSet, SetPhase } from '#libs/embedding-sets/embedding-set.js';
 import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.repository.js';
 import { progressOf, type SwitchProgress } from '#libs/embedding-sets/switch-progress.js';
-import { EMBEDDING_LIMITER, embeddedText } from '../ingestion/ingestion.service.js';
+import { embeddedText } from '../ingestion/ingestion.service.js';
 import { VectorIndexService } from '../vector-index/vector-index.service.js';
 import { EmbeddingSwitchRepository } from './embedding-switch.repository.js';
 
@@ -53,7 +52,6 @@ export class EmbeddingSwitchService {
     private readonly repo: EmbeddingSwitchRepository,
     private readonly models: EmbeddingModels,
     private readonly vectorIndex: VectorIndexService,
-    @Inject(EMBEDDING_LIMITER) private readonly limiter: SharedRateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -105,7 +103,6 @@ export class EmbeddingSwitchService {
         vectors = await embedInBatches(embedder, chunks.map(embeddedText), {
           batchSize,
           concurrency: this.config.ai.embeddingConcurrency,
-          limiter: this.limiter,
           signal: run.signal,
         });
       } catch (e) {

@@ -1,11 +1,14 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
+import { PinoLogger } from 'nestjs-pino';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { JobName, QueueName, type JobPayloads } from '#libs/queue/queue.constants.js';
+import { ingestionDocuments } from '#libs/metrics/metrics.js';
 import { QUEUE_SETTINGS } from '#libs/queue/queue.settings.js';
 import { runInTenant } from '#libs/tenancy/tenant-context.js';
+import { jobFields } from '../job-fields.js';
 import { IngestionService } from './ingestion.service.js';
 
 /**
@@ -21,6 +24,7 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
   constructor(
     private readonly ingestion: IngestionService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly pino: PinoLogger,
   ) {
     super();
   }
@@ -31,7 +35,9 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
       lockDuration: this.config.worker.lockDurationMs,
       stalledInterval: Math.min(this.config.worker.lockDurationMs, 15_000),
     });
-    this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`));
+    this.worker.on('failed', (job, err) =>
+      this.logger.warn({ ...jobFields(job), attempt: job?.attemptsMade, msg: `job failed: ${err.message}` }),
+    );
     this.worker.on('error', (err) => this.logger.error(`worker error: ${err.message}`));
     void this.worker.run();
   }
@@ -43,11 +49,28 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
     return this.ingestDocument(job as Job<JobPayloads[JobName.IngestDocument]>);
   }
 
+  /** Every line logged while the job runs carries its job id, queue, tenant and document (jobFields). */
   private ingestDocument(job: Job<JobPayloads[JobName.IngestDocument]>): Promise<'ready' | 'skipped'> {
     const { tenantId, documentId } = job.data;
     const attempts = job.opts.attempts ?? 1;
-    return runInTenant(tenantId, () =>
-      this.ingestion.ingest({ tenantId, documentId, lastAttempt: job.attemptsMade + 1 >= attempts, signal: this.shutdown.signal }),
+    const lastAttempt = job.attemptsMade + 1 >= attempts;
+    return this.pino.runInContext(
+      async () => {
+        const started = performance.now();
+        try {
+          const outcome = await runInTenant(tenantId, () =>
+            this.ingestion.ingest({ tenantId, documentId, lastAttempt, signal: this.shutdown.signal }),
+          );
+          ingestionDocuments.inc({ outcome });
+          this.logger.log({ outcome, durationMs: Math.round(performance.now() - started), msg: 'job completed' });
+          return outcome;
+        } catch (e) {
+          const final = lastAttempt || e instanceof UnrecoverableError;
+          ingestionDocuments.inc({ outcome: this.shutdown.signal.aborted ? 'interrupted' : final ? 'failed' : 'retried' });
+          throw e;
+        }
+      },
+      { bindings: jobFields(job) },
     );
   }
 

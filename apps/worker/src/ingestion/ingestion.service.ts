@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { embedInBatches } from '#libs/ai/embedding/embed-in-batches.js';
 import type { EmbeddingProvider } from '#libs/ai/embedding/embedding-provider.js';
-import type { SharedRateLimiter } from '#libs/ai/rate-limiter.js';
 import { APP_CONFIG } from '#libs/config/config.module.js';
 import type { AppConfig } from '#libs/config/config.js';
 import { TenantDb } from '#libs/database/tenant-db.js';
@@ -11,10 +10,9 @@ import { chunkPages, type Chunk } from '#libs/ingestion/chunker.js';
 import { documentSearchConfig } from '#libs/ingestion/document-language.js';
 import { IngestionError } from '#libs/ingestion/ingestion.error.js';
 import { parseInSandbox } from '#libs/ingestion/parse-sandbox.js';
+import { ingestionStageDuration, timed, type IngestionStage } from '#libs/metrics/metrics.js';
 import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
 import { IngestionRepository } from './ingestion.repository.js';
-
-export const EMBEDDING_LIMITER = Symbol('EMBEDDING_LIMITER');
 
 /** Embeddings of a document before giving up: a switch finishing while it was embedded costs one more. */
 const MAX_EMBEDDINGS = 3;
@@ -43,7 +41,6 @@ export class IngestionService {
     private readonly db: TenantDb,
     private readonly repo: IngestionRepository,
     private readonly models: EmbeddingModels,
-    @Inject(EMBEDDING_LIMITER) private readonly limiter: SharedRateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly vectorIndex: VectorIndexQueue,
   ) {}
@@ -59,28 +56,34 @@ export class IngestionService {
       await this.db.run((m) => this.repo.event(m, id, attempt, 'started'));
       const bytes = await this.db.run((m) => this.repo.loadBytes(m, id));
       if (!bytes) return 'skipped';
-      const parsed = await parseInSandbox(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), claimed.mimeType, {
-        maxPages: this.config.ingestion.parseMaxPages,
-        timeoutMs: this.config.ingestion.parseTimeoutMs,
-        maxMemoryMb: this.config.ingestion.parseMaxMemoryMb,
-        maxUncompressedMb: this.config.parseBounds.maxUncompressedMb,
-        maxCompressionRatio: this.config.parseBounds.maxCompressionRatio,
-        signal: ctx.signal,
-      });
+      const parsed = await stage('parse', () =>
+        parseInSandbox(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), claimed.mimeType, {
+          maxPages: this.config.ingestion.parseMaxPages,
+          timeoutMs: this.config.ingestion.parseTimeoutMs,
+          maxMemoryMb: this.config.ingestion.parseMaxMemoryMb,
+          maxUncompressedMb: this.config.parseBounds.maxUncompressedMb,
+          maxCompressionRatio: this.config.parseBounds.maxCompressionRatio,
+          signal: ctx.signal,
+        }),
+      );
       if (!(await this.step(id, 15))) return 'skipped';
 
-      const chunks = chunkPages(parsed.pages, {
-        targetTokens: this.config.ingestion.chunkTokens,
-        overlapTokens: Math.min(this.config.ingestion.chunkOverlapTokens, Math.floor(this.config.ingestion.chunkTokens / 2)),
-      });
+      const chunks = await stage('chunk', async () =>
+        chunkPages(parsed.pages, {
+          targetTokens: this.config.ingestion.chunkTokens,
+          overlapTokens: Math.min(this.config.ingestion.chunkOverlapTokens, Math.floor(this.config.ingestion.chunkTokens / 2)),
+        }),
+      );
       if (chunks.length === 0) throw new IngestionError('no extractable text', true);
       const searchConfig = documentSearchConfig(claimed.language, parsed.pages);
       if (!(await this.step(id, 20))) return 'skipped';
 
       for (let embedding = 1; ; embedding++) {
         const set = await this.db.run((m) => this.repo.activeSet(m, this.models.platformDefault));
-        const vectors = await this.embedAll(id, chunks, this.models.get(set), ctx.signal);
-        const written = await this.db.run((m) => this.repo.replaceChunks(m, id, chunks, vectors, set, searchConfig, parsed.pages.length));
+        const vectors = await stage('embed', () => this.embedAll(id, chunks, this.models.get(set), ctx.signal));
+        const written = await stage('write', () =>
+          this.db.run((m) => this.repo.replaceChunks(m, id, chunks, vectors, set, searchConfig, parsed.pages.length)),
+        );
         if (written === 'gone') return 'skipped';
         if (written === 'written') break;
         // A switch made another set active while this document was embedded: its vectors would land in the
@@ -122,7 +125,6 @@ export class IngestionService {
     const out = await embedInBatches(embedder, chunks.map(embeddedText), {
       batchSize: this.config.ai.embeddingBatchSize,
       concurrency: this.config.ai.embeddingConcurrency,
-      limiter: this.limiter,
       signal,
       afterBatch: async (done, batches) => {
         if (!(await this.step(id, 20 + (70 * done) / batches))) throw new DocumentGone();
@@ -133,6 +135,10 @@ export class IngestionService {
     return vectors;
   }
 }
+
+/** Times one stage of an attempt (ragdocs_ingestion_stage_duration_seconds), also when it fails. */
+const stage = <T>(name: IngestionStage, fn: () => Promise<T>): Promise<T> =>
+  timed((s) => ingestionStageDuration.observe({ stage: name }, s), fn);
 
 /**
  * What is embedded for a chunk: its section's heading path, then its text. A passage
