@@ -14,7 +14,7 @@ export DB_NAME="${TEST_DB_NAME:-ragdocs_test}"
 export DATABASE_URL="postgres://rag_app:rag_app@${PGHOST:-127.0.0.1}:${PGPORT:-5432}/$DB_NAME"
 export DATABASE_MIGRATION_URL="postgres://rag_owner:rag_owner@${PGHOST:-127.0.0.1}:${PGPORT:-5432}/$DB_NAME"
 export DATABASE_ADMIN_URL="${DATABASE_ADMIN_URL:-postgres://postgres@${PGHOST:-127.0.0.1}:${PGPORT:-5432}/postgres}"
-export RESET_DB=1
+export RESET_DB="${RESET_DB:-1}"  # test-citus.sh provisions every node itself
 source scripts/services.sh
 source scripts/env-defaults.sh
 source scripts/browser.sh

@@ -23,20 +23,33 @@ export interface TenantLanguage {
 }
 
 export async function tenantLanguage(m: EntityManager, tenantId: string): Promise<TenantLanguage> {
-  const [row] = await m.query<{ fixed: string | null; installed: string[] }[]>(
-    `SELECT (SELECT c.cfgname::text FROM pg_ts_config c, tenants t WHERE t.id = $1 AND c.cfgname = t.settings->>'searchLanguage') AS fixed,
-            ARRAY(SELECT cfgname::text FROM pg_ts_config) AS installed`,
-    [tenantId],
-  );
-  return { fixed: row?.fixed ?? null, fallback: DEFAULT_SEARCH_CONFIG, installed: new Set(row?.installed ?? []) };
+  const [row] = await m.query<{ name: string | null }[]>(`SELECT ${SEARCH_LANGUAGE} AS name FROM tenants t WHERE t.id = $1`, [tenantId]);
+  const installed = await installedConfigs(m);
+  return { fixed: installedOrNull(row?.name, installed), fallback: DEFAULT_SEARCH_CONFIG, installed };
 }
 
 /**
- * The tenant's configuration for queries when its documents name none (it has none yet): its fixed
- * settings.searchLanguage, else DEFAULT_SEARCH_CONFIG. As an SQL expression, read along with other
- * things (search's first statement).
+ * The tenant's settings.searchLanguage as stored, read with other things by the caller (tenants row `t`);
+ * installedOrNull() tells whether PostgreSQL has it. Checked in the app rather than by a join with pg_ts_config:
+ * on Citus `tenants` is a reference table, which a query may not correlate with a catalogue lookup.
  */
-export function searchConfigSql(tenantParam: string): string {
-  return `(SELECT COALESCE((SELECT cfgname::text FROM pg_ts_config WHERE cfgname = t.settings->>'searchLanguage'), '${DEFAULT_SEARCH_CONFIG}')
-           FROM tenants t WHERE t.id = ${tenantParam})`;
+export const SEARCH_LANGUAGE = `t.settings->>'searchLanguage'`;
+
+export function installedOrNull(name: string | null | undefined, installed: ReadonlySet<string>): string | null {
+  return name && installed.has(name) ? name : null;
+}
+
+const configs = new WeakMap<object, Promise<ReadonlySet<string>>>();
+
+/** The text search configurations this PostgreSQL has: read once per DataSource (they change only with an extension or a migration). */
+export function installedConfigs(m: EntityManager): Promise<ReadonlySet<string>> {
+  let found = configs.get(m.connection);
+  if (!found) {
+    found = m
+      .query<{ cfgname: string }[]>(`SELECT cfgname::text AS cfgname FROM pg_ts_config`)
+      .then((rows) => new Set(rows.map((r) => r.cfgname)));
+    found.catch(() => configs.delete(m.connection));
+    configs.set(m.connection, found);
+  }
+  return found;
 }

@@ -2,9 +2,10 @@ import type { EntityManager } from 'typeorm';
 import type { ProviderKind } from '../config/config.js';
 import type { VectorIndexSettings } from '../config/config.js';
 import { vectorLiteral } from '../database/embeddings/vector-literal.js';
+import { databaseMode, setLocal } from '../database/transaction-settings.js';
 import { EmbeddingSetChanged, type QueryModel } from '../embedding-sets/active-sets.js';
 import { keywordQuery, keywordTiers, type KeywordQuery } from './keyword-query.js';
-import { DEFAULT_SEARCH_CONFIG, searchConfigSql } from './search-language.js';
+import { DEFAULT_SEARCH_CONFIG, installedConfigs, installedOrNull, SEARCH_LANGUAGE } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
 import {
   efSearchFor,
@@ -219,7 +220,7 @@ export class SearchRepository {
   }
 
   /**
-   * Settings for this transaction only (set_config(…, true)), with the tenant's index and language:
+   * Settings for this transaction only (setLocal: set_config(…, true), or SET LOCAL on Citus), with the tenant's index and language:
    * - jit off: the disabled plan shapes carry huge nominal costs, which made PostgreSQL spend
    *   ~140 ms JIT-compiling a 3 ms query (measured);
    * - enable_seqscan off: a tenant the statistics do not know yet is read through its key, never
@@ -239,15 +240,20 @@ export class SearchRepository {
   ): Promise<{ set?: QueryModel & SearchedSet; index?: TenantVectorIndex; language: string }> {
     // Settings first, on their own: a statement's timeout is armed when it starts, so the reads
     // below (which could wait on a lock) must come after it.
-    await m.query(
-      `SELECT set_config('statement_timeout', $1, true), set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true),
-              set_config('enable_sort', 'off', true), set_config('hnsw.ef_search', $2, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
-      [String(timeoutMs), String(ef)],
-    );
+    const mode = await databaseMode(m.connection, m);
+    await setLocal(m, mode, {
+      statement_timeout: String(timeoutMs),
+      jit: 'off',
+      enable_seqscan: 'off',
+      enable_sort: 'off',
+      'hnsw.ef_search': String(ef),
+      'hnsw.iterative_scan': 'relaxed_order',
+    });
     // One row, always: the LEFT JOINs keep it when the tenant has no active set or no index.
     const [row] = await m.query<
       [
         VectorIndexRow & {
+          max_scan_tuples: string;
           language: string | null;
           set_id: number | null;
           provider: ProviderKind | null;
@@ -256,13 +262,16 @@ export class SearchRepository {
         },
       ]
     >(
-      `SELECT set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),
-              ${searchConfigSql('$1')} AS language, s.id AS set_id, s.provider, s.model, s.dimensions, v.index_name, v.watermark, v.indexed_rows
+      `SELECT greatest(20000, COALESCE(v.indexed_rows, 0))::text AS max_scan_tuples,
+              ${mode === 'postgres' ? `set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),` : ''}
+              (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, v.index_name, v.watermark, v.indexed_rows
        FROM (SELECT 1) one
        LEFT JOIN embedding_sets s ON s.tenant_id = $1 AND s.state = 'active'
        LEFT JOIN vector_indexes v ON v.tenant_id = $1 AND v.set_id = s.id`,
       [tenantId],
     );
+    // The scan budget depends on the row just read: in the same statement on one node; on Citus a SET LOCAL of its own.
+    if (mode === 'citus') await setLocal(m, mode, { 'hnsw.max_scan_tuples': row.max_scan_tuples });
     const set = row.set_id
       ? {
           id: Number(row.set_id),
@@ -272,7 +281,8 @@ export class SearchRepository {
           dimensions: Number(row.dimensions),
         }
       : undefined;
-    return { set, index: toTenantVectorIndex(row), language: row.language ?? DEFAULT_SEARCH_CONFIG };
+    const language = installedOrNull(row.language, await installedConfigs(m)) ?? DEFAULT_SEARCH_CONFIG;
+    return { set, index: toTenantVectorIndex(row), language };
   }
 
   /**

@@ -33,7 +33,8 @@ test("writing a row with another tenant's tenant_id fails (WITH CHECK)", async (
 test('moving an own row to another tenant fails', async () => {
   await assert.rejects(
     tenantDb.runFor(a.id, (m) => m.query(`UPDATE users SET tenant_id = $1 WHERE id = $2`, [b.id, a.memberUserId])),
-    /row-level security/,
+    // Citus refuses to change a row's distribution column before the policy is asked.
+    /row-level security|modifying the partition value of rows is not allowed/,
   );
 });
 

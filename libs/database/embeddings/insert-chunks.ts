@@ -6,6 +6,9 @@ import copyStreams from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
 import type { ChunkRow } from './chunk-row.js';
 import { COPY_HEADER, COPY_TRAILER, halfvecFieldBytes, writeHalfvec, writeUuid } from './copy-binary.js';
+import { vectorLiteral } from './vector-literal.js';
+import { insertValues } from '../insert-values.js';
+import { databaseMode } from '../transaction-settings.js';
 
 /**
  * The session's staging table. Temporary tables have no row-level security,
@@ -39,6 +42,7 @@ export async function insertChunks(
 ): Promise<void> {
   if (!chunks.length) return;
   if (!m.queryRunner) throw new Error('insertChunks must run inside a transaction');
+  if ((await databaseMode(m.connection, m)) === 'citus') return insertChunkValues(m, doc, chunks, vectors);
   const client = (await m.queryRunner.connect()) as PoolClient;
   await client.query(CREATE_STAGING);
   await pipeline(
@@ -58,6 +62,78 @@ export async function insertChunks(
   );
   await client.query(`TRUNCATE ${STAGING}`); // a second document in the same transaction starts empty
 }
+
+/** Citus: the same rows as VALUES (insert-values.ts says why), each naming its set (no trigger there). */
+async function insertChunkValues(
+  m: EntityManager,
+  doc: { tenantId: string; documentId: string; model: string; searchConfig: string; setId?: number },
+  chunks: readonly ChunkRow[],
+  vectors: readonly ArrayLike<number>[],
+): Promise<void> {
+  const setId =
+    doc.setId ??
+    (await m.query<{ id: number }[]>(`SELECT id FROM embedding_sets WHERE tenant_id = $1 AND state = 'active'`, [doc.tenantId]))[0]?.id;
+  if (setId === undefined) throw new Error(`tenant ${doc.tenantId} has no active embedding set`);
+  const ordered = [...chunks].sort((a, b) => a.index - b.index);
+  await insertValues(
+    m,
+    'embeddings',
+    CHUNK_COLUMNS,
+    CHUNK_CASTS,
+    ordered.map((c) => [
+      doc.tenantId,
+      randomUUID(),
+      setId,
+      doc.documentId,
+      c.index,
+      c.content.replace(/\u0000/g, ''),
+      vectorLiteral(vectors[c.index]!),
+      c.pageFrom,
+      c.pageTo,
+      c.charStart,
+      c.charEnd,
+      c.tokenCount,
+      doc.model,
+      doc.searchConfig,
+      c.section ? c.section.replace(/\u0000/g, '') : null,
+    ]),
+  );
+}
+
+const CHUNK_COLUMNS = [
+  'tenant_id',
+  'id',
+  'set_id',
+  'document_id',
+  'chunk_index',
+  'content',
+  'embedding',
+  'page_from',
+  'page_to',
+  'char_start',
+  'char_end',
+  'token_count',
+  'model',
+  'search_config',
+  'section',
+];
+const CHUNK_CASTS = [
+  'uuid',
+  'uuid',
+  'int',
+  'uuid',
+  'int',
+  'text',
+  'halfvec',
+  'int',
+  'int',
+  'int',
+  'int',
+  'int',
+  'text',
+  'regconfig',
+  'text',
+];
 
 /** Rows per buffer handed to COPY: a few MB at 1536 dimensions. */
 const ROWS_PER_BUFFER = 256;

@@ -4,6 +4,8 @@ import type { PoolClient } from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
 import { COPY_HEADER, COPY_TRAILER, halfvecFieldBytes, writeHalfvec, writeUuid } from './copy-binary.js';
+import { vectorLiteral } from './vector-literal.js';
+import { databaseMode } from '../transaction-settings.js';
 
 /** The session's staging table for a set's vectors (no RLS on temporary tables: see insert-chunks.ts). */
 const STAGING = 'pg_temp.set_vector_staging_v1';
@@ -31,22 +33,35 @@ export async function insertSetVectors(
   if (!ids.length) return 0;
   if (!m.queryRunner) throw new Error('insertSetVectors must run inside a transaction');
   const client = (await m.queryRunner.connect()) as PoolClient;
-  await client.query(CREATE_STAGING);
-  await pipeline(
-    Readable.from(copyRows(ids, vectors)),
-    client.query(copyStreams.from(`COPY ${STAGING} (id, embedding) FROM STDIN (FORMAT binary)`)),
-  );
+  const citus = (await databaseMode(m.connection, m)) === 'citus';
+  // Citus: the vectors as array parameters, so the INSERT … SELECT reads only the tenant's shard and
+  // runs there (a staging table would make Citus COPY into the shards, which RLS forbids: insert-values.ts).
+  let source = `${STAGING} s`;
+  const params: unknown[] = [sets.tenantId, sets.fromSet, sets.toSet, sets.model];
+  if (citus) {
+    source = `unnest($5::uuid[], $6::text[]::halfvec[]) AS s(id, embedding)`;
+    params.push(
+      ids,
+      vectors.map((v) => vectorLiteral(v)),
+    );
+  } else {
+    await client.query(CREATE_STAGING);
+    await pipeline(
+      Readable.from(copyRows(ids, vectors)),
+      client.query(copyStreams.from(`COPY ${STAGING} (id, embedding) FROM STDIN (FORMAT binary)`)),
+    );
+  }
   const columns = (await (chunkColumns ??= readChunkColumns(client))).filter((c) => !SET_BY_COPY.has(c));
   const list = columns.map((c) => `"${c}"`).join(', ');
   const { rowCount } = await client.query(
     `INSERT INTO embeddings (${list}, set_id, embedding, model)
      SELECT ${columns.map((c) => `a."${c}"`).join(', ')}, $3, s.embedding, $4
-     FROM ${STAGING} s JOIN embeddings a ON a.tenant_id = $1 AND a.id = s.id AND a.set_id = $2
+     FROM ${source} JOIN embeddings a ON a.tenant_id = $1 AND a.id = s.id AND a.set_id = $2
      ORDER BY a.seq
      ON CONFLICT DO NOTHING`,
-    [sets.tenantId, sets.fromSet, sets.toSet, sets.model],
+    params,
   );
-  await client.query(`TRUNCATE ${STAGING}`);
+  if (!citus) await client.query(`TRUNCATE ${STAGING}`);
   return rowCount ?? 0;
 }
 
@@ -54,6 +69,7 @@ async function readChunkColumns(client: PoolClient): Promise<string[]> {
   const { rows } = await client.query(
     `SELECT attname FROM pg_attribute
      WHERE attrelid = 'embeddings'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attidentity = ''
+       AND attname <> 'seq' -- drawn anew: an identity column on one node, a sequence default on Citus
      ORDER BY attnum`,
   );
   return rows.map((r: { attname: string }) => r.attname);

@@ -42,7 +42,12 @@ export class InitSchema1764000000000 implements MigrationInterface {
         END IF;
       END $$`);
     await q.query(`GRANT rag_auth TO CURRENT_USER`);
-    await q.query(`CREATE EXTENSION IF NOT EXISTS vector`); // no-op when provisioned; fails clearly when it is not
+    // Provisioning creates pgvector (a superuser's act); this fails clearly when it did not. Not `CREATE EXTENSION
+    // IF NOT EXISTS`: on a Citus coordinator that statement is propagated even when it does nothing, and only the
+    // extension's owner may do that.
+    await q.query(
+      `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') THEN CREATE EXTENSION vector; END IF; END $$`,
+    );
 
     await q.query(`
       CREATE TABLE tenants (

@@ -7,6 +7,7 @@ import { SectionPaths1764000009000 } from './1764000009000-section-paths.js';
 import { EmbeddingSets1764000012000 } from './1764000012000-embedding-sets.js';
 import { DocumentLanguage1764000013000 } from './1764000013000-document-language.js';
 import { TenantSettingsUpdate1764000014000 } from './1764000014000-tenant-settings-update.js';
+import { CitusDistribution1764000020000 } from './1764000020000-citus-distribution.js';
 
 /** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   EmbeddingSets1764000012000,
   DocumentLanguage1764000013000,
   TenantSettingsUpdate1764000014000,
+  CitusDistribution1764000020000,
 ];

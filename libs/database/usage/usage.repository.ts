@@ -23,10 +23,12 @@ export async function recordUsage(m: EntityManager, kind: 'chat' | 'embedding', 
 export async function chatQuotaToday(m: EntityManager): Promise<{ quota: number | null; used: number }> {
   // bigint comes back as text; no row when the tenant is not the current one (RLS).
   const [row] = await m.query<{ quota: string | null; used: string }[]>(
-    `SELECT (t.settings->>'dailyTokenQuota')::bigint AS quota,
+    // Both sides named by the parameter, not correlated: on Citus `tenants` is a reference table, which a
+    // correlated subquery may not read from.
+    `SELECT (SELECT (t.settings->>'dailyTokenQuota')::bigint FROM tenants t WHERE t.id = $1) AS quota,
             COALESCE((SELECT sum(u.prompt_tokens + u.completion_tokens) FROM usage_records u
-                      WHERE u.tenant_id = t.id AND u.day = (now() AT TIME ZONE 'UTC')::date AND u.kind = 'chat'), 0)::bigint AS used
-     FROM tenants t WHERE t.id = $1`,
+                      WHERE u.tenant_id = $1 AND u.day = (now() AT TIME ZONE 'UTC')::date AND u.kind = 'chat'), 0)::bigint AS used
+     WHERE EXISTS (SELECT 1 FROM tenants t WHERE t.id = $1)`,
     [currentTenantId()],
   );
   return { quota: row?.quota == null ? null : Number(row.quota), used: Number(row?.used ?? 0) };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { IsNull, type EntityManager } from 'typeorm';
+import { currentTenantId } from '#libs/tenancy/tenant-context.js';
 import { ApiKeyEntity } from '#libs/database/entities/index.js';
 
 @Injectable()
@@ -18,7 +19,7 @@ export class ApiKeysRepository {
       .createQueryBuilder()
       .update(ApiKeyEntity)
       .set({ lastUsedAt: () => 'now()' })
-      .where('id = :id', { id })
+      .where('tenant_id = :tenantId AND id = :id', { tenantId: currentTenantId(), id }) // by value: one shard on Citus
       .andWhere('(last_used_at IS NULL OR last_used_at < now() - make_interval(secs => :secs))', { secs: minIntervalSeconds })
       .execute();
     return (res.affected ?? 0) > 0;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { currentTenantId } from '#libs/tenancy/tenant-context.js';
 import { DocumentEntity, EmbeddingEntity, type DocumentStatus } from '#libs/database/entities/index.js';
 import { copyDocumentFile } from './copy-document-file.js';
 import type { KeysetCursor } from '../common/cursor.js';
@@ -37,12 +38,15 @@ export class DocumentsRepository {
     return doc.id;
   }
 
+  // Reads name the tenant although the policy already keeps them to it: on Citus only a tenant_id
+  // equal to a value routes a statement to the one node holding that tenant (the policy's
+  // current_setting() is not used for that), and on one node it lets the planner use the key.
   findByHash(m: EntityManager, contentHash: string): Promise<DocumentEntity | null> {
-    return m.findOneBy(DocumentEntity, { contentHash });
+    return m.findOneBy(DocumentEntity, { tenantId: currentTenantId(), contentHash });
   }
 
   findById(m: EntityManager, id: string): Promise<DocumentEntity | null> {
-    return m.findOneBy(DocumentEntity, { id });
+    return m.findOneBy(DocumentEntity, { tenantId: currentTenantId(), id });
   }
 
   /** Newest first (created_at, id). */
@@ -50,7 +54,7 @@ export class DocumentsRepository {
     m: EntityManager,
     f: { folderId?: string; status?: DocumentStatus; limit: number; after?: KeysetCursor },
   ): Promise<KeysetPage<DocumentEntity>> {
-    const qb = m.createQueryBuilder(DocumentEntity, 'd');
+    const qb = m.createQueryBuilder(DocumentEntity, 'd').where('d.tenant_id = :tenantId', { tenantId: currentTenantId() });
     if (f.folderId) qb.andWhere('d.folder_id = :folderId', { folderId: f.folderId });
     if (f.status) qb.andWhere('d.status = :status', { status: f.status });
     return keysetPage(qb, 'created_at', f.limit, f.after);
@@ -58,12 +62,15 @@ export class DocumentsRepository {
 
   /** The document's chunks, one row each: the active embedding set's (a switch in progress gives every chunk a row per set). */
   chunks(m: EntityManager, documentId: string): Promise<EmbeddingEntity[]> {
-    return m
-      .createQueryBuilder(EmbeddingEntity, 'e')
-      .where('e.documentId = :documentId', { documentId })
-      .andWhere(`e.setId = (SELECT s.id FROM embedding_sets s WHERE s.tenant_id = e.tenant_id AND s.state = 'active')`)
-      .orderBy('e.chunkIndex', 'ASC')
-      .getMany();
+    return (
+      m
+        .createQueryBuilder(EmbeddingEntity, 'e')
+        .where('e.tenantId = :tenantId AND e.documentId = :documentId', { tenantId: currentTenantId(), documentId })
+        // The tenant as a value, not correlated with e: so Citus runs the subquery on the tenant's shard too.
+        .andWhere(`e.setId = (SELECT s.id FROM embedding_sets s WHERE s.tenant_id = :tenantId AND s.state = 'active')`)
+        .orderBy('e.chunkIndex', 'ASC')
+        .getMany()
+    );
   }
 
   /** Back to `queued` for another run; refused while a worker holds it. */
@@ -72,8 +79,8 @@ export class DocumentsRepository {
     const [rows] = await m.query<[{ id: string }[], number]>(
       `UPDATE documents SET status = 'queued', progress = 0, error = NULL, attempts = 0, updated_at = now(),
               lease_expires_at = now() + make_interval(secs => $2)
-       WHERE id = $1 AND status <> 'processing' RETURNING id`,
-      [id, leaseSeconds],
+       WHERE tenant_id = $3 AND id = $1 AND status <> 'processing' RETURNING id`,
+      [id, leaseSeconds, currentTenantId()],
     );
     if (rows.length) return 'ok';
     return (await this.findById(m, id)) ? 'busy' : 'missing';
@@ -109,9 +116,15 @@ export class DocumentsRepository {
     };
   }
 
-  /** Chunks, bytes and events go with it (ON DELETE CASCADE). */
+  /**
+   * Chunks, bytes and events go with it (ON DELETE CASCADE). Citations of it in earlier answers stay, without the
+   * document: cleared here rather than by ON DELETE SET NULL, which Citus cannot run on distributed tables
+   * (migration 1764000020000).
+   */
   async delete(m: EntityManager, id: string): Promise<boolean> {
-    const res = await m.delete(DocumentEntity, { id });
+    const tenantId = currentTenantId();
+    await m.query(`UPDATE message_citations SET document_id = NULL WHERE tenant_id = $1 AND document_id = $2`, [tenantId, id]);
+    const res = await m.delete(DocumentEntity, { tenantId, id });
     return (res.affected ?? 0) > 0;
   }
 }

@@ -20,7 +20,10 @@ export interface Claimed {
 /** What became of a document's chunks: written; not (the document was deleted or finished meanwhile); not (another embedding set became active meanwhile). */
 export type ChunksWritten = 'written' | 'gone' | 'set-changed';
 
-/** The worker's reads and writes of a document during ingestion (always in the job's tenant). */
+/**
+ * The worker's reads and writes of a document during ingestion (always in the job's tenant). Statements name
+ * the tenant although the policy keeps them to it: on Citus that routes each to the tenant's one node.
+ */
 @Injectable()
 export class IngestionRepository {
   constructor(private readonly sets: EmbeddingSetsRepository) {}
@@ -39,9 +42,9 @@ export class IngestionRepository {
     const [rows] = await m.query<[{ mime_type: string; attempts: number }[], number]>(
       `UPDATE documents SET status = 'processing', attempts = attempts + 1, progress = GREATEST(progress, 1), error = NULL,
               lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
-       WHERE id = $1 AND status IN ('queued', 'processing')
+       WHERE tenant_id = $3 AND id = $1 AND status IN ('queued', 'processing')
        RETURNING mime_type, attempts`,
-      [id, leaseSeconds],
+      [id, leaseSeconds, currentTenantId()],
     );
     const [row] = rows;
     if (!row) return undefined;
@@ -49,7 +52,10 @@ export class IngestionRepository {
   }
 
   async loadBytes(m: EntityManager, id: string): Promise<Buffer | undefined> {
-    const [row] = await m.query<{ data: Buffer }[]>(`SELECT data FROM document_files WHERE document_id = $1`, [id]);
+    const [row] = await m.query<{ data: Buffer }[]>(`SELECT data FROM document_files WHERE tenant_id = $2 AND document_id = $1`, [
+      id,
+      currentTenantId(),
+    ]);
     return row?.data;
   }
 
@@ -57,8 +63,8 @@ export class IngestionRepository {
   async progress(m: EntityManager, id: string, progress: number, leaseSeconds: number): Promise<boolean> {
     const [, affected] = await m.query<[unknown[], number]>(
       `UPDATE documents SET progress = $2, lease_expires_at = now() + make_interval(secs => $3), updated_at = now()
-       WHERE id = $1 AND status = 'processing'`,
-      [id, Math.max(1, Math.min(99, Math.round(progress))), leaseSeconds],
+       WHERE tenant_id = $4 AND id = $1 AND status = 'processing'`,
+      [id, Math.max(1, Math.min(99, Math.round(progress))), leaseSeconds, currentTenantId()],
     );
     return affected > 0;
   }
@@ -81,18 +87,21 @@ export class IngestionRepository {
     searchConfig: string,
     pageCount: number,
   ): Promise<ChunksWritten> {
-    const [doc] = await m.query<{ status: string }[]>(`SELECT status FROM documents WHERE id = $1 FOR UPDATE`, [id]);
-    if (!doc || doc.status !== 'processing') return 'gone';
     const tenantId = currentTenantId();
+    const [doc] = await m.query<{ status: string }[]>(`SELECT status FROM documents WHERE tenant_id = $2 AND id = $1 FOR UPDATE`, [
+      id,
+      tenantId,
+    ]);
+    if (!doc || doc.status !== 'processing') return 'gone';
     if (!(await this.sets.holdActive(m, tenantId, set.id))) return 'set-changed';
-    await m.query(`DELETE FROM embeddings WHERE document_id = $1`, [id]);
+    await m.query(`DELETE FROM embeddings WHERE tenant_id = $2 AND document_id = $1`, [id, tenantId]);
     await insertChunks(m, { tenantId, documentId: id, model: set.model, searchConfig, setId: set.id }, chunks, vectors);
     // Embedding tokens count towards the tenant's usage like chat tokens do.
     await recordUsage(m, 'embedding', set.model, { promptTokens: chunks.reduce((n, c) => n + c.tokenCount, 0), completionTokens: 0 });
     await m.query(
       `UPDATE documents SET status = 'ready', progress = 100, error = NULL, page_count = $2, chunk_count = $3, search_config = $4,
-              lease_expires_at = NULL, updated_at = now() WHERE id = $1`,
-      [id, pageCount, chunks.length, searchConfig],
+              lease_expires_at = NULL, updated_at = now() WHERE tenant_id = $5 AND id = $1`,
+      [id, pageCount, chunks.length, searchConfig, tenantId],
     );
     return 'written';
   }
@@ -100,8 +109,8 @@ export class IngestionRepository {
   async markFailed(m: EntityManager, id: string, message: string): Promise<void> {
     await m.query(
       `UPDATE documents SET status = 'failed', error = $2, lease_expires_at = NULL, updated_at = now()
-       WHERE id = $1 AND status IN ('queued', 'processing')`,
-      [id, message.slice(0, 1000)],
+       WHERE tenant_id = $3 AND id = $1 AND status IN ('queued', 'processing')`,
+      [id, message.slice(0, 1000), currentTenantId()],
     );
   }
 
@@ -113,10 +122,17 @@ export class IngestionRepository {
     message?: string,
     details: Record<string, unknown> = {},
   ): Promise<void> {
+    // Only while the document exists (KEY SHARE: a delete waits for this transaction). Two statements, not
+    // INSERT … SELECT … WHERE EXISTS: Citus carries that form out by COPY, which RLS forbids (insert-values.ts).
+    const tenantId = currentTenantId();
+    const found = await m.query<unknown[]>(`SELECT 1 FROM documents WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`, [
+      tenantId,
+      documentId,
+    ]);
+    if (!found.length) return;
     await m.query(
-      `INSERT INTO ingestion_events (tenant_id, id, document_id, attempt, stage, message, details)
-       SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM documents WHERE id = $3)`,
-      [currentTenantId(), randomUUID(), documentId, attempt, stage, message ?? null, JSON.stringify(details)],
+      `INSERT INTO ingestion_events (tenant_id, id, document_id, attempt, stage, message, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [tenantId, randomUUID(), documentId, attempt, stage, message ?? null, JSON.stringify(details)],
     );
   }
 
@@ -131,8 +147,9 @@ export class IngestionRepository {
 
   async extendLease(m: EntityManager, id: string, leaseSeconds: number): Promise<void> {
     await m.query(
-      `UPDATE documents SET lease_expires_at = now() + make_interval(secs => $2) WHERE id = $1 AND status IN ('queued', 'processing')`,
-      [id, leaseSeconds],
+      `UPDATE documents SET lease_expires_at = now() + make_interval(secs => $2)
+       WHERE tenant_id = $3 AND id = $1 AND status IN ('queued', 'processing')`,
+      [id, leaseSeconds, currentTenantId()],
     );
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import pg from 'pg';
+import { databaseMode, setTenant } from '#libs/database/transaction-settings.js';
 import type { EmbeddingSet } from '#libs/embedding-sets/embedding-set.js';
 import {
   indexedVector,
@@ -129,7 +130,7 @@ export class VectorIndexRepository {
   private async inTenant<T>(owner: pg.ClientBase, tenantId: string, work: () => Promise<T>): Promise<T> {
     await owner.query('BEGIN');
     try {
-      await owner.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [tenantId]);
+      await setTenant(owner, await databaseMode(owner, owner), tenantId);
       const result = await work();
       await owner.query('COMMIT');
       return result;
