@@ -60,7 +60,7 @@ import { insertChunks } from '../libs/database/embeddings/insert-chunks.js';
 import { vectorLiteral } from '../libs/database/embeddings/vector-literal.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
 import { countTokens } from '../libs/ai/tokenizer.js';
-import { tenantLiteral } from '../libs/retrieval/vector-index.js';
+import { indexedVector, tenantLiteral } from '../libs/retrieval/vector-index.js';
 import {
   benchUrls,
   copyBinary,
@@ -528,7 +528,8 @@ async function main(): Promise<void> {
     await s.query(`SET maintenance_work_mem = '${buildMemoryMb}MB'`);
     try {
       await s.query(
-        `CREATE INDEX ${SYNC_INDEX} ON embeddings USING hnsw (embedding halfvec_cosine_ops) WITH (m = ${hnswM}, ef_construction = ${hnswEf}) WHERE tenant_id = ${tenantLiteral(tenantId)}`,
+        // The project's index expression (the column has no dimensions of its own since embedding sets) on the tenant's set 1.
+        `CREATE INDEX ${SYNC_INDEX} ON embeddings USING hnsw (${indexedVector(dims)} halfvec_cosine_ops) WITH (m = ${hnswM}, ef_construction = ${hnswEf}) WHERE tenant_id = ${tenantLiteral(tenantId)} AND set_id = 1`,
       );
     } finally {
       await s.query(`RESET maintenance_work_mem`);
