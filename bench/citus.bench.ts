@@ -23,7 +23,7 @@ import pg from 'pg';
 import { loadConfig } from '../libs/config/config.js';
 import { platformEmbeddingModel } from '../libs/config/embedding-default.js';
 import { LocalEmbedder } from '../libs/ai/embedding/local.embedder.js';
-import { createMigrationDataSource, createRuntimeDataSource } from '../libs/database/data-source.js';
+import { createRuntimeDataSource } from '../libs/database/data-source.js';
 import type { ChunkRow } from '../libs/database/embeddings/chunk-row.js';
 import { insertChunks } from '../libs/database/embeddings/insert-chunks.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
@@ -33,6 +33,7 @@ import {
   benchUrls,
   firstEmbeddingSets,
   freshDatabase,
+  migrate,
   intEnv,
   logger,
   median,
@@ -82,13 +83,7 @@ async function prepareCitus(urls: BenchUrls): Promise<void> {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, CITUS_PORT: String(CITUS_PORT) },
   });
-  const m = createMigrationDataSource({ migrationUrl: urls.migrationUrl, connectTimeoutMs: 5000 });
-  await m.initialize();
-  try {
-    await m.runMigrations({ transaction: 'all' });
-  } finally {
-    await m.destroy();
-  }
+  await migrate(urls);
   log(`cluster database ${urls.db} provisioned and migrated (distributed)`);
 }
 

@@ -157,6 +157,12 @@ export async function freshDatabase(urls: BenchUrls, log: (m: string) => void): 
   } finally {
     await s.end();
   }
+  await migrate(urls);
+  log(`database ${urls.db} created and migrated`);
+}
+
+/** The project's migrations, as the owner role, on the bench's database (on Citus they also distribute it). */
+export async function migrate(urls: BenchUrls): Promise<void> {
   const m = createMigrationDataSource({ migrationUrl: urls.migrationUrl, connectTimeoutMs: 5000 });
   await m.initialize();
   try {
@@ -164,7 +170,6 @@ export async function freshDatabase(urls: BenchUrls, log: (m: string) => void): 
   } finally {
     await m.destroy();
   }
-  log(`database ${urls.db} created and migrated`);
 }
 
 export async function dropDatabase(urls: BenchUrls): Promise<void> {
