@@ -41,4 +41,5 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db')
 \connect :"db"
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS vector;
+CREATE EXTENSION IF NOT EXISTS btree_gin;
 ALTER EXTENSION vector UPDATE;

@@ -47,15 +47,26 @@ export const tsqueryOperand = (lexeme: string) => `'${lexeme.replace(/\\/g, '\\\
 /** Beyond this many lexemes the "all but one" tier would be too large a tsquery to be worth it. */
 const MAX_ALL_BUT_ONE = 8;
 
-/** The tiers' tsqueries (text form, for ::tsquery), strictest first; none for no lexemes. */
-export function keywordTiers(lexemes: readonly string[]): string[] {
-  const ops = [...new Set(lexemes)].map(tsqueryOperand);
-  if (!ops.length) return [];
-  if (ops.length === 1) return [ops[0]!];
-  const tiers = [ops.join(' & ')];
-  if (ops.length >= 3 && ops.length <= MAX_ALL_BUT_ONE) {
-    tiers.push(ops.map((_, skip) => `( ${ops.filter((__, i) => i !== skip).join(' & ')} )`).join(' | '));
+/**
+ * The tiers' tsqueries (text form, for ::tsquery), strictest first; none for no lexemes.
+ *
+ * `common`: the set's common words (keyword-stats.ts), each in half of its rows or more. They stay in the AND of every
+ * word, which the index answers from its rarest word, but not in the OR parts: an all-but-one branch made of common
+ * words only is left out, and the last tier is any word that is not common (none when all are), so rows holding only
+ * a word found nearly everywhere cannot crowd out the rows of the question's telling words, nor cost a read of most
+ * of the tenant.
+ */
+export function keywordTiers(lexemes: readonly string[], common: ReadonlySet<string> = new Set()): string[] {
+  const words = [...new Set(lexemes)];
+  const and = (ws: readonly string[]) => ws.map(tsqueryOperand).join(' & ');
+  if (!words.length) return [];
+  if (words.length === 1) return [tsqueryOperand(words[0]!)];
+  const tiers = [and(words)];
+  if (words.length >= 3 && words.length <= MAX_ALL_BUT_ONE) {
+    const branches = words.map((_, skip) => words.filter((__, i) => i !== skip)).filter((b) => b.some((w) => !common.has(w)));
+    if (branches.length) tiers.push(branches.map((b) => `( ${and(b)} )`).join(' | '));
   }
-  tiers.push(ops.join(' | '));
+  const telling = words.filter((w) => !common.has(w));
+  if (telling.length) tiers.push(telling.map(tsqueryOperand).join(' | '));
   return tiers;
 }

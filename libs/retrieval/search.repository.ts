@@ -114,7 +114,7 @@ export class SearchRepository {
     const vec = vectorLiteral(p.vector);
     // First the transaction's settings, the tenant's index and its language (prepare()).
     const candidates = p.mode === 'hybrid' ? Math.max(p.topK * 4, 40) : p.topK;
-    const { index, language, set } = await this.prepare(
+    const { index, language, set, common } = await this.prepare(
       m,
       p.tenantId,
       efSearchFor(candidates, this.settings.efSearch),
@@ -129,9 +129,9 @@ export class SearchRepository {
       const hits = await this.nearest(m, p, set, vec, p.topK, index);
       ranked = hits.map((h) => ({ id: h.id, score: 1 - h.distance!, similarity: 1 - h.distance! }));
     } else if (p.mode === 'keyword') {
-      ranked = (await this.keyword(m, p, p.topK, ownLanguage)).map((h) => ({ id: h.id, score: h.rank }));
+      ranked = (await this.keyword(m, p, p.topK, ownLanguage, common)).map((h) => ({ id: h.id, score: h.rank }));
     } else {
-      const keywordHits = await this.keyword(m, p, candidates, ownLanguage);
+      const keywordHits = await this.keyword(m, p, candidates, ownLanguage, common);
       const vectorHits = await this.nearest(m, p, set, vec, candidates, index);
       const shares = await this.headingShares(m, p, set, [...new Set([...vectorHits, ...keywordHits].map((h) => h.id))]);
       ranked = fuse(vectorHits, keywordHits, shares).slice(0, p.topK);
@@ -237,7 +237,7 @@ export class SearchRepository {
     tenantId: string,
     ef: number,
     timeoutMs: number,
-  ): Promise<{ set?: QueryModel & SearchedSet; index?: TenantVectorIndex; language: string }> {
+  ): Promise<{ set?: QueryModel & SearchedSet; index?: TenantVectorIndex; language: string; common: ReadonlySet<string> }> {
     // Settings first, on their own: a statement's timeout is armed when it starts, so the reads
     // below (which could wait on a lock) must come after it.
     const mode = await databaseMode(m.connection, m);
@@ -259,12 +259,13 @@ export class SearchRepository {
           provider: ProviderKind | null;
           model: string | null;
           dimensions: number | null;
+          keyword_common: string[] | null;
         },
       ]
     >(
       `SELECT greatest(20000, COALESCE(v.indexed_rows, 0))::text AS max_scan_tuples,
               ${mode === 'postgres' ? `set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),` : ''}
-              (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, v.index_name, v.watermark, v.indexed_rows
+              (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, s.keyword_common, v.index_name, v.watermark, v.indexed_rows
        FROM (SELECT 1) one
        LEFT JOIN embedding_sets s ON s.tenant_id = $1 AND s.state = 'active'
        LEFT JOIN vector_indexes v ON v.tenant_id = $1 AND v.set_id = s.id`,
@@ -282,7 +283,7 @@ export class SearchRepository {
         }
       : undefined;
     const language = installedOrNull(row.language, await installedConfigs(m)) ?? DEFAULT_SEARCH_CONFIG;
-    return { set, index: toTenantVectorIndex(row), language };
+    return { set, index: toTenantVectorIndex(row), language, common: new Set(row.keyword_common ?? []) };
   }
 
   /**
@@ -292,7 +293,13 @@ export class SearchRepository {
    * one configuration (or `language` given) as before, over every chunk. Candidates of all configurations are merged
    * by score, best `n` kept.
    */
-  private async keyword(m: EntityManager, p: SearchParams, n: number, ownLanguage: boolean): Promise<{ id: string; rank: number }[]> {
+  private async keyword(
+    m: EntityManager,
+    p: SearchParams,
+    n: number,
+    ownLanguage: boolean,
+    common: ReadonlySet<string>,
+  ): Promise<{ id: string; rank: number }[]> {
     const kq = keywordQuery(keywordText(p.query));
     let configs = [p.language ?? DEFAULT_SEARCH_CONFIG];
     if (!ownLanguage) {
@@ -302,9 +309,9 @@ export class SearchRepository {
       );
       if (inUse.length) configs = inUse.map((r) => r.cfg).sort();
     }
-    if (configs.length === 1) return this.keywordIn(m, p, kq, configs[0]!, null, n);
+    if (configs.length === 1) return this.keywordIn(m, p, kq, configs[0]!, null, n, common);
     const found: { id: string; rank: number }[] = [];
-    for (const config of configs) found.push(...(await this.keywordIn(m, p, kq, config, config, n)));
+    for (const config of configs) found.push(...(await this.keywordIn(m, p, kq, config, config, n, common)));
     return found.sort((a, b) => b.rank - a.rank || (a.id < b.id ? -1 : 1)).slice(0, n);
   }
 
@@ -321,6 +328,7 @@ export class SearchRepository {
     language: string,
     only: string | null,
     n: number,
+    common: ReadonlySet<string>,
   ): Promise<{ id: string; rank: number }[]> {
     const lexemes: string[] = kq.words
       ? (
@@ -330,7 +338,7 @@ export class SearchRepository {
           ])
         ).map((r) => r.lexeme)
       : [];
-    const tiers: (string | null)[] = keywordTiers(lexemes);
+    const tiers: (string | null)[] = keywordTiers(lexemes, common);
     if (!tiers.length) {
       if (!kq.all) return [];
       tiers.push(null); // phrases or exclusions alone

@@ -18,6 +18,23 @@ test('tiers: every lexeme, then all but one (3 to 8 lexemes), then any', () => {
   assert.equal(keywordTiers('abcdefghi'.split('')).length, 2, 'no all-but-one tier past 8 lexemes');
 });
 
+test("a set's common words stay in the AND of every word but leave the OR parts: no branch of common words only, no common word in the last tier", () => {
+  const common = new Set(['set', 'status']);
+  assert.deepEqual(keywordTiers(['ququlovo', 'doquloju', 'set'], common), [
+    "'ququlovo' & 'doquloju' & 'set'",
+    "( 'doquloju' & 'set' ) | ( 'ququlovo' & 'set' ) | ( 'ququlovo' & 'doquloju' )",
+    "'ququlovo' | 'doquloju'",
+  ]);
+  assert.deepEqual(
+    keywordTiers(['set', 'status', 'tigiloju'], common),
+    ["'set' & 'status' & 'tigiloju'", "( 'status' & 'tigiloju' ) | ( 'set' & 'tigiloju' )", "'tigiloju'"],
+    "the branch of common words only ('set' & 'status') is left out",
+  );
+  assert.deepEqual(keywordTiers(['set', 'status'], common), ["'set' & 'status'"], 'only common words: their AND, no OR tier');
+  assert.deepEqual(keywordTiers(['set'], common), ["'set'"], 'a lone common word is still searched (ranked up to the scan bound)');
+  assert.deepEqual(keywordTiers(['a', 'b'], new Set()), keywordTiers(['a', 'b']), 'no common words: the tiers as before');
+});
+
 test('lexemes are quoted tsquery operands, whatever they contain', () => {
   assert.equal(tsqueryOperand("o'brien"), "'o''brien'");
   assert.equal(tsqueryOperand('a\\b'), "'a\\\\b'");

@@ -34,33 +34,7 @@ export class DocumentLanguage1764000013000 implements MigrationInterface {
     await q.query(`GRANT SELECT (search_config) ON embeddings TO rag_search`);
 
     await q.query(`DROP FUNCTION ${OLD_SIGNATURE}`);
-    await q.query(`
-      CREATE FUNCTION search_keyword(p_query tsquery, p_limit int, p_document_ids uuid[], p_folder_ids uuid[], p_config regconfig DEFAULT NULL)
-      RETURNS TABLE (id uuid, rank real)
-      LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-      DECLARE
-        v_tenant uuid := NULLIF(current_setting('app.current_tenant_id', true), '')::uuid;
-        v_set int;
-      BEGIN
-        IF v_tenant IS NULL THEN RETURN; END IF;  -- no tenant, no rows: as the policy does
-        -- The active set's rows only: during a switch every chunk also has a row in the new set.
-        SELECT s.id INTO v_set FROM public.embedding_sets s WHERE s.tenant_id = v_tenant AND s.state = 'active';
-        IF p_document_ids IS NULL AND p_folder_ids IS NULL THEN
-          RETURN QUERY
-            SELECT e.id, ts_rank_cd(e.tsv, p_query) AS rank FROM public.embeddings e
-            WHERE e.tenant_id = v_tenant AND e.set_id = v_set AND e.tsv @@ p_query
-              AND (p_config IS NULL OR e.search_config = p_config)
-            ORDER BY 2 DESC, 1 LIMIT least(greatest(p_limit, 1), 1000);
-        ELSE
-          RETURN QUERY
-            SELECT e.id, ts_rank_cd(e.tsv, p_query) AS rank FROM public.embeddings e
-            WHERE e.tenant_id = v_tenant AND e.set_id = v_set AND e.tsv @@ p_query
-              AND (p_config IS NULL OR e.search_config = p_config)
-              AND (e.document_id = ANY (p_document_ids)
-                   OR e.document_id IN (SELECT d.id FROM public.documents d WHERE d.tenant_id = v_tenant AND d.folder_id = ANY (p_folder_ids)))
-            ORDER BY 2 DESC, 1 LIMIT least(greatest(p_limit, 1), 1000);
-        END IF;
-      END $$`);
+    await q.query(searchKeywordByConfigSql());
     await ownBySearchRole(q, NEW_SIGNATURE, runtimeRole);
   }
 
@@ -72,6 +46,51 @@ export class DocumentLanguage1764000013000 implements MigrationInterface {
     await q.query(`REVOKE SELECT (search_config) ON embeddings FROM rag_search`);
     await q.query(`ALTER TABLE documents DROP COLUMN search_config`);
   }
+}
+
+/**
+ * search_keyword() as this migration creates it. `scanRows` (the keyword-bounds migration, 1764000021000): at most that
+ * many matching rows are ranked, the plan is made for each call's tenant and query, and its callers ask for lexemes'
+ * match counts first (search_keyword_counts); null: as first created here.
+ */
+export function searchKeywordByConfigSql(scanRows: number | null = null): string {
+  // The tenant as text: only the GIN on (tenant_id::text, tsv) matches it, so no guess of the tenant's size can pick another path.
+  const matching = (scope: string) =>
+    `SELECT e.id, e.tsv FROM public.embeddings e
+            WHERE e.tenant_id::text = v_tenant::text AND e.set_id = v_set AND e.tsv @@ p_query
+              AND (p_config IS NULL OR e.search_config = p_config)${scope}`;
+  const scoped = `
+              AND (e.document_id = ANY (p_document_ids)
+                   OR e.document_id IN (SELECT d.id FROM public.documents d WHERE d.tenant_id = v_tenant AND d.folder_id = ANY (p_folder_ids)))`;
+  const ranked = (scope: string) =>
+    scanRows === null
+      ? `SELECT e.id, ts_rank_cd(e.tsv, p_query) AS rank FROM public.embeddings e
+            WHERE e.tenant_id = v_tenant AND e.set_id = v_set AND e.tsv @@ p_query
+              AND (p_config IS NULL OR e.search_config = p_config)${scope}
+            ORDER BY 2 DESC, 1 LIMIT least(greatest(p_limit, 1), 1000)`
+      : `SELECT m.id, ts_rank_cd(m.tsv, p_query) AS rank FROM (${matching(scope)} LIMIT ${scanRows}) m
+            ORDER BY 2 DESC, 1 LIMIT least(greatest(p_limit, 1), 1000)`;
+  return `
+      CREATE ${scanRows === null ? '' : 'OR REPLACE '}FUNCTION search_keyword(p_query tsquery, p_limit int, p_document_ids uuid[], p_folder_ids uuid[], p_config regconfig DEFAULT NULL)
+      RETURNS TABLE (id uuid, rank real)
+      LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public${
+        scanRows === null ? '' : ' SET plan_cache_mode = force_custom_plan SET enable_seqscan = off'
+      } AS $$
+      DECLARE
+        v_tenant uuid := NULLIF(current_setting('app.current_tenant_id', true), '')::uuid;
+        v_set int;
+      BEGIN
+        IF v_tenant IS NULL THEN RETURN; END IF;  -- no tenant, no rows: as the policy does
+        -- The active set's rows only: during a switch every chunk also has a row in the new set.
+        SELECT s.id INTO v_set FROM public.embedding_sets s WHERE s.tenant_id = v_tenant AND s.state = 'active';
+        IF p_document_ids IS NULL AND p_folder_ids IS NULL THEN
+          RETURN QUERY
+            ${ranked('')};
+        ELSE
+          RETURN QUERY
+            ${ranked(scoped)};
+        END IF;
+      END $$`;
 }
 
 /** As the search-layout migration did: rag_search owns it (SECURITY DEFINER runs as a role that can read nothing else), the runtime calls it. */

@@ -8,6 +8,7 @@ import { EmbeddingSets1764000012000 } from './1764000012000-embedding-sets.js';
 import { DocumentLanguage1764000013000 } from './1764000013000-document-language.js';
 import { TenantSettingsUpdate1764000014000 } from './1764000014000-tenant-settings-update.js';
 import { CitusDistribution1764000020000 } from './1764000020000-citus-distribution.js';
+import { KeywordBounds1764000021000 } from './1764000021000-keyword-bounds.js';
 
 /** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   DocumentLanguage1764000013000,
   TenantSettingsUpdate1764000014000,
   CitusDistribution1764000020000,
+  KeywordBounds1764000021000,
 ];

@@ -7,6 +7,7 @@ import type { EmbeddingSet } from '#libs/embedding-sets/embedding-set.js';
 import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.repository.js';
 import { EmbeddingSwitchQueue } from '#libs/queue/embedding-switch.queue.js';
 import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
+import { refreshKeywordStats } from '#libs/retrieval/keyword-stats.js';
 import { hexToUuid, VectorIndexRepository } from './vector-index.repository.js';
 
 export type MaintainResult = 'small' | 'up-to-date' | 'built' | 'rebuilt' | 'busy' | 'gone';
@@ -19,6 +20,7 @@ export type MaintainResult = 'small' | 'up-to-date' | 'built' | 'rebuilt' | 'bus
  * index it replaced. Search never waits for any of it: without an index a tenant is
  * searched exactly. The sweep runs for the active sets; a switch has its new set's index
  * built (maintainSet) before that set becomes active, and the old set's dropped after.
+ * The same check keeps the active set's common words for the keyword side (keyword-stats.ts).
  */
 @Injectable()
 export class VectorIndexService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -68,7 +70,12 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       workLeft: await this.sets.withWorkLeft(m, tenantId),
     }));
     for (const set of workLeft) await this.switches.request(tenantId, set.id);
-    return active ? this.maintainSet(active) : 'small';
+    if (!active) return 'small';
+    // Search without them is still right, only slower on common words: a failure here must not stop the index.
+    await this.db
+      .runFor(tenantId, (m) => refreshKeywordStats(m, tenantId, active.id))
+      .catch((e) => this.logger.warn(`keyword stats of tenant ${tenantId}: ${(e as Error).message}`));
+    return this.maintainSet(active);
   }
 
   /** Builds or rebuilds one set's index when due (the rules of the class comment). */
