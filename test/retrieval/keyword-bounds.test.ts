@@ -102,10 +102,10 @@ test("the worker counts each tenant's common words from its own rows only", asyn
   const sa = await commonWords(a.id);
   const sb = await commonWords(b.id);
   assert.equal(sa.keyword_stats_rows, A_CHUNKS + 1, 'counted over every row of the set (the bulk rows and the uploaded note)');
-  assert.ok(sa.keyword_common!.includes('pump') && sa.keyword_common!.includes('valv'), `A: ${sa.keyword_common}`);
-  assert.ok(!sa.keyword_common!.includes('gasket') && !sa.keyword_common!.includes('zirconium'), `A: ${sa.keyword_common}`);
-  assert.ok(sb.keyword_common!.includes('gasket'), `B: ${sb.keyword_common}`);
-  assert.ok(!sb.keyword_common!.includes('pump'), `B's common words are B's own, whatever A holds: ${sb.keyword_common}`);
+  assert.ok(sa.keyword_common!.includes('pump') && sa.keyword_common!.includes('valv'), `A: ${String(sa.keyword_common)}`);
+  assert.ok(!sa.keyword_common!.includes('gasket') && !sa.keyword_common!.includes('zirconium'), `A: ${String(sa.keyword_common)}`);
+  assert.ok(sb.keyword_common!.includes('gasket'), `B: ${String(sb.keyword_common)}`);
+  assert.ok(!sb.keyword_common!.includes('pump'), `B's common words are B's own, whatever A holds: ${String(sb.keyword_common)}`);
   assert.equal((await commonWords(tiny.id)).keyword_common, null, 'a set smaller than KEYWORD_SCAN_ROWS has none');
 });
 
