@@ -72,6 +72,27 @@ if ! vector_available; then
 fi
 
 # The owner role, the database and pgvector: one script for this and the compose stack.
+# --- Memory settings ---------------------------------------------------------
+# Debian's defaults size PostgreSQL for a small machine (shared_buffers 128 MB). The search working set is larger:
+# a 42k-chunk tenant's HNSW graph alone is ~150 MB, its rows ~130 MB, and with them outside shared_buffers each
+# search copies its pages in from the OS cache again (bench/RESULTS.md, "PostgreSQL memory"). On a local server this
+# script manages (root on Debian, the machine's own cluster), it sets shared_buffers to a quarter of RAM (at most
+# 8 GB) and effective_cache_size to half, the usual starting points, and restarts the cluster, once: when
+# shared_buffers is smaller than that. RAGDOCS_TUNE_POSTGRES=0 leaves the server's settings alone.
+if [ "${RAGDOCS_TUNE_POSTGRES:-1}" = 1 ] && is_root_debian && command -v pg_ctlcluster >/dev/null 2>&1 \
+  && [[ "$PGHOST_" =~ ^(127\.0\.0\.1|localhost|::1)$ ]]; then
+  mem_mb=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 ))
+  want_mb=$(( mem_mb / 4 )); [ "$want_mb" -gt 8192 ] && want_mb=8192
+  have_mb="$(psql_super -c "select setting::bigint * 8 / 1024 from pg_settings where name = 'shared_buffers'")"
+  if [ "$have_mb" -lt "$want_mb" ]; then
+    say "setting PostgreSQL's shared_buffers to ${want_mb} MB (was ${have_mb} MB), effective_cache_size to $(( mem_mb / 2 )) MB; restarting it"
+    psql_super -c "ALTER SYSTEM SET shared_buffers = '${want_mb}MB'" -c "ALTER SYSTEM SET effective_cache_size = '$(( mem_mb / 2 ))MB'"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main restart
+    for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+    pg_up || { say "PostgreSQL did not come back after the restart"; exit 1; }
+  fi
+fi
+
 if [ "${RESET_DB:-0}" = 1 ]; then
   psql_super -c "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)"
 fi
