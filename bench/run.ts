@@ -16,7 +16,7 @@
  * anyway, with the failure in that part's section).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,7 +143,7 @@ async function machine(): Promise<string[]> {
     `- Load average at the start (1/5/15 min): ${os
       .loadavg()
       .map((x) => x.toFixed(2))
-      .join(' / ')}`,
+      .join(' / ')}${cpuPressure()}`,
     `- Node ${process.versions.node}; pg ${pkgVersion('pg')}, typeorm ${pkgVersion('typeorm')}, @langchain/community ${pkgVersion('@langchain/community')}, @langchain/core ${pkgVersion('@langchain/core')}, autocannon ${pkgVersion('autocannon')}`,
   ];
   const commit = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
@@ -260,7 +260,7 @@ async function main(): Promise<void> {
     `- Load average at the end (1/5/15 min): ${os
       .loadavg()
       .map((x) => x.toFixed(2))
-      .join(' / ')}`,
+      .join(' / ')}${cpuPressure()}`,
   );
   md.push('', '## Machine', '', ...host);
   for (const o of outcomes) {
@@ -281,3 +281,19 @@ main().catch((e) => {
   console.error(e);
   process.exit(1);
 });
+
+/**
+ * "; CPU pressure …" from /proc/pressure/cpu (Linux PSI): the share of time some runnable task waited for a CPU, which
+ * on a shared virtual machine includes what its neighbours take. A load average of 7 on an idle 2-vCPU machine with
+ * "some avg60=63" was such a day (1 Dec 2026): every figure of that run is slower than on a quiet day, ratios less so.
+ */
+function cpuPressure(): string {
+  try {
+    const some = readFileSync('/proc/pressure/cpu', 'utf8').match(/^some avg10=([\d.]+) avg60=([\d.]+) avg300=([\d.]+)/m);
+    return some
+      ? `; CPU pressure (PSI "some", % of time a task waited for a CPU, 10 s / 60 s / 300 s): ${some[1]} / ${some[2]} / ${some[3]}`
+      : '';
+  } catch {
+    return '';
+  }
+}
