@@ -79,7 +79,10 @@ fi
 # script manages (root on Debian, the machine's own cluster), it sets shared_buffers to a quarter of RAM (at most
 # 8 GB) and effective_cache_size to half, the usual starting points, and restarts the cluster, once: when
 # shared_buffers is smaller than that. RAGDOCS_TUNE_POSTGRES=0 leaves the server's settings alone.
-if [ "${RAGDOCS_TUNE_POSTGRES:-1}" = 1 ] && is_root_debian && command -v pg_ctlcluster >/dev/null 2>&1 \
+# Only Debian's own cluster on this port (pg_lsclusters): never another server that happens to listen locally, such
+# as the Citus test cluster's nodes (scripts/citus-cluster.sh).
+debian_cluster="$(command -v pg_lsclusters >/dev/null 2>&1 && pg_lsclusters -h 2>/dev/null | awk -v p="$PGPORT_" '$3 == p {print $1 " " $2; exit}' || true)"
+if [ "${RAGDOCS_TUNE_POSTGRES:-1}" = 1 ] && is_root_debian && [ -n "$debian_cluster" ] \
   && [[ "$PGHOST_" =~ ^(127\.0\.0\.1|localhost|::1)$ ]]; then
   mem_mb=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 ))
   want_mb=$(( mem_mb / 4 )); [ "$want_mb" -gt 8192 ] && want_mb=8192
@@ -87,7 +90,8 @@ if [ "${RAGDOCS_TUNE_POSTGRES:-1}" = 1 ] && is_root_debian && command -v pg_ctlc
   if [ "$have_mb" -lt "$want_mb" ]; then
     say "setting PostgreSQL's shared_buffers to ${want_mb} MB (was ${have_mb} MB), effective_cache_size to $(( mem_mb / 2 )) MB; restarting it"
     psql_super -c "ALTER SYSTEM SET shared_buffers = '${want_mb}MB'" -c "ALTER SYSTEM SET effective_cache_size = '$(( mem_mb / 2 ))MB'"
-    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main restart
+    # shellcheck disable=SC2086 # "version name"
+    pg_ctlcluster --skip-systemctl-redirect $debian_cluster restart
     for _ in $(seq 1 30); do pg_up && break; sleep 1; done
     pg_up || { say "PostgreSQL did not come back after the restart"; exit 1; }
   fi

@@ -80,15 +80,24 @@ test("400 interleaved transactions of two tenants on a small pool never see each
 });
 
 test('200 concurrent HTTP requests of two tenants each see only their own users', async () => {
+  // What is under test is isolation, not capacity: a request the API answers "busy" (503: no database connection free
+  // within its wait, as on a 2-core machine running a 3-node Citus cluster) is retried after its Retry-After, as the
+  // API asks clients to; every request must end with 200 and its own tenant's users only.
+  let busy = 0;
   const results = await Promise.all(
     Array.from({ length: 200 }, async (_, i) => {
       const t = i % 2 ? a : b;
-      const res = await api.request('GET', '/api/v1/users', { token: t.adminKey });
-      return { t, res };
+      for (let attempt = 1; ; attempt++) {
+        const res = await api.request('GET', '/api/v1/users', { token: t.adminKey });
+        if (res.status !== 503 || attempt === 5) return { t, res };
+        busy++;
+        await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+      }
     }),
   );
+  if (busy) console.log(`tenant-context: ${busy} busy answers (503) retried`);
   for (const { t, res } of results) {
-    assert.equal(res.status, 200);
+    assert.equal(res.status, 200, res.text);
     assert.ok(
       res.body.items.length === 2 && res.body.items.every((u: { tenantId: string }) => u.tenantId === t.id),
       JSON.stringify(res.body),

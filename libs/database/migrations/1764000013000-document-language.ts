@@ -53,11 +53,12 @@ export class DocumentLanguage1764000013000 implements MigrationInterface {
  * many matching rows are ranked, the plan is made for each call's tenant and query, and its callers ask for lexemes'
  * match counts first (search_keyword_counts); null: as first created here.
  */
-export function searchKeywordByConfigSql(scanRows: number | null = null): string {
-  // The tenant as text: only the GIN on (tenant_id::text, tsv) matches it, so no guess of the tenant's size can pick another path.
+export function searchKeywordByConfigSql(scanRows: number | null = null, citus = false): string {
+  // The tenant as text: only the GIN on (tenant_id::text, tsv) matches it, so no guess of the tenant's size can pick another
+  // path. On Citus the distribution column is compared as itself too, which routes the query to the tenant's one shard.
   const matching = (scope: string) =>
     `SELECT e.id, e.tsv FROM public.embeddings e
-            WHERE e.tenant_id::text = v_tenant::text AND e.set_id = v_set AND e.tsv @@ p_query
+            WHERE e.tenant_id::text = v_tenant::text${citus ? ' AND e.tenant_id = v_tenant' : ''} AND e.set_id = v_set AND e.tsv @@ p_query
               AND (p_config IS NULL OR e.search_config = p_config)${scope}`;
   const scoped = `
               AND (e.document_id = ANY (p_document_ids)

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { searchKeywordByConfigSql } from './1764000013000-document-language.js';
+import { isCitus } from './1764000020000-citus-distribution.js';
 import { migrationSettings } from './migration-settings.js';
 
 /**
@@ -37,11 +38,14 @@ export class KeywordBounds1764000021000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const { runtimeRole } = migrationSettings();
-    // Trusted: the database owner may create it (provisioning creates it too, docker/postgres-init.sql).
-    await q.query(`CREATE EXTENSION IF NOT EXISTS btree_gin`);
+    // Trusted: the database owner may create it where provisioning has not (docker/postgres-init.sql creates it on every
+    // node, Citus workers included). Only when missing: on Citus even CREATE EXTENSION IF NOT EXISTS demands its owner.
+    await q.query(
+      `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'btree_gin') THEN CREATE EXTENSION btree_gin; END IF; END $$`,
+    );
     await q.query(`CREATE INDEX embeddings_tenant_tsv_idx ON embeddings USING gin ((tenant_id::text), tsv)`);
     await q.query(`DROP INDEX embeddings_tsv_idx`);
-    await q.query(searchKeywordByConfigSql(KEYWORD_SCAN_ROWS));
+    await q.query(searchKeywordByConfigSql(KEYWORD_SCAN_ROWS, await isCitus(q)));
     await q.query(`ALTER TABLE embedding_sets ADD COLUMN keyword_common text[], ADD COLUMN keyword_stats_rows int`);
     // The runtime role already has UPDATE on embedding_sets (the worker's switches); the grant is repeated for clarity.
     await q.query(`GRANT UPDATE (keyword_common, keyword_stats_rows) ON embedding_sets TO ${runtimeRole}`);
