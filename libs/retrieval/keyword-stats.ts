@@ -29,9 +29,8 @@ export type KeywordStatsResult = 'small' | 'up-to-date' | 'counted';
  * all that count.
  */
 export async function refreshKeywordStats(m: EntityManager, tenantId: string, setId: number): Promise<KeywordStatsResult> {
-  const [row] = await m.query<[{ rows: string; counted: number | null; has: boolean }]>(
-    `SELECT (SELECT count(*) FROM embeddings WHERE tenant_id = $1 AND set_id = $2)::bigint AS rows,
-            s.keyword_stats_rows AS counted, s.keyword_common IS NOT NULL AS has
+  const [row] = await m.query<[{ rows: string; counted: number | null }]>(
+    `SELECT (SELECT count(*) FROM embeddings WHERE tenant_id = $1 AND set_id = $2)::bigint AS rows, s.keyword_stats_rows AS counted
      FROM embedding_sets s WHERE s.tenant_id = $1 AND s.id = $2`,
     [tenantId, setId],
   );

@@ -26,3 +26,6 @@ export interface SearchHit {
   /** Heading path of the chunk's section ("CREATE SEQUENCE › Parameters"), null where the document has none. */
   section: string | null;
 }
+
+/** A source an answer cites: the hit it came from, without its text or score (stored in messages.metadata, sent in SSE `sources`). */
+export type Citation = Pick<SearchHit, 'chunkId' | 'documentId' | 'filename' | 'pageFrom' | 'pageTo' | 'section' | 'similarity'>;

@@ -2,6 +2,11 @@
 // held in this module's memory. No cookie carries it, so no other site can make the browser send
 // it (no CSRF surface), and a reload signs out.
 
+// The search and citation shapes are the server's own (type-only: nothing of the server reaches the bundle).
+import type { Citation, SearchHit as Hit } from '../../../libs/retrieval/search.types.js';
+
+export type { Citation, Hit };
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -154,17 +159,6 @@ export interface Chunk {
   section: string | null;
   tokenCount: number;
 }
-export interface Hit {
-  chunkId: string;
-  documentId: string;
-  filename: string;
-  content: string;
-  score: number;
-  similarity: number;
-  pageFrom: number;
-  pageTo: number;
-  section: string | null;
-}
 export interface Conversation {
   id: string;
   title: string | null;
@@ -172,15 +166,6 @@ export interface Conversation {
   folderIds: string[];
   documentIds: string[];
   updatedAt: string;
-}
-export interface Citation {
-  chunkId: string;
-  documentId: string;
-  filename: string;
-  pageFrom: number;
-  pageTo: number;
-  section: string | null;
-  similarity: number;
 }
 export interface Usage {
   promptTokens: number;

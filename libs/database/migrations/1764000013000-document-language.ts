@@ -49,27 +49,25 @@ export class DocumentLanguage1764000013000 implements MigrationInterface {
 }
 
 /**
- * search_keyword() as this migration creates it. `scanRows` (the keyword-bounds migration, 1764000021000): at most that
- * many matching rows are ranked, the plan is made for each call's tenant and query, and its callers ask for lexemes'
- * match counts first (search_keyword_counts); null: as first created here.
+ * search_keyword() as this migration creates it (`scanRows` null), or as the keyword-bounds migration (1764000021000)
+ * replaces it: at most `scanRows` matching rows ranked, the tenant compared as text (only the GIN on
+ * (tenant_id::text, tsv) matches that, so no guess of the tenant's size can pick another path; on Citus the distribution
+ * column is compared as itself too, which routes the query to the tenant's one shard), a plan per call.
  */
 export function searchKeywordByConfigSql(scanRows: number | null = null, citus = false): string {
-  // The tenant as text: only the GIN on (tenant_id::text, tsv) matches it, so no guess of the tenant's size can pick another
-  // path. On Citus the distribution column is compared as itself too, which routes the query to the tenant's one shard.
-  const matching = (scope: string) =>
-    `SELECT e.id, e.tsv FROM public.embeddings e
-            WHERE e.tenant_id::text = v_tenant::text${citus ? ' AND e.tenant_id = v_tenant' : ''} AND e.set_id = v_set AND e.tsv @@ p_query
+  const tenant =
+    scanRows === null ? 'e.tenant_id = v_tenant' : `e.tenant_id::text = v_tenant::text${citus ? ' AND e.tenant_id = v_tenant' : ''}`;
+  const matching = (scope: string) => `FROM public.embeddings e
+            WHERE ${tenant} AND e.set_id = v_set AND e.tsv @@ p_query
               AND (p_config IS NULL OR e.search_config = p_config)${scope}`;
   const scoped = `
               AND (e.document_id = ANY (p_document_ids)
                    OR e.document_id IN (SELECT d.id FROM public.documents d WHERE d.tenant_id = v_tenant AND d.folder_id = ANY (p_folder_ids)))`;
   const ranked = (scope: string) =>
-    scanRows === null
-      ? `SELECT e.id, ts_rank_cd(e.tsv, p_query) AS rank FROM public.embeddings e
-            WHERE e.tenant_id = v_tenant AND e.set_id = v_set AND e.tsv @@ p_query
-              AND (p_config IS NULL OR e.search_config = p_config)${scope}
-            ORDER BY 2 DESC, 1 LIMIT least(greatest(p_limit, 1), 1000)`
-      : `SELECT m.id, ts_rank_cd(m.tsv, p_query) AS rank FROM (${matching(scope)} LIMIT ${scanRows}) m
+    (scanRows === null
+      ? `SELECT e.id, ts_rank_cd(e.tsv, p_query) AS rank ${matching(scope)}`
+      : `SELECT m.id, ts_rank_cd(m.tsv, p_query) AS rank FROM (SELECT e.id, e.tsv ${matching(scope)} LIMIT ${scanRows}) m`) +
+    `
             ORDER BY 2 DESC, 1 LIMIT least(greatest(p_limit, 1), 1000)`;
   return `
       CREATE ${scanRows === null ? '' : 'OR REPLACE '}FUNCTION search_keyword(p_query tsquery, p_limit int, p_document_ids uuid[], p_folder_ids uuid[], p_config regconfig DEFAULT NULL)

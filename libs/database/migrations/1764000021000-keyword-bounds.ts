@@ -53,7 +53,7 @@ export class KeywordBounds1764000021000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE embedding_sets DROP COLUMN keyword_common, DROP COLUMN keyword_stats_rows`);
-    await q.query(`ALTER FUNCTION search_keyword(tsquery, int, uuid[], uuid[], regconfig) RESET plan_cache_mode`);
+    // CREATE OR REPLACE also replaces the function's SET clauses: the original has none.
     await q.query(searchKeywordByConfigSql().replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
     await q.query(`CREATE INDEX embeddings_tsv_idx ON embeddings USING gin (tsv)`);
     await q.query(`DROP INDEX embeddings_tenant_tsv_idx`);

@@ -5,20 +5,10 @@ import { TenantDb } from '#libs/database/tenant-db.js';
 import { countTokens } from '#libs/ai/tokenizer.js';
 import { buildPrompt, citedSourceNumbers, rewritePrompt, toGroundingSources } from '#libs/retrieval/prompt.js';
 import { SearchService } from '#libs/retrieval/search.service.js';
-import type { SearchHit, SearchScope } from '#libs/retrieval/search.types.js';
+import type { Citation, SearchHit, SearchScope } from '#libs/retrieval/search.types.js';
 import { currentTenantId } from '#libs/tenancy/tenant-context.js';
 import { TenantsRepository } from '../tenants/tenants.repository.js';
 import { UsageService } from '../usage/usage.service.js';
-
-export interface Citation {
-  chunkId: string;
-  documentId: string;
-  filename: string;
-  pageFrom: number;
-  pageTo: number;
-  section: string | null;
-  similarity: number;
-}
 
 /** Everything decided before the model is called. */
 export interface PreparedTurn {
