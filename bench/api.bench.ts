@@ -250,8 +250,8 @@ async function main(): Promise<void> {
       chunks: Math.min(DOC_CHUNKS, CHUNKS - d * DOC_CHUNKS),
     }));
     await s.query(
-      `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
-      SELECT $1, d, 'bench-' || d || '.txt', 'text/plain', 1000 * n, 'bench-' || d, 'ready', 100, 1, n FROM unnest($2::uuid[], $3::int[]) AS u(d, n)`,
+      `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count, search_config)
+      SELECT $1, d, 'bench-' || d || '.txt', 'text/plain', 1000 * n, 'bench-' || d, 'ready', 100, 1, n, 'english' FROM unnest($2::uuid[], $3::int[]) AS u(d, n)`,
       [tenantId, docs.map((d) => d.id), docs.map((d) => d.chunks)],
     );
     let tokenSum = 0;

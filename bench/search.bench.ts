@@ -151,8 +151,8 @@ async function main(): Promise<void> {
       );
       const docs = ts.flatMap((t) => t.docs.map((d) => ({ t, d })));
       await s.query(
-        `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
-        SELECT t, d, 'bench-' || d || '.txt', 'text/plain', 1000 * n, 'bench-' || d, 'ready', 100, 1, n FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS u(t, d, n)`,
+        `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count, search_config)
+        SELECT t, d, 'bench-' || d || '.txt', 'text/plain', 1000 * n, 'bench-' || d, 'ready', 100, 1, n, 'english' FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS u(t, d, n)`,
         [docs.map((x) => x.t.id), docs.map((x) => x.d.id), docs.map((x) => x.d.chunks)],
       );
       return copyBinary(

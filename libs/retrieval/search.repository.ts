@@ -67,6 +67,28 @@ export interface SearchParams extends SearchScope {
   minScore?: number;
 }
 
+/** A text search configuration the keyword side reads the query with, and the query's lexemes in it, in the query's order. */
+interface KeywordConfig {
+  cfg: string;
+  lexemes: string[];
+}
+
+/** The query's lexemes ($2: its words) in a configuration: to_tsvector, stop words dropped, in the order of the query. */
+const lexemesIn = (config: string) =>
+  `(SELECT COALESCE(array_agg(l.lexeme ORDER BY l.positions[1]), '{}'::text[]) FROM unnest(to_tsvector(${config}, $2::text)) l)`;
+
+/**
+ * prepare()'s column for the keyword side ($1 tenant, $2 the query's words, $3 the query's own language or NULL): the
+ * configurations the query is read with, each with its lexemes, as JSON. With a language given, that one; otherwise each
+ * configuration in use among the tenant's documents (a German document's chunks are matched by the query's German
+ * lexemes); none when no document names one yet. Read in prepare()'s statement, not in two more round trips.
+ */
+const KEYWORD_CONFIGS_SQL = `CASE WHEN $3::text IS NOT NULL
+  THEN json_build_array(json_build_object('cfg', $3::text, 'lexemes', ${lexemesIn('$3::text::regconfig')}))
+  ELSE (SELECT COALESCE(json_agg(json_build_object('cfg', c.cfg, 'lexemes', ${lexemesIn('c.cfg::regconfig')})), '[]'::json)
+        FROM (SELECT DISTINCT d.search_config::text AS cfg FROM documents d WHERE d.tenant_id = $1 AND d.search_config IS NOT NULL) c)
+  END`;
+
 /** How the vector side ran: for tests, the bench and EXPLAIN, not for callers. */
 export type VectorPath = 'exact' | 'index' | 'index+exact-fallback';
 
@@ -114,24 +136,25 @@ export class SearchRepository {
     const vec = vectorLiteral(p.vector);
     // First the transaction's settings, the tenant's index and its language (prepare()).
     const candidates = p.mode === 'hybrid' ? Math.max(p.topK * 4, 40) : p.topK;
-    const { index, language, set, common } = await this.prepare(
+    const kq = p.mode === 'vector' ? undefined : keywordQuery(keywordText(p.query));
+    const { index, language, set, common, keywordConfigs } = await this.prepare(
       m,
       p.tenantId,
       efSearchFor(candidates, this.settings.efSearch),
       this.settings.searchTimeoutMs,
+      kq && { words: kq.words, language: p.language ?? null },
     );
     if (!set) return []; // no set, no chunks: a tenant gets its first set before its first chunk
     if ((p.setId !== undefined && p.setId !== set.id) || p.vector.length !== set.dimensions) throw new EmbeddingSetChanged(set);
-    const ownLanguage = !!p.language;
     if (!p.language) p = { ...p, language };
     let ranked: { id: string; score: number; similarity?: number }[];
     if (p.mode === 'vector') {
       const hits = await this.nearest(m, p, set, vec, p.topK, index);
       ranked = hits.map((h) => ({ id: h.id, score: 1 - h.distance!, similarity: 1 - h.distance! }));
     } else if (p.mode === 'keyword') {
-      ranked = (await this.keyword(m, p, p.topK, ownLanguage, common)).map((h) => ({ id: h.id, score: h.rank }));
+      ranked = (await this.keyword(m, p, kq!, p.topK, keywordConfigs, common)).map((h) => ({ id: h.id, score: h.rank }));
     } else {
-      const keywordHits = await this.keyword(m, p, candidates, ownLanguage, common);
+      const keywordHits = await this.keyword(m, p, kq!, candidates, keywordConfigs, common);
       const vectorHits = await this.nearest(m, p, set, vec, candidates, index);
       const shares = await this.headingShares(m, p, set, [...new Set([...vectorHits, ...keywordHits].map((h) => h.id))]);
       ranked = fuse(vectorHits, keywordHits, shares).slice(0, p.topK);
@@ -237,7 +260,14 @@ export class SearchRepository {
     tenantId: string,
     ef: number,
     timeoutMs: number,
-  ): Promise<{ set?: QueryModel & SearchedSet; index?: TenantVectorIndex; language: string; common: ReadonlySet<string> }> {
+    keyword?: { words: string; language: string | null },
+  ): Promise<{
+    set?: QueryModel & SearchedSet;
+    index?: TenantVectorIndex;
+    language: string;
+    common: ReadonlySet<string>;
+    keywordConfigs: KeywordConfig[];
+  }> {
     // Settings first, on their own: a statement's timeout is armed when it starts, so the reads
     // below (which could wait on a lock) must come after it.
     const mode = await databaseMode(m.connection, m);
@@ -260,16 +290,18 @@ export class SearchRepository {
           model: string | null;
           dimensions: number | null;
           keyword_common: string[] | null;
+          keyword_configs?: KeywordConfig[] | null;
         },
       ]
     >(
       `SELECT greatest(20000, COALESCE(v.indexed_rows, 0))::text AS max_scan_tuples,
               ${mode === 'postgres' ? `set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),` : ''}
               (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, s.keyword_common, v.index_name, v.watermark, v.indexed_rows
+              ${keyword ? `, ${KEYWORD_CONFIGS_SQL} AS keyword_configs` : ''}
        FROM (SELECT 1) one
        LEFT JOIN embedding_sets s ON s.tenant_id = $1 AND s.state = 'active'
        LEFT JOIN vector_indexes v ON v.tenant_id = $1 AND v.set_id = s.id`,
-      [tenantId],
+      keyword ? [tenantId, keyword.words, keyword.language] : [tenantId],
     );
     // The scan budget depends on the row just read: in the same statement on one node; on Citus a SET LOCAL of its own.
     if (mode === 'citus') await setLocal(m, mode, { 'hnsw.max_scan_tuples': row.max_scan_tuples });
@@ -283,41 +315,44 @@ export class SearchRepository {
         }
       : undefined;
     const language = installedOrNull(row.language, await installedConfigs(m)) ?? DEFAULT_SEARCH_CONFIG;
-    return { set, index: toTenantVectorIndex(row), language, common: new Set(row.keyword_common ?? []) };
+    return {
+      set,
+      index: toTenantVectorIndex(row),
+      language,
+      common: new Set(row.keyword_common ?? []),
+      keywordConfigs: (row.keyword_configs ?? []).sort((a, b) => (a.cfg < b.cfg ? -1 : a.cfg > b.cfg ? 1 : 0)),
+    };
   }
 
   /**
    * Keyword candidates from search_keyword(), which reads the tenant from the transaction's setting like the policies do.
    * The query is read with each text search configuration in use among the tenant's documents (documents.search_config:
    * a German document's chunks are matched by the query's German lexemes, an English one's by its English ones); with
-   * one configuration (or `language` given) as before, over every chunk. Candidates of all configurations are merged
-   * by score, best `n` kept.
+   * one configuration (or `language` given) over every chunk. Candidates of all configurations are merged by score,
+   * best `n` kept. The configurations and the query's lexemes in each come from prepare()'s statement.
    */
   private async keyword(
     m: EntityManager,
     p: SearchParams,
+    kq: KeywordQuery,
     n: number,
-    ownLanguage: boolean,
+    prepared: readonly KeywordConfig[],
     common: ReadonlySet<string>,
   ): Promise<{ id: string; rank: number }[]> {
-    const kq = keywordQuery(keywordText(p.query));
-    let configs = [p.language ?? DEFAULT_SEARCH_CONFIG];
-    if (!ownLanguage) {
-      const inUse = await m.query<{ cfg: string }[]>(
-        `SELECT DISTINCT search_config::text AS cfg FROM documents WHERE tenant_id = $1 AND search_config IS NOT NULL`,
-        [p.tenantId],
-      );
-      if (inUse.length) configs = inUse.map((r) => r.cfg).sort();
-    }
+    // prepare() read the configurations and the query's lexemes in each; a tenant none of whose documents names its
+    // configuration yet reads the query with its own (p.language), the lexemes then asked for here.
+    const configs: { cfg: string; lexemes?: readonly string[] }[] = prepared.length
+      ? [...prepared]
+      : [{ cfg: p.language ?? DEFAULT_SEARCH_CONFIG }];
     if (configs.length === 1) return this.keywordIn(m, p, kq, configs[0]!, null, n, common);
     const found: { id: string; rank: number }[] = [];
-    for (const config of configs) found.push(...(await this.keywordIn(m, p, kq, config, config, n, common)));
+    for (const config of configs) found.push(...(await this.keywordIn(m, p, kq, config, config.cfg, n, common)));
     return found.sort((a, b) => b.rank - a.rank || (a.id < b.id ? -1 : 1)).slice(0, n);
   }
 
   /**
    * The query read with `language`, tier by tier (keyword-query.ts) until `n` rows are found, from the chunks indexed
-   * with `only` (every chunk when null). A row's score is its tier's rank from the bottom plus its ts_rank_cd squashed
+   * with `only` (every chunk when null). A row's score is its tier's rank from the bottom plus its ts_rank squashed
    * into [0, 1), so the order survives the sort by score. No lexeme and no phrase (only stop words or punctuation):
    * nothing to match, no statement run.
    */
@@ -325,19 +360,21 @@ export class SearchRepository {
     m: EntityManager,
     p: SearchParams,
     kq: KeywordQuery,
-    language: string,
+    { cfg: language, lexemes: known }: { cfg: string; lexemes?: readonly string[] },
     only: string | null,
     n: number,
     common: ReadonlySet<string>,
   ): Promise<{ id: string; rank: number }[]> {
-    const lexemes: string[] = kq.words
-      ? (
-          await m.query<{ lexeme: string }[]>(`SELECT lexeme FROM unnest(to_tsvector($1::regconfig, $2)) ORDER BY positions[1]`, [
-            language,
-            kq.words,
-          ])
-        ).map((r) => r.lexeme)
-      : [];
+    const lexemes: readonly string[] =
+      known ??
+      (kq.words
+        ? (
+            await m.query<{ lexeme: string }[]>(`SELECT lexeme FROM unnest(to_tsvector($1::regconfig, $2)) ORDER BY positions[1]`, [
+              language,
+              kq.words,
+            ])
+          ).map((r) => r.lexeme)
+        : []);
     const tiers: (string | null)[] = keywordTiers(lexemes, common);
     if (!tiers.length) {
       if (!kq.all) return [];

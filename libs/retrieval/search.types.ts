@@ -17,7 +17,7 @@ export interface SearchHit {
   documentId: string;
   filename: string;
   content: string;
-  /** What the results are ordered by: similarity (vector), tier + squashed ts_rank_cd (keyword, see SearchRepository.keyword) or the fused score (hybrid: min-max-scaled, 0.6 vector + 0.4 keyword). */
+  /** What the results are ordered by: similarity (vector), tier + squashed ts_rank (keyword, see SearchRepository.keyword) or the fused score (hybrid: min-max-scaled, 0.6 vector + 0.4 keyword). */
   score: number;
   /** 1 - cosine distance, as in the seed's query. */
   similarity: number;

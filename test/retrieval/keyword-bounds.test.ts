@@ -176,3 +176,23 @@ test("each call is planned for its tenant: after many calls for a large tenant, 
   assert.match(forTiny!, new RegExp(`'${tiny.id}'::text`));
   assert.ok(Math.max(...actualRows(forTiny!)) <= 1, `one row read, not the word's rows of other tenants:\n${forTiny}`);
 });
+
+test("search_keyword() scores a row by ts_rank (chosen over ts_rank_cd on the eval, bench/EVAL.md), the tenant's rows only", async () => {
+  // Chunks with "valve" and "gasket": the heading-less text (weight B) holds both, several words apart.
+  await db.query('BEGIN');
+  try {
+    await db.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [a.id]);
+    const { rows } = await db.query<{ id: string; rank: number; ts_rank: number; ts_rank_cd: number; tenant_id: string }>(
+      `SELECT k.id, k.rank, ts_rank(e.tsv, q) AS ts_rank, ts_rank_cd(e.tsv, q) AS ts_rank_cd, e.tenant_id
+       FROM plainto_tsquery('english', 'valve gasket') q, search_keyword(q, 40, NULL, NULL) k JOIN embeddings e ON e.id = k.id`,
+    );
+    assert.equal(rows.length, 40, 'the tier matches hundreds of A rows; 40 asked for');
+    for (const r of rows) {
+      assert.equal(r.tenant_id, a.id);
+      assert.ok(Math.abs(r.rank - r.ts_rank) < 1e-6, `rank ${r.rank} is ts_rank ${r.ts_rank}`);
+      assert.ok(Math.abs(r.rank - r.ts_rank_cd) > 1e-6, `and not ts_rank_cd ${r.ts_rank_cd}`);
+    }
+  } finally {
+    await db.query('ROLLBACK');
+  }
+});

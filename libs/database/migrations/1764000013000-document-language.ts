@@ -48,13 +48,16 @@ export class DocumentLanguage1764000013000 implements MigrationInterface {
   }
 }
 
+/** How search_keyword() ranks a matching row: ts_rank_cd until the keyword-rank migration (1764000022000), ts_rank since. */
+export type KeywordRank = 'ts_rank_cd' | 'ts_rank';
+
 /**
  * search_keyword() as this migration creates it (`scanRows` null), or as the keyword-bounds migration (1764000021000)
- * replaces it: at most `scanRows` matching rows ranked, the tenant compared as text (only the GIN on
+ * and the keyword-rank one (1764000022000, `rank`) replace it: at most `scanRows` matching rows ranked, the tenant compared as text (only the GIN on
  * (tenant_id::text, tsv) matches that, so no guess of the tenant's size can pick another path; on Citus the distribution
  * column is compared as itself too, which routes the query to the tenant's one shard), a plan per call.
  */
-export function searchKeywordByConfigSql(scanRows: number | null = null, citus = false): string {
+export function searchKeywordByConfigSql(scanRows: number | null = null, citus = false, rank: KeywordRank = 'ts_rank_cd'): string {
   const tenant =
     scanRows === null ? 'e.tenant_id = v_tenant' : `e.tenant_id::text = v_tenant::text${citus ? ' AND e.tenant_id = v_tenant' : ''}`;
   const matching = (scope: string) => `FROM public.embeddings e
@@ -65,8 +68,8 @@ export function searchKeywordByConfigSql(scanRows: number | null = null, citus =
                    OR e.document_id IN (SELECT d.id FROM public.documents d WHERE d.tenant_id = v_tenant AND d.folder_id = ANY (p_folder_ids)))`;
   const ranked = (scope: string) =>
     (scanRows === null
-      ? `SELECT e.id, ts_rank_cd(e.tsv, p_query) AS rank ${matching(scope)}`
-      : `SELECT m.id, ts_rank_cd(m.tsv, p_query) AS rank FROM (SELECT e.id, e.tsv ${matching(scope)} LIMIT ${scanRows}) m`) +
+      ? `SELECT e.id, ${rank}(e.tsv, p_query) AS rank ${matching(scope)}`
+      : `SELECT m.id, ${rank}(m.tsv, p_query) AS rank FROM (SELECT e.id, e.tsv ${matching(scope)} LIMIT ${scanRows}) m`) +
     `
             ORDER BY 2 DESC, 1 LIMIT least(greatest(p_limit, 1), 1000)`;
   return `

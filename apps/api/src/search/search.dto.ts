@@ -63,7 +63,7 @@ export class SearchHitDto {
   @ApiProperty() content: string;
   @ApiProperty({
     description:
-      'Ranking score of the mode: similarity (vector), keyword: the tier (2 every word, 1 all but one, 0 any; fewer tiers for short queries) plus ts_rank_cd / (1 + ts_rank_cd), 0.6 × min-max-scaled similarity + 0.4 × min-max-scaled keyword score (hybrid)',
+      'Ranking score of the mode: similarity (vector), keyword: the tier (2 every word, 1 all but one, 0 any; fewer tiers for short queries) plus ts_rank / (1 + ts_rank), 0.6 × min-max-scaled similarity + 0.4 × min-max-scaled keyword score (hybrid)',
   })
   score: number;
   @ApiProperty({ description: '1 - cosine distance' }) similarity: number;
