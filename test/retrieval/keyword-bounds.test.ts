@@ -166,15 +166,25 @@ test(`search_keyword() ranks at most ${KEYWORD_SCAN_ROWS} rows of a word in ${A_
   assert.ok(Math.max(...actualRows(rare!)) <= 3, `only the word's own three rows are read:\n${rare}`);
 });
 
-test("each call is planned for its tenant: after many calls for a large tenant, a tenant's one chunk is read through its key", async () => {
+test("each call is planned for its tenant: after many calls for a large tenant, a small tenant's chunk is read through its key", async () => {
   // PL/pgSQL switches to a cached generic plan after five calls; made without the tenant, it read the common
   // word's rows of every tenant (~130 ms for a tenant with one chunk).
   const plans = await keywordPlans(a.id, 'pump', 8);
   assert.equal(plans.length, 8);
   for (const p of plans) assert.match(p, new RegExp(`'${a.id}'::text`), 'a custom plan names the tenant');
+  // A set below KEYWORD_SCAN_ROWS (no common words counted) is read by its key, not through the GIN, whose posting
+  // list of "pump" holds A's 4 500 rows too.
+  assert.equal((await commonWords(tiny.id)).keyword_stats_rows, null);
   const [forTiny] = await keywordPlans(tiny.id, 'pump');
-  assert.match(forTiny!, new RegExp(`'${tiny.id}'::text`));
+  assert.match(forTiny!, new RegExp(`'${tiny.id}'::uuid`));
+  assert.doesNotMatch(forTiny!, /embeddings_tenant_tsv_idx/, forTiny);
   assert.ok(Math.max(...actualRows(forTiny!)) <= 1, `one row read, not the word's rows of other tenants:\n${forTiny}`);
+  const found = await search(tiny, 'pump', 'keyword');
+  assert.deepEqual(
+    found.map((h) => h.content),
+    ['One pump note.'],
+  );
+  assert.deepEqual(await search(tiny, 'gasket', 'keyword'), [], "A's and B's gaskets are not the small tenant's");
 });
 
 test("search_keyword() scores a row by ts_rank (chosen over ts_rank_cd on the eval, bench/EVAL.md), the tenant's rows only", async () => {

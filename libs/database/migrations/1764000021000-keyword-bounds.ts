@@ -45,7 +45,7 @@ export class KeywordBounds1764000021000 implements MigrationInterface {
     );
     await q.query(`CREATE INDEX embeddings_tenant_tsv_idx ON embeddings USING gin ((tenant_id::text), tsv)`);
     await q.query(`DROP INDEX embeddings_tsv_idx`);
-    await q.query(searchKeywordByConfigSql(KEYWORD_SCAN_ROWS, await isCitus(q)));
+    await q.query(searchKeywordByConfigSql({ scanRows: KEYWORD_SCAN_ROWS, citus: await isCitus(q) }));
     await q.query(`ALTER TABLE embedding_sets ADD COLUMN keyword_common text[], ADD COLUMN keyword_stats_rows int`);
     // The runtime role already has UPDATE on embedding_sets (the worker's switches); the grant is repeated for clarity.
     await q.query(`GRANT UPDATE (keyword_common, keyword_stats_rows) ON embedding_sets TO ${runtimeRole}`);

@@ -9,7 +9,7 @@ import { DocumentLanguage1764000013000 } from './1764000013000-document-language
 import { TenantSettingsUpdate1764000014000 } from './1764000014000-tenant-settings-update.js';
 import { CitusDistribution1764000020000 } from './1764000020000-citus-distribution.js';
 import { KeywordBounds1764000021000 } from './1764000021000-keyword-bounds.js';
-import { KeywordRank1764000022000 } from './1764000022000-keyword-rank.js';
+import { KeywordRankAndPath1764000022000 } from './1764000022000-keyword-rank-and-path.js';
 
 /** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
 export const MIGRATIONS = [
@@ -24,5 +24,5 @@ export const MIGRATIONS = [
   TenantSettingsUpdate1764000014000,
   CitusDistribution1764000020000,
   KeywordBounds1764000021000,
-  KeywordRank1764000022000,
+  KeywordRankAndPath1764000022000,
 ];
