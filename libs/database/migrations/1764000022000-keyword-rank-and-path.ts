@@ -17,6 +17,9 @@ import { KEYWORD_SCAN_ROWS } from './1764000021000-keyword-bounds.js';
  *   a topic word cost a 125-chunk tenant ~2.2 ms through the GIN and ~0.45 ms by its key (2 335 chunks: about even;
  *   9 263: 4.4 against 20 ms; psql, the search bench's database). A set that grew past the line since its last count
  *   (one document's chunks, until the worker's check after that document) is read whole: slower, never incomplete.
+ * - on the GIN path the set is compared so that no index can use it (`(set_id = v_set) IS TRUE`): with a set the
+ *   statistics did not know yet, the planner read the whole (tenant_id, set_id, document_id, chunk_index) btree for
+ *   `set_id = …` instead of the GIN (8 323 entries read, 3 rows found; keyword-bounds.test.ts after the switch tests).
  */
 export class KeywordRankAndPath1764000022000 implements MigrationInterface {
   name = 'KeywordRankAndPath1764000022000';

@@ -20,7 +20,7 @@ export type MaintainResult = 'small' | 'up-to-date' | 'built' | 'rebuilt' | 'bus
  * index it replaced. Search never waits for any of it: without an index a tenant is
  * searched exactly. The sweep runs for the active sets; a switch has its new set's index
  * built (maintainSet) before that set becomes active, and the old set's dropped after.
- * The same check keeps the active set's common words for the keyword side (keyword-stats.ts).
+ * The same check keeps the set's common words for the keyword side (keyword-stats.ts).
  */
 @Injectable()
 export class VectorIndexService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -71,17 +71,21 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     }));
     for (const set of workLeft) await this.switches.request(tenantId, set.id);
     if (!active) return 'small';
-    // Search without them is still right, only slower on common words: a failure here must not stop the index.
-    await this.db
-      .runFor(tenantId, (m) => refreshKeywordStats(m, tenantId, active.id))
-      .catch((e) => this.logger.warn(`keyword stats of tenant ${tenantId}: ${(e as Error).message}`));
     return this.maintainSet(active);
   }
 
-  /** Builds or rebuilds one set's index when due (the rules of the class comment). */
+  /**
+   * Counts the set's common words when due (keyword-stats.ts), then builds or rebuilds its index when due (the rules of
+   * the class comment). A switch calls it for its new set before search moves there: search reads a set without counted
+   * words through its key (the KeywordRankAndPath migration), which for a large set would read all of its rows.
+   */
   async maintainSet(set: EmbeddingSet): Promise<MaintainResult> {
     const s = this.config.vectorIndex;
     const { tenantId } = set;
+    // Search without them is still right, only slower: a failure here must not stop the index.
+    await this.db
+      .runFor(tenantId, (m) => refreshKeywordStats(m, tenantId, set.id))
+      .catch((e) => this.logger.warn(`keyword stats of tenant ${tenantId}, set ${set.id}: ${(e as Error).message}`));
     const state = await this.db.runFor(tenantId, (m) => this.repo.state(m, tenantId, set.id, s.minRows));
     if (!state.index && state.rows < s.minRows) return 'small';
     if (state.index && state.unindexed < Math.max(s.rebuildRows, (state.index.indexedRows * s.rebuildPercent) / 100)) return 'up-to-date';
