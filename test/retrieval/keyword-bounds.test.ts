@@ -10,10 +10,17 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
+import { VectorIndexRepository } from '../../apps/worker/src/vector-index/vector-index.repository.js';
+import { VectorIndexService } from '../../apps/worker/src/vector-index/vector-index.service.js';
+import { loadConfig } from '../../libs/config/config.js';
 import { platformEmbeddingModel } from '../../libs/config/embedding-default.js';
 import { KEYWORD_SCAN_ROWS } from '../../libs/database/migrations/1764000021000-keyword-bounds.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { superClient } from '../support/db.js';
+import type { EmbeddingSet } from '../../libs/embedding-sets/embedding-set.js';
+import { EmbeddingSetsRepository } from '../../libs/embedding-sets/embedding-sets.repository.js';
+import type { EmbeddingSwitchQueue } from '../../libs/queue/embedding-switch.queue.js';
+import type { VectorIndexQueue } from '../../libs/queue/vector-index.queue.js';
+import { runtimeDb, superClient } from '../support/db.js';
 import { upload, waitForStatus } from '../support/documents.js';
 import { waitFor, WorkerProcess } from '../support/worker.js';
 
@@ -32,7 +39,7 @@ let tiny: TestTenant;
  * `chunks` rows for the tenant, each chunk's text made by `text(i)` (a SQL expression of i), one noise vector of 64 each.
  * Written as superuser (RLS rightly forbids bulk writes across tenants), into the tenant's active set.
  */
-async function bulkLoad(tenantId: string, chunks: number, text: string): Promise<void> {
+async function bulkLoad(tenantId: string, chunks: number, text: string, setId?: number): Promise<void> {
   const doc = randomUUID();
   await db.query(
     `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, page_count, chunk_count)
@@ -41,7 +48,9 @@ async function bulkLoad(tenantId: string, chunks: number, text: string): Promise
   );
   const {
     rows: [set],
-  } = await db.query(`SELECT id FROM embedding_sets WHERE tenant_id = $1 AND state = 'active'`, [tenantId]);
+  } = setId
+    ? { rows: [{ id: setId }] }
+    : await db.query(`SELECT id FROM embedding_sets WHERE tenant_id = $1 AND state = 'active'`, [tenantId]);
   await db.query(
     `INSERT INTO embeddings (tenant_id, id, set_id, document_id, chunk_index, content, embedding, page_from, page_to, char_start, char_end, token_count, model)
      SELECT $1, gen_random_uuid(), $2, $3, i, ${text}, n.v::halfvec, 1, 1, 0, 10, 20, 'synthetic'
@@ -204,5 +213,49 @@ test("search_keyword() scores a row by ts_rank (chosen over ts_rank_cd on the ev
     }
   } finally {
     await db.query('ROLLBACK');
+  }
+});
+
+test("a switch's new set of 2 000 chunks or more has its common words counted by maintainSet, before search moves to it", async () => {
+  // Search reads a set without counted words through its key, i.e. all of its rows: the switch calls maintainSet() for
+  // its new set before the flip. The worker process is stopped first, so that no switch job picks up this set.
+  await worker.stop();
+  const inserted = await db.query<{ id: number }>(
+    `INSERT INTO embedding_sets (tenant_id, id, provider, model, dimensions, state)
+     SELECT tenant_id, max(id) + 1, 'local', 'kwb-next', min(dimensions), 'building' FROM embedding_sets WHERE tenant_id = $1 GROUP BY tenant_id
+     RETURNING id`,
+    [b.id],
+  );
+  const setId = inserted.rows[0]!.id;
+  await bulkLoad(b.id, B_CHUNKS, `format('Next model, inspection %s: the gasket was checked.', i)`, setId);
+  const tenantDb = await runtimeDb(2);
+  const noQueue = { request: async () => true };
+  const service = new VectorIndexService(
+    tenantDb,
+    new VectorIndexRepository(),
+    new EmbeddingSetsRepository(),
+    noQueue as unknown as VectorIndexQueue,
+    noQueue as unknown as EmbeddingSwitchQueue,
+    loadConfig(),
+  );
+  try {
+    const before = await db.query(`SELECT keyword_stats_rows FROM embedding_sets WHERE tenant_id = $1 AND id = $2`, [b.id, setId]);
+    assert.equal(before.rows[0].keyword_stats_rows, null);
+    const dimensions = platformEmbeddingModel(process.env).dimensions;
+    assert.equal(
+      await service.maintainSet({ tenantId: b.id, id: setId, dimensions } as EmbeddingSet),
+      'small',
+      'below VECTOR_INDEX_MIN_ROWS',
+    );
+    const {
+      rows: [after],
+    } = await db.query(`SELECT keyword_stats_rows, keyword_common FROM embedding_sets WHERE tenant_id = $1 AND id = $2`, [b.id, setId]);
+    assert.equal(after.keyword_stats_rows, B_CHUNKS);
+    assert.ok(after.keyword_common.includes('gasket') && after.keyword_common.includes('model'), String(after.keyword_common));
+  } finally {
+    await service.onApplicationShutdown();
+    await tenantDb.dataSource.destroy();
+    await db.query(`DELETE FROM embeddings WHERE tenant_id = $1 AND set_id = $2`, [b.id, setId]);
+    await db.query(`DELETE FROM embedding_sets WHERE tenant_id = $1 AND id = $2`, [b.id, setId]);
   }
 });
