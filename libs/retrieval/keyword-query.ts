@@ -10,7 +10,7 @@
  *   3. any lexeme (OR),
  * and within a tier ts_rank ranks (the section's heading path weighs more than the
  * text, see the SectionPaths migration; ts_rank rather than ts_rank_cd since the
- * KeywordRank migration, measured). Neither has any notion of a word's rarity,
+ * KeywordRankAndPath migration, measured). Neither has any notion of a word's rarity,
  * so a plain OR let chunks full of "file" or "index" outrank the one chunk holding
  * every word of the question (bench/EVAL.md).
  *

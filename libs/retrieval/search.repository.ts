@@ -73,7 +73,10 @@ interface KeywordConfig {
   lexemes: string[];
 }
 
-/** The query's lexemes ($2: its words) in a configuration: to_tsvector, stop words dropped, in the order of the query. */
+/**
+ * The query's lexemes ($2: its words) in a configuration: to_tsvector, stop words dropped, in the order of the query.
+ * Read in prepare()'s statement, or on its own for a tenant none of whose documents names a configuration yet.
+ */
 const lexemesIn = (config: string) =>
   `(SELECT COALESCE(array_agg(l.lexeme ORDER BY l.positions[1]), '{}'::text[]) FROM unnest(to_tsvector(${config}, $2::text)) l)`;
 
@@ -368,12 +371,7 @@ export class SearchRepository {
     const lexemes: readonly string[] =
       known ??
       (kq.words
-        ? (
-            await m.query<{ lexeme: string }[]>(`SELECT lexeme FROM unnest(to_tsvector($1::regconfig, $2)) ORDER BY positions[1]`, [
-              language,
-              kq.words,
-            ])
-          ).map((r) => r.lexeme)
+        ? (await m.query<[{ lexemes: string[] }]>(`SELECT ${lexemesIn('$1::regconfig')} AS lexemes`, [language, kq.words]))[0].lexemes
         : []);
     const tiers: (string | null)[] = keywordTiers(lexemes, common);
     if (!tiers.length) {
