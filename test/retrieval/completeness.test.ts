@@ -351,7 +351,9 @@ test("every statement of the big tenant's vector and hybrid searches, under RLS,
       m.query = query;
       const out: string[] = [];
       for (const [sql, params] of statements.filter(([sql]) => /\bembeddings\b/.test(sql)))
-        out.push(((await m.query(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`, params)) as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n'));
+        out.push(
+          (await m.query<{ 'QUERY PLAN': string }[]>(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`, params)).map((r) => r['QUERY PLAN']).join('\n'),
+        );
       return out;
     });
     assert.ok(plans.length >= 1, `${mode}: no statement read embeddings`);
