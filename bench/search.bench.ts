@@ -307,7 +307,7 @@ async function main(): Promise<void> {
     );
     lines.push(
       `Load: COPY BINARY ${num(TOTAL)} rows in ${f1(loadMs / 1000)} s (rows generated on the fly); heap ${heap}, total with indexes ${total}. ` +
-        `Per-tenant HNSW builds (m ${config.vectorIndex.m}, ef_construction ${config.vectorIndex.efConstruction}, maintenance_work_mem ${config.vectorIndex.buildMemoryMb} MB, CONCURRENTLY): ` +
+        `Per-tenant index builds by the worker's maintain(), the set's own GIN on tsv then its HNSW (m ${config.vectorIndex.m}, ef_construction ${config.vectorIndex.efConstruction}, maintenance_work_mem ${config.vectorIndex.buildMemoryMb} MB, CONCURRENTLY): ` +
         builds.map((b) => `${num(b.tenant.size)} rows ${f1(b.ms / 1000)} s`).join(', ') +
         `. Common words of the keyword side (keyword-stats.ts, counted by the same maintain()): ${counted} sets of ≥ 2 000 rows, ` +
         `${common} lexemes in all; maintain() of the ${others} tenants without an index took ${f1(othersMs / 1000)} s.`,

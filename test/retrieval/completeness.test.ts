@@ -26,6 +26,7 @@ import type { SearchHit } from '../../libs/retrieval/search.types.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
 import { runtimeDb, superClient } from '../support/db.js';
 import { upload, waitForStatus } from '../support/documents.js';
+import { actualRows, keywordPlans } from '../support/keyword-plans.js';
 import { prng } from '../support/prng.js';
 import { waitFor, WorkerProcess } from '../support/worker.js';
 import { DEFAULT_SEARCH_CONFIG } from '../../libs/retrieval/search-language.js';
@@ -128,12 +129,12 @@ async function registry(tenantId: string): Promise<{ index_name: string; waterma
   return (await db.query(`SELECT index_name, watermark, indexed_rows FROM vector_indexes WHERE tenant_id = $1`, [tenantId])).rows[0];
 }
 
-async function tenantIndexes(tenantId: string): Promise<{ indexname: string; valid: boolean }[]> {
+async function tenantIndexes(tenantId: string, prefix = 'embeddings_hnsw_t_'): Promise<{ indexname: string; valid: boolean }[]> {
   return (
     await db.query(
       `SELECT c.relname AS indexname, i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
      WHERE c.relname LIKE $1 ORDER BY 1`,
-      [`embeddings_hnsw_t_${tenantId.replace(/-/g, '')}_%`],
+      [`${prefix}${tenantId.replace(/-/g, '')}_%`],
     )
   ).rows;
 }
@@ -464,6 +465,62 @@ test('after enough writes the worker rebuilds the index with a new watermark and
   log(`rebuilt as ${rebuilt.index_name} (${rebuilt.indexed_rows} rows) while ${searches} searches ran, all complete`);
 });
 
+test("a large set has its own full-text index: a word is read from that set's rows only, new rows are in it as written, and it finds what the shared index finds", async () => {
+  const {
+    rows: [set],
+  } = await db.query(`SELECT id, keyword_index FROM embedding_sets WHERE tenant_id = $1 AND state = 'active'`, [big.id]);
+  const name = `embeddings_tsv_t_${big.id.replace(/-/g, '')}_s${set.id}`;
+  assert.equal(set.keyword_index, name, 'the worker built and named it with the vector index');
+  const valid = await db.query(`SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1`, [name]);
+  assert.equal(valid.rows[0]?.indisvalid, true);
+
+  // Rows written now, to the big tenant and to the small one: the GIN takes them at once (no rebuild, unlike the HNSW).
+  const write = async (tenantId: string, texts: string[]) => {
+    const doc = randomUUID();
+    await db.query(
+      `INSERT INTO documents (tenant_id, id, filename, mime_type, size_bytes, content_hash, status, progress, chunk_count)
+                    VALUES ($1, $2, 'kw.txt', 'text/plain', 1, $3, 'ready', 100, $4)`,
+      [tenantId, doc, `kw-${doc}`, texts.length],
+    );
+    const chunks = texts.map((content, index) => ({ index, content, pageFrom: 1, pageTo: 1, charStart: 0, charEnd: 10, tokenCount: 3 }));
+    await tenantDb.runFor(tenantId, (m) =>
+      insertChunks(
+        m,
+        { tenantId, documentId: doc, model: 'synthetic', searchConfig: 'simple' },
+        chunks,
+        texts.map(() => near(0)),
+      ),
+    );
+  };
+  await write(big.id, ['quetzalcoatl one', 'quetzalcoatl two', 'quetzalcoatl three']);
+  await write(small.id, ['quetzalcoatl of the small tenant']);
+  const found = (tenantId: string, q: string) =>
+    tenantDb.runFor(tenantId, async (m) =>
+      (await m.query<{ id: string }[]>(`SELECT id FROM search_keyword(to_tsquery('simple', $1), 40, NULL, NULL) ORDER BY id`, [q])).map(
+        (r) => r.id,
+      ),
+    );
+  const own = await found(big.id, 'quetzalcoatl');
+  assert.equal(own.length, 3, "the big tenant's three rows, not the small tenant's");
+  assert.deepEqual(await found(big.id, 'telescope'), [], "the small tenant's word is not the big tenant's");
+
+  const mode = await tenantDb.runFor(big.id, (m) => databaseMode(m.connection, m));
+  if (mode === 'postgres') {
+    const [plan] = await keywordPlans(db, big.id, 'quetzalcoatl');
+    assert.ok(plan?.includes(`on ${name}`), `read through the set's own GIN:\n${plan}`);
+    assert.doesNotMatch(plan!, /embeddings_tenant_tsv_idx/);
+    assert.ok(Math.max(...actualRows(plan!)) <= 3, `only the word's three rows are read:\n${plan}`);
+  }
+  // The shared index, for the same queries: search_keyword() takes it when the set names no index of its own.
+  await db.query(`UPDATE embedding_sets SET keyword_index = NULL WHERE tenant_id = $1 AND id = $2`, [big.id, set.id]);
+  try {
+    assert.deepEqual(await found(big.id, 'quetzalcoatl'), own);
+    assert.deepEqual(await found(big.id, 'telescope'), []);
+  } finally {
+    await db.query(`UPDATE embedding_sets SET keyword_index = $3 WHERE tenant_id = $1 AND id = $2`, [big.id, set.id, name]);
+  }
+});
+
 test("search_keyword() isolates tenants like the policies: other tenants' words give nothing, no tenant gives nothing, PUBLIC cannot call it", async () => {
   const count = (tenantId: string | undefined, q: string) =>
     tenantDb.runFor(tenantId ?? big.id, async (m) => {
@@ -488,4 +545,10 @@ test("a deleted tenant's index is dropped by the worker's sweep", async () => {
   await db.query(`DELETE FROM tenants WHERE id = $1`, [big.id]);
   assert.equal(await registry(big.id), undefined);
   await waitFor("the deleted tenant's index gone", async () => (await tenantIndexes(big.id)).length === 0, 60_000, 250);
+  await waitFor(
+    "the deleted tenant's full-text index gone",
+    async () => (await tenantIndexes(big.id, 'embeddings_tsv_t_')).length === 0,
+    60_000,
+    250,
+  );
 });

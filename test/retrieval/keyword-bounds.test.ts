@@ -15,12 +15,14 @@ import { VectorIndexService } from '../../apps/worker/src/vector-index/vector-in
 import { loadConfig } from '../../libs/config/config.js';
 import { platformEmbeddingModel } from '../../libs/config/embedding-default.js';
 import { KEYWORD_SCAN_ROWS } from '../../libs/database/migrations/1764000021000-keyword-bounds.js';
+import { KEYWORD_RANK_ROWS } from '../../libs/database/migrations/1764000023000-keyword-rank-rows.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
 import type { EmbeddingSet } from '../../libs/embedding-sets/embedding-set.js';
 import { EmbeddingSetsRepository } from '../../libs/embedding-sets/embedding-sets.repository.js';
 import type { EmbeddingSwitchQueue } from '../../libs/queue/embedding-switch.queue.js';
 import type { VectorIndexQueue } from '../../libs/queue/vector-index.queue.js';
 import { runtimeDb, superClient } from '../support/db.js';
+import { actualRows, keywordPlans } from '../support/keyword-plans.js';
 import { upload, waitForStatus } from '../support/documents.js';
 import { waitFor, WorkerProcess } from '../support/worker.js';
 
@@ -137,38 +139,16 @@ test('a telling word outranks a common one: its chunks come first, and no row ho
   assert.equal((await search(a, 'pump', 'keyword')).length, 5);
 });
 
-/** The plans of the statements search_keyword() runs, with their row counts, for one call in a tenant transaction (auto_explain). */
-async function keywordPlans(tenantId: string, query: string, calls = 1): Promise<string[]> {
-  const plans: string[] = [];
-  const onNotice = (n: { message?: string }) => n.message?.includes('embeddings e') && plans.push(n.message);
-  await db.query('BEGIN');
-  try {
-    await db.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [tenantId]);
-    await db.query(`LOAD 'auto_explain'`);
-    for (const s of ['log_min_duration = 0', 'log_analyze = on', 'log_nested_statements = on', 'log_level = notice'])
-      await db.query(`SET LOCAL auto_explain.${s}`);
-    db.on('notice', onNotice);
-    for (let i = 0; i < calls; i++)
-      await db.query(`SELECT count(*) FROM search_keyword(plainto_tsquery('english', $1), 40, NULL, NULL)`, [query]);
-  } finally {
-    db.off('notice', onNotice);
-    await db.query('ROLLBACK');
-  }
-  return plans;
-}
-
-/** Rows each plan node produced, as EXPLAIN ANALYZE reports them. */
-const actualRows = (plan: string) => [...plan.matchAll(/actual time=[\d.]+\.\.[\d.]+ rows=(\d+)/g)].map((m) => Number(m[1]));
-
-test(`search_keyword() ranks at most ${KEYWORD_SCAN_ROWS} rows of a word in ${A_CHUNKS} of them; a rare word is read through the tenant's full-text index`, async () => {
-  const [plan] = await keywordPlans(a.id, 'pump');
+test(`search_keyword() ranks at most ${KEYWORD_RANK_ROWS} rows of a word in ${A_CHUNKS} of them; a rare word is read through the tenant's full-text index`, async () => {
+  const [plan] = await keywordPlans(db, a.id, 'pump');
   assert.ok(plan, 'a plan was logged');
   const scanned = [...plan.matchAll(/Scan (?:using \S+ )?on embeddings e .*?actual time=[\d.]+\.\.[\d.]+ rows=(\d+)/g)].map((m) =>
     Number(m[1]),
   );
   assert.equal(scanned.length, 1, plan);
-  assert.ok(scanned[0]! <= KEYWORD_SCAN_ROWS, `rows read and ranked: ${scanned[0]}\n${plan}`);
-  const [rare] = await keywordPlans(a.id, 'zirconium');
+  assert.ok(scanned[0]! <= KEYWORD_RANK_ROWS, `rows read and ranked: ${scanned[0]}\n${plan}`);
+  assert.equal(scanned[0], KEYWORD_RANK_ROWS, `the bound is reached (${A_CHUNKS} rows hold the word):\n${plan}`);
+  const [rare] = await keywordPlans(db, a.id, 'zirconium');
   // The tenant's rows are unknown to the statistics here (no ANALYZE since they were written): no guess can pick another path.
   assert.match(rare!, /Index Scan on embeddings_tenant_tsv_idx/, `GIN on (tenant_id::text, tsv):\n${rare}`);
   assert.match(rare!, new RegExp(`'${a.id}'::text`), "the tenant's id is in the index condition");
@@ -178,13 +158,13 @@ test(`search_keyword() ranks at most ${KEYWORD_SCAN_ROWS} rows of a word in ${A_
 test("each call is planned for its tenant: after many calls for a large tenant, a small tenant's chunk is read through its key", async () => {
   // PL/pgSQL switches to a cached generic plan after five calls; made without the tenant, it read the common
   // word's rows of every tenant (~130 ms for a tenant with one chunk).
-  const plans = await keywordPlans(a.id, 'pump', 8);
+  const plans = await keywordPlans(db, a.id, 'pump', 8);
   assert.equal(plans.length, 8);
   for (const p of plans) assert.match(p, new RegExp(`'${a.id}'::text`), 'a custom plan names the tenant');
   // A set below KEYWORD_SCAN_ROWS (no common words counted) is read by its key, not through the GIN, whose posting
   // list of "pump" holds A's 4 500 rows too.
   assert.equal((await commonWords(tiny.id)).keyword_stats_rows, null);
-  const [forTiny] = await keywordPlans(tiny.id, 'pump');
+  const [forTiny] = await keywordPlans(db, tiny.id, 'pump');
   assert.match(forTiny!, new RegExp(`'${tiny.id}'::uuid`));
   assert.doesNotMatch(forTiny!, /embeddings_tenant_tsv_idx/, forTiny);
   assert.ok(Math.max(...actualRows(forTiny!)) <= 1, `one row read, not the word's rows of other tenants:\n${forTiny}`);

@@ -222,8 +222,12 @@ export function searchKeywordSql(sets: boolean): string {
     END $$`;
 }
 
-/** vector_index_candidates() per active set, plus the tenants whose sets have work left (`sets`), or as before. */
-function vectorIndexCandidatesSql(sets: boolean): string {
+/**
+ * vector_index_candidates() per active set, plus the tenants whose sets have work left (`sets`), or as before; with
+ * `keywordIndex` (the TenantKeywordIndex migration, 1764000024000) also an active set of p_min_rows rows or more
+ * that has no full-text index of its own yet.
+ */
+export function vectorIndexCandidatesSql(sets: boolean, keywordIndex = false): string {
   return `
     CREATE OR REPLACE FUNCTION vector_index_candidates(p_min_rows bigint, p_rebuild_rows bigint, p_rebuild_percent int)
     RETURNS TABLE (tenant_id uuid)
@@ -246,6 +250,15 @@ function vectorIndexCandidatesSql(sets: boolean): string {
       -- Sets with work left: a switch to carry on (its job lost with Redis), a replaced or cancelled set to drop.
       SELECT s.tenant_id FROM public.embedding_sets s
       WHERE (s.state = 'building' AND s.failed_at IS NULL) OR (s.state IN ('retired', 'cancelled') AND s.dropped_at IS NULL)`
+          : ''
+      }${
+        keywordIndex
+          ? `
+      UNION
+      -- A large active set without its own full-text index (a database upgraded with its large tenants in it).
+      SELECT s.tenant_id FROM public.embedding_sets s
+      WHERE s.state = 'active' AND s.keyword_index IS NULL
+        AND (SELECT count(*) FROM (SELECT 1 FROM public.embeddings e WHERE e.tenant_id = s.tenant_id AND e.set_id = s.id LIMIT p_min_rows) x) >= p_min_rows`
           : ''
       }
     $$`;

@@ -10,6 +10,8 @@ import { TenantSettingsUpdate1764000014000 } from './1764000014000-tenant-settin
 import { CitusDistribution1764000020000 } from './1764000020000-citus-distribution.js';
 import { KeywordBounds1764000021000 } from './1764000021000-keyword-bounds.js';
 import { KeywordRankAndPath1764000022000 } from './1764000022000-keyword-rank-and-path.js';
+import { KeywordRankRows1764000023000 } from './1764000023000-keyword-rank-rows.js';
+import { TenantKeywordIndex1764000024000 } from './1764000024000-tenant-keyword-index.js';
 
 /** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
 export const MIGRATIONS = [
@@ -25,4 +27,6 @@ export const MIGRATIONS = [
   CitusDistribution1764000020000,
   KeywordBounds1764000021000,
   KeywordRankAndPath1764000022000,
+  KeywordRankRows1764000023000,
+  TenantKeywordIndex1764000024000,
 ];

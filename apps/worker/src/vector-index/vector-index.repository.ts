@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import pg from 'pg';
+import { keywordSetKey } from '#libs/database/migrations/1764000013000-document-language.js';
 import { databaseMode, setTenant } from '#libs/database/transaction-settings.js';
 import type { EmbeddingSet } from '#libs/embedding-sets/embedding-set.js';
 import {
   indexedVector,
   readTenantVectorIndex,
+  setLiteral,
   tenantLiteral,
   vectorIndexName,
   vectorIndexPredicate,
@@ -19,16 +21,25 @@ export interface TenantVectorState {
   index?: TenantVectorIndex;
   /** Rows above the index's watermark. */
   unindexed: number;
+  /** The set's own full-text index (embedding_sets.keyword_index), if it has one. */
+  keywordIndex: string | null;
 }
 
-/** An index of this table as pg_indexes names it, with the tenant its name carries. */
+/** A tenant's index of this table (HNSW or full-text) as pg_indexes names it, with the tenant its name carries. */
 export interface TenantIndexName {
   indexName: string;
   tenantHex: string;
-  watermark: number;
 }
 
-const NAME = /^embeddings_hnsw_t_([0-9a-f]{32})_([0-9]+)$/;
+/** The names of a tenant's indexes: a set's HNSW index (by watermark) and a set's own full-text index (by set). */
+const NAMES = [/^embeddings_hnsw_t_([0-9a-f]{32})_[0-9]+$/, /^embeddings_tsv_t_([0-9a-f]{32})_s[0-9]+$/];
+const tenantOf = (indexName: string) => NAMES.map((n) => n.exec(indexName)?.[1]).find(Boolean);
+
+/** A set's own full-text index (the TenantKeywordIndex migration): one per set, never rebuilt. */
+export function keywordIndexName(tenantId: string, setId: number): string {
+  tenantLiteral(tenantId); // throws unless a canonical uuid: the name goes into DDL
+  return `embeddings_tsv_t_${tenantId.replace(/-/g, '')}_s${setLiteral(setId)}`;
+}
 
 /**
  * SQL of the index builder, per embedding set of a tenant. Reads go through the runtime role in the tenant's
@@ -42,13 +53,20 @@ export class VectorIndexRepository {
   async state(m: EntityManager, tenantId: string, setId: number, upTo: number): Promise<TenantVectorState> {
     const index = await readTenantVectorIndex(m, tenantId, setId);
     // bigint comes back as text; one row, always (no FROM).
-    const [row] = await m.query<[{ rows: string; max_seq: string; unindexed: string }]>(
+    const [row] = await m.query<[{ rows: string; max_seq: string; unindexed: string; keyword_index: string | null }]>(
       `SELECT (SELECT count(*) FROM (SELECT 1 FROM embeddings WHERE tenant_id = $1 AND set_id = $4 LIMIT $2) s)::bigint AS rows,
               (SELECT COALESCE(max(seq), 0) FROM embeddings WHERE tenant_id = $1 AND set_id = $4)::bigint AS max_seq,
-              (SELECT count(*) FROM embeddings WHERE tenant_id = $1 AND set_id = $4 AND seq > $3)::bigint AS unindexed`,
+              (SELECT count(*) FROM embeddings WHERE tenant_id = $1 AND set_id = $4 AND seq > $3)::bigint AS unindexed,
+              (SELECT keyword_index FROM embedding_sets WHERE tenant_id = $1 AND id = $4) AS keyword_index`,
       [tenantId, upTo, index?.watermark ?? 0, setId],
     );
-    return { rows: Number(row.rows), maxSeq: Number(row.max_seq), index, unindexed: index ? Number(row.unindexed) : Number(row.rows) };
+    return {
+      rows: Number(row.rows),
+      maxSeq: Number(row.max_seq),
+      index,
+      unindexed: index ? Number(row.unindexed) : Number(row.rows),
+      keywordIndex: row.keyword_index,
+    };
   }
 
   async countUpTo(m: EntityManager, tenantId: string, setId: number, watermark: number): Promise<number> {
@@ -94,6 +112,32 @@ export class VectorIndexRepository {
       await owner.query(`RESET maintenance_work_mem`);
     }
     return name;
+  }
+
+  /**
+   * The set's own full-text index: GIN on tsv, partial on the set's key (keywordSetKey), the one expression
+   * search_keyword() compares for a set that has it. New rows enter it as they are written, so it is built once.
+   */
+  async buildKeywordIndex(owner: pg.ClientBase, set: EmbeddingSet): Promise<string> {
+    const name = keywordIndexName(set.tenantId, set.id);
+    const key = `${set.tenantId}/${set.id}`; // a canonical uuid and an integer, checked by keywordIndexName
+    try {
+      await owner.query(
+        `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON embeddings USING gin (tsv) WHERE ${keywordSetKey()} = '${key}'`,
+      );
+    } catch (e) {
+      await owner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`).catch(() => undefined);
+      throw e;
+    }
+    return name;
+  }
+
+  /** Points search_keyword() at the set's own full-text index (or at none); false when the set is gone. */
+  async registerKeywordIndex(owner: pg.ClientBase, tenantId: string, setId: number, indexName: string | null): Promise<boolean> {
+    const { rowCount } = await this.inTenant(owner, tenantId, () =>
+      owner.query(`UPDATE embedding_sets SET keyword_index = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, setId, indexName]),
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   /** Points search at the new index. The owner is subject to the policy too (FORCE RLS), so the tenant is set for this transaction. */
@@ -144,19 +188,20 @@ export class VectorIndexRepository {
   async listIndexes(owner: pg.ClientBase): Promise<TenantIndexName[]> {
     const { rows } = await owner.query(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'embeddings'`);
     return rows.flatMap((r: { indexname: string }) => {
-      const m = NAME.exec(r.indexname);
-      return m ? [{ indexName: r.indexname, tenantHex: m[1]!, watermark: Number(m[2]) }] : [];
+      const tenantHex = tenantOf(r.indexname);
+      return tenantHex ? [{ indexName: r.indexname, tenantHex }] : [];
     });
   }
 
-  /** Whether the tenant still exists and which indexes its registry names, one per set at most (read in the tenant's transaction). */
+  /** Whether the tenant still exists and which indexes its registry names: per set, its HNSW and its full-text index (read in the tenant's transaction). */
   async registered(owner: pg.ClientBase, tenantId: string): Promise<{ exists: boolean; indexNames: string[] }> {
     const {
       rows: [row],
     } = await this.inTenant(owner, tenantId, () =>
       owner.query<{ exists: boolean; index_names: string[] }>(
         `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
-              ARRAY(SELECT index_name FROM vector_indexes WHERE tenant_id = $1) AS index_names`,
+              ARRAY(SELECT index_name FROM vector_indexes WHERE tenant_id = $1
+                    UNION ALL SELECT keyword_index FROM embedding_sets WHERE tenant_id = $1 AND keyword_index IS NOT NULL) AS index_names`,
         [tenantId],
       ),
     );
@@ -164,7 +209,7 @@ export class VectorIndexRepository {
   }
 
   async drop(owner: pg.ClientBase, indexName: string): Promise<void> {
-    if (!NAME.test(indexName)) throw new Error(`refusing to drop ${indexName}`);
+    if (!tenantOf(indexName)) throw new Error(`refusing to drop ${indexName}`);
     await owner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${indexName}`);
   }
 }

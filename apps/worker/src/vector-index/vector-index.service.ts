@@ -8,7 +8,7 @@ import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.rep
 import { EmbeddingSwitchQueue } from '#libs/queue/embedding-switch.queue.js';
 import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
 import { refreshKeywordStats } from '#libs/retrieval/keyword-stats.js';
-import { hexToUuid, VectorIndexRepository } from './vector-index.repository.js';
+import { hexToUuid, keywordIndexName, VectorIndexRepository } from './vector-index.repository.js';
 
 export type MaintainResult = 'small' | 'up-to-date' | 'built' | 'rebuilt' | 'busy' | 'gone';
 
@@ -20,7 +20,8 @@ export type MaintainResult = 'small' | 'up-to-date' | 'built' | 'rebuilt' | 'bus
  * index it replaced. Search never waits for any of it: without an index a tenant is
  * searched exactly. The sweep runs for the active sets; a switch has its new set's index
  * built (maintainSet) before that set becomes active, and the old set's dropped after.
- * The same check keeps the set's common words for the keyword side (keyword-stats.ts).
+ * The same check keeps the set's common words for the keyword side (keyword-stats.ts), and gives a
+ * large set its own full-text index (buildKeywordIndex).
  */
 @Injectable()
 export class VectorIndexService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -87,13 +88,17 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       .runFor(tenantId, (m) => refreshKeywordStats(m, tenantId, set.id))
       .catch((e) => this.logger.warn(`keyword stats of tenant ${tenantId}, set ${set.id}: ${(e as Error).message}`));
     const state = await this.db.runFor(tenantId, (m) => this.repo.state(m, tenantId, set.id, s.minRows));
+    const keywordDue = !state.keywordIndex && state.rows >= s.minRows;
     if (!state.index && state.rows < s.minRows) return 'small';
-    if (state.index && state.unindexed < Math.max(s.rebuildRows, (state.index.indexedRows * s.rebuildPercent) / 100)) return 'up-to-date';
+    const vectorDue = !state.index || state.unindexed >= Math.max(s.rebuildRows, (state.index.indexedRows * s.rebuildPercent) / 100);
+    if (!vectorDue && !keywordDue) return 'up-to-date';
 
     const owner = await this.owner.connect();
     try {
       if (!(await this.repo.tryLock(owner, tenantId))) return 'busy';
       try {
+        if (keywordDue && (await this.buildKeywordIndex(owner, set)) === 'gone') return 'gone';
+        if (!vectorDue) return 'up-to-date';
         const started = Date.now();
         const watermark = state.maxSeq;
         this.building = (owner as pg.PoolClient & { processID?: number }).processID;
@@ -130,7 +135,24 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * Search stops using the set's index and it is dropped (a set replaced or cancelled by a
+   * The set's own full-text index (the TenantKeywordIndex migration), built once the set is large: GIN on tsv, partial on
+   * the set, which search_keyword() reads instead of the shared GIN once it is named in embedding_sets.keyword_index.
+   * Built before the vector index: it takes seconds where the HNSW takes a minute. The caller holds the tenant's lock.
+   */
+  private async buildKeywordIndex(owner: pg.PoolClient, set: EmbeddingSet): Promise<'built' | 'gone'> {
+    const started = Date.now();
+    this.building = (owner as pg.PoolClient & { processID?: number }).processID;
+    const name = await this.repo.buildKeywordIndex(owner, set).finally(() => (this.building = undefined));
+    if (!(await this.repo.registerKeywordIndex(owner, set.tenantId, set.id, name))) {
+      await this.repo.drop(owner, name); // the set (or its tenant) was deleted during the build
+      return 'gone';
+    }
+    this.logger.log(`keyword index ${name} (set ${set.id}) in ${Date.now() - started} ms`);
+    return 'built';
+  }
+
+  /**
+   * Search stops using the set's indexes and they are dropped (a set replaced or cancelled by a
    * switch). Waits for a build of the tenant that is running, which may be this set's.
    */
   async dropSetIndex(tenantId: string, setId: number): Promise<void> {
@@ -140,6 +162,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       try {
         const name = await this.repo.unregister(owner, tenantId, setId);
         if (name) await this.repo.drop(owner, name);
+        // The set's full-text index: unnamed first (the set's row may already be gone: then nothing names it), then dropped.
+        await this.repo.registerKeywordIndex(owner, tenantId, setId, null);
+        await this.repo.drop(owner, keywordIndexName(tenantId, setId));
         await this.dropUnregistered(owner, tenantId);
       } finally {
         await this.repo.unlock(owner, tenantId);
