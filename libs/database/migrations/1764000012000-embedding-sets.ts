@@ -225,7 +225,7 @@ export function searchKeywordSql(sets: boolean): string {
 /**
  * vector_index_candidates() per active set, plus the tenants whose sets have work left (`sets`), or as before; with
  * `keywordIndex` (the TenantKeywordIndex migration, 1764000024000) also an active set of p_min_rows rows or more
- * that has no full-text index of its own yet.
+ * that has no full-text index of its own yet (read in the same grouped scan: Citus plans no correlated subquery here).
  */
 export function vectorIndexCandidatesSql(sets: boolean, keywordIndex = false): string {
   return `
@@ -233,7 +233,7 @@ export function vectorIndexCandidatesSql(sets: boolean, keywordIndex = false): s
     RETURNS TABLE (tenant_id uuid)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
       SELECT c.tenant_id FROM (
-        SELECT e.tenant_id, count(*) AS total, count(*) FILTER (WHERE e.seq > v.watermark) AS fresh, v.watermark, v.indexed_rows
+        SELECT e.tenant_id, count(*) AS total, count(*) FILTER (WHERE e.seq > v.watermark) AS fresh, v.watermark, v.indexed_rows${keywordIndex ? ', s.keyword_index' : ''}
         FROM public.embeddings e
         ${
           sets
@@ -241,24 +241,21 @@ export function vectorIndexCandidatesSql(sets: boolean, keywordIndex = false): s
         LEFT JOIN public.vector_indexes v ON v.tenant_id = e.tenant_id AND v.set_id = e.set_id`
             : 'LEFT JOIN public.vector_indexes v ON v.tenant_id = e.tenant_id'
         }
-        GROUP BY e.tenant_id, v.watermark, v.indexed_rows) c
+        GROUP BY e.tenant_id, v.watermark, v.indexed_rows${keywordIndex ? ', s.keyword_index' : ''}) c
       WHERE (c.watermark IS NULL AND c.total >= p_min_rows)
-         OR (c.watermark IS NOT NULL AND c.fresh >= greatest(p_rebuild_rows, c.indexed_rows * p_rebuild_percent / 100))
+         OR (c.watermark IS NOT NULL AND c.fresh >= greatest(p_rebuild_rows, c.indexed_rows * p_rebuild_percent / 100))${
+           keywordIndex
+             ? `
+         -- A large active set without its own full-text index (one that was large before the TenantKeywordIndex migration).
+         OR (c.keyword_index IS NULL AND c.total >= p_min_rows)`
+             : ''
+         }
       ${
         sets
           ? `UNION
       -- Sets with work left: a switch to carry on (its job lost with Redis), a replaced or cancelled set to drop.
       SELECT s.tenant_id FROM public.embedding_sets s
       WHERE (s.state = 'building' AND s.failed_at IS NULL) OR (s.state IN ('retired', 'cancelled') AND s.dropped_at IS NULL)`
-          : ''
-      }${
-        keywordIndex
-          ? `
-      UNION
-      -- A large active set without its own full-text index (a database upgraded with its large tenants in it).
-      SELECT s.tenant_id FROM public.embedding_sets s
-      WHERE s.state = 'active' AND s.keyword_index IS NULL
-        AND (SELECT count(*) FROM (SELECT 1 FROM public.embeddings e WHERE e.tenant_id = s.tenant_id AND e.set_id = s.id LIMIT p_min_rows) x) >= p_min_rows`
           : ''
       }
     $$`;

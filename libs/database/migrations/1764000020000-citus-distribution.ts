@@ -111,7 +111,7 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * `#variable_conflict use_column`: a bare column name means the column, as it did in SQL.
  * A later migration that defines such a function on a Citus database writes it in PL/pgSQL.
  */
-async function sqlFunctionsToPlpgsql(q: Pick<QueryRunner, 'query'>): Promise<void> {
+export async function sqlFunctionsToPlpgsql(q: Pick<QueryRunner, 'query'>): Promise<void> {
   const fns = await select<{ name: string; def: string; body: string; setof: boolean }>(
     q,
     `SELECT p.oid::regprocedure::text AS name, pg_get_functiondef(p.oid) AS def, p.prosrc AS body, p.proretset AS setof

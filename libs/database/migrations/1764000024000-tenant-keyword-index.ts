@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { vectorIndexCandidatesSql } from './1764000012000-embedding-sets.js';
 import { searchKeywordByConfigSql } from './1764000013000-document-language.js';
-import { isCitus } from './1764000020000-citus-distribution.js';
+import { isCitus, sqlFunctionsToPlpgsql } from './1764000020000-citus-distribution.js';
 import { KEYWORD_SCAN_ROWS } from './1764000021000-keyword-bounds.js';
 import { KEYWORD_RANK_ROWS } from './1764000023000-keyword-rank-rows.js';
 
@@ -25,6 +25,8 @@ export class TenantKeywordIndex1764000024000 implements MigrationInterface {
     await q.query(`GRANT SELECT (keyword_index) ON embedding_sets TO rag_search`);
     // The sweep also finds a large set without its own full-text index (one that was large before this migration).
     await q.query(vectorIndexCandidatesSql(true, true));
+    // On Citus it is PL/pgSQL (CitusDistribution1764000020000: Citus plans no SQL function's parameters).
+    if (await isCitus(q)) await sqlFunctionsToPlpgsql(q);
     await q.query(
       searchKeywordByConfigSql({
         scanRows: KEYWORD_RANK_ROWS,
@@ -53,6 +55,7 @@ export class TenantKeywordIndex1764000024000 implements MigrationInterface {
     )) as { indexname: string }[];
     for (const { indexname } of built) await q.query(`DROP INDEX ${indexname}`);
     await q.query(vectorIndexCandidatesSql(true));
+    if (await isCitus(q)) await sqlFunctionsToPlpgsql(q);
     await q.query(`REVOKE SELECT (keyword_index) ON embedding_sets FROM rag_search`);
     await q.query(`ALTER TABLE embedding_sets DROP COLUMN keyword_index`);
   }

@@ -97,7 +97,14 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     try {
       if (!(await this.repo.tryLock(owner, tenantId))) return 'busy';
       try {
-        if (keywordDue && (await this.buildKeywordIndex(owner, set)) === 'gone') return 'gone';
+        // Search without it is still right (the shared GIN): a failure here must not stop the vector index either.
+        const keyword = keywordDue
+          ? await this.buildKeywordIndex(owner, set).catch((e: Error) => {
+              this.logger.warn(`keyword index of tenant ${tenantId}, set ${set.id}: ${e.message}`);
+              return 'failed' as const;
+            })
+          : undefined;
+        if (keyword === 'gone') return 'gone';
         if (!vectorDue) return 'up-to-date';
         const started = Date.now();
         const watermark = state.maxSeq;
