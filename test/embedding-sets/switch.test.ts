@@ -424,6 +424,23 @@ test("a tenant with its own HNSW index switches: the new set's index is built be
   const [old] = await index();
   assert.ok(old?.valid, 'the big tenant has its index');
   assert.match(old.def, /halfvec\(1536\)/);
+  // Its set's own full-text index too (the TenantKeywordIndex migration), named on the set.
+  const keywordIndexes = async () =>
+    (
+      await su.query(
+        `SELECT s.id AS set_id, s.state, s.keyword_index, c.relname FROM embedding_sets s
+         LEFT JOIN pg_class c ON c.relname = s.keyword_index WHERE s.tenant_id = $1 AND s.state = 'active'`,
+        [big.id],
+      )
+    ).rows;
+  const tsvNames = async () =>
+    (
+      await su.query(`SELECT indexname FROM pg_indexes WHERE indexname LIKE $1 ORDER BY 1`, [
+        `embeddings_tsv_t_${big.id.replace(/-/g, '')}_%`,
+      ])
+    ).rows.map((r) => r.indexname as string);
+  const [oldKeyword] = await keywordIndexes();
+  assert.equal(oldKeyword?.relname, `embeddings_tsv_t_${big.id.replace(/-/g, '')}_s${old.set_id}`, 'the active set names its own GIN');
 
   const started = Date.now();
   const res = await startSwitch(big, NEW);
@@ -462,6 +479,10 @@ test("a tenant with its own HNSW index switches: the new set's index is built be
     "the old set's index is dropped",
   );
   assert.ok(phases.has('re-embedding') || phases.has('indexing'), [...phases].join(', '));
+  const [newKeyword] = await keywordIndexes();
+  assert.equal(newKeyword?.set_id, now.set_id);
+  assert.equal(newKeyword.relname, `embeddings_tsv_t_${big.id.replace(/-/g, '')}_s${now.set_id}`, "the new set's own GIN, named on it");
+  assert.deepEqual(await tsvNames(), [newKeyword.relname], "the old set's full-text index is dropped");
 
   const repo = new SearchRepository({ minRows: MIN_ROWS, efSearch: 0, searchTimeoutMs: 30_000 });
   const [vector] = await models[NEW.dimensions]!.embed(['volcano lava eruption']);
