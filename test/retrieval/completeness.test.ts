@@ -519,6 +519,19 @@ test("a large set has its own full-text index: a word is read from that set's ro
   } finally {
     await db.query(`UPDATE embedding_sets SET keyword_index = $3 WHERE tenant_id = $1 AND id = $2`, [big.id, set.id, name]);
   }
+
+  // A set that was large before the migration (or lost its index): the worker's sweep finds it and builds it again.
+  await db.query(`UPDATE embedding_sets SET keyword_index = NULL WHERE tenant_id = $1 AND id = $2`, [big.id, set.id]);
+  await db.query(`DROP INDEX ${name}`);
+  await waitFor(
+    "the set's own full-text index built again by the sweep",
+    async () =>
+      (await db.query(`SELECT keyword_index FROM embedding_sets WHERE tenant_id = $1 AND id = $2`, [big.id, set.id])).rows[0]
+        ?.keyword_index === name,
+    120_000,
+    250,
+  );
+  assert.deepEqual(await found(big.id, 'quetzalcoatl'), own);
 });
 
 test("search_keyword() isolates tenants like the policies: other tenants' words give nothing, no tenant gives nothing, PUBLIC cannot call it", async () => {
