@@ -82,6 +82,9 @@ export const keywordSetKey = (alias = '') => {
   return `(${a}tenant_id::text || '/' || ${a}set_id::text)`;
 };
 
+/** keywordSetKey()'s value for one set, as a partial index's predicate must hold it (a literal). */
+export const keywordSetKeyValue = (tenantId: string, setId: number) => `${tenantId}/${setId}`;
+
 /**
  * search_keyword() as this migration creates it (no options), or as the keyword-bounds migration (1764000021000)
  * and the keyword-rank-and-path one (1764000022000) replace it: at most `scanRows` matching rows ranked, the tenant

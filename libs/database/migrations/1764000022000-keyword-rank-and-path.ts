@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { searchKeywordByConfigSql } from './1764000013000-document-language.js';
+import { searchKeywordByConfigSql, type KeywordFunctionOptions } from './1764000013000-document-language.js';
 import { isCitus } from './1764000020000-citus-distribution.js';
 import { KEYWORD_SCAN_ROWS } from './1764000021000-keyword-bounds.js';
 
@@ -21,14 +21,20 @@ import { KEYWORD_SCAN_ROWS } from './1764000021000-keyword-bounds.js';
  *   statistics did not know yet, the planner read the whole (tenant_id, set_id, document_id, chunk_index) btree for
  *   `set_id = …` instead of the GIN (8 323 entries read, 3 rows found; keyword-bounds.test.ts after the switch tests).
  */
+/** search_keyword() as this migration leaves it (the next ones start from these options). */
+export const keywordRankAndPathOptions = (citus: boolean): KeywordFunctionOptions => ({
+  scanRows: KEYWORD_SCAN_ROWS,
+  citus,
+  rank: 'ts_rank',
+  smallSetsByKey: true,
+});
+
 export class KeywordRankAndPath1764000022000 implements MigrationInterface {
   name = 'KeywordRankAndPath1764000022000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`GRANT SELECT (keyword_stats_rows) ON embedding_sets TO rag_search`);
-    await q.query(
-      searchKeywordByConfigSql({ scanRows: KEYWORD_SCAN_ROWS, citus: await isCitus(q), rank: 'ts_rank', smallSetsByKey: true }),
-    );
+    await q.query(searchKeywordByConfigSql(keywordRankAndPathOptions(await isCitus(q))));
   }
 
   async down(q: QueryRunner): Promise<void> {

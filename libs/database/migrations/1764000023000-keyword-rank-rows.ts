@@ -1,7 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { searchKeywordByConfigSql } from './1764000013000-document-language.js';
+import { searchKeywordByConfigSql, type KeywordFunctionOptions } from './1764000013000-document-language.js';
 import { isCitus } from './1764000020000-citus-distribution.js';
 import { KEYWORD_SCAN_ROWS } from './1764000021000-keyword-bounds.js';
+import { keywordRankAndPathOptions } from './1764000022000-keyword-rank-and-path.js';
 
 /**
  * At most this many matching rows of one tier are ranked by search_keyword() (it was KEYWORD_SCAN_ROWS, 2 000).
@@ -17,24 +18,21 @@ import { KEYWORD_SCAN_ROWS } from './1764000021000-keyword-bounds.js';
  */
 export const KEYWORD_RANK_ROWS = 1000;
 
+/** search_keyword() as this migration leaves it: the previous one's, with KEYWORD_RANK_ROWS ranked. */
+export const keywordRankRowsOptions = (citus: boolean): KeywordFunctionOptions => ({
+  ...keywordRankAndPathOptions(citus),
+  scanRows: KEYWORD_RANK_ROWS,
+  countedFrom: KEYWORD_SCAN_ROWS,
+});
+
 export class KeywordRankRows1764000023000 implements MigrationInterface {
   name = 'KeywordRankRows1764000023000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(
-      searchKeywordByConfigSql({
-        scanRows: KEYWORD_RANK_ROWS,
-        countedFrom: KEYWORD_SCAN_ROWS,
-        citus: await isCitus(q),
-        rank: 'ts_rank',
-        smallSetsByKey: true,
-      }),
-    );
+    await q.query(searchKeywordByConfigSql(keywordRankRowsOptions(await isCitus(q))));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(
-      searchKeywordByConfigSql({ scanRows: KEYWORD_SCAN_ROWS, citus: await isCitus(q), rank: 'ts_rank', smallSetsByKey: true }),
-    );
+    await q.query(searchKeywordByConfigSql(keywordRankAndPathOptions(await isCitus(q))));
   }
 }

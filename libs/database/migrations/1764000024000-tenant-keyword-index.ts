@@ -2,8 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { vectorIndexCandidatesSql } from './1764000012000-embedding-sets.js';
 import { searchKeywordByConfigSql } from './1764000013000-document-language.js';
 import { isCitus, sqlFunctionsToPlpgsql } from './1764000020000-citus-distribution.js';
-import { KEYWORD_SCAN_ROWS } from './1764000021000-keyword-bounds.js';
-import { KEYWORD_RANK_ROWS } from './1764000023000-keyword-rank-rows.js';
+import { keywordRankRowsOptions } from './1764000023000-keyword-rank-rows.js';
 
 /**
  * A large set's own full-text index, as a large set has its own HNSW index.
@@ -21,41 +20,26 @@ export class TenantKeywordIndex1764000024000 implements MigrationInterface {
   name = 'TenantKeywordIndex1764000024000';
 
   async up(q: QueryRunner): Promise<void> {
+    const citus = await isCitus(q);
     await q.query(`ALTER TABLE embedding_sets ADD COLUMN keyword_index text`);
     await q.query(`GRANT SELECT (keyword_index) ON embedding_sets TO rag_search`);
     // The sweep also finds a large set without its own full-text index (one that was large before this migration).
     await q.query(vectorIndexCandidatesSql(true, true));
     // On Citus it is PL/pgSQL (CitusDistribution1764000020000: Citus plans no SQL function's parameters).
-    if (await isCitus(q)) await sqlFunctionsToPlpgsql(q);
-    await q.query(
-      searchKeywordByConfigSql({
-        scanRows: KEYWORD_RANK_ROWS,
-        countedFrom: KEYWORD_SCAN_ROWS,
-        citus: await isCitus(q),
-        rank: 'ts_rank',
-        smallSetsByKey: true,
-        ownIndex: true,
-      }),
-    );
+    if (citus) await sqlFunctionsToPlpgsql(q);
+    await q.query(searchKeywordByConfigSql({ ...keywordRankRowsOptions(citus), ownIndex: true }));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(
-      searchKeywordByConfigSql({
-        scanRows: KEYWORD_RANK_ROWS,
-        countedFrom: KEYWORD_SCAN_ROWS,
-        citus: await isCitus(q),
-        rank: 'ts_rank',
-        smallSetsByKey: true,
-      }),
-    );
+    const citus = await isCitus(q);
+    await q.query(searchKeywordByConfigSql(keywordRankRowsOptions(citus)));
     // The worker's indexes go with the column that names them.
     const built = (await q.query(
       `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'embeddings' AND indexname ~ '^embeddings_tsv_t_[0-9a-f]{32}_s[0-9]+$'`,
     )) as { indexname: string }[];
     for (const { indexname } of built) await q.query(`DROP INDEX ${indexname}`);
     await q.query(vectorIndexCandidatesSql(true));
-    if (await isCitus(q)) await sqlFunctionsToPlpgsql(q);
+    if (citus) await sqlFunctionsToPlpgsql(q);
     await q.query(`REVOKE SELECT (keyword_index) ON embedding_sets FROM rag_search`);
     await q.query(`ALTER TABLE embedding_sets DROP COLUMN keyword_index`);
   }

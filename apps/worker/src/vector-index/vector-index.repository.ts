@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import pg from 'pg';
-import { keywordSetKey } from '#libs/database/migrations/1764000013000-document-language.js';
+import { keywordSetKey, keywordSetKeyValue } from '#libs/database/migrations/1764000013000-document-language.js';
 import { databaseMode, setTenant } from '#libs/database/transaction-settings.js';
 import type { EmbeddingSet } from '#libs/embedding-sets/embedding-set.js';
 import {
@@ -120,7 +120,7 @@ export class VectorIndexRepository {
    */
   async buildKeywordIndex(owner: pg.ClientBase, set: EmbeddingSet): Promise<string> {
     const name = keywordIndexName(set.tenantId, set.id);
-    const key = `${set.tenantId}/${set.id}`; // a canonical uuid and an integer, checked by keywordIndexName
+    const key = keywordSetKeyValue(set.tenantId, set.id); // a canonical uuid and an integer, checked by keywordIndexName
     try {
       await owner.query(
         `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON embeddings USING gin (tsv) WHERE ${keywordSetKey()} = '${key}'`,

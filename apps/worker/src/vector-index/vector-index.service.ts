@@ -8,7 +8,7 @@ import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.rep
 import { EmbeddingSwitchQueue } from '#libs/queue/embedding-switch.queue.js';
 import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
 import { refreshKeywordStats } from '#libs/retrieval/keyword-stats.js';
-import { hexToUuid, keywordIndexName, VectorIndexRepository } from './vector-index.repository.js';
+import { hexToUuid, VectorIndexRepository } from './vector-index.repository.js';
 
 export type MaintainResult = 'small' | 'up-to-date' | 'built' | 'rebuilt' | 'busy' | 'gone';
 
@@ -108,10 +108,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         if (!vectorDue) return 'up-to-date';
         const started = Date.now();
         const watermark = state.maxSeq;
-        this.building = (owner as pg.PoolClient & { processID?: number }).processID;
-        const indexName = await this.repo
-          .build(owner, set, watermark, { m: s.m, efConstruction: s.efConstruction, memoryMb: s.buildMemoryMb })
-          .finally(() => (this.building = undefined));
+        const indexName = await this.whileBuilding(owner, () =>
+          this.repo.build(owner, set, watermark, { m: s.m, efConstruction: s.efConstruction, memoryMb: s.buildMemoryMb }),
+        );
         const indexedRows = await this.db.runFor(tenantId, (m) => this.repo.countUpTo(m, tenantId, set.id, watermark));
         try {
           await this.repo.register(owner, tenantId, set.id, {
@@ -148,14 +147,23 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
    */
   private async buildKeywordIndex(owner: pg.PoolClient, set: EmbeddingSet): Promise<'built' | 'gone'> {
     const started = Date.now();
-    this.building = (owner as pg.PoolClient & { processID?: number }).processID;
-    const name = await this.repo.buildKeywordIndex(owner, set).finally(() => (this.building = undefined));
+    const name = await this.whileBuilding(owner, () => this.repo.buildKeywordIndex(owner, set));
     if (!(await this.repo.registerKeywordIndex(owner, set.tenantId, set.id, name))) {
       await this.repo.drop(owner, name); // the set (or its tenant) was deleted during the build
       return 'gone';
     }
     this.logger.log(`keyword index ${name} (set ${set.id}) in ${Date.now() - started} ms`);
     return 'built';
+  }
+
+  /** Runs a build on `owner`, whose backend shutdown cancels while it runs (see onApplicationShutdown). */
+  private async whileBuilding<T>(owner: pg.PoolClient, build: () => Promise<T>): Promise<T> {
+    this.building = (owner as pg.PoolClient & { processID?: number }).processID;
+    try {
+      return await build();
+    } finally {
+      this.building = undefined;
+    }
   }
 
   /**
@@ -169,9 +177,8 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       try {
         const name = await this.repo.unregister(owner, tenantId, setId);
         if (name) await this.repo.drop(owner, name);
-        // The set's full-text index: unnamed first (the set's row may already be gone: then nothing names it), then dropped.
+        // The set's full-text index is unnamed (if its row is still there), then dropped with whatever else nothing names.
         await this.repo.registerKeywordIndex(owner, tenantId, setId, null);
-        await this.repo.drop(owner, keywordIndexName(tenantId, setId));
         await this.dropUnregistered(owner, tenantId);
       } finally {
         await this.repo.unlock(owner, tenantId);
