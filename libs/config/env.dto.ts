@@ -242,8 +242,9 @@ export class EnvironmentDto {
 
   /**
    * Tenants (or search scopes) with fewer chunks than this are searched by an
-   * exact scan; a tenant that reaches it gets its own HNSW index, built in the
-   * background by the worker (bench/RESULTS.md shows why 10,000).
+   * exact scan; a tenant that reaches it gets its own HNSW index (and its own
+   * full-text index: TenantKeywordIndex migration), built in the background by
+   * the worker (bench/RESULTS.md shows why 10,000).
    */
   @Transform(toInt)
   @IsInt()
