@@ -29,11 +29,17 @@ export interface TenantVectorState {
 export interface TenantIndexName {
   indexName: string;
   tenantHex: string;
+  /** False while a concurrent build runs, and after one was interrupted on the server. */
+  valid: boolean;
 }
 
 /** The names of a tenant's indexes: a set's HNSW index (by watermark) and a set's own full-text index (by set). */
 const NAMES = [/^embeddings_hnsw_t_([0-9a-f]{32})_[0-9]+$/, /^embeddings_tsv_t_([0-9a-f]{32})_s[0-9]+$/];
 const tenantOf = (indexName: string) => NAMES.map((n) => n.exec(indexName)?.[1]).find(Boolean);
+
+/** SQL: whether the index named by `nameSql` (text) exists and is valid; NULL when there is no such index. */
+const validIndex = (nameSql: string) =>
+  `(SELECT i.indisvalid AND i.indisready FROM pg_index i WHERE i.indexrelid = to_regclass(${nameSql}))`;
 
 /** A set's own full-text index (the TenantKeywordIndex migration): one per set, never rebuilt. */
 export function keywordIndexName(tenantId: string, setId: number): string {
@@ -50,6 +56,11 @@ export function keywordIndexName(tenantId: string, setId: number): string {
  */
 @Injectable()
 export class VectorIndexRepository {
+  /**
+   * What the builder needs to decide. A registered index that is missing or not valid counts as none, so that it is built
+   * again: a concurrent build interrupted on the server (a restart, a terminated backend) leaves an INVALID index behind,
+   * which the planner never uses, and that an earlier version of the builder could register.
+   */
   async state(m: EntityManager, tenantId: string, setId: number, upTo: number): Promise<TenantVectorState> {
     const index = await readTenantVectorIndex(m, tenantId, setId);
     // bigint comes back as text; one row, always (no FROM).
@@ -60,13 +71,41 @@ export class VectorIndexRepository {
               (SELECT keyword_index FROM embedding_sets WHERE tenant_id = $1 AND id = $4) AS keyword_index`,
       [tenantId, upTo, index?.watermark ?? 0, setId],
     );
+    // The catalogue in a statement of its own: with the tables above (distributed on Citus) it could be read on a node
+    // that has only the shards' indexes.
+    const [valid] = await m.query<[{ index_valid: boolean | null; keyword_valid: boolean | null }]>(
+      `SELECT ${validIndex('$1::text')} AS index_valid, ${validIndex('$2::text')} AS keyword_valid`,
+      [index?.indexName ?? null, row.keyword_index],
+    );
+    const usable = index && valid.index_valid ? index : undefined;
     return {
       rows: Number(row.rows),
       maxSeq: Number(row.max_seq),
-      index,
-      unindexed: index ? Number(row.unindexed) : Number(row.rows),
-      keywordIndex: row.keyword_index,
+      index: usable,
+      unindexed: usable ? Number(row.unindexed) : Number(row.rows),
+      keywordIndex: valid.keyword_valid ? row.keyword_index : null,
     };
+  }
+
+  /**
+   * Whether the set is still one search reads or will read (active, or building in a switch). Checked under the tenant's
+   * lock before a build: a switch that retired or cancelled the set has then already dropped its indexes
+   * (dropSetIndex takes the same lock), so an index built now would be named by nothing that ever drops it.
+   */
+  async isLive(owner: pg.ClientBase, tenantId: string, setId: number): Promise<boolean> {
+    const { rows } = await this.inTenant(owner, tenantId, () =>
+      owner.query(
+        `SELECT 1 FROM embedding_sets WHERE tenant_id = $1 AND id = $2 AND state IN ('active', 'building') AND dropped_at IS NULL`,
+        [tenantId, setId],
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  /** Whether the index exists and is valid (undefined: no such index). */
+  async isValid(owner: pg.ClientBase, indexName: string): Promise<boolean | undefined> {
+    const { rows } = await owner.query<{ valid: boolean | null }>(`SELECT ${validIndex('$1::text')} AS valid`, [indexName]);
+    return rows[0]?.valid ?? undefined;
   }
 
   async countUpTo(m: EntityManager, tenantId: string, setId: number, watermark: number): Promise<number> {
@@ -99,15 +138,13 @@ export class VectorIndexRepository {
     const name = vectorIndexName(set.tenantId, watermark);
     await owner.query(`SET maintenance_work_mem = '${Math.floor(opts.memoryMb)}MB'`);
     try {
-      await owner.query(
+      await this.createValid(
+        owner,
+        name,
         `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON embeddings USING hnsw (${indexedVector(set.dimensions)} halfvec_cosine_ops)
          WITH (m = ${Math.floor(opts.m)}, ef_construction = ${Math.floor(opts.efConstruction)})
          WHERE ${vectorIndexPredicate({ tenantId: set.tenantId, setId: set.id, watermark })}`,
       );
-    } catch (e) {
-      // A failed concurrent build leaves an INVALID index behind: remove it so the next attempt starts clean.
-      await owner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`).catch(() => undefined);
-      throw e;
     } finally {
       await owner.query(`RESET maintenance_work_mem`);
     }
@@ -121,15 +158,31 @@ export class VectorIndexRepository {
   async buildKeywordIndex(owner: pg.ClientBase, set: EmbeddingSet): Promise<string> {
     const name = keywordIndexName(set.tenantId, set.id);
     const key = keywordSetKeyValue(set.tenantId, set.id); // a canonical uuid and an integer, checked by keywordIndexName
+    await this.createValid(
+      owner,
+      name,
+      `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON embeddings USING gin (tsv) WHERE ${keywordSetKey()} = '${key}'`,
+    );
+    return name;
+  }
+
+  /**
+   * Runs a CREATE INDEX CONCURRENTLY IF NOT EXISTS and makes sure a valid index of that name is what it leaves:
+   * - an INVALID index of the name (a build interrupted on the server: a restart, a terminated backend) is dropped
+   *   first, or IF NOT EXISTS would skip the build and the invalid index would be registered;
+   * - a valid one is kept (built by an earlier attempt that stopped before registering it);
+   * - a build that fails, or leaves an invalid index, drops it, so the next attempt starts clean.
+   * The caller holds the tenant's lock, so no other builder is working on the name.
+   */
+  private async createValid(owner: pg.ClientBase, name: string, createSql: string): Promise<void> {
+    if ((await this.isValid(owner, name)) === false) await this.drop(owner, name);
     try {
-      await owner.query(
-        `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON embeddings USING gin (tsv) WHERE ${keywordSetKey()} = '${key}'`,
-      );
+      await owner.query(createSql);
+      if ((await this.isValid(owner, name)) !== true) throw new Error(`index ${name} is not valid after its build`);
     } catch (e) {
       await owner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`).catch(() => undefined);
       throw e;
     }
-    return name;
   }
 
   /** Points search_keyword() at the set's own full-text index (or at none); false when the set is gone. */
@@ -186,10 +239,14 @@ export class VectorIndexRepository {
 
   /** The tenant indexes that exist, valid or not, parsed from their names. */
   async listIndexes(owner: pg.ClientBase): Promise<TenantIndexName[]> {
-    const { rows } = await owner.query(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'embeddings'`);
-    return rows.flatMap((r: { indexname: string }) => {
+    const { rows } = await owner.query<{ indexname: string; valid: boolean }>(
+      `SELECT c.relname AS indexname, i.indisvalid AND i.indisready AS valid
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+       WHERE i.indrelid = to_regclass('embeddings')`,
+    );
+    return rows.flatMap((r) => {
       const tenantHex = tenantOf(r.indexname);
-      return tenantHex ? [{ indexName: r.indexname, tenantHex }] : [];
+      return tenantHex ? [{ indexName: r.indexname, tenantHex, valid: r.valid }] : [];
     });
   }
 

@@ -32,6 +32,10 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
   private sweeping?: Promise<void>;
   /** Backend pid of a running build, cancelled at shutdown (it leaves an invalid index, which is dropped). */
   private building?: number;
+  /** Set at shutdown: no build starts after it (a cancelled build must not be followed by the next one). */
+  private stopping = false;
+  /** How many callers of this process hold the owner connection (0 or 1: the pool has one). */
+  private ownerHeld = 0;
 
   constructor(
     private readonly db: TenantDb,
@@ -93,19 +97,24 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     const vectorDue = !state.index || state.unindexed >= Math.max(s.rebuildRows, (state.index.indexedRows * s.rebuildPercent) / 100);
     if (!vectorDue && !keywordDue) return 'up-to-date';
 
-    const owner = await this.owner.connect();
+    const owner = await this.acquireOwner();
     try {
       if (!(await this.repo.tryLock(owner, tenantId))) return 'busy';
       try {
+        if (this.stopping) return 'busy';
+        // A switch may have retired or cancelled the set since it was read, and then dropped its indexes already.
+        if (!(await this.repo.isLive(owner, tenantId, set.id))) return 'gone';
         // Search without it is still right (the shared GIN): a failure here must not stop the vector index either.
         const keyword = keywordDue
           ? await this.buildKeywordIndex(owner, set).catch((e: Error) => {
+              if (this.stopping) throw e; // cancelled by the shutdown: stop here, do not go on to the next build
               this.logger.warn(`keyword index of tenant ${tenantId}, set ${set.id}: ${e.message}`);
               return 'failed' as const;
             })
           : undefined;
         if (keyword === 'gone') return 'gone';
         if (!vectorDue) return 'up-to-date';
+        if (this.stopping) return 'busy';
         const started = Date.now();
         const watermark = state.maxSeq;
         const indexName = await this.whileBuilding(owner, () =>
@@ -136,8 +145,32 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         await this.repo.unlock(owner, tenantId);
       }
     } finally {
-      owner.release();
+      this.releaseOwner(owner);
     }
+  }
+
+  /**
+   * The owner connection, once this process's other user of it is done. pg-pool's connectionTimeoutMillis
+   * (DB_CONNECT_TIMEOUT_MS) also bounds the wait for a pooled client, and a build holds this pool's only one for minutes:
+   * a timeout while this process holds it is that wait, not a failure to connect, so the caller (a switch's flip or drop,
+   * the sweep, the next check) waits on instead of failing.
+   */
+  private async acquireOwner(): Promise<pg.PoolClient> {
+    for (;;) {
+      const heldBefore = this.ownerHeld > 0;
+      try {
+        const client = await this.owner.connect();
+        this.ownerHeld++;
+        return client;
+      } catch (e) {
+        if (!heldBefore && !this.ownerHeld) throw e;
+      }
+    }
+  }
+
+  private releaseOwner(client: pg.PoolClient): void {
+    this.ownerHeld--;
+    client.release();
   }
 
   /**
@@ -171,7 +204,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
    * switch). Waits for a build of the tenant that is running, which may be this set's.
    */
   async dropSetIndex(tenantId: string, setId: number): Promise<void> {
-    const owner = await this.owner.connect();
+    const owner = await this.acquireOwner();
     try {
       while (!(await this.repo.tryLock(owner, tenantId))) await new Promise((r) => setTimeout(r, 1_000));
       try {
@@ -184,7 +217,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         await this.repo.unlock(owner, tenantId);
       }
     } finally {
-      owner.release();
+      this.releaseOwner(owner);
     }
   }
 
@@ -213,7 +246,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     );
     for (const { tenant_id } of due) await this.queue.request(tenant_id);
 
-    const owner = await this.owner.connect();
+    const owner = await this.acquireOwner();
     try {
       for (const idx of await this.repo.listIndexes(owner)) {
         const tenantId = hexToUuid(idx.tenantHex);
@@ -223,17 +256,21 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
           if (!reg.indexNames.includes(idx.indexName)) {
             await this.repo.drop(owner, idx.indexName);
             this.logger.log(`dropped ${idx.indexName} (${reg.exists ? 'replaced or unfinished' : 'tenant deleted'})`);
+          } else if (!idx.valid) {
+            // Named but not valid (its build was interrupted on the server): search cannot use it, the check builds it again.
+            await this.queue.request(tenantId);
           }
         } finally {
           await this.repo.unlock(owner, tenantId);
         }
       }
     } finally {
-      owner.release();
+      this.releaseOwner(owner);
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     if (this.building) {
       const c = new pg.Client({ connectionString: this.config.database.migrationUrl });
