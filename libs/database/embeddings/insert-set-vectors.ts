@@ -23,16 +23,30 @@ const SET_BY_COPY = new Set(['set_id', 'embedding', 'model']);
  * has by then (read from the catalogue). A chunk deleted or replaced meanwhile has no row
  * to copy and is skipped; one already in `toSet` is kept (a batch written twice, by a
  * retried job, does no harm). Returns the rows written.
+ *
+ * The chunks' documents are locked first (FOR KEY SHARE), so that a reprocess or a delete of
+ * one of them (both lock the document FOR UPDATE, then delete its rows in every set) runs
+ * wholly before or wholly after this write. Without it, an INSERT whose snapshot predates a
+ * reprocess's commit copied the replaced rows into `toSet` after the reprocess had deleted
+ * the document's rows there: rows of chunks that no longer existed, which then blocked the
+ * new chunks' rows (same document and chunk index) and held the switch in its catch-up loop,
+ * or reached search after the flip; a delete made it fail on the foreign key instead.
  */
 export async function insertSetVectors(
   m: EntityManager,
   sets: { tenantId: string; fromSet: number; toSet: number; model: string },
-  ids: readonly string[],
+  chunks: readonly { id: string; documentId: string }[],
   vectors: readonly ArrayLike<number>[],
 ): Promise<number> {
-  if (!ids.length) return 0;
+  if (!chunks.length) return 0;
   if (!m.queryRunner) throw new Error('insertSetVectors must run inside a transaction');
   const client = (await m.queryRunner.connect()) as PoolClient;
+  const ids = chunks.map((c) => c.id);
+  // Before the INSERT, whose snapshot (READ COMMITTED: taken when it starts) then follows a reprocess that committed meanwhile.
+  await client.query(`SELECT 1 FROM documents WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR KEY SHARE`, [
+    sets.tenantId,
+    [...new Set(chunks.map((c) => c.documentId))],
+  ]);
   const citus = (await databaseMode(m.connection, m)) === 'citus';
   // Citus: the vectors as array parameters, so the INSERT … SELECT reads only the tenant's shard and
   // runs there (a staging table would make Citus COPY into the shards, which RLS forbids: insert-values.ts).
@@ -51,14 +65,19 @@ export async function insertSetVectors(
       client.query(copyStreams.from(`COPY ${STAGING} (id, embedding) FROM STDIN (FORMAT binary)`)),
     );
   }
-  const columns = (await (chunkColumns ??= readChunkColumns(client))).filter((c) => !SET_BY_COPY.has(c));
+  // A failed read is not kept: the next write reads again.
+  chunkColumns ??= readChunkColumns(client).catch((e: unknown) => {
+    chunkColumns = undefined;
+    throw e;
+  });
+  const columns = (await chunkColumns).filter((c) => !SET_BY_COPY.has(c));
   const list = columns.map((c) => `"${c}"`).join(', ');
   const { rowCount } = await client.query(
     `INSERT INTO embeddings (${list}, set_id, embedding, model)
      SELECT ${columns.map((c) => `a."${c}"`).join(', ')}, $3, s.embedding, $4
      FROM ${source} JOIN embeddings a ON a.tenant_id = $1 AND a.id = s.id AND a.set_id = $2
      ORDER BY a.seq
-     ON CONFLICT DO NOTHING`,
+     ON CONFLICT (tenant_id, id, set_id) DO NOTHING`,
     params,
   );
   if (!citus) await client.query(`TRUNCATE ${STAGING}`);

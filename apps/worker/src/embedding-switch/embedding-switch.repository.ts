@@ -5,6 +5,7 @@ import type { SetPhase } from '#libs/embedding-sets/embedding-set.js';
 /** A chunk still to be embedded into the new set: its id, its place in write order and what is embedded of it. */
 export interface MissingChunk {
   id: string;
+  documentId: string;
   seq: number;
   section: string | null;
   content: string;
@@ -21,14 +22,14 @@ export class EmbeddingSwitchRepository {
    * primary-key probe per chunk), so nothing is embedded twice.
    */
   async missing(m: EntityManager, tenantId: string, from: number, to: number, afterSeq: number, limit: number): Promise<MissingChunk[]> {
-    const rows: { id: string; seq: string; section: string | null; content: string }[] = await m.query(
-      `SELECT a.id, a.seq, a.section, a.content FROM embeddings a
+    const rows: { id: string; document_id: string; seq: string; section: string | null; content: string }[] = await m.query(
+      `SELECT a.id, a.document_id, a.seq, a.section, a.content FROM embeddings a
        WHERE a.tenant_id = $1 AND a.set_id = $2 AND a.seq > $4
          AND NOT EXISTS (SELECT 1 FROM embeddings b WHERE b.tenant_id = $1 AND b.id = a.id AND b.set_id = $3)
        ORDER BY a.seq LIMIT $5`,
       [tenantId, from, to, afterSeq, limit],
     );
-    return rows.map((r) => ({ id: r.id, seq: Number(r.seq), section: r.section, content: r.content }));
+    return rows.map((r) => ({ id: r.id, documentId: r.document_id, seq: Number(r.seq), section: r.section, content: r.content }));
   }
 
   /**
@@ -106,10 +107,17 @@ export class EmbeddingSwitchRepository {
     return Number(deleted);
   }
 
-  async markDropped(m: EntityManager, tenantId: string, setId: number): Promise<void> {
-    await m.query(
-      `UPDATE embedding_sets SET dropped_at = now(), phase = NULL WHERE tenant_id = $1 AND id = $2 AND state IN ('retired', 'cancelled')`,
+  /**
+   * The set's rows are all gone. Only when none is left: two drops of one set (the switch's and the sweep's, in two worker
+   * processes) delete the same batch, and the one that waited for the other's saw 0 deleted while rows remained; marked
+   * dropped then, the set is never looked at again and the rows its partner had still to delete would stay for good.
+   */
+  async markDropped(m: EntityManager, tenantId: string, setId: number): Promise<boolean> {
+    const [, updated]: [unknown, number] = await m.query(
+      `UPDATE embedding_sets s SET dropped_at = now(), phase = NULL WHERE s.tenant_id = $1 AND s.id = $2 AND s.state IN ('retired', 'cancelled')
+         AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.tenant_id = $1 AND e.set_id = $2)`,
       [tenantId, setId],
     );
+    return Number(updated) > 0;
   }
 }

@@ -108,21 +108,20 @@ export class EmbeddingSwitchService {
       } catch (e) {
         if (run.signal.aborted) throw e;
         errors++;
-        await this.db.runFor(tenantId, (m) =>
-          this.repo.recordError(m, tenantId, set.id, `embedding with ${describeModel(set)} failed: ${(e as Error).message}`),
-        );
+        await this.failed(set, `embedding with ${describeModel(set)} failed`, e);
         throw e;
       }
-      const written = await this.db.runFor(tenantId, async (m) =>
-        (await this.repo.holdBuilding(m, tenantId, set.id))
-          ? insertSetVectors(
-              m,
-              { tenantId, fromSet: active.id, toSet: set.id, model: set.model },
-              chunks.map((c) => c.id),
-              vectors,
-            )
-          : undefined,
-      );
+      const written = await this.db
+        .runFor(tenantId, async (m) =>
+          (await this.repo.holdBuilding(m, tenantId, set.id))
+            ? insertSetVectors(m, { tenantId, fromSet: active.id, toSet: set.id, model: set.model }, chunks, vectors)
+            : undefined,
+        )
+        .catch(async (e: unknown) => {
+          errors++;
+          await this.failed(set, 'writing the vectors failed', e);
+          throw e;
+        });
       if (written === undefined) return false;
       if (Date.now() - countedAt > RECOUNT_MS) {
         counts = await this.counts(set, active);
@@ -130,6 +129,13 @@ export class EmbeddingSwitchService {
       } else counts = { done: Math.min(counts.total, counts.done + written), total: counts.total };
       await report();
     }
+  }
+
+  /** A failed attempt, counted and shown by GET …/embedding-model (recording it must not hide the failure itself). */
+  private async failed(set: EmbeddingSet, what: string, e: unknown): Promise<void> {
+    await this.db
+      .runFor(set.tenantId, (m) => this.repo.recordError(m, set.tenantId, set.id, `${what}: ${(e as Error).message}`))
+      .catch((recordError: Error) => this.logger.warn(`recording the error of set ${set.id} failed: ${recordError.message}`));
   }
 
   /** Phases 2 and 3. False when chunks were written meanwhile (caught up on the next turn) or the set was cancelled. */
@@ -156,7 +162,13 @@ export class EmbeddingSwitchService {
     for (;;) {
       run.signal.throwIfAborted();
       const n = await this.db.runFor(tenantId, (m) => this.repo.deleteRows(m, tenantId, set.id, DELETE_BATCH));
-      if (!n) break;
+      if (!n) {
+        if (await this.db.runFor(tenantId, (m) => this.repo.markDropped(m, tenantId, set.id))) break;
+        // Rows left that this batch did not get: another drop of the set (the sweep's job in another worker process)
+        // deleted the same batch first and is going on. Done when none is left, whoever deletes them.
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
       deleted += n;
       await run.progress({
         phase: 'dropping',
@@ -167,7 +179,6 @@ export class EmbeddingSwitchService {
         errors: 0,
       });
     }
-    await this.db.runFor(tenantId, (m) => this.repo.markDropped(m, tenantId, set.id));
     this.logger.log(`tenant ${tenantId}: ${set.state} embedding set ${set.id} (${describeModel(set)}) dropped, ${deleted} rows`);
   }
 
