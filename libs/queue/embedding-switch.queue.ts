@@ -19,14 +19,17 @@ export class EmbeddingSwitchQueue {
 
   /**
    * Never throws: the vector-index sweep asks again for every set with work left.
-   * `again`: a failed job of this set (attempts used up) is removed, so the switch runs anew.
+   * `again`: a failed job of this set (attempts used up) is removed, so the switch runs anew;
+   * `failedBeforeMs`: only one that failed at least that long ago (its processor marks the set
+   * failed when the job fails; the sweep leaves it that moment).
    */
-  async request(tenantId: string, setId: number, opts: { again?: boolean } = {}): Promise<boolean> {
+  async request(tenantId: string, setId: number, opts: { again?: boolean; failedBeforeMs?: number } = {}): Promise<boolean> {
     const jobId = switchJobId(tenantId, setId);
     try {
       if (opts.again) {
         const job = await this.queue.getJob(jobId);
-        if (job && (await job.getState()) === 'failed') await job.remove();
+        if (job && (await job.getState()) === 'failed' && Date.now() - (job.finishedOn ?? 0) >= (opts.failedBeforeMs ?? 0))
+          await job.remove();
       }
       await this.queue.add(JobName.SwitchEmbeddingSet, { tenantId, setId }, { jobId });
       return true;

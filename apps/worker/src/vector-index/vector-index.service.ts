@@ -10,6 +10,9 @@ import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
 import { refreshKeywordStats } from '#libs/retrieval/keyword-stats.js';
 import { hexToUuid, VectorIndexRepository } from './vector-index.repository.js';
 
+/** How long a failed switch job stays failed before the sweep asks for it again (its processor marks the set failed meanwhile). */
+const FAILED_JOB_GRACE_MS = 60_000;
+
 export type MaintainResult = 'small' | 'up-to-date' | 'built' | 'rebuilt' | 'busy' | 'gone';
 
 /**
@@ -74,7 +77,10 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       active: await this.sets.active(m, tenantId),
       workLeft: await this.sets.withWorkLeft(m, tenantId),
     }));
-    for (const set of workLeft) await this.switches.request(tenantId, set.id);
+    // A job that used up its attempts is kept by the queue (7 days), and asking again under its id would do nothing: a
+    // retired or cancelled set's drop would never finish, and a building set whose job failed without being marked
+    // failed (the database was down) would show re-embedding for ever. Its failed job goes, the switch runs anew.
+    for (const set of workLeft) await this.switches.request(tenantId, set.id, { again: true, failedBeforeMs: FAILED_JOB_GRACE_MS });
     if (!active) return 'small';
     return this.maintainSet(active);
   }
