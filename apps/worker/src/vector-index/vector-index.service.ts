@@ -10,6 +10,9 @@ import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
 import { refreshKeywordStats } from '#libs/retrieval/keyword-stats.js';
 import { hexToUuid, VectorIndexRepository } from './vector-index.repository.js';
 
+/** pg-pool's error when its wait for a pooled client times out (node_modules/pg-pool/index.js). */
+const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect';
+
 /** How long a failed switch job stays failed before the sweep asks for it again (its processor marks the set failed meanwhile). */
 const FAILED_JOB_GRACE_MS = 60_000;
 
@@ -158,8 +161,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
   /**
    * The owner connection, once this process's other user of it is done. pg-pool's connectionTimeoutMillis
    * (DB_CONNECT_TIMEOUT_MS) also bounds the wait for a pooled client, and a build holds this pool's only one for minutes:
-   * a timeout while this process holds it is that wait, not a failure to connect, so the caller (a switch's flip or drop,
-   * the sweep, the next check) waits on instead of failing.
+   * that timeout, while this process holds the client, is the wait and not a failure to connect, so the caller (a
+   * switch's flip or drop, the sweep, the next check) waits on. Anything else fails at once: a server out of reach, and
+   * the pool ended at shutdown, whose rejections come without any wait (retrying those would spin).
    */
   private async acquireOwner(): Promise<pg.PoolClient> {
     for (;;) {
@@ -169,7 +173,8 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         this.ownerHeld++;
         return client;
       } catch (e) {
-        if (!heldBefore && !this.ownerHeld) throw e;
+        const waitedForOurs = (e as Error).message === POOL_WAIT_TIMEOUT && (heldBefore || this.ownerHeld > 0);
+        if (!waitedForOurs || this.stopping) throw e;
       }
     }
   }
