@@ -180,7 +180,7 @@ export class VectorIndexRepository {
       await owner.query(createSql);
       if ((await this.isValid(owner, name)) !== true) throw new Error(`index ${name} is not valid after its build`);
     } catch (e) {
-      await owner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`).catch(() => undefined);
+      await this.drop(owner, name).catch(() => undefined);
       throw e;
     }
   }

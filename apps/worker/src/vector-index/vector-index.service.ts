@@ -40,8 +40,6 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
   private building?: number;
   /** Set at shutdown: no build starts after it (a cancelled build must not be followed by the next one). */
   private stopping = false;
-  /** How many callers of this process hold the owner connection (0 or 1: the pool has one). */
-  private ownerHeld = 0;
 
   constructor(
     private readonly db: TenantDb,
@@ -154,34 +152,24 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         await this.repo.unlock(owner, tenantId);
       }
     } finally {
-      this.releaseOwner(owner);
+      owner.release();
     }
   }
 
   /**
    * The owner connection, once this process's other user of it is done. pg-pool's connectionTimeoutMillis
-   * (DB_CONNECT_TIMEOUT_MS) also bounds the wait for a pooled client, and a build holds this pool's only one for minutes:
-   * that timeout, while this process holds the client, is the wait and not a failure to connect, so the caller (a
-   * switch's flip or drop, the sweep, the next check) waits on. Anything else fails at once: a server out of reach, and
-   * the pool ended at shutdown, whose rejections come without any wait (retrying those would spin).
+   * (DB_CONNECT_TIMEOUT_MS) also bounds the wait for its one pooled client, which a build holds for minutes: that
+   * timeout (its own message; a connection that cannot be made fails otherwise) is a wait, not a failure, so the caller
+   * (a switch's flip or drop, the sweep, the next check) waits on, unless the service is stopping.
    */
   private async acquireOwner(): Promise<pg.PoolClient> {
     for (;;) {
-      const heldBefore = this.ownerHeld > 0;
       try {
-        const client = await this.owner.connect();
-        this.ownerHeld++;
-        return client;
+        return await this.owner.connect();
       } catch (e) {
-        const waitedForOurs = (e as Error).message === POOL_WAIT_TIMEOUT && (heldBefore || this.ownerHeld > 0);
-        if (!waitedForOurs || this.stopping) throw e;
+        if ((e as Error).message !== POOL_WAIT_TIMEOUT || this.stopping) throw e;
       }
     }
-  }
-
-  private releaseOwner(client: pg.PoolClient): void {
-    this.ownerHeld--;
-    client.release();
   }
 
   /**
@@ -228,7 +216,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         await this.repo.unlock(owner, tenantId);
       }
     } finally {
-      this.releaseOwner(owner);
+      owner.release();
     }
   }
 
@@ -276,7 +264,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         }
       }
     } finally {
-      this.releaseOwner(owner);
+      owner.release();
     }
   }
 
