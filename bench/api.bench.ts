@@ -11,7 +11,7 @@
  *   with COPY BINARY as superuser (vector indexes dropped for the load and
  *   re-created after it); their vectors come from the project's LocalEmbedder,
  *   which the API also uses here (EMBEDDING_PROVIDER=local), so queries about a
- *   topic find that topic's chunks. Then the tenant's own HNSW index is built by
+ *   topic find that topic's chunks. Then the tenant's own vector index is built by
  *   the worker's VectorIndexService.maintain, as production's worker builds it
  *   (when BENCH_API_CHUNKS ≥ VECTOR_INDEX_MIN_ROWS), timed, before any request.
  * - Each run: BENCH_API_SECONDS of load with a rotating set of questions, topK 5.
@@ -93,8 +93,8 @@ nestLogsToStderr(log);
 
 /**
  * Makes the seeded tenant ready for search the way production does: the
- * worker's `VectorIndexService.maintain` builds the tenant's own partial HNSW
- * index once it has VECTOR_INDEX_MIN_ROWS chunks (the worker would do it in
+ * worker's `VectorIndexService.maintain` builds the tenant's own partial vector
+ * index (IVFFlat at this size) once it has VECTOR_INDEX_MIN_ROWS chunks (the worker would do it in
  * the background after ingestion; here it is done, and timed, before any
  * request). Called after the seed rows are loaded and analysed. A tenant
  * below VECTOR_INDEX_MIN_ROWS gets no index (searched exactly), as in production.
@@ -104,7 +104,7 @@ async function prepareTenant(ctx: {
   config: AppConfig;
   tenantId: string;
   chunks: number;
-}): Promise<{ result: MaintainResult; ms: number; indexedRows: number }> {
+}): Promise<{ result: MaintainResult; ms: number; indexedRows: number; method: string; lists: number | null }> {
   const ds = await createRuntimeDataSource(ctx.config.database, { poolMax: 2, poolMin: 0 }).initialize();
   const service = vectorIndexService(new TenantDb(ds), ctx.config);
   try {
@@ -116,8 +116,8 @@ async function prepareTenant(ctx: {
       throw new Error(
         `VectorIndexService.maintain for ${ctx.chunks} chunks (VECTOR_INDEX_MIN_ROWS ${ctx.config.vectorIndex.minRows}): expected '${expected}', got '${result}'`,
       );
-    const row = (await ctx.superuser.query(`SELECT indexed_rows FROM vector_indexes WHERE tenant_id = $1`, [ctx.tenantId])).rows[0];
-    return { result, ms, indexedRows: row ? Number(row.indexed_rows) : 0 };
+    const row = (await ctx.superuser.query(`SELECT indexed_rows, method, lists FROM vector_indexes WHERE tenant_id = $1`, [ctx.tenantId])).rows[0];
+    return { result, ms, indexedRows: row ? Number(row.indexed_rows) : 0, method: row?.method ?? 'none', lists: row?.lists ?? null };
   } finally {
     await service.onApplicationShutdown();
     await ds.destroy();
@@ -285,10 +285,14 @@ async function main(): Promise<void> {
         (migrationVectorIndexes.length ? `, migrations' vector indexes re-created in ${(buildMs / 1000).toFixed(1)} s` : ''),
     );
     const tenantIndex = await prepareTenant({ superuser: s, config: appConfig, tenantId, chunks: CHUNKS });
-    const { m: hnswM, efConstruction: hnswEf, minRows } = appConfig.vectorIndex;
+    const { m: hnswM, efConstruction: hnswEf, minRows, ivfProbePercent } = appConfig.vectorIndex;
+    const how =
+      tenantIndex.method === 'ivfflat'
+        ? `IVFFlat index (${tenantIndex.lists} lists, ${ivfProbePercent} % of them read per search`
+        : `HNSW index (m ${hnswM}, ef_construction ${hnswEf}`;
     const tenantIndexText =
       tenantIndex.result === 'built'
-        ? `The tenant's own HNSW index (m ${hnswM}, ef_construction ${hnswEf}, ${num(tenantIndex.indexedRows)} rows) was built before the load by the worker's \`VectorIndexService.maintain\`, as production's worker builds it, in ${(tenantIndex.ms / 1000).toFixed(1)} s.`
+        ? `The tenant's own ${how}, ${num(tenantIndex.indexedRows)} rows) was built before the load by the worker's \`VectorIndexService.maintain\`, as production's worker builds it, in ${(tenantIndex.ms / 1000).toFixed(1)} s.`
         : `The tenant is below VECTOR_INDEX_MIN_ROWS (${num(minRows)}): no index of its own, searched exactly, as in production.`;
     log(
       tenantIndex.result === 'built'

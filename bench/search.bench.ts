@@ -6,7 +6,7 @@
  *
  * What it does, in order:
  * 1. loads the rows with COPY BINARY (superuser), ANALYZE;
- * 2. builds the per-tenant HNSW indexes exactly as the worker does
+ * 2. builds the per-tenant indexes exactly as the worker does
  *    (VectorIndexService.maintain for every tenant, which also counts each
  *    large set's common words for the keyword side), timing each build;
  * 3. creates one more tenant with one chunk after the ANALYZE ("new": the
@@ -16,11 +16,15 @@
  *    runtime role (RLS), and the same again as a superuser (RLS bypassed);
  * 5. computes completeness (rows = min(topK, tenant's chunks)), recall@10
  *    against the exact path for the same query and mode, p50/p95 latency,
- *    the RLS cost ratio, and recall/latency of the largest bucket for fixed
- *    ef_search values against the adaptive choice.
+ *    the RLS cost ratio, and recall/latency of the largest bucket for other
+ *    shares of IVF lists read (VECTOR_IVF_PROBE_PERCENT);
+ * 6. side by side in the same run: the largest bucket's indexes rebuilt as
+ *    HNSW by the same service (VECTOR_IVF_MAX_ROWS 0, the layout before
+ *    IvfVectorIndex), timed, and searched at each ef_search of BENCH_EF_LIST.
  *
  * Knobs: BENCH_CHUNKS, BENCH_TENANTS, BENCH_ZIPF_S (×100, default 110),
- * BENCH_QUERIES (per tenant and kind, 5), BENCH_EF_LIST (100,200,400,800,1000),
+ * BENCH_QUERIES (per tenant and kind, 5), BENCH_PROBE_LIST (10,20,30,40,50),
+ * BENCH_EF_LIST (100,200,400,800,1000; empty: no HNSW comparison),
  * BENCH_KEEP=1 keeps the database.
  */
 import 'reflect-metadata';
@@ -30,6 +34,7 @@ import { loadConfig, type AppConfig } from '../libs/config/config.js';
 import { createRuntimeDataSource } from '../libs/database/data-source.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
 import { SearchRepository, type SearchParams, type VectorPath } from '../libs/retrieval/search.repository.js';
+import { efSearchFor } from '../libs/retrieval/vector-index.js';
 import type { SearchMode } from '../libs/retrieval/search.types.js';
 import pg from 'pg';
 import {
@@ -60,6 +65,7 @@ const ZIPF_S = intEnv('BENCH_ZIPF_S', 110) / 100;
 const QUERIES = intEnv('BENCH_QUERIES', 5);
 // 1000 is pgvector's largest hnsw.ef_search (efSearchFor() caps there too): the ceiling of what HNSW can give.
 const EF_LIST = listEnv('BENCH_EF_LIST', [100, 200, 400, 800, 1000]);
+const PROBE_LIST = listEnv('BENCH_PROBE_LIST', [10, 20, 30, 40, 50]);
 const TOPICS = 80;
 const CHUNKS_PER_DOC = 100;
 const WORDS_PER_CHUNK = 350;
@@ -94,13 +100,22 @@ interface Query {
 interface Sample {
   q: number;
   mode: SearchMode;
-  role: 'runtime' | 'bypass' | 'exact' | 'warm-up' | `ef${number}`;
+  role: 'runtime' | 'bypass' | 'exact' | 'warm-up' | `ef${number}` | `probes${number}`;
   ms: number;
   ids: string[];
   /** 1 - similarity of each hit, nearest first (vector mode: the cosine distance the ranking used). */
   distances: number[];
   path: VectorPath | undefined;
   foreign: number;
+}
+
+/** The method of each tenant's registered vector index (superuser: the registry has RLS). */
+async function indexMethods(s: pg.Client, tenants: Tenant[]): Promise<string[]> {
+  const { rows } = await s.query<{ method: string }>(
+    `SELECT t.id, COALESCE(v.method, 'none') AS method FROM unnest($1::uuid[]) WITH ORDINALITY t(id, n) LEFT JOIN vector_indexes v ON v.tenant_id = t.id ORDER BY t.n`,
+    [tenants.map((t) => t.id)],
+  );
+  return rows.map((r) => r.method);
 }
 
 function zipfSizes(): number[] {
@@ -293,7 +308,26 @@ async function main(): Promise<void> {
       log(`${mode}: done`);
     }
     const xl = all.filter(([, q]) => q.tenant.bucket === 'xl');
-    for (const ef of EF_LIST) await run(ds, `ef${ef}`, new SearchRepository({ ...config.vectorIndex, efSearch: ef }), xl, 'vector');
+    for (const p of PROBE_LIST)
+      await run(ds, `probes${p}`, new SearchRepository({ ...config.vectorIndex, ivfProbePercent: p }), xl, 'vector');
+    const xlMethod = await indexMethods(s, tenants.filter((t) => t.bucket === 'xl'));
+
+    // ---- 6. the same tenants through HNSW (the layout before IvfVectorIndex), rebuilt by the same service
+    const hnswBuilds: { tenant: Tenant; ms: number }[] = [];
+    if (EF_LIST.length) {
+      const hnswConfig = { ...config, vectorIndex: { ...config.vectorIndex, ivfMaxRows: 0 } };
+      const hnswService = vectorIndexService(new TenantDb(ds), hnswConfig);
+      for (const t of tenants.filter((x) => x.bucket === 'xl')) {
+        const start = Date.now();
+        const r = await hnswService.maintain(t.id);
+        hnswBuilds.push({ tenant: t, ms: Date.now() - start });
+        log(`HNSW index of tenant #${t.rank} (${t.size} rows): ${r} in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+      }
+      await hnswService.onApplicationShutdown();
+      const methods = await indexMethods(s, tenants.filter((t) => t.bucket === 'xl'));
+      assert(methods.every((m) => m === 'hnsw'), `the largest bucket should be on HNSW now: ${methods.join(', ')}`);
+      for (const ef of EF_LIST) await run(ds, `ef${ef}`, new SearchRepository({ ...config.vectorIndex, efSearch: ef }), xl, 'vector');
+    }
 
     // ---- 5. report
     const ref = new Map(samples.filter((x) => x.role === 'exact').map((x) => [`${x.mode}|${x.q}`, x.ids]));
@@ -312,7 +346,8 @@ async function main(): Promise<void> {
     );
     lines.push(
       `Load: COPY BINARY ${num(TOTAL)} rows in ${f1(loadMs / 1000)} s (rows generated on the fly); heap ${heap}, total with indexes ${total}. ` +
-        `Per-tenant index builds by the worker's maintain(), the set's own GIN on tsv then its HNSW (m ${config.vectorIndex.m}, ef_construction ${config.vectorIndex.efConstruction}, maintenance_work_mem ${config.vectorIndex.buildMemoryMb} MB, CONCURRENTLY): ` +
+        `Per-tenant index builds by the worker's maintain(), the set's own GIN on tsv then its vector index (${xlMethod.join(', ')}: IVFFlat up to VECTOR_IVF_MAX_ROWS ${num(config.vectorIndex.ivfMaxRows)} rows, ` +
+        `one list per ${num(config.vectorIndex.ivfListRows)} rows, searches read ${config.vectorIndex.ivfProbePercent} % of the lists; maintenance_work_mem ${config.vectorIndex.buildMemoryMb} MB, CONCURRENTLY): ` +
         builds.map((b) => `${num(b.tenant.size)} rows ${f1(b.ms / 1000)} s`).join(', ') +
         `. Common words of the keyword side (keyword-stats.ts, counted by the same maintain()): ${counted} sets of ≥ 2 000 rows, ` +
         `${common} lexemes in all; maintain() of the ${others} tenants without an index took ${f1(othersMs / 1000)} s.`,
@@ -365,7 +400,6 @@ async function main(): Promise<void> {
     const foreign = samples.reduce((n, x) => n + x.foreign, 0);
     const short = samples.filter((x) => x.role !== 'exact' && x.ids.length < Math.min(TOP_K, queries[x.q]!.tenant.size)).length;
     lines.push('', `Rows of another tenant in any result: ${foreign}. Short results (any pass): ${short} of ${samples.length}.`, '');
-    lines.push(`#### ef_search on the largest bucket (vector, topK ${TOP_K})`, '');
     // What a missed neighbour costs: how much further than the exact 10th nearest the 10th result returned is. An
     // off-topic query is nearly as far from every row of the tenant (LAYOUT.md), so a top 10 can miss rows and still be
     // almost exactly as near.
@@ -377,12 +411,15 @@ async function main(): Promise<void> {
         return k < 0 || want[k]! <= 0 ? [] : [((x.distances[k]! - want[k]!) / want[k]!) * 100];
       });
     const pctRange = (xs: number[]) => (xs.length ? `${pct(xs, 50).toFixed(2)} / ${Math.max(...xs).toFixed(2)}` : '–');
-    lines.push(
-      "Distance excess: how much further the 10th result is than the exact path's 10th, in % of that distance (median / largest over the queries).",
-      '',
-      '| ef_search | p50 | p95 | recall@10 on / off-topic | distance excess off-topic, % |',
-      '|---|---:|---:|---:|---:|',
-    );
+    const effortTable = (title: string, column: string) =>
+      lines.push(
+        title,
+        '',
+        "Distance excess: how much further the 10th result is than the exact path's 10th, in % of that distance (median / largest over the queries).",
+        '',
+        `| ${column} | p50 | p95 | recall@10 on / off-topic | distance excess off-topic, % |`,
+        '|---|---:|---:|---:|---:|',
+      );
     const efRow = (label: string, xs: Sample[]) => {
       const on = xs.filter((x) => queries[x.q]!.kind === 'on');
       const off = xs.filter((x) => queries[x.q]!.kind === 'off');
@@ -400,15 +437,31 @@ async function main(): Promise<void> {
         )} | ${recall(on).toFixed(2)} / ${recall(off).toFixed(2)} | ${pctRange(excess(off))} |`,
       );
     };
-    for (const ef of EF_LIST)
+    effortTable(`#### Share of IVF lists read on the largest bucket (vector, topK ${TOP_K}; the layout as shipped)`, 'lists read, %');
+    for (const p of PROBE_LIST)
       efRow(
-        String(ef),
-        samples.filter((x) => x.role === `ef${ef}`),
+        `${p}${p === config.vectorIndex.ivfProbePercent ? ' (VECTOR_IVF_PROBE_PERCENT)' : ''}`,
+        samples.filter((x) => x.role === `probes${p}`),
       );
     efRow(
-      'adaptive (the default)',
+      'the main table\'s runs (runtime role)',
       samples.filter((x) => x.role === 'runtime' && x.mode === 'vector' && queries[x.q]!.tenant.bucket === 'xl'),
     );
+    if (hnswBuilds.length) {
+      lines.push('');
+      effortTable(
+        `#### The same queries through HNSW (the layout before IvfVectorIndex; vector, topK ${TOP_K})\n\n` +
+          `The largest bucket's indexes rebuilt as HNSW by the same maintain() (VECTOR_IVF_MAX_ROWS 0; m ${config.vectorIndex.m}, ef_construction ${config.vectorIndex.efConstruction}) after the runs above: ` +
+          hnswBuilds.map((b) => `${num(b.tenant.size)} rows ${f1(b.ms / 1000)} s`).join(', ') +
+          ` (IVFFlat: ${builds.map((b) => `${f1(b.ms / 1000)} s`).join(', ')}, each with the GIN on tsv, which HNSW's rebuild did not need again).`,
+        'hnsw.ef_search',
+      );
+      for (const ef of EF_LIST)
+        efRow(
+          `${ef}${ef === efSearchFor(1, config.vectorIndex.efSearch) ? ' (the default, VECTOR_SEARCH_EF)' : ''}`,
+          samples.filter((x) => x.role === `ef${ef}`),
+        );
+    }
     console.log(lines.join('\n'));
     if (foreign || short) process.exitCode = 1;
   } finally {

@@ -19,13 +19,17 @@
  * 1. no vector index on either table;
  * 4. the same, the current insertChunks against the pre-change write path
  *    (`insertChunksUnnest` below, multi-row INSERT … unnest), both into embeddings;
- * 2. vector index, project layout: the tenant's own partial HNSW index built by
- *    the worker's `VectorIndexService.maintain` (prepareTenant), so the measured
- *    writes land above its watermark; LangChain with `createHnswIndex`. Then the
- *    rebuild the worker would do for those rows is timed (`maintain` again);
+ * 2. vector index, project layout: the tenant's own partial index (IVFFlat at
+ *    this size) built by the worker's `VectorIndexService.maintain` (prepareTenant),
+ *    so the measured writes land above its watermark; LangChain with
+ *    `createHnswIndex`. Then the rebuild the worker would do for those rows is
+ *    timed (`maintain` again);
  * 3. vector index maintained on every insert: a partial HNSW index on the tenant
- *    without a seq bound (same m / ef_construction as the project's), LangChain
- *    with `createHnswIndex`: what the deferred index saves.
+ *    without a seq bound (the project's m / ef_construction), LangChain with
+ *    `createHnswIndex`: what the deferred index saves;
+ * 5. the same with a partial IVFFlat index (the project's lists for the
+ *    tenant's size): what an index inserted into on every write costs when it
+ *    is IVF.
  *
  * Each table holds BENCH_WRITE_BACKGROUND rows (COPY BINARY as superuser) before
  * the measured writes, so index inserts go into a non-trivial index. Each
@@ -60,7 +64,7 @@ import { insertChunks } from '../libs/database/embeddings/insert-chunks.js';
 import { vectorLiteral } from '../libs/database/embeddings/vector-literal.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
 import { countTokens } from '../libs/ai/tokenizer.js';
-import { indexedVector, tenantLiteral } from '../libs/retrieval/vector-index.js';
+import { indexedVector, ivfListsFor, tenantLiteral } from '../libs/retrieval/vector-index.js';
 import {
   benchUrls,
   copyBinary,
@@ -93,8 +97,8 @@ const WORDS = Math.max(1, intEnv('BENCH_WRITE_WORDS', 330));
 const DB = process.env.BENCH_WRITES_DB || 'ragdocs_bench_writes';
 const LC_TABLE = 'langchain_bench_embeddings';
 const LC_INDEX_NAMESPACE = 'langchain_bench';
-/** Configuration 3's index: no name of the worker's form (embeddings_hnsw_t_<hex>_<watermark>), so the index builder never touches it. */
-const SYNC_INDEX = 'bench_sync_hnsw_idx';
+/** Configurations 3 and 5's index: no name of the worker's form (embeddings_<method>_t_<hex>_<watermark>), so the index builder never touches it. */
+const SYNC_INDEX = 'bench_sync_idx';
 const MODEL = 'bench-synthetic';
 const TOPICS = 40;
 /** The smallest VECTOR_INDEX_MIN_ROWS the configuration accepts. */
@@ -500,8 +504,9 @@ async function main(): Promise<void> {
     // 2. vector index, project layout: the tenant's own index from the worker's service; LangChain's HNSW
     const buildMs = await prepareTenant({ service, tenantId });
     const lcBuild2 = await buildLangchainHnsw();
-    const built = (await s.query(`SELECT index_name, watermark, indexed_rows FROM vector_indexes WHERE tenant_id = $1`, [tenantId]))
-      .rows[0];
+    const built = (
+      await s.query(`SELECT index_name, watermark, indexed_rows, method, lists FROM vector_indexes WHERE tenant_id = $1`, [tenantId])
+    ).rows[0];
     log(
       `configuration 2: tenant index ${built.index_name} (${num(Number(built.indexed_rows))} rows, watermark ${built.watermark}) built by VectorIndexService.maintain in ${(buildMs / 1000).toFixed(1)} s; LangChain HNSW ${(lcBuild2 / 1000).toFixed(1)} s`,
     );
@@ -523,27 +528,36 @@ async function main(): Promise<void> {
     );
     await reset();
 
-    // 3. vector index maintained on every insert: the tenant's partial index without a seq bound; LangChain's HNSW
-    const syncStart = performance.now();
-    await s.query(`SET maintenance_work_mem = '${buildMemoryMb}MB'`);
-    try {
-      await s.query(
+    // 3 and 5. vector index maintained on every insert: the tenant's partial index without a seq bound; LangChain's HNSW
+    const ivfLists = ivfListsFor(BACKGROUND, appConfig.vectorIndex.ivfListRows);
+    const synchronous = async (key: string, label: string, using: string) => {
+      const start = performance.now();
+      await s.query(`SET maintenance_work_mem = '${buildMemoryMb}MB'`);
+      try {
         // The project's index expression (the column has no dimensions of its own since embedding sets) on the tenant's set 1.
-        `CREATE INDEX ${SYNC_INDEX} ON embeddings USING hnsw (${indexedVector(dims)} halfvec_cosine_ops) WITH (m = ${hnswM}, ef_construction = ${hnswEf}) WHERE tenant_id = ${tenantLiteral(tenantId)} AND set_id = 1`,
-      );
-    } finally {
-      await s.query(`RESET maintenance_work_mem`);
-    }
-    const syncBuildMs = performance.now() - syncStart;
-    const lcBuild3 = await buildLangchainHnsw();
-    log(`configuration 3: ${SYNC_INDEX} built in ${(syncBuildMs / 1000).toFixed(1)} s; LangChain HNSW ${(lcBuild3 / 1000).toFixed(1)} s`);
-    const c3 = await run(
+        await s.query(
+          `CREATE INDEX ${SYNC_INDEX} ON embeddings USING ${using} WHERE tenant_id = ${tenantLiteral(tenantId)} AND set_id = 1`,
+        );
+      } finally {
+        await s.query(`RESET maintenance_work_mem`);
+      }
+      const buildMs = performance.now() - start;
+      const lcBuild = await buildLangchainHnsw();
+      log(`configuration ${key}: ${SYNC_INDEX} built in ${(buildMs / 1000).toFixed(1)} s; LangChain HNSW ${(lcBuild / 1000).toFixed(1)} s`);
+      const c = await run(key, label, ['project', 'langchain'], true);
+      await reset(); // drops SYNC_INDEX and LangChain's HNSW
+      return { c, buildMs };
+    };
+    const { c: c3, buildMs: syncBuildMs } = await synchronous(
       '3',
       `vector index maintained on every insert (synchronous per-tenant HNSW, m ${hnswM}, ef_construction ${hnswEf})`,
-      ['project', 'langchain'],
-      true,
+      `hnsw (${indexedVector(dims)} halfvec_cosine_ops) WITH (m = ${hnswM}, ef_construction = ${hnswEf})`,
     );
-    await reset(); // drops SYNC_INDEX and LangChain's HNSW
+    const { c: c5, buildMs: syncIvfBuildMs } = await synchronous(
+      '5',
+      `vector index maintained on every insert (synchronous per-tenant IVFFlat, ${ivfLists} lists)`,
+      `ivfflat (${indexedVector(dims)} halfvec_cosine_ops) WITH (lists = ${ivfLists})`,
+    );
 
     // ---- report
     const med = (c: Config, side: SideName) => median(c.ms[side]!.map((ms) => rate(ROWS, ms)));
@@ -560,7 +574,7 @@ async function main(): Promise<void> {
     const lines: string[] = [];
     lines.push(`### Chunk writes, one writer: project vs LangChain.js PGVectorStore`, '');
     lines.push(
-      `${num(ROWS)} rows per side per round in documents of ${DOC_CHUNKS} chunks, ${REPEATS} round${REPEATS === 1 ? '' : 's'} per configuration (every configuration, the synchronous-HNSW one included), A/B interleaved (the side going first alternates); ` +
+      `${num(ROWS)} rows per side per round in documents of ${DOC_CHUNKS} chunks, ${REPEATS} round${REPEATS === 1 ? '' : 's'} per configuration (every configuration, the synchronous ones included), A/B interleaved (the side going first alternates); ` +
         `${num(BACKGROUND)} background rows of the same tenant already in each table (COPY), and only those: each configuration's rows are deleted before the next; ${dims}-dim synthetic clustered vectors; chunk text ≈ ${num(avgTokens)} tokens (cl100k_base, ${WORDS} words). ` +
         `Rows/s = rows ÷ wall time of the writes, vector formatting included, per round; the figure is the median of the rounds (each round in brackets).`,
       '',
@@ -573,21 +587,24 @@ async function main(): Promise<void> {
     );
     lines.push(`- **1. no vector index** on either table.`);
     lines.push(
-      `- **2. project layout**: the tenant's own partial HNSW index (m ${hnswM}, ef_construction ${hnswEf}, \`WHERE tenant_id = … AND seq <= watermark\`), built before the writes by the worker's \`VectorIndexService.maintain\` over the ${num(Number(built.indexed_rows))} background rows in ${(buildMs / 1000).toFixed(1)} s; the measured rows land above the watermark: no graph insert, searched exactly from commit until the next rebuild.`,
+      `- **2. project layout**: the tenant's own partial ${built.method === 'ivfflat' ? `IVFFlat index (${built.lists} lists` : `HNSW index (m ${hnswM}, ef_construction ${hnswEf}`}, \`WHERE tenant_id = … AND seq <= watermark\`), built before the writes by the worker's \`VectorIndexService.maintain\` over the ${num(Number(built.indexed_rows))} background rows in ${(buildMs / 1000).toFixed(1)} s; the measured rows land above the watermark: no index insert, searched exactly from commit until the next rebuild.`,
     );
     lines.push(
-      `- **3. synchronous HNSW**, for comparison: a partial index \`WHERE tenant_id = …\` with no seq bound and the same m / ef_construction, so every insert goes into the graph (built over the background rows in ${(syncBuildMs / 1000).toFixed(1)} s, dropped afterwards).`,
+      `- **3. synchronous HNSW**, for comparison: a partial index \`WHERE tenant_id = …\` with no seq bound and the project's m / ef_construction, so every insert goes into the graph (built over the background rows in ${(syncBuildMs / 1000).toFixed(1)} s, dropped afterwards).`,
+    );
+    lines.push(
+      `- **5. synchronous IVFFlat**: the same with IVFFlat of ${ivfLists} lists (the project's for ${num(BACKGROUND)} rows), so every insert goes into its nearest list (built in ${(syncIvfBuildMs / 1000).toFixed(1)} s, dropped afterwards). The lists' centres stay those of the build; the worker's rebuilds (configuration 2) recompute them.`,
     );
     lines.push('');
     lines.push('| configuration | project rows/s | LangChain rows/s | project / LangChain |');
     lines.push('|---|---:|---:|---:|');
-    for (const c of [c1, c2, c3])
+    for (const c of [c1, c2, c3, c5])
       lines.push(
         `| ${c.key}. ${c.label} | ${cell(c, 'project')} | ${cell(c, 'langchain')} | ${(med(c, 'project') / med(c, 'langchain')).toFixed(2)} |`,
       );
     lines.push('');
     lines.push(
-      `Deferred vs synchronous index, project: ${num(med(c2, 'project'))} vs ${num(med(c3, 'project'))} rows/s (×${(med(c2, 'project') / med(c3, 'project')).toFixed(1)}).`,
+      `Deferred vs synchronous index, project: ${num(med(c2, 'project'))} vs ${num(med(c3, 'project'))} rows/s with HNSW (×${(med(c2, 'project') / med(c3, 'project')).toFixed(1)}), ${num(med(c5, 'project'))} rows/s with IVFFlat (×${(med(c2, 'project') / med(c5, 'project')).toFixed(1)}).`,
       '',
     );
     lines.push(
@@ -601,7 +618,7 @@ async function main(): Promise<void> {
     lines.push(
       `*Steady growth at the configured thresholds (derived from the figures above, not measured):* this tenant (index of ${num(indexed0)} rows) is rebuilt every ${num(dueAt)} new rows, each rebuild re-indexing ≈ ${num(indexed0 + dueAt)} rows, ` +
         `so ${((indexed0 + dueAt) / dueAt).toFixed(1)} rows are re-indexed per row written; at this rebuild's ${num(rebuildRate)} rows/s the background rebuilds keep pace with ≈ ${num(steadyRate)} written rows/s ` +
-        `(the synchronous index: ${num(med(c3, 'project'))} rows/s, on the write path).`,
+        `(the synchronous indexes, on the write path: HNSW ${num(med(c3, 'project'))}, IVFFlat ${num(med(c5, 'project'))} rows/s).`,
       '',
     );
     lines.push(`#### COPY staging vs INSERT … unnest (project, no vector index)`, '');
@@ -614,7 +631,7 @@ async function main(): Promise<void> {
     lines.push(`| ${c4.label} | ${cell(c4, 'project')} | ${cell(c4, 'unnest')} | ${(med(c4, 'project') / med(c4, 'unnest')).toFixed(2)} |`);
     lines.push('');
     lines.push(`Indexes present during the measured writes (\`<tenant>\` = the bench tenant's id):`, '');
-    for (const c of [c1, c2, c3, c4]) {
+    for (const c of [c1, c2, c3, c5, c4]) {
       const lc = c.sides.includes('langchain') ? `; LangChain \`${LC_TABLE}\`: ${c.lcIndexes || 'none'}` : '';
       lines.push(`- ${c.key}${c.key === '4' ? ' (COPY vs unnest)' : ''}: \`embeddings\`: ${c.projectIndexes || 'none'}${lc}`);
     }

@@ -92,13 +92,17 @@ export interface AdmissionSettings {
   passwordHash: { concurrency: number; queue: number };
 }
 
-/** Where search switches from exact scans to a tenant's own HNSW index, and how those indexes are kept. */
+/** Where search switches from exact scans to a tenant's own index (IVFFlat, or HNSW for the largest sets), and how those indexes are kept. */
 export interface VectorIndexSettings {
   minRows: number;
   rebuildRows: number;
   rebuildPercent: number;
   m: number;
   efConstruction: number;
+  /** Sets up to this many rows get IVFFlat, larger ones HNSW (0: HNSW always). */
+  ivfMaxRows: number;
+  ivfListRows: number;
+  ivfProbePercent: number;
   buildMemoryMb: number;
   sweepIntervalMs: number;
   /** 0 = the measured default */
@@ -196,6 +200,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       rebuildPercent: env.VECTOR_INDEX_REBUILD_PERCENT,
       m: env.VECTOR_INDEX_M,
       efConstruction: env.VECTOR_INDEX_EF_CONSTRUCTION,
+      ivfMaxRows: env.VECTOR_IVF_MAX_ROWS,
+      ivfListRows: env.VECTOR_IVF_LIST_ROWS,
+      ivfProbePercent: env.VECTOR_IVF_PROBE_PERCENT,
       buildMemoryMb: env.VECTOR_INDEX_BUILD_MEMORY_MB,
       sweepIntervalMs: env.VECTOR_INDEX_SWEEP_MS,
       efSearch: env.VECTOR_SEARCH_EF,

@@ -263,7 +263,7 @@ export class EnvironmentDto {
   @Max(1000)
   VECTOR_INDEX_REBUILD_PERCENT = 10;
 
-  /** HNSW graph degree and build-time candidate list of the per-tenant indexes. */
+  /** HNSW graph degree and build-time candidate list of the per-tenant indexes (sets above VECTOR_IVF_MAX_ROWS). */
   @Transform(toInt)
   @IsInt()
   @Min(4)
@@ -287,6 +287,28 @@ export class EnvironmentDto {
   @IsInt()
   @Min(1000)
   VECTOR_INDEX_SWEEP_MS = 60_000;
+
+  /**
+   * A set's own index is IVFFlat up to this many rows, HNSW above (bench/LAYOUT.md, section 7): IVF reads a share of the
+   * set's rows, so its time grows with the set, and past ~100 000 rows it would leave the latency budget. 0 = HNSW always.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  VECTOR_IVF_MAX_ROWS = 100_000;
+
+  /** Rows per IVF list: lists = rows / this (pgvector's guidance: 1 000). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  VECTOR_IVF_LIST_ROWS = 1_000;
+
+  /** The share of an IVF index's lists a search reads, in % (ivfflat.probes = lists × this / 100, at least 1). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  VECTOR_IVF_PROBE_PERCENT = 30;
 
   /** hnsw.ef_search of index searches; 0 = the measured default (400, or more when a search needs more candidates). */
   @Transform(toInt)

@@ -8,8 +8,11 @@ import { keywordQuery, keywordTiers, type KeywordQuery } from './keyword-query.j
 import { DEFAULT_SEARCH_CONFIG, installedConfigs, installedOrNull, SEARCH_LANGUAGE } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
 import {
+  DEFAULT_IVF_PROBE_PERCENT,
   efSearchFor,
   indexedVector,
+  ivfProbesFor,
+  ivfProbesSql,
   tenantLiteral,
   toTenantVectorIndex,
   vectorIndexPredicate,
@@ -132,7 +135,14 @@ export class SearchRepository {
    */
   lastVectorPath: VectorPath | undefined;
 
-  constructor(private readonly settings: Pick<VectorIndexSettings, 'minRows' | 'efSearch' | 'searchTimeoutMs'>) {}
+  constructor(
+    private readonly settings: Pick<VectorIndexSettings, 'minRows' | 'efSearch' | 'searchTimeoutMs'> &
+      Partial<Pick<VectorIndexSettings, 'ivfProbePercent'>>,
+  ) {}
+
+  private get probePercent(): number {
+    return this.settings.ivfProbePercent ?? DEFAULT_IVF_PROBE_PERCENT;
+  }
 
   async search(m: EntityManager, p: SearchParams): Promise<SearchHit[]> {
     this.lastVectorPath = undefined;
@@ -316,6 +326,8 @@ export class SearchRepository {
    *   statement of a search needs its sort whatever the setting, so it only costs them nothing);
    * - HNSW: ef_search, and iterative scans that keep going when a scope filters rows out, up to the
    *   whole index;
+   * - IVFFlat: probes, VECTOR_IVF_PROBE_PERCENT of the index's lists (ivfProbesFor), and iterative scans
+   *   that read on to more lists when a scope filters rows out;
    * - statement_timeout (SEARCH_TIMEOUT_MS): a search that cannot finish in time answers 503 and
    *   gives its connection back, instead of holding it for the pool's 30 s.
    */
@@ -342,6 +354,7 @@ export class SearchRepository {
       enable_sort: 'off',
       'hnsw.ef_search': String(ef),
       'hnsw.iterative_scan': 'relaxed_order',
+      'ivfflat.iterative_scan': 'relaxed_order',
     });
     // One row, always: the LEFT JOINs keep it when the tenant has no active set or no index.
     const [row] = await m.query<
@@ -359,16 +372,25 @@ export class SearchRepository {
       ]
     >(
       `SELECT greatest(20000, COALESCE(v.indexed_rows, 0))::text AS max_scan_tuples,
-              ${mode === 'postgres' ? `set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),` : ''}
-              (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, s.keyword_common, v.index_name, v.watermark, v.indexed_rows
+              ${
+                mode === 'postgres'
+                  ? `set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),
+                     set_config('ivfflat.probes', ${ivfProbesSql('COALESCE(v.lists, 1)', this.probePercent)}::text, true),`
+                  : ''
+              }
+              (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, s.keyword_common, v.index_name, v.watermark, v.indexed_rows, v.method, v.lists
               ${keyword ? `, ${KEYWORD_CONFIGS_SQL} AS keyword_configs` : ''}
        FROM (SELECT 1) one
        LEFT JOIN embedding_sets s ON s.tenant_id = $1 AND s.state = 'active'
        LEFT JOIN vector_indexes v ON v.tenant_id = $1 AND v.set_id = s.id`,
       keyword ? [tenantId, keyword.words, keyword.language] : [tenantId],
     );
-    // The scan budget depends on the row just read: in the same statement on one node; on Citus a SET LOCAL of its own.
-    if (mode === 'citus') await setLocal(m, mode, { 'hnsw.max_scan_tuples': row.max_scan_tuples });
+    // The scan budget and the probes depend on the row just read: in the same statement on one node; on Citus a SET LOCAL of its own.
+    if (mode === 'citus')
+      await setLocal(m, mode, {
+        'hnsw.max_scan_tuples': row.max_scan_tuples,
+        'ivfflat.probes': String(ivfProbesFor(Number(row.lists ?? 1), this.probePercent)),
+      });
     const set = row.set_id
       ? {
           id: Number(row.set_id),

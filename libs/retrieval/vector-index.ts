@@ -1,7 +1,18 @@
 import type { EntityManager } from 'typeorm';
 
 /**
- * A tenant's own HNSW index, one per embedding set: an expression index on
+ * How a set's own index finds neighbours (bench/LAYOUT.md, section 7):
+ * - ivfflat: k-means lists of about VECTOR_IVF_LIST_ROWS rows; a search reads VECTOR_IVF_PROBE_PERCENT of the lists
+ *   nearest the query, every row in them compared. Built in seconds; its cost grows with the set's size.
+ * - hnsw: a graph (m, ef_construction); cost grows with the log of the size, but a query far from all the set's rows
+ *   (off-topic) meets nearly equidistant candidates and the greedy walk stops early: recall 0.65–0.78 on the largest
+ *   bench tenants against IVF's 0.95–0.99 at the same p95. Used above VECTOR_IVF_MAX_ROWS, where IVF's reads would be
+ *   too slow.
+ */
+export type VectorIndexMethod = 'ivfflat' | 'hnsw';
+
+/**
+ * A tenant's own vector index, one per embedding set: an expression index on
  * `embedding::halfvec(<set's dimensions>)`, partial `WHERE tenant_id = '<tenant>'
  * AND set_id = <set> AND seq <= <watermark>` on embeddings. Rows above the
  * watermark were written after the build and are searched exactly until the
@@ -12,6 +23,9 @@ export interface TenantVectorIndex {
   indexName: string;
   watermark: number;
   indexedRows: number;
+  method: VectorIndexMethod;
+  /** IVF lists (0 for HNSW). */
+  lists: number;
 }
 
 /** Which rows an index covers: the literals of its predicate. */
@@ -48,9 +62,49 @@ export function indexedVector(dimensions: number, alias = ''): string {
   return `(${alias ? `${alias}.` : ''}embedding::halfvec(${dimensions}))`;
 }
 
-/** Index names carry the tenant and the watermark, so a rebuild never collides with the index it replaces. */
-export function vectorIndexName(tenantId: string, watermark: number): string {
-  return `embeddings_hnsw_t_${tenantId.replace(/-/g, '')}_${watermarkLiteral(watermark)}`;
+const NAME_PREFIX: Record<VectorIndexMethod, string> = { hnsw: 'embeddings_hnsw_t_', ivfflat: 'embeddings_ivf_t_' };
+
+/** A set's vector index by name, of either method; group 1 is the tenant's id without dashes. */
+export const VECTOR_INDEX_NAME = /^embeddings_(?:hnsw|ivf)_t_([0-9a-f]{32})_[0-9]+$/;
+
+/**
+ * Index names carry the method, the tenant and the watermark, so a rebuild never collides with the index it replaces
+ * (not even one of the other method at the same watermark, when VECTOR_IVF_MAX_ROWS changes).
+ */
+export function vectorIndexName(tenantId: string, watermark: number, method: VectorIndexMethod): string {
+  tenantLiteral(tenantId); // throws unless a canonical uuid: the name goes into DDL
+  return `${NAME_PREFIX[method]}${tenantId.replace(/-/g, '')}_${watermarkLiteral(watermark)}`;
+}
+
+/** The method a set of `rows` rows gets (0 = HNSW whatever the size). */
+export function vectorIndexMethodFor(rows: number, ivfMaxRows: number): VectorIndexMethod {
+  return rows <= ivfMaxRows ? 'ivfflat' : 'hnsw';
+}
+
+/** IVF lists for `rows` rows: one per `rowsPerList` (pgvector's guidance is rows / 1000 up to a million rows). */
+export function ivfListsFor(rows: number, rowsPerList: number): number {
+  return Math.max(1, Math.min(32_768, Math.round(rows / Math.max(1, rowsPerList))));
+}
+
+/**
+ * The share of lists a search reads, in %: measured on the largest bench tenants (LAYOUT.md, section 7), recall@10 of
+ * off-topic queries depends on the share read, not on the number of lists: 25 % gave 0.95, 30 % 0.97–0.99, on-topic
+ * 1.00 from 10 %. VECTOR_IVF_PROBE_PERCENT sets another value.
+ */
+export const DEFAULT_IVF_PROBE_PERCENT = 30;
+
+/** ivfflat.probes for an index of `lists` lists. */
+export function ivfProbesFor(lists: number, percent = DEFAULT_IVF_PROBE_PERCENT): number {
+  return Math.max(1, Math.min(lists, Math.ceil((lists * percent) / 100)));
+}
+
+/**
+ * ivfProbesFor() in SQL, for a statement that reads the lists from the registry and sets the probes in the same round
+ * trip (search's prepare()). Integer arithmetic, as in ivfProbesFor; test/unit/vector-helpers checks the two agree.
+ */
+export function ivfProbesSql(listsSql: string, percent = DEFAULT_IVF_PROBE_PERCENT): string {
+  if (!Number.isSafeInteger(percent) || percent < 1 || percent > 100) throw new Error(`bad probe percent ${percent}`);
+  return `greatest(1, least(${listsSql}, (${listsSql} * ${percent} + 99) / 100))`;
 }
 
 /** The partial-index predicate; search repeats it verbatim so the planner can prove the index applies. */
@@ -64,21 +118,29 @@ export interface VectorIndexRow {
   index_name?: string | null;
   watermark?: string | number | null;
   indexed_rows?: string | number | null;
+  method?: string | null;
+  lists?: string | number | null;
 }
 
 /** The index of one of the current tenant's sets, if it has one (RLS limits the registry to the tenant in the transaction). */
 export async function readTenantVectorIndex(m: EntityManager, tenantId: string, setId: number): Promise<TenantVectorIndex | undefined> {
   const [row] = await m.query<VectorIndexRow[]>(
-    `SELECT index_name, watermark, indexed_rows FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2`,
+    `SELECT index_name, watermark, indexed_rows, method, lists FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2`,
     [tenantId, setId],
   );
   return toTenantVectorIndex(row);
 }
 
-/** A registry row (index_name, watermark, indexed_rows) as read by any query; undefined when the columns are NULL. */
+/** A registry row (index_name, watermark, indexed_rows, method, lists) as read by any query; undefined when the columns are NULL. */
 export function toTenantVectorIndex(row: VectorIndexRow | undefined): TenantVectorIndex | undefined {
   return row?.index_name
-    ? { indexName: row.index_name, watermark: Number(row.watermark), indexedRows: Number(row.indexed_rows) }
+    ? {
+        indexName: row.index_name,
+        watermark: Number(row.watermark),
+        indexedRows: Number(row.indexed_rows),
+        method: row.method === 'ivfflat' ? 'ivfflat' : 'hnsw',
+        lists: Number(row.lists ?? 0),
+      }
     : undefined;
 }
 

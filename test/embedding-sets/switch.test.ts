@@ -8,7 +8,7 @@
  *   during the switch is caught up, the worker is killed (SIGKILL) half-way and a new one
  *   finishes from where it stopped; afterwards every chunk has the new model, once.
  * - Another tenant sees none of it; a cancel leaves the tenant on its model and drops what
- *   was embedded; a tenant with its own HNSW index gets the new set's index before it moves.
+ *   was embedded; a tenant with its own vector index gets the new set's index before it moves.
  * - A provider that fails mid-switch: the errors show, the job tries again and embeds only
  *   what is left (counted at the provider).
  * - Bad input is a 400 that says what is wrong.
@@ -30,7 +30,7 @@ import { prng } from '../support/prng.js';
 import { useStack, type Env } from '../support/stack.js';
 import { waitFor, WorkerProcess } from '../support/worker.js';
 
-const MIN_ROWS = 500; // the 'big' tenant is above it (its own HNSW index), the others below
+const MIN_ROWS = 500; // the 'big' tenant is above it (its own vector index), the others below
 const OLD = { provider: 'local', model: 'local-hash-v1', dimensions: 1536 } as const;
 const NEW = { provider: 'local', model: 'local-hash-v1', dimensions: 768 } as const;
 const models: Record<number, LocalEmbedder> = {
@@ -68,7 +68,7 @@ let su: pg.Client;
 let tenantDb: TenantDb;
 let sw: TestTenant; // switched under searches, its worker killed
 let other: TestTenant; // stays put while sw switches, then is cancelled
-let big: TestTenant; // has its own HNSW index
+let big: TestTenant; // has its own vector index
 let ext: TestTenant; // switched to a provider that fails once
 let llm: FakeOpenAI;
 const stack = useStack({
@@ -412,7 +412,7 @@ test('a cancelled switch leaves the tenant on its model and drops what was embed
   assert.equal(idleAgain.active.setId, res.body.active.setId);
 });
 
-test("a tenant with its own HNSW index switches: the new set's index is built before it moves, the old one dropped, search goes through the new one", async () => {
+test("a tenant with its own vector index switches: the new set's index is built before it moves, the old one dropped, search goes through the new one", async () => {
   const index = async () =>
     (
       await su.query(
@@ -471,7 +471,7 @@ test("a tenant with its own HNSW index switches: the new set's index is built be
   assert.match(now.def, /halfvec\(768\)/);
   assert.match(now.def, new RegExp(`set_id = ${now.set_id}`));
   const names = (
-    await su.query(`SELECT indexname FROM pg_indexes WHERE indexname LIKE $1`, [`embeddings_hnsw_t_${big.id.replace(/-/g, '')}_%`])
+    await su.query(`SELECT indexname FROM pg_indexes WHERE indexname ~ $1`, [`^embeddings_(hnsw|ivf)_t_${big.id.replace(/-/g, '')}_[0-9]+$`])
   ).rows;
   assert.deepEqual(
     names.map((r) => r.indexname),

@@ -2,7 +2,7 @@
  * Search stays complete at the size where it used to break: 100k+ chunks of
  * 22 tenants, statistics taken before the newest tenant existed (so the
  * planner knows nothing of it), and a real worker that builds the big
- * tenant's own HNSW index in the background, rebuilds it after more writes,
+ * tenant's own vector index (IVFFlat at this size) in the background, rebuilds it after more writes,
  * and drops it when the tenant is deleted.
  *
  * Before this layout, a brand-new 1-chunk tenant got no rows at all for 8 of
@@ -125,11 +125,14 @@ async function chunkCount(tenantId: string, extra = ''): Promise<number> {
   return Number((await db.query(`SELECT count(*) FROM embeddings WHERE tenant_id = $1 ${extra}`, [tenantId])).rows[0].count);
 }
 
-async function registry(tenantId: string): Promise<{ index_name: string; watermark: string; indexed_rows: string } | undefined> {
-  return (await db.query(`SELECT index_name, watermark, indexed_rows FROM vector_indexes WHERE tenant_id = $1`, [tenantId])).rows[0];
+async function registry(
+  tenantId: string,
+): Promise<{ index_name: string; watermark: string; indexed_rows: string; method: string; lists: number } | undefined> {
+  return (await db.query(`SELECT index_name, watermark, indexed_rows, method, lists FROM vector_indexes WHERE tenant_id = $1`, [tenantId]))
+    .rows[0];
 }
 
-async function tenantIndexes(tenantId: string, prefix = 'embeddings_hnsw_t_'): Promise<{ indexname: string; valid: boolean }[]> {
+async function tenantIndexes(tenantId: string, prefix = 'embeddings_ivf_t_'): Promise<{ indexname: string; valid: boolean }[]> {
   return (
     await db.query(
       `SELECT c.relname AS indexname, i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
@@ -176,9 +179,6 @@ before(async () => {
     VECTOR_INDEX_REBUILD_ROWS: String(REBUILD_ROWS),
     VECTOR_INDEX_SWEEP_MS: '1000',
     RECONCILE_INTERVAL_MS: '1000',
-    // A smaller graph than production's m 32 / ef_construction 200: the same code path, a third of the build time.
-    VECTOR_INDEX_M: '16',
-    VECTOR_INDEX_EF_CONSTRUCTION: '64',
   };
   api = await TestApi.start(env);
   const fillers: TestTenant[] = [];
@@ -298,7 +298,7 @@ async function exactTop(tenantId: string, vector: number[], k: number): Promise<
   });
 }
 
-test('the big tenant is searched through its own index: complete, its own rows only, recall@10 vs exact >= 0.9 on-topic', async () => {
+test('the big tenant is searched through its own index: complete, its own rows only, recall@10 vs exact >= 0.9 on-topic, >= 0.8 off-topic', async () => {
   const own = await chunkCount(big.id);
   const recall: Record<string, number[]> = { on: [], off: [] };
   for (const [kind, topics] of [
@@ -329,9 +329,13 @@ test('the big tenant is searched through its own index: complete, its own rows o
   }
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   log(
-    `big tenant (${own} chunks, m 16 / ef_construction 64): recall@10 on-topic ${avg(recall.on!).toFixed(2)}, off-topic ${avg(recall.off!).toFixed(2)}`,
+    `big tenant (${own} chunks, ${(await registry(big.id))?.lists} IVF lists): recall@10 on-topic ${avg(recall.on!).toFixed(2)}, off-topic ${avg(recall.off!).toFixed(2)}`,
   );
   assert.ok(avg(recall.on!) >= 0.9, `on-topic recall ${avg(recall.on!)}`);
+  // Off-topic too, as a floor: on this test's vectors (topic centres plus two of 4 000 shared noise vectors) IVF reading
+  // 30 % of 24 lists gave 0.85, and the HNSW index it replaced (m 32, ef_construction 200, ef_search 400) 0.83; on the
+  // search bench's, 0.97–0.99 against 0.65–0.78 (bench/LAYOUT.md, section 7).
+  assert.ok(avg(recall.off!) >= 0.8, `off-topic recall ${avg(recall.off!)}`);
 });
 
 test("every statement of the big tenant's vector and hybrid searches, under RLS, reads about what it returns, never the tenant's rows", async () => {
@@ -474,7 +478,7 @@ test("a large set has its own full-text index: a word is read from that set's ro
   const valid = await db.query(`SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1`, [name]);
   assert.equal(valid.rows[0]?.indisvalid, true);
 
-  // Rows written now, to the big tenant and to the small one: the GIN takes them at once (no rebuild, unlike the HNSW).
+  // Rows written now, to the big tenant and to the small one: the GIN takes them at once (no rebuild, unlike the vector index).
   const write = async (tenantId: string, texts: string[]) => {
     const doc = randomUUID();
     await db.query(

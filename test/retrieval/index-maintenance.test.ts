@@ -3,8 +3,10 @@
  * - a concurrent build interrupted on the server (a restart, a terminated backend) leaves an INVALID index under the
  *   name the next attempt uses; CREATE … IF NOT EXISTS skipped it and the invalid index was registered for good;
  * - a set that a switch retired while its check waited got indexes nothing would ever drop;
- * - a shutdown that cancelled the full-text build went on to start the HNSW build, and waited for it;
+ * - a shutdown that cancelled the full-text build went on to start the vector index build, and waited for it;
  * - the owner connection (one per process) timed out a switch's drop after DB_CONNECT_TIMEOUT_MS while a build held it.
+ * And a set whose index is of the other method than its size calls for (VECTOR_IVF_MAX_ROWS; an HNSW index built before
+ * the IvfVectorIndex migration) gets it rebuilt by the right one.
  *
  * VectorIndexService runs in this process against the real database, three tenants of a few hundred chunks (above a
  * VECTOR_INDEX_MIN_ROWS of 300, so each is due both indexes). A superuser transaction holding SHARE UPDATE EXCLUSIVE on
@@ -40,7 +42,7 @@ let v: TestTenant; // the build that holds the owner connection
 let dims: number;
 const requested: string[] = []; // the tenants the services asked the queue to check
 
-function service(): VectorIndexService {
+function service(env: Record<string, string> = {}): VectorIndexService {
   const queue = {
     request: async (tenantId: string) => {
       requested.push(tenantId);
@@ -59,6 +61,8 @@ function service(): VectorIndexService {
       VECTOR_INDEX_M: '8',
       VECTOR_INDEX_EF_CONSTRUCTION: '32',
       DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+      VECTOR_IVF_LIST_ROWS: '100',
+      ...env,
     }),
   );
 }
@@ -68,7 +72,7 @@ const activeSet = async (tenant: TestTenant): Promise<EmbeddingSet> => {
   return { tenantId: tenant.id, id: Number(rows[0].id), dimensions: dims } as EmbeddingSet;
 };
 
-/** The tenant's indexes on embeddings (HNSW and full-text), with their validity. */
+/** The tenant's indexes on embeddings (vector and full-text), with their validity. */
 const indexesOf = async (tenant: TestTenant) =>
   (
     await db.query(
@@ -79,16 +83,16 @@ const indexesOf = async (tenant: TestTenant) =>
     )
   ).rows as { name: string; valid: boolean; def: string }[];
 
-/** What the registry names for the tenant's active set: its HNSW index and its own full-text index. */
+/** What the registry names for the tenant's active set: its vector index and its own full-text index. */
 const registered = async (tenant: TestTenant) => {
   const {
     rows: [r],
   } = await db.query(
-    `SELECT (SELECT index_name FROM vector_indexes v WHERE v.tenant_id = s.tenant_id AND v.set_id = s.id) AS hnsw, s.keyword_index AS keyword
+    `SELECT (SELECT index_name FROM vector_indexes v WHERE v.tenant_id = s.tenant_id AND v.set_id = s.id) AS vector, s.keyword_index AS keyword
      FROM embedding_sets s WHERE s.tenant_id = $1 AND s.state = 'active'`,
     [tenant.id],
   );
-  return r as { hnsw: string | null; keyword: string | null };
+  return r as { vector: string | null; keyword: string | null };
 };
 
 const markInvalid = (name: string) => db.query(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = $1::regclass`, [name]);
@@ -180,11 +184,11 @@ test('an INVALID index left under the name a build uses (a build interrupted on 
   const set = await activeSet(t);
   const hex = t.id.replace(/-/g, '');
   const { rows } = await db.query(`SELECT max(seq)::bigint AS max FROM embeddings WHERE tenant_id = $1 AND set_id = $2`, [t.id, set.id]);
-  const hnswName = `embeddings_hnsw_t_${hex}_${rows[0].max}`;
+  const vectorName = `embeddings_ivf_t_${hex}_${rows[0].max}`;
   const keywordName = `embeddings_tsv_t_${hex}_s${set.id}`;
   // What an interrupted CREATE INDEX CONCURRENTLY leaves: the name taken by an index that is not valid (here also of
   // another definition, so that a build that kept it would be seen).
-  for (const name of [hnswName, keywordName]) {
+  for (const name of [vectorName, keywordName]) {
     await db.query(`CREATE INDEX ${name} ON embeddings (id) WHERE false`);
     await markInvalid(name);
   }
@@ -194,23 +198,23 @@ test('an INVALID index left under the name a build uses (a build interrupted on 
   } finally {
     await s.onApplicationShutdown();
   }
-  assert.deepEqual(await registered(t), { hnsw: hnswName, keyword: keywordName });
+  assert.deepEqual(await registered(t), { vector: vectorName, keyword: keywordName });
   const idx = await indexesOf(t);
   assert.deepEqual(
     idx.map((i) => [i.name, i.valid]),
     [
-      [hnswName, true],
+      [vectorName, true],
       [keywordName, true],
     ],
   );
-  assert.match(idx[0]!.def, /USING hnsw/);
+  assert.match(idx[0]!.def, /USING ivfflat .* WITH \(lists='4'\)/); // 400 rows, 100 per list
   assert.match(idx[1]!.def, /USING gin \(tsv\)/);
 });
 
 test('a registered index that turned INVALID is built again: the sweep asks for the check, the check rebuilds it', async () => {
   const set = await activeSet(t);
   const before = await registered(t);
-  for (const name of [before.hnsw!, before.keyword!]) await markInvalid(name);
+  for (const name of [before.vector!, before.keyword!]) await markInvalid(name);
   const s = service();
   try {
     requested.length = 0;
@@ -228,6 +232,43 @@ test('a registered index that turned INVALID is built again: the sweep asks for 
   assert.deepEqual(await registered(t), before, 'the same names (same watermark, same set), valid again');
 });
 
+test('an index of the method its size does not call for is rebuilt by the other one: the sweep asks, the check rebuilds, the old one goes', async () => {
+  const set = await activeSet(t);
+  const hex = t.id.replace(/-/g, '');
+  const { rows } = await db.query(`SELECT max(seq)::bigint AS max FROM embeddings WHERE tenant_id = $1 AND set_id = $2`, [t.id, set.id]);
+  const registry = async () =>
+    (
+      await db.query(`SELECT index_name, method, lists, m, ef_construction, indexed_rows::int AS rows FROM vector_indexes WHERE tenant_id = $1`, [
+        t.id,
+      ])
+    ).rows;
+  const vectorIndexes = async () => (await indexesOf(t)).filter((i) => !i.name.startsWith('embeddings_tsv_'));
+  // As every search before the IvfVectorIndex migration had it, and as VECTOR_IVF_MAX_ROWS 0 keeps it: HNSW.
+  for (const [env, name, def, row] of [
+    [{ VECTOR_IVF_MAX_ROWS: '0' }, `embeddings_hnsw_t_${hex}_${rows[0].max}`, /USING hnsw .* WITH \(m='8', ef_construction='32'\)/, { method: 'hnsw', lists: null, m: 8, ef_construction: 32 }],
+    [{}, `embeddings_ivf_t_${hex}_${rows[0].max}`, /USING ivfflat .* WITH \(lists='4'\)/, { method: 'ivfflat', lists: 4, m: null, ef_construction: null }],
+  ] as const) {
+    const s = service(env);
+    try {
+      requested.length = 0;
+      await s.sweep();
+      assert.ok(requested.includes(t.id), `the sweep asked for a check of the tenant (${row.method} due)`);
+      assert.equal(await s.maintainSet(set), 'rebuilt');
+      assert.equal(await s.maintainSet(set), 'up-to-date', 'and only once');
+    } finally {
+      await s.onApplicationShutdown();
+    }
+    assert.deepEqual(await registry(), [{ index_name: name, rows: CHUNKS, ...row }]);
+    const idx = await vectorIndexes();
+    assert.deepEqual(
+      idx.map((i) => [i.name, i.valid]),
+      [[name, true]],
+      'the index of the other method (same watermark) was dropped',
+    );
+    assert.match(idx[0]!.def, def);
+  }
+});
+
 test('a shutdown during the full-text build cancels it and starts no other build', async () => {
   const set = await activeSet(u);
   const s = service();
@@ -236,12 +277,12 @@ test('a shutdown during the full-text build cancels it and starts no other build
     await buildWaiting('gin');
     const shutdown = s.onApplicationShutdown();
     const outcome = await settled(check, 10_000);
-    assert.notEqual(outcome, 'pending', 'the check stopped with the cancelled build, it did not go on to the HNSW build');
+    assert.notEqual(outcome, 'pending', 'the check stopped with the cancelled build, it did not go on to the vector index build');
     assert.ok(outcome !== 'pending' && 'error' in outcome, `the cancelled build is not reported as done: ${JSON.stringify(outcome)}`);
     assert.equal(await settled(shutdown, 10_000).then((o) => o !== 'pending'), true, 'shutdown returned');
   });
   assert.deepEqual(await indexesOf(u), [], 'neither index exists (the cancelled one was dropped)');
-  assert.deepEqual(await registered(u), { hnsw: null, keyword: null });
+  assert.deepEqual(await registered(u), { vector: null, keyword: null });
 });
 
 test('a switch dropping a set index waits for the build that holds the owner connection, past DB_CONNECT_TIMEOUT_MS', async () => {
@@ -264,6 +305,6 @@ test('a switch dropping a set index waits for the build that holds the owner con
     await s.onApplicationShutdown();
   }
   assert.deepEqual(await indexesOf(t), [], "the set's indexes dropped");
-  assert.deepEqual(await registered(t), { hnsw: null, keyword: null });
+  assert.deepEqual(await registered(t), { vector: null, keyword: null });
   assert.equal((await indexesOf(v)).filter((i) => i.valid).length, 2, 'the build that held the connection finished');
 });

@@ -5,8 +5,12 @@ import {
   DEFAULT_EF_SEARCH,
   efSearchFor,
   indexedVector,
+  ivfListsFor,
+  ivfProbesFor,
   setLiteral,
   tenantLiteral,
+  VECTOR_INDEX_NAME,
+  vectorIndexMethodFor,
   vectorIndexName,
   vectorIndexPredicate,
 } from '../../libs/retrieval/vector-index.js';
@@ -21,14 +25,19 @@ test('the vector literal keeps every bit of a float4', () => {
 });
 
 test('index names, predicates and the indexed expression are literals made only from a canonical uuid and safe integers', () => {
-  assert.equal(vectorIndexName(TENANT, 42), 'embeddings_hnsw_t_0b4e7a5234a14c2e9f415e0d6b6f0a11_42');
+  assert.equal(vectorIndexName(TENANT, 42, 'hnsw'), 'embeddings_hnsw_t_0b4e7a5234a14c2e9f415e0d6b6f0a11_42');
+  assert.equal(vectorIndexName(TENANT, 42, 'ivfflat'), 'embeddings_ivf_t_0b4e7a5234a14c2e9f415e0d6b6f0a11_42');
+  for (const method of ['hnsw', 'ivfflat'] as const)
+    assert.equal(VECTOR_INDEX_NAME.exec(vectorIndexName(TENANT, 7, method))?.[1], TENANT.replace(/-/g, ''));
+  assert.equal(VECTOR_INDEX_NAME.exec('embeddings_tsv_t_0b4e7a5234a14c2e9f415e0d6b6f0a11_s1'), null);
   assert.equal(
     vectorIndexPredicate({ tenantId: TENANT, setId: 2, watermark: 7 }, 'e'),
     `e.tenant_id = '${TENANT}'::uuid AND e.set_id = 2 AND e.seq <= 7`,
   );
   assert.equal(indexedVector(768, 'e'), '(e.embedding::halfvec(768))');
   for (const bad of [TENANT.toUpperCase(), `${TENANT}'; DROP TABLE x; --`, 'x']) assert.throws(() => tenantLiteral(bad), /canonical uuid/);
-  for (const bad of [-1, 1.5, Number.NaN]) assert.throws(() => vectorIndexName(TENANT, bad), /bad watermark/);
+  for (const bad of [-1, 1.5, Number.NaN]) assert.throws(() => vectorIndexName(TENANT, bad, 'ivfflat'), /bad watermark/);
+  assert.throws(() => vectorIndexName(`${TENANT}x`, 1, 'hnsw'), /canonical uuid/);
   for (const bad of [0, 2.5, Number.NaN]) assert.throws(() => setLiteral(bad), /bad embedding set/);
   for (const bad of [0, 16001, 1.5]) assert.throws(() => indexedVector(bad), /bad dimensions/);
 });
@@ -38,4 +47,19 @@ test('ef_search: the measured default, raised to the candidates needed, capped a
   assert.equal(efSearchFor(700), 700);
   assert.equal(efSearchFor(5000), 1000);
   assert.equal(efSearchFor(5, 100), 100);
+});
+
+test('IVF up to VECTOR_IVF_MAX_ROWS, HNSW above (0: always); lists by rows per list; probes a share of the lists, at least one', () => {
+  assert.equal(vectorIndexMethodFor(42_562, 100_000), 'ivfflat');
+  assert.equal(vectorIndexMethodFor(100_000, 100_000), 'ivfflat');
+  assert.equal(vectorIndexMethodFor(100_001, 100_000), 'hnsw');
+  assert.equal(vectorIndexMethodFor(10_000, 0), 'hnsw');
+  assert.equal(ivfListsFor(42_562, 1000), 43);
+  assert.equal(ivfListsFor(12_712, 1000), 13);
+  assert.equal(ivfListsFor(300, 1000), 1);
+  assert.equal(ivfProbesFor(43, 30), 13); // 12.9 rounded up: never less than the share asked for
+  assert.equal(ivfProbesFor(20, 30), 6);
+  assert.equal(ivfProbesFor(1, 30), 1);
+  assert.equal(ivfProbesFor(10, 100), 10);
+  assert.equal(ivfProbesFor(3, 1), 1);
 });

@@ -12,6 +12,7 @@ import { KeywordBounds1764000021000 } from './1764000021000-keyword-bounds.js';
 import { KeywordRankAndPath1764000022000 } from './1764000022000-keyword-rank-and-path.js';
 import { KeywordRankRows1764000023000 } from './1764000023000-keyword-rank-rows.js';
 import { TenantKeywordIndex1764000024000 } from './1764000024000-tenant-keyword-index.js';
+import { IvfVectorIndex1764000025000 } from './1764000025000-ivf-vector-index.js';
 
 /** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   KeywordRankAndPath1764000022000,
   KeywordRankRows1764000023000,
   TenantKeywordIndex1764000024000,
+  IvfVectorIndex1764000025000,
 ];

@@ -9,10 +9,15 @@ import {
   readTenantVectorIndex,
   setLiteral,
   tenantLiteral,
+  VECTOR_INDEX_NAME,
   vectorIndexName,
   vectorIndexPredicate,
   type TenantVectorIndex,
+  type VectorIndexMethod,
 } from '#libs/retrieval/vector-index.js';
+
+/** How a set's vector index is built: IVFFlat with `lists`, or HNSW with `m` and `efConstruction`. */
+export type VectorIndexBuild = { method: 'ivfflat'; lists: number } | { method: 'hnsw'; m: number; efConstruction: number };
 
 export interface TenantVectorState {
   /** The set's chunk count, counted up to `upTo` only (enough to decide). */
@@ -25,7 +30,7 @@ export interface TenantVectorState {
   keywordIndex: string | null;
 }
 
-/** A tenant's index of this table (HNSW or full-text) as pg_indexes names it, with the tenant its name carries. */
+/** A tenant's index of this table (vector or full-text) as pg_indexes names it, with the tenant its name carries. */
 export interface TenantIndexName {
   indexName: string;
   tenantHex: string;
@@ -33,8 +38,8 @@ export interface TenantIndexName {
   valid: boolean;
 }
 
-/** The names of a tenant's indexes: a set's HNSW index (by watermark) and a set's own full-text index (by set). */
-const NAMES = [/^embeddings_hnsw_t_([0-9a-f]{32})_[0-9]+$/, /^embeddings_tsv_t_([0-9a-f]{32})_s[0-9]+$/];
+/** The names of a tenant's indexes: a set's vector index (by method and watermark) and a set's own full-text index (by set). */
+const NAMES = [VECTOR_INDEX_NAME, /^embeddings_tsv_t_([0-9a-f]{32})_s[0-9]+$/];
 const tenantOf = (indexName: string) => NAMES.map((n) => n.exec(indexName)?.[1]).find(Boolean);
 
 /** SQL: whether the index named by `nameSql` (text) exists and is valid; NULL when there is no such index. */
@@ -129,20 +134,18 @@ export class VectorIndexRepository {
   }
 
   /** The set's index: its vectors cast to the set's dimensions (the column has none), its rows up to the watermark. */
-  async build(
-    owner: pg.ClientBase,
-    set: EmbeddingSet,
-    watermark: number,
-    opts: { m: number; efConstruction: number; memoryMb: number },
-  ): Promise<string> {
-    const name = vectorIndexName(set.tenantId, watermark);
-    await owner.query(`SET maintenance_work_mem = '${Math.floor(opts.memoryMb)}MB'`);
+  async build(owner: pg.ClientBase, set: EmbeddingSet, watermark: number, how: VectorIndexBuild & { memoryMb: number }): Promise<string> {
+    const name = vectorIndexName(set.tenantId, watermark, how.method);
+    const using =
+      how.method === 'ivfflat'
+        ? `ivfflat (${indexedVector(set.dimensions)} halfvec_cosine_ops) WITH (lists = ${Math.floor(how.lists)})`
+        : `hnsw (${indexedVector(set.dimensions)} halfvec_cosine_ops) WITH (m = ${Math.floor(how.m)}, ef_construction = ${Math.floor(how.efConstruction)})`;
+    await owner.query(`SET maintenance_work_mem = '${Math.floor(how.memoryMb)}MB'`);
     try {
       await this.createValid(
         owner,
         name,
-        `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON embeddings USING hnsw (${indexedVector(set.dimensions)} halfvec_cosine_ops)
-         WITH (m = ${Math.floor(opts.m)}, ef_construction = ${Math.floor(opts.efConstruction)})
+        `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON embeddings USING ${using}
          WHERE ${vectorIndexPredicate({ tenantId: set.tenantId, setId: set.id, watermark })}`,
       );
     } finally {
@@ -198,16 +201,27 @@ export class VectorIndexRepository {
     owner: pg.ClientBase,
     tenantId: string,
     setId: number,
-    rec: { indexName: string; watermark: number; indexedRows: number; m: number; efConstruction: number; buildMs: number },
+    rec: { indexName: string; watermark: number; indexedRows: number; buildMs: number } & VectorIndexBuild,
   ): Promise<void> {
     await this.inTenant(owner, tenantId, () =>
       owner.query(
-        `INSERT INTO vector_indexes (tenant_id, set_id, index_name, watermark, indexed_rows, m, ef_construction, build_ms, built_at)
-       VALUES ($1, $8, $2, $3, $4, $5, $6, $7, now())
+        `INSERT INTO vector_indexes (tenant_id, set_id, index_name, watermark, indexed_rows, method, lists, m, ef_construction, build_ms, built_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
        ON CONFLICT (tenant_id, set_id) DO UPDATE SET index_name = excluded.index_name, watermark = excluded.watermark,
-         indexed_rows = excluded.indexed_rows, m = excluded.m, ef_construction = excluded.ef_construction,
-         build_ms = excluded.build_ms, built_at = excluded.built_at`,
-        [tenantId, rec.indexName, rec.watermark, rec.indexedRows, rec.m, rec.efConstruction, rec.buildMs, setId],
+         indexed_rows = excluded.indexed_rows, method = excluded.method, lists = excluded.lists, m = excluded.m,
+         ef_construction = excluded.ef_construction, build_ms = excluded.build_ms, built_at = excluded.built_at`,
+        [
+          tenantId,
+          setId,
+          rec.indexName,
+          rec.watermark,
+          rec.indexedRows,
+          rec.method,
+          rec.method === 'ivfflat' ? rec.lists : null,
+          rec.method === 'hnsw' ? rec.m : null,
+          rec.method === 'hnsw' ? rec.efConstruction : null,
+          rec.buildMs,
+        ],
       ),
     );
   }
@@ -250,19 +264,30 @@ export class VectorIndexRepository {
     });
   }
 
-  /** Whether the tenant still exists and which indexes its registry names: per set, its HNSW and its full-text index (read in the tenant's transaction). */
-  async registered(owner: pg.ClientBase, tenantId: string): Promise<{ exists: boolean; indexNames: string[] }> {
+  /**
+   * Whether the tenant still exists, which indexes its registry names (per set, its vector and its full-text index), and
+   * each registered vector index's method and size (read in the tenant's transaction).
+   */
+  async registered(
+    owner: pg.ClientBase,
+    tenantId: string,
+  ): Promise<{ exists: boolean; indexNames: string[]; vectorIndexes: { method: VectorIndexMethod; indexedRows: number }[] }> {
     const {
       rows: [row],
     } = await this.inTenant(owner, tenantId, () =>
-      owner.query<{ exists: boolean; index_names: string[] }>(
+      owner.query<{ exists: boolean; index_names: string[]; vector_indexes: { method: VectorIndexMethod; indexed_rows: number }[] | null }>(
         `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
               ARRAY(SELECT index_name FROM vector_indexes WHERE tenant_id = $1
-                    UNION ALL SELECT keyword_index FROM embedding_sets WHERE tenant_id = $1 AND keyword_index IS NOT NULL) AS index_names`,
+                    UNION ALL SELECT keyword_index FROM embedding_sets WHERE tenant_id = $1 AND keyword_index IS NOT NULL) AS index_names,
+              (SELECT json_agg(json_build_object('method', method, 'indexed_rows', indexed_rows)) FROM vector_indexes WHERE tenant_id = $1) AS vector_indexes`,
         [tenantId],
       ),
     );
-    return { exists: row?.exists === true, indexNames: row?.index_names ?? [] };
+    return {
+      exists: row?.exists === true,
+      indexNames: row?.index_names ?? [],
+      vectorIndexes: (row?.vector_indexes ?? []).map((v) => ({ method: v.method, indexedRows: Number(v.indexed_rows) })),
+    };
   }
 
   async drop(owner: pg.ClientBase, indexName: string): Promise<void> {

@@ -8,7 +8,8 @@ import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.rep
 import { EmbeddingSwitchQueue } from '#libs/queue/embedding-switch.queue.js';
 import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
 import { refreshKeywordStats } from '#libs/retrieval/keyword-stats.js';
-import { hexToUuid, VectorIndexRepository } from './vector-index.repository.js';
+import { ivfListsFor, vectorIndexMethodFor } from '#libs/retrieval/vector-index.js';
+import { hexToUuid, VectorIndexRepository, type VectorIndexBuild } from './vector-index.repository.js';
 
 /** pg-pool's error when its wait for a pooled client times out (node_modules/pg-pool/index.js). */
 const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect';
@@ -19,10 +20,11 @@ const FAILED_JOB_GRACE_MS = 60_000;
 export type MaintainResult = 'small' | 'up-to-date' | 'built' | 'rebuilt' | 'busy' | 'gone';
 
 /**
- * Keeps each large tenant's own HNSW index (see libs/retrieval/vector-index.ts), one per
+ * Keeps each large tenant's own vector index (see libs/retrieval/vector-index.ts), one per
  * embedding set: builds it when the set reaches VECTOR_INDEX_MIN_ROWS chunks, rebuilds it
  * with a new watermark once the rows written since (searched exactly until then) pass
- * VECTOR_INDEX_REBUILD_ROWS and VECTOR_INDEX_REBUILD_PERCENT of the index, then drops the
+ * VECTOR_INDEX_REBUILD_ROWS and VECTOR_INDEX_REBUILD_PERCENT of the index, or when its method is
+ * not the one its size calls for (VECTOR_IVF_MAX_ROWS: IVFFlat up to it, HNSW above), then drops the
  * index it replaced. Search never waits for any of it: without an index a tenant is
  * searched exactly. The sweep runs for the active sets; a switch has its new set's index
  * built (maintainSet) before that set becomes active, and the old set's dropped after.
@@ -101,7 +103,10 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     const state = await this.db.runFor(tenantId, (m) => this.repo.state(m, tenantId, set.id, s.minRows));
     const keywordDue = !state.keywordIndex && state.rows >= s.minRows;
     if (!state.index && state.rows < s.minRows) return 'small';
-    const vectorDue = !state.index || state.unindexed >= Math.max(s.rebuildRows, (state.index.indexedRows * s.rebuildPercent) / 100);
+    const vectorDue =
+      !state.index ||
+      state.unindexed >= Math.max(s.rebuildRows, (state.index.indexedRows * s.rebuildPercent) / 100) ||
+      state.index.method !== vectorIndexMethodFor(state.index.indexedRows, s.ivfMaxRows);
     if (!vectorDue && !keywordDue) return 'up-to-date';
 
     const owner = await this.acquireOwner();
@@ -124,19 +129,17 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         if (this.stopping) return 'busy';
         const started = Date.now();
         const watermark = state.maxSeq;
-        const indexName = await this.whileBuilding(owner, () =>
-          this.repo.build(owner, set, watermark, { m: s.m, efConstruction: s.efConstruction, memoryMb: s.buildMemoryMb }),
-        );
-        const indexedRows = await this.db.runFor(tenantId, (m) => this.repo.countUpTo(m, tenantId, set.id, watermark));
+        const count = () => this.db.runFor(tenantId, (m) => this.repo.countUpTo(m, tenantId, set.id, watermark));
+        // The method and the lists by the rows the index will hold (state.rows is only counted up to minRows).
+        const toIndex = await count();
+        const how: VectorIndexBuild =
+          vectorIndexMethodFor(toIndex, s.ivfMaxRows) === 'ivfflat'
+            ? { method: 'ivfflat', lists: ivfListsFor(toIndex, s.ivfListRows) }
+            : { method: 'hnsw', m: s.m, efConstruction: s.efConstruction };
+        const indexName = await this.whileBuilding(owner, () => this.repo.build(owner, set, watermark, { ...how, memoryMb: s.buildMemoryMb }));
+        const indexedRows = await count(); // documents deleted during the build are not in it
         try {
-          await this.repo.register(owner, tenantId, set.id, {
-            indexName,
-            watermark,
-            indexedRows,
-            m: s.m,
-            efConstruction: s.efConstruction,
-            buildMs: Date.now() - started,
-          });
+          await this.repo.register(owner, tenantId, set.id, { indexName, watermark, indexedRows, buildMs: Date.now() - started, ...how });
         } catch (e) {
           await this.repo.drop(owner, indexName); // the tenant was deleted during the build
           if ((e as { code?: string }).code === '23503') return 'gone';
@@ -145,7 +148,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         // The replaced index, and any leftover of an interrupted build of this tenant; another set's index stays.
         await this.dropUnregistered(owner, tenantId, indexName);
         this.logger.log(
-          `vector index ${indexName} (set ${set.id}, ${set.dimensions} dimensions): ${indexedRows} rows in ${Date.now() - started} ms`,
+          `vector index ${indexName} (${how.method === 'ivfflat' ? `IVFFlat, ${how.lists} lists` : 'HNSW'}; set ${set.id}, ${set.dimensions} dimensions): ${indexedRows} rows in ${Date.now() - started} ms`,
         );
         return state.index ? 'rebuilt' : 'built';
       } finally {
@@ -175,7 +178,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
   /**
    * The set's own full-text index (the TenantKeywordIndex migration), built once the set is large: GIN on tsv, partial on
    * the set, which search_keyword() reads instead of the shared GIN once it is named in embedding_sets.keyword_index.
-   * Built before the vector index: it takes seconds where the HNSW takes a minute. The caller holds the tenant's lock.
+   * Built before the vector index: it takes seconds where an HNSW index takes a minute. The caller holds the tenant's lock.
    */
   private async buildKeywordIndex(owner: pg.PoolClient, set: EmbeddingSet): Promise<'built' | 'gone'> {
     const started = Date.now();
@@ -257,6 +260,10 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
             this.logger.log(`dropped ${idx.indexName} (${reg.exists ? 'replaced or unfinished' : 'tenant deleted'})`);
           } else if (!idx.valid) {
             // Named but not valid (its build was interrupted on the server): search cannot use it, the check builds it again.
+            await this.queue.request(tenantId);
+          } else if (reg.vectorIndexes.some((v) => v.method !== vectorIndexMethodFor(v.indexedRows, this.config.vectorIndex.ivfMaxRows))) {
+            // Built by another method than its size now calls for (an index built before the IvfVectorIndex migration, or
+            // VECTOR_IVF_MAX_ROWS changed): the check rebuilds it, and search uses the old one until then.
             await this.queue.request(tenantId);
           }
         } finally {
