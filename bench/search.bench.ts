@@ -23,7 +23,7 @@
  *    IvfVectorIndex), timed, and searched at each ef_search of BENCH_EF_LIST.
  *
  * Knobs: BENCH_CHUNKS, BENCH_TENANTS, BENCH_ZIPF_S (×100, default 110),
- * BENCH_QUERIES (per tenant and kind, 5), BENCH_PROBE_LIST (10,20,30,40,50),
+ * BENCH_QUERIES (per tenant and kind, 5), BENCH_PROBE_LIST (10,20,30,35,40,50),
  * BENCH_EF_LIST (100,200,400,800,1000; empty: no HNSW comparison),
  * BENCH_KEEP=1 keeps the database.
  */
@@ -65,7 +65,7 @@ const ZIPF_S = intEnv('BENCH_ZIPF_S', 110) / 100;
 const QUERIES = intEnv('BENCH_QUERIES', 5);
 // 1000 is pgvector's largest hnsw.ef_search (efSearchFor() caps there too): the ceiling of what HNSW can give.
 const EF_LIST = listEnv('BENCH_EF_LIST', [100, 200, 400, 800, 1000]);
-const PROBE_LIST = listEnv('BENCH_PROBE_LIST', [10, 20, 30, 40, 50]);
+const PROBE_LIST = listEnv('BENCH_PROBE_LIST', [10, 20, 30, 35, 40, 50]);
 const TOPICS = 80;
 const CHUNKS_PER_DOC = 100;
 const WORDS_PER_CHUNK = 350;

@@ -308,7 +308,7 @@ export class EnvironmentDto {
   @IsInt()
   @Min(1)
   @Max(100)
-  VECTOR_IVF_PROBE_PERCENT = 30;
+  VECTOR_IVF_PROBE_PERCENT = 35;
 
   /** hnsw.ef_search of index searches; 0 = the measured default (400, or more when a search needs more candidates). */
   @Transform(toInt)
