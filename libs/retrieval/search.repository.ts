@@ -10,6 +10,7 @@ import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
 import {
   DEFAULT_IVF_PROBE_PERCENT,
   efSearchFor,
+  IVF_MAX_LISTS,
   indexedVector,
   ivfProbesFor,
   ivfProbesSql,
@@ -117,7 +118,7 @@ interface SearchedSet {
  *
  * - a tenant without its own index, or a scope smaller than
  *   VECTOR_INDEX_MIN_ROWS, is searched exactly: every row in scope is compared;
- * - a tenant with its own HNSW index (vector-index.ts) is searched through it,
+ * - a tenant with its own vector index (vector-index.ts) is searched through it,
  *   plus an exact scan of the rows written since it was built; if that yields
  *   fewer rows than asked for, an exact scan in the same transaction replaces it.
  *
@@ -237,7 +238,7 @@ export class SearchRepository {
   }
 
   /**
-   * The tenant's HNSW index of the set (its expression and predicate repeated
+   * The tenant's vector index of the set (its expression and predicate repeated
    * literally, so the planner proves it applies; sorts off, so nothing but the
    * index can produce the order), unioned with an exact scan of the set's rows
    * above the watermark.
@@ -327,7 +328,9 @@ export class SearchRepository {
    * - HNSW: ef_search, and iterative scans that keep going when a scope filters rows out, up to the
    *   whole index;
    * - IVFFlat: probes, VECTOR_IVF_PROBE_PERCENT of the index's lists (ivfProbesFor), and iterative scans
-   *   that read on to more lists when a scope filters rows out;
+   *   that read on to more lists when a scope filters rows out. Without a registered IVF index, every list: a
+   *   rebuild's new IVF index is valid (and its predicate implied by the old watermark's) a moment before it is
+   *   registered, and the planner must not read 1 list of it, nor find it cheap;
    * - statement_timeout (SEARCH_TIMEOUT_MS): a search that cannot finish in time answers 503 and
    *   gives its connection back, instead of holding it for the pool's 30 s.
    */
@@ -375,7 +378,7 @@ export class SearchRepository {
               ${
                 mode === 'postgres'
                   ? `set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),
-                     set_config('ivfflat.probes', ${ivfProbesSql('COALESCE(v.lists, 1)', this.probePercent)}::text, true),`
+                     set_config('ivfflat.probes', ${ivfProbesSql(`COALESCE(v.lists, ${IVF_MAX_LISTS})`, this.probePercent)}::text, true),`
                   : ''
               }
               (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, s.keyword_common, v.index_name, v.watermark, v.indexed_rows, v.method, v.lists
@@ -389,7 +392,7 @@ export class SearchRepository {
     if (mode === 'citus')
       await setLocal(m, mode, {
         'hnsw.max_scan_tuples': row.max_scan_tuples,
-        'ivfflat.probes': String(ivfProbesFor(Number(row.lists ?? 1), this.probePercent)),
+        'ivfflat.probes': String(ivfProbesFor(Number(row.lists ?? IVF_MAX_LISTS), this.probePercent)),
       });
     const set = row.set_id
       ? {

@@ -76,14 +76,26 @@ export function vectorIndexName(tenantId: string, watermark: number, method: Vec
   return `${NAME_PREFIX[method]}${tenantId.replace(/-/g, '')}_${watermarkLiteral(watermark)}`;
 }
 
-/** The method a set of `rows` rows gets (0 = HNSW whatever the size). */
+/** The method a set of `rows` rows gets (ivfMaxRows 0 = HNSW whatever the size). */
 export function vectorIndexMethodFor(rows: number, ivfMaxRows: number): VectorIndexMethod {
-  return rows <= ivfMaxRows ? 'ivfflat' : 'hnsw';
+  return ivfMaxRows > 0 && rows <= ivfMaxRows ? 'ivfflat' : 'hnsw';
 }
+
+/**
+ * Whether an index of `method` over `rows` rows should be rebuilt by the other method. Not within 5 % of
+ * VECTOR_IVF_MAX_ROWS: the method is chosen from the rows counted before a build and the registry keeps those counted
+ * after it, so deletes during a build could otherwise ask for a second whole rebuild at once.
+ */
+export function vectorIndexMethodStale(method: VectorIndexMethod, rows: number, ivfMaxRows: number): boolean {
+  return method !== vectorIndexMethodFor(rows, ivfMaxRows) && Math.abs(rows - ivfMaxRows) > ivfMaxRows * 0.05;
+}
+
+/** pgvector's most IVF lists (and so the most probes). */
+export const IVF_MAX_LISTS = 32_768;
 
 /** IVF lists for `rows` rows: one per `rowsPerList` (pgvector's guidance is rows / 1000 up to a million rows). */
 export function ivfListsFor(rows: number, rowsPerList: number): number {
-  return Math.max(1, Math.min(32_768, Math.round(rows / Math.max(1, rowsPerList))));
+  return Math.max(1, Math.min(IVF_MAX_LISTS, Math.round(rows / Math.max(1, rowsPerList))));
 }
 
 /**
@@ -101,7 +113,7 @@ export function ivfProbesFor(lists: number, percent = DEFAULT_IVF_PROBE_PERCENT)
 
 /**
  * ivfProbesFor() in SQL, for a statement that reads the lists from the registry and sets the probes in the same round
- * trip (search's prepare()). Integer arithmetic, as in ivfProbesFor; test/unit/vector-helpers checks the two agree.
+ * trip (search's prepare()). Integer arithmetic, as in ivfProbesFor; test/retrieval/index-maintenance checks the two agree.
  */
 export function ivfProbesSql(listsSql: string, percent = DEFAULT_IVF_PROBE_PERCENT): string {
   if (!Number.isSafeInteger(percent) || percent < 1 || percent > 100) throw new Error(`bad probe percent ${percent}`);

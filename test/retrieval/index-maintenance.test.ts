@@ -27,6 +27,7 @@ import type { EmbeddingSwitchQueue } from '../../libs/queue/embedding-switch.que
 import type { VectorIndexQueue } from '../../libs/queue/vector-index.queue.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
 import { runtimeDb, superClient } from '../support/db.js';
+import { ivfProbesFor, ivfProbesSql } from '../../libs/retrieval/vector-index.js';
 import { waitFor } from '../support/worker.js';
 
 const MIN_ROWS = 300;
@@ -307,4 +308,13 @@ test('a switch dropping a set index waits for the build that holds the owner con
   assert.deepEqual(await indexesOf(t), [], "the set's indexes dropped");
   assert.deepEqual(await registered(t), { vector: null, keyword: null });
   assert.equal((await indexesOf(v)).filter((i) => i.valid).length, 2, 'the build that held the connection finished');
+});
+
+test("search's probes in SQL (set in the statement that reads the registry) are ivfProbesFor's, for every list count and share", async () => {
+  for (const percent of [1, 10, 25, 30, 33, 35, 50, 99, 100]) {
+    const { rows } = await db.query(`SELECT l, ${ivfProbesSql('l', percent)} AS probes FROM generate_series(1, 2000) l ORDER BY l`);
+    const wrong = rows.filter((r) => r.probes !== ivfProbesFor(r.l, percent));
+    assert.deepEqual(wrong.slice(0, 3), [], `${percent} %: ${wrong.length} list counts disagree`);
+  }
+  assert.throws(() => ivfProbesSql('l', 0), /bad probe percent/);
 });

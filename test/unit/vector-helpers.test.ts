@@ -11,6 +11,7 @@ import {
   tenantLiteral,
   VECTOR_INDEX_NAME,
   vectorIndexMethodFor,
+  vectorIndexMethodStale,
   vectorIndexName,
   vectorIndexPredicate,
 } from '../../libs/retrieval/vector-index.js';
@@ -54,6 +55,15 @@ test('IVF up to VECTOR_IVF_MAX_ROWS, HNSW above (0: always); lists by rows per l
   assert.equal(vectorIndexMethodFor(100_000, 100_000), 'ivfflat');
   assert.equal(vectorIndexMethodFor(100_001, 100_000), 'hnsw');
   assert.equal(vectorIndexMethodFor(10_000, 0), 'hnsw');
+  assert.equal(vectorIndexMethodFor(0, 0), 'hnsw');
+  // Rebuilt by the other method only when clear of the line by 5 % (counts before and after a build can differ).
+  assert.equal(vectorIndexMethodStale('hnsw', 42_562, 100_000), true);
+  assert.equal(vectorIndexMethodStale('ivfflat', 42_562, 100_000), false);
+  assert.equal(vectorIndexMethodStale('ivfflat', 103_000, 100_000), false);
+  assert.equal(vectorIndexMethodStale('hnsw', 97_000, 100_000), false);
+  assert.equal(vectorIndexMethodStale('ivfflat', 106_000, 100_000), true);
+  assert.equal(vectorIndexMethodStale('ivfflat', 400, 0), true);
+  assert.equal(vectorIndexMethodStale('hnsw', 400, 0), false);
   assert.equal(ivfListsFor(42_562, 1000), 43);
   assert.equal(ivfListsFor(12_712, 1000), 13);
   assert.equal(ivfListsFor(300, 1000), 1);

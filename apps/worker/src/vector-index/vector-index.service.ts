@@ -8,7 +8,7 @@ import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.rep
 import { EmbeddingSwitchQueue } from '#libs/queue/embedding-switch.queue.js';
 import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
 import { refreshKeywordStats } from '#libs/retrieval/keyword-stats.js';
-import { ivfListsFor, vectorIndexMethodFor } from '#libs/retrieval/vector-index.js';
+import { ivfListsFor, vectorIndexMethodFor, vectorIndexMethodStale } from '#libs/retrieval/vector-index.js';
 import { hexToUuid, VectorIndexRepository, type VectorIndexBuild } from './vector-index.repository.js';
 
 /** pg-pool's error when its wait for a pooled client times out (node_modules/pg-pool/index.js). */
@@ -106,7 +106,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     const vectorDue =
       !state.index ||
       state.unindexed >= Math.max(s.rebuildRows, (state.index.indexedRows * s.rebuildPercent) / 100) ||
-      state.index.method !== vectorIndexMethodFor(state.index.indexedRows, s.ivfMaxRows);
+      vectorIndexMethodStale(state.index.method, state.index.indexedRows, s.ivfMaxRows);
     if (!vectorDue && !keywordDue) return 'up-to-date';
 
     const owner = await this.acquireOwner();
@@ -261,7 +261,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
           } else if (!idx.valid) {
             // Named but not valid (its build was interrupted on the server): search cannot use it, the check builds it again.
             await this.queue.request(tenantId);
-          } else if (reg.vectorIndexes.some((v) => v.method !== vectorIndexMethodFor(v.indexedRows, this.config.vectorIndex.ivfMaxRows))) {
+          } else if (reg.vectorIndexes.some((v) => vectorIndexMethodStale(v.method, v.indexedRows, this.config.vectorIndex.ivfMaxRows))) {
             // Built by another method than its size now calls for (an index built before the IvfVectorIndex migration, or
             // VECTOR_IVF_MAX_ROWS changed): the check rebuilds it, and search uses the old one until then.
             await this.queue.request(tenantId);
