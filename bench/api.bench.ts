@@ -116,7 +116,8 @@ async function prepareTenant(ctx: {
       throw new Error(
         `VectorIndexService.maintain for ${ctx.chunks} chunks (VECTOR_INDEX_MIN_ROWS ${ctx.config.vectorIndex.minRows}): expected '${expected}', got '${result}'`,
       );
-    const row = (await ctx.superuser.query(`SELECT indexed_rows, method, lists FROM vector_indexes WHERE tenant_id = $1`, [ctx.tenantId])).rows[0];
+    const row = (await ctx.superuser.query(`SELECT indexed_rows, method, lists FROM vector_indexes WHERE tenant_id = $1`, [ctx.tenantId]))
+      .rows[0];
     return { result, ms, indexedRows: row ? Number(row.indexed_rows) : 0, method: row?.method ?? 'none', lists: row?.lists ?? null };
   } finally {
     await service.onApplicationShutdown();

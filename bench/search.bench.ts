@@ -310,7 +310,10 @@ async function main(): Promise<void> {
     const xl = all.filter(([, q]) => q.tenant.bucket === 'xl');
     for (const p of PROBE_LIST)
       await run(ds, `probes${p}`, new SearchRepository({ ...config.vectorIndex, ivfProbePercent: p }), xl, 'vector');
-    const xlMethod = await indexMethods(s, tenants.filter((t) => t.bucket === 'xl'));
+    const xlMethod = await indexMethods(
+      s,
+      tenants.filter((t) => t.bucket === 'xl'),
+    );
 
     // ---- 6. the same tenants through HNSW (the layout before IvfVectorIndex), rebuilt by the same service
     const hnswBuilds: { tenant: Tenant; ms: number }[] = [];
@@ -324,8 +327,14 @@ async function main(): Promise<void> {
         log(`HNSW index of tenant #${t.rank} (${t.size} rows): ${r} in ${((Date.now() - start) / 1000).toFixed(1)} s`);
       }
       await hnswService.onApplicationShutdown();
-      const methods = await indexMethods(s, tenants.filter((t) => t.bucket === 'xl'));
-      assert(methods.every((m) => m === 'hnsw'), `the largest bucket should be on HNSW now: ${methods.join(', ')}`);
+      const methods = await indexMethods(
+        s,
+        tenants.filter((t) => t.bucket === 'xl'),
+      );
+      assert(
+        methods.every((m) => m === 'hnsw'),
+        `the largest bucket should be on HNSW now: ${methods.join(', ')}`,
+      );
       for (const ef of EF_LIST) await run(ds, `ef${ef}`, new SearchRepository({ ...config.vectorIndex, efSearch: ef }), xl, 'vector');
     }
 
@@ -444,7 +453,7 @@ async function main(): Promise<void> {
         samples.filter((x) => x.role === `probes${p}`),
       );
     efRow(
-      'the main table\'s runs (runtime role)',
+      "the main table's runs (runtime role)",
       samples.filter((x) => x.role === 'runtime' && x.mode === 'vector' && queries[x.q]!.tenant.bucket === 'xl'),
     );
     if (hnswBuilds.length) {

@@ -471,7 +471,9 @@ test("a tenant with its own vector index switches: the new set's index is built 
   assert.match(now.def, /halfvec\(768\)/);
   assert.match(now.def, new RegExp(`set_id = ${now.set_id}`));
   const names = (
-    await su.query(`SELECT indexname FROM pg_indexes WHERE indexname ~ $1`, [`^embeddings_(hnsw|ivf)_t_${big.id.replace(/-/g, '')}_[0-9]+$`])
+    await su.query(`SELECT indexname FROM pg_indexes WHERE indexname ~ $1`, [
+      `^embeddings_(hnsw|ivf)_t_${big.id.replace(/-/g, '')}_[0-9]+$`,
+    ])
   ).rows;
   assert.deepEqual(
     names.map((r) => r.indexname),

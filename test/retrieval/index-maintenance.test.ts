@@ -239,15 +239,26 @@ test('an index of the method its size does not call for is rebuilt by the other 
   const { rows } = await db.query(`SELECT max(seq)::bigint AS max FROM embeddings WHERE tenant_id = $1 AND set_id = $2`, [t.id, set.id]);
   const registry = async () =>
     (
-      await db.query(`SELECT index_name, method, lists, m, ef_construction, indexed_rows::int AS rows FROM vector_indexes WHERE tenant_id = $1`, [
-        t.id,
-      ])
+      await db.query(
+        `SELECT index_name, method, lists, m, ef_construction, indexed_rows::int AS rows FROM vector_indexes WHERE tenant_id = $1`,
+        [t.id],
+      )
     ).rows;
   const vectorIndexes = async () => (await indexesOf(t)).filter((i) => !i.name.startsWith('embeddings_tsv_'));
   // As every search before the IvfVectorIndex migration had it, and as VECTOR_IVF_MAX_ROWS 0 keeps it: HNSW.
   for (const [env, name, def, row] of [
-    [{ VECTOR_IVF_MAX_ROWS: '0' }, `embeddings_hnsw_t_${hex}_${rows[0].max}`, /USING hnsw .* WITH \(m='8', ef_construction='32'\)/, { method: 'hnsw', lists: null, m: 8, ef_construction: 32 }],
-    [{}, `embeddings_ivf_t_${hex}_${rows[0].max}`, /USING ivfflat .* WITH \(lists='4'\)/, { method: 'ivfflat', lists: 4, m: null, ef_construction: null }],
+    [
+      { VECTOR_IVF_MAX_ROWS: '0' },
+      `embeddings_hnsw_t_${hex}_${rows[0].max}`,
+      /USING hnsw .* WITH \(m='8', ef_construction='32'\)/,
+      { method: 'hnsw', lists: null, m: 8, ef_construction: 32 },
+    ],
+    [
+      {},
+      `embeddings_ivf_t_${hex}_${rows[0].max}`,
+      /USING ivfflat .* WITH \(lists='4'\)/,
+      { method: 'ivfflat', lists: 4, m: null, ef_construction: null },
+    ],
   ] as const) {
     const s = service(env);
     try {

@@ -136,7 +136,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
           vectorIndexMethodFor(toIndex, s.ivfMaxRows) === 'ivfflat'
             ? { method: 'ivfflat', lists: ivfListsFor(toIndex, s.ivfListRows) }
             : { method: 'hnsw', m: s.m, efConstruction: s.efConstruction };
-        const indexName = await this.whileBuilding(owner, () => this.repo.build(owner, set, watermark, { ...how, memoryMb: s.buildMemoryMb }));
+        const indexName = await this.whileBuilding(owner, () =>
+          this.repo.build(owner, set, watermark, { ...how, memoryMb: s.buildMemoryMb }),
+        );
         const indexedRows = await count(); // documents deleted during the build are not in it
         try {
           await this.repo.register(owner, tenantId, set.id, { indexName, watermark, indexedRows, buildMs: Date.now() - started, ...how });
