@@ -103,6 +103,9 @@ export interface VectorIndexSettings {
   ivfMaxRows: number;
   ivfListRows: number;
   ivfProbePercent: number;
+  /** 0: no focused probes (libs/retrieval/vector-index.ts). */
+  ivfFocusedProbePercent: number;
+  ivfFocusRatio: number;
   buildMemoryMb: number;
   sweepIntervalMs: number;
   /** 0 = the measured default */
@@ -203,6 +206,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       ivfMaxRows: env.VECTOR_IVF_MAX_ROWS,
       ivfListRows: env.VECTOR_IVF_LIST_ROWS,
       ivfProbePercent: env.VECTOR_IVF_PROBE_PERCENT,
+      ivfFocusedProbePercent: env.VECTOR_IVF_FOCUSED_PROBE_PERCENT,
+      ivfFocusRatio: env.VECTOR_IVF_FOCUS_RATIO,
       buildMemoryMb: env.VECTOR_INDEX_BUILD_MEMORY_MB,
       sweepIntervalMs: env.VECTOR_INDEX_SWEEP_MS,
       efSearch: env.VECTOR_SEARCH_EF,

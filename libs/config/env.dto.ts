@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) =>
@@ -309,6 +309,23 @@ export class EnvironmentDto {
   @Min(1)
   @Max(100)
   VECTOR_IVF_PROBE_PERCENT = 35;
+
+  /**
+   * The share read for a question near one of the set's topics (its focus ratio below VECTOR_IVF_FOCUS_RATIO), in %;
+   * 0: every search reads VECTOR_IVF_PROBE_PERCENT (libs/retrieval/vector-index.ts, focused probes).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  VECTOR_IVF_FOCUSED_PROBE_PERCENT = 15;
+
+  /** A question whose nearest centre of the set is nearer than this share of its median centre's distance reads the focused share. */
+  @Transform(toInt)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  VECTOR_IVF_FOCUS_RATIO = 0.75;
 
   /** hnsw.ef_search of index searches; 0 = the measured default (400, or more when a search needs more candidates). */
   @Transform(toInt)

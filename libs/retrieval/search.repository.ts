@@ -8,12 +8,17 @@ import { keywordQuery, keywordTiers, type KeywordQuery } from './keyword-query.j
 import { DEFAULT_SEARCH_CONFIG, installedConfigs, installedOrNull, SEARCH_LANGUAGE } from './search-language.js';
 import type { SearchHit, SearchMode, SearchScope } from './search.types.js';
 import {
+  DEFAULT_IVF_FOCUS_RATIO,
+  DEFAULT_IVF_FOCUSED_PROBE_PERCENT,
   DEFAULT_IVF_PROBE_PERCENT,
   efSearchFor,
   IVF_MAX_LISTS,
   indexedVector,
+  ivfFocusSql,
+  ivfProbePercentFor,
   ivfProbesFor,
   ivfProbesSql,
+  type IvfProbeSettings,
   tenantLiteral,
   toTenantVectorIndex,
   vectorIndexPredicate,
@@ -135,18 +140,25 @@ export class SearchRepository {
    * search one at a time; a shared instance under concurrent requests keeps only the latest.
    */
   lastVectorPath: VectorPath | undefined;
+  /** The share of IVF lists the last search read, in % (undefined: no IVF index). Same caveat as lastVectorPath. */
+  lastIvfProbePercent: number | undefined;
 
   constructor(
     private readonly settings: Pick<VectorIndexSettings, 'minRows' | 'efSearch' | 'searchTimeoutMs'> &
-      Partial<Pick<VectorIndexSettings, 'ivfProbePercent'>>,
+      Partial<Pick<VectorIndexSettings, 'ivfProbePercent' | 'ivfFocusedProbePercent' | 'ivfFocusRatio'>>,
   ) {}
 
-  private get probePercent(): number {
-    return this.settings.ivfProbePercent ?? DEFAULT_IVF_PROBE_PERCENT;
+  private get probes(): IvfProbeSettings {
+    return {
+      ivfProbePercent: this.settings.ivfProbePercent ?? DEFAULT_IVF_PROBE_PERCENT,
+      ivfFocusedProbePercent: this.settings.ivfFocusedProbePercent ?? DEFAULT_IVF_FOCUSED_PROBE_PERCENT,
+      ivfFocusRatio: this.settings.ivfFocusRatio ?? DEFAULT_IVF_FOCUS_RATIO,
+    };
   }
 
   async search(m: EntityManager, p: SearchParams): Promise<SearchHit[]> {
     this.lastVectorPath = undefined;
+    this.lastIvfProbePercent = undefined;
     const vec = vectorLiteral(p.vector);
     // First the transaction's settings, the tenant's index and its language (prepare()).
     const candidates = p.mode === 'hybrid' ? Math.max(p.topK * 4, 40) : p.topK;
@@ -156,6 +168,7 @@ export class SearchRepository {
       p.tenantId,
       efSearchFor(candidates, this.settings.efSearch),
       this.settings.searchTimeoutMs,
+      { literal: vec, dimensions: p.vector.length },
       kq && { words: kq.words, language: p.language ?? null },
     );
     if (!set) return []; // no set, no chunks: a tenant gets its first set before its first chunk
@@ -327,7 +340,9 @@ export class SearchRepository {
    *   statement of a search needs its sort whatever the setting, so it only costs them nothing);
    * - HNSW: ef_search, and iterative scans that keep going when a scope filters rows out, up to the
    *   whole index;
-   * - IVFFlat: probes, VECTOR_IVF_PROBE_PERCENT of the index's lists (ivfProbesFor), and iterative scans
+   * - IVFFlat: probes, VECTOR_IVF_PROBE_PERCENT of the index's lists (ivfProbesFor), or VECTOR_IVF_FOCUSED_PROBE_PERCENT for
+   *   a question near one of the set's centres (its focus ratio, computed here from the registry's centres: vector-index.ts,
+   *   DEFAULT_IVF_FOCUS_RATIO), and iterative scans
    *   that read on to more lists when a scope filters rows out. Without a registered IVF index, every list: a
    *   rebuild's new IVF index is valid (and its predicate implied by the old watermark's) a moment before it is
    *   registered, and the planner must not read 1 list of it, nor find it cheap;
@@ -339,6 +354,7 @@ export class SearchRepository {
     tenantId: string,
     ef: number,
     timeoutMs: number,
+    query: { literal: string; dimensions: number },
     keyword?: { words: string; language: string | null },
   ): Promise<{
     set?: QueryModel & SearchedSet;
@@ -347,6 +363,7 @@ export class SearchRepository {
     common: ReadonlySet<string>;
     keywordConfigs: KeywordConfig[];
   }> {
+    const vectorParam = keyword ? 4 : 2; // the query's vector and its dimensions follow the other parameters
     // Settings first, on their own: a statement's timeout is armed when it starts, so the reads
     // below (which could wait on a lock) must come after it.
     const mode = await databaseMode(m.connection, m);
@@ -371,6 +388,7 @@ export class SearchRepository {
           dimensions: number | null;
           keyword_common: string[] | null;
           keyword_configs?: KeywordConfig[] | null;
+          focus: number | null;
         },
       ]
     >(
@@ -378,22 +396,27 @@ export class SearchRepository {
               ${
                 mode === 'postgres'
                   ? `set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),
-                     set_config('ivfflat.probes', ${ivfProbesSql(`COALESCE(v.lists, ${IVF_MAX_LISTS})`, this.probePercent)}::text, true),`
+                     set_config('ivfflat.probes', ${this.probesSql(`COALESCE(v.lists, ${IVF_MAX_LISTS})`, 'f.focus')}::text, true),`
                   : ''
               }
-              (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, s.keyword_common, v.index_name, v.watermark, v.indexed_rows, v.method, v.lists
+              (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, s.keyword_common, v.index_name, v.watermark, v.indexed_rows, v.method, v.lists,
+              f.focus
               ${keyword ? `, ${KEYWORD_CONFIGS_SQL} AS keyword_configs` : ''}
        FROM (SELECT 1) one
        LEFT JOIN embedding_sets s ON s.tenant_id = $1 AND s.state = 'active'
-       LEFT JOIN vector_indexes v ON v.tenant_id = $1 AND v.set_id = s.id`,
-      keyword ? [tenantId, keyword.words, keyword.language] : [tenantId],
+       LEFT JOIN vector_indexes v ON v.tenant_id = $1 AND v.set_id = s.id
+       LEFT JOIN LATERAL (SELECT ${ivfFocusSql('v.centres', `$${vectorParam}::halfvec`)}::float8 AS focus
+                          WHERE v.method = 'ivfflat' AND s.dimensions = $${vectorParam + 1}::int) f ON true`,
+      [...(keyword ? [tenantId, keyword.words, keyword.language] : [tenantId]), query.literal, query.dimensions],
     );
     // The scan budget and the probes depend on the row just read: in the same statement on one node; on Citus a SET LOCAL of its own.
+    const focus = row.focus === null ? null : Number(row.focus);
     if (mode === 'citus')
       await setLocal(m, mode, {
         'hnsw.max_scan_tuples': row.max_scan_tuples,
-        'ivfflat.probes': String(ivfProbesFor(Number(row.lists ?? IVF_MAX_LISTS), this.probePercent)),
+        'ivfflat.probes': String(ivfProbesFor(Number(row.lists ?? IVF_MAX_LISTS), ivfProbePercentFor(focus, this.probes))),
       });
+    if (row.method === 'ivfflat') this.lastIvfProbePercent = ivfProbePercentFor(focus, this.probes);
     const set = row.set_id
       ? {
           id: Number(row.set_id),
@@ -411,6 +434,17 @@ export class SearchRepository {
       common: new Set(row.keyword_common ?? []),
       keywordConfigs: (row.keyword_configs ?? []).sort((a, b) => (a.cfg < b.cfg ? -1 : a.cfg > b.cfg ? 1 : 0)),
     };
+  }
+
+  /**
+   * SQL: ivfflat.probes for an index of `listsSql` lists and a question of focus ratio `focusSql` (NULL: none), as
+   * ivfProbesFor(lists, ivfProbePercentFor(focus)) computes it for Citus.
+   */
+  private probesSql(listsSql: string, focusSql: string): string {
+    const p = this.probes;
+    const full = ivfProbesSql(listsSql, p.ivfProbePercent);
+    if (!(p.ivfFocusedProbePercent > 0) || !Number.isFinite(p.ivfFocusRatio)) return full;
+    return `(CASE WHEN ${focusSql} < ${p.ivfFocusRatio} THEN ${ivfProbesSql(listsSql, p.ivfFocusedProbePercent)} ELSE ${full} END)`;
   }
 
   /**

@@ -30,6 +30,13 @@ import { actualRows, keywordPlans } from '../support/keyword-plans.js';
 import { prng } from '../support/prng.js';
 import { waitFor, WorkerProcess } from '../support/worker.js';
 import { DEFAULT_SEARCH_CONFIG } from '../../libs/retrieval/search-language.js';
+import { EmbeddingSetChanged } from '../../libs/embedding-sets/active-sets.js';
+import {
+  DEFAULT_IVF_FOCUSED_PROBE_PERCENT,
+  DEFAULT_IVF_PROBE_PERCENT,
+  ivfCentreCount,
+  ivfProbesFor,
+} from '../../libs/retrieval/vector-index.js';
 
 const BIG_CHUNKS = 24_000; // above VECTOR_INDEX_MIN_ROWS: gets its own index
 const FILLERS = 19;
@@ -114,10 +121,12 @@ async function search(
   tenantId: string,
   p: Omit<SearchParams, 'tenantId' | 'language'>,
   r = repo,
-): Promise<{ hits: SearchHit[]; path: VectorPath | undefined }> {
+): Promise<{ hits: SearchHit[]; path: VectorPath | undefined; share: number | undefined; probes: number }> {
   return tenantDb.runFor(tenantId, async (m) => {
     const hits = await r.search(m, { ...p, tenantId, language: 'simple' });
-    return { hits, path: r.lastVectorPath };
+    // The probes the search's transaction ran with (set in SQL on PostgreSQL, by SET LOCAL from TypeScript on Citus).
+    const [{ probes }] = await m.query(`SELECT current_setting('ivfflat.probes')::int AS probes`);
+    return { hits, path: r.lastVectorPath, share: r.lastIvfProbePercent, probes: Number(probes) };
   });
 }
 
@@ -127,9 +136,13 @@ async function chunkCount(tenantId: string, extra = ''): Promise<number> {
 
 async function registry(
   tenantId: string,
-): Promise<{ index_name: string; watermark: string; indexed_rows: string; method: string; lists: number } | undefined> {
-  return (await db.query(`SELECT index_name, watermark, indexed_rows, method, lists FROM vector_indexes WHERE tenant_id = $1`, [tenantId]))
-    .rows[0];
+): Promise<{ index_name: string; watermark: string; indexed_rows: string; method: string; lists: number; centres: number | null } | undefined> {
+  return (
+    await db.query(
+      `SELECT index_name, watermark, indexed_rows, method, lists, cardinality(centres) AS centres FROM vector_indexes WHERE tenant_id = $1`,
+      [tenantId],
+    )
+  ).rows[0];
 }
 
 async function tenantIndexes(tenantId: string, prefix = 'embeddings_ivf_t_'): Promise<{ indexname: string; valid: boolean }[]> {
@@ -301,6 +314,10 @@ async function exactTop(tenantId: string, vector: number[], k: number): Promise<
 test('the big tenant is searched through its own index: complete, its own rows only, recall@10 vs exact >= 0.9 on-topic, >= 0.75 off-topic', async () => {
   const own = await chunkCount(big.id);
   const recall: Record<string, number[]> = { on: [], off: [] };
+  const shares: Record<string, number[]> = { on: [], off: [] };
+  const reg = await registry(big.id);
+  assert.equal(reg?.method, 'ivfflat');
+  assert.equal(reg?.centres, ivfCentreCount(reg!.lists), 'the worker registered the centres with the index');
   for (const [kind, topics] of [
     ['on', [0, 1, 2, 3, 4, 5, 6, 7]],
     ['off', [9, 11, 13, 15, 17, 19]],
@@ -309,9 +326,11 @@ test('the big tenant is searched through its own index: complete, its own rows o
       const vector = near(topic);
       for (const mode of ['vector', 'hybrid'] as const) {
         for (const topK of [10, 20]) {
-          const { hits, path } = await search(big.id, { query: TOPICS[topic]!, vector, topK, mode });
+          const { hits, path, share, probes } = await search(big.id, { query: TOPICS[topic]!, vector, topK, mode });
           assert.equal(hits.length, topK, `${kind} ${mode}/top${topK}`);
           assert.equal(path, 'index');
+          shares[kind]!.push(share!);
+          assert.equal(probes, ivfProbesFor(reg!.lists, share), `the probes set are the share's (${share} % of ${reg!.lists} lists)`);
           const docs = new Set(
             (await db.query(`SELECT DISTINCT document_id FROM embeddings WHERE id = ANY($1)`, [hits.map((h) => h.chunkId)])).rows.map(
               (r) => r.document_id,
@@ -329,9 +348,19 @@ test('the big tenant is searched through its own index: complete, its own rows o
   }
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   log(
-    `big tenant (${own} chunks, ${(await registry(big.id))?.lists} IVF lists): recall@10 on-topic ${avg(recall.on!).toFixed(2)}, off-topic ${avg(recall.off!).toFixed(2)}`,
+    `big tenant (${own} chunks, ${(await registry(big.id))?.lists} IVF lists, focused share for ${shares.on!.filter((x) => x === DEFAULT_IVF_FOCUSED_PROBE_PERCENT).length}/${shares.on!.length} on-topic and ${shares.off!.filter((x) => x === DEFAULT_IVF_FOCUSED_PROBE_PERCENT).length}/${shares.off!.length} off-topic searches): recall@10 on-topic ${avg(recall.on!).toFixed(2)}, off-topic ${avg(recall.off!).toFixed(2)}`,
   );
   assert.ok(avg(recall.on!) >= 0.9, `on-topic recall ${avg(recall.on!)}`);
+  // Focused probes (vector-index.ts): a question near one of the tenant's topics reads the focused share, any other the full one.
+  assert.deepEqual(new Set(shares.on), new Set([DEFAULT_IVF_FOCUSED_PROBE_PERCENT]), 'on-topic questions read the focused share');
+  assert.deepEqual(new Set(shares.off), new Set([DEFAULT_IVF_PROBE_PERCENT]), 'off-topic questions read the full share');
+  // A question of another model's dimensions is told the set changed, before any distance to the centres is computed.
+  await assert.rejects(
+    tenantDb.runFor(big.id, (m) =>
+      repo.search(m, { tenantId: big.id, vector: [...near(0), 0.5], query: '', language: 'simple', topK: 10, mode: 'vector' }),
+    ),
+    EmbeddingSetChanged,
+  );
   // Off-topic too, as a floor: on this test's vectors (topic centres plus two of 4 000 shared noise vectors) IVF reading
   // 30 % of 24 lists gave 0.82–0.85 (35 %, the default since, reads 9 lists instead of 8; its k-means samples at random), and the HNSW index it replaced (m 32,
   // ef_construction 200, ef_search 400) 0.83; on the search bench's, 0.95–0.99 against 0.65–0.78 (bench/LAYOUT.md, section 7).

@@ -281,6 +281,41 @@ test('an index of the method its size does not call for is rebuilt by the other 
   }
 });
 
+test('an IVF index registered without centres (before the IvfCentres migration) gets them from the check, without a rebuild', async () => {
+  const set = await activeSet(t);
+  const row = async () =>
+    (
+      await db.query(
+        `SELECT index_name, method, lists, cardinality(centres) AS centres, (SELECT count(DISTINCT vector_dims(c)) FROM unnest(centres) c)::int AS dims
+         FROM vector_indexes WHERE tenant_id = $1`,
+        [t.id],
+      )
+    ).rows[0];
+  const before = await row();
+  assert.equal(before.method, 'ivfflat', 'the previous test left an IVF index');
+  assert.equal(before.centres, 4, 'a build registers one centre per list (4 lists)');
+  assert.equal(before.dims, 1, "the centres are of the set's dimensions");
+  await db.query(`UPDATE vector_indexes SET centres = NULL WHERE tenant_id = $1`, [t.id]); // the superuser is not subject to RLS
+  const s = service();
+  try {
+    requested.length = 0;
+    await s.sweep();
+    assert.ok(requested.includes(t.id), 'the sweep asked for a check of the tenant');
+    assert.equal(await s.maintainSet(set), 'up-to-date', 'no rebuild');
+  } finally {
+    await s.onApplicationShutdown();
+  }
+  assert.deepEqual(await row(), before, 'same index, its centres back');
+  requested.length = 0;
+  const again = service();
+  try {
+    await again.sweep();
+    assert.ok(!requested.includes(t.id), 'nothing more to do');
+  } finally {
+    await again.onApplicationShutdown();
+  }
+});
+
 test('a shutdown during the full-text build cancels it and starts no other build', async () => {
   const set = await activeSet(u);
   const s = service();

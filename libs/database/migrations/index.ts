@@ -13,6 +13,7 @@ import { KeywordRankAndPath1764000022000 } from './1764000022000-keyword-rank-an
 import { KeywordRankRows1764000023000 } from './1764000023000-keyword-rank-rows.js';
 import { TenantKeywordIndex1764000024000 } from './1764000024000-tenant-keyword-index.js';
 import { IvfVectorIndex1764000025000 } from './1764000025000-ivf-vector-index.js';
+import { IvfCentres1764000026000 } from './1764000026000-ivf-centres.js';
 
 /** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   KeywordRankRows1764000023000,
   TenantKeywordIndex1764000024000,
   IvfVectorIndex1764000025000,
+  IvfCentres1764000026000,
 ];

@@ -201,15 +201,15 @@ export class VectorIndexRepository {
     owner: pg.ClientBase,
     tenantId: string,
     setId: number,
-    rec: { indexName: string; watermark: number; indexedRows: number; buildMs: number } & VectorIndexBuild,
+    rec: { indexName: string; watermark: number; indexedRows: number; buildMs: number; centres?: string[] } & VectorIndexBuild,
   ): Promise<void> {
     await this.inTenant(owner, tenantId, () =>
       owner.query(
-        `INSERT INTO vector_indexes (tenant_id, set_id, index_name, watermark, indexed_rows, method, lists, m, ef_construction, build_ms, built_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+        `INSERT INTO vector_indexes (tenant_id, set_id, index_name, watermark, indexed_rows, method, lists, m, ef_construction, build_ms, centres, built_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::halfvec[], now())
        ON CONFLICT (tenant_id, set_id) DO UPDATE SET index_name = excluded.index_name, watermark = excluded.watermark,
          indexed_rows = excluded.indexed_rows, method = excluded.method, lists = excluded.lists, m = excluded.m,
-         ef_construction = excluded.ef_construction, build_ms = excluded.build_ms, built_at = excluded.built_at`,
+         ef_construction = excluded.ef_construction, build_ms = excluded.build_ms, centres = excluded.centres, built_at = excluded.built_at`,
         [
           tenantId,
           setId,
@@ -221,9 +221,21 @@ export class VectorIndexRepository {
           rec.method === 'hnsw' ? rec.m : null,
           rec.method === 'hnsw' ? rec.efConstruction : null,
           rec.buildMs,
+          rec.method === 'ivfflat' && rec.centres?.length ? rec.centres : null,
         ],
       ),
     );
+  }
+
+  /** The centres of a registered IVF index built before the registry kept them; false when that index is no longer registered. */
+  async setCentres(owner: pg.ClientBase, tenantId: string, setId: number, indexName: string, centres: string[]): Promise<boolean> {
+    const { rowCount } = await this.inTenant(owner, tenantId, () =>
+      owner.query(
+        `UPDATE vector_indexes SET centres = $4::halfvec[] WHERE tenant_id = $1 AND set_id = $2 AND index_name = $3 AND method = 'ivfflat'`,
+        [tenantId, setId, indexName, centres.length ? centres : null],
+      ),
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   /** Search stops using the set's index (before it is dropped); returns its name, if it had one. */
@@ -271,22 +283,27 @@ export class VectorIndexRepository {
   async registered(
     owner: pg.ClientBase,
     tenantId: string,
-  ): Promise<{ exists: boolean; indexNames: string[]; vectorIndexes: { method: VectorIndexMethod; indexedRows: number }[] }> {
+  ): Promise<{ exists: boolean; indexNames: string[]; vectorIndexes: { method: VectorIndexMethod; indexedRows: number; centred: boolean }[] }> {
     const {
       rows: [row],
     } = await this.inTenant(owner, tenantId, () =>
-      owner.query<{ exists: boolean; index_names: string[]; vector_indexes: { method: VectorIndexMethod; indexed_rows: number }[] | null }>(
+      owner.query<{
+        exists: boolean;
+        index_names: string[];
+        vector_indexes: { method: VectorIndexMethod; indexed_rows: number; centred: boolean }[] | null;
+      }>(
         `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
               ARRAY(SELECT index_name FROM vector_indexes WHERE tenant_id = $1
                     UNION ALL SELECT keyword_index FROM embedding_sets WHERE tenant_id = $1 AND keyword_index IS NOT NULL) AS index_names,
-              (SELECT json_agg(json_build_object('method', method, 'indexed_rows', indexed_rows)) FROM vector_indexes WHERE tenant_id = $1) AS vector_indexes`,
+              (SELECT json_agg(json_build_object('method', method, 'indexed_rows', indexed_rows, 'centred', centres IS NOT NULL))
+               FROM vector_indexes WHERE tenant_id = $1) AS vector_indexes`,
         [tenantId],
       ),
     );
     return {
       exists: row?.exists === true,
       indexNames: row?.index_names ?? [],
-      vectorIndexes: (row?.vector_indexes ?? []).map((v) => ({ method: v.method, indexedRows: Number(v.indexed_rows) })),
+      vectorIndexes: (row?.vector_indexes ?? []).map((v) => ({ method: v.method, indexedRows: Number(v.indexed_rows), centred: v.centred })),
     };
   }
 

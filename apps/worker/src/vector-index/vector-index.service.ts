@@ -8,7 +8,8 @@ import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.rep
 import { EmbeddingSwitchQueue } from '#libs/queue/embedding-switch.queue.js';
 import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
 import { refreshKeywordStats } from '#libs/retrieval/keyword-stats.js';
-import { ivfListsFor, vectorIndexMethodFor, vectorIndexMethodStale } from '#libs/retrieval/vector-index.js';
+import { ivfCentreCount, ivfListsFor, vectorIndexMethodFor, vectorIndexMethodStale, type IndexedRows } from '#libs/retrieval/vector-index.js';
+import { ivfCentres } from './ivf-centres.js';
 import { hexToUuid, VectorIndexRepository, type VectorIndexBuild } from './vector-index.repository.js';
 
 /** pg-pool's error when its wait for a pooled client times out (node_modules/pg-pool/index.js). */
@@ -107,7 +108,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       !state.index ||
       state.unindexed >= Math.max(s.rebuildRows, (state.index.indexedRows * s.rebuildPercent) / 100) ||
       vectorIndexMethodStale(state.index.method, state.index.indexedRows, s.ivfMaxRows);
-    if (!vectorDue && !keywordDue) return 'up-to-date';
+    // An IVF index registered before the registry kept centres (the IvfCentres migration) gets them, without a rebuild.
+    const centresDue = !vectorDue && state.index?.method === 'ivfflat' && !state.index.centred;
+    if (!vectorDue && !keywordDue && !centresDue) return 'up-to-date';
 
     const owner = await this.acquireOwner();
     try {
@@ -125,6 +128,12 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
             })
           : undefined;
         if (keyword === 'gone') return 'gone';
+        if (centresDue) {
+          const { indexName, watermark, lists } = state.index!;
+          const centres = await this.centres({ tenantId, setId: set.id, watermark }, set.dimensions, lists);
+          if (centres && (await this.repo.setCentres(owner, tenantId, set.id, indexName, centres)))
+            this.logger.log(`vector index ${indexName}: ${centres.length} centres`);
+        }
         if (!vectorDue) return 'up-to-date';
         if (this.stopping) return 'busy';
         const started = Date.now();
@@ -140,8 +149,16 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
           this.repo.build(owner, set, watermark, { ...how, memoryMb: s.buildMemoryMb }),
         );
         const indexedRows = await count(); // documents deleted during the build are not in it
+        const centres = how.method === 'ivfflat' ? await this.centres({ tenantId, setId: set.id, watermark }, set.dimensions, how.lists) : undefined;
         try {
-          await this.repo.register(owner, tenantId, set.id, { indexName, watermark, indexedRows, buildMs: Date.now() - started, ...how });
+          await this.repo.register(owner, tenantId, set.id, {
+            indexName,
+            watermark,
+            indexedRows,
+            buildMs: Date.now() - started,
+            centres,
+            ...how,
+          });
         } catch (e) {
           await this.repo.drop(owner, indexName); // the tenant was deleted during the build
           if ((e as { code?: string }).code === '23503') return 'gone';
@@ -158,6 +175,20 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       }
     } finally {
       owner.release();
+    }
+  }
+
+  /**
+   * The set's centres for focused IVF probes (ivf-centres.ts), read through the runtime role in the tenant's transaction.
+   * Undefined when they cannot be computed: search then reads the full share, and the sweep asks again.
+   */
+  private async centres(rows: IndexedRows, dimensions: number, lists: number): Promise<string[] | undefined> {
+    try {
+      return await this.db.runFor(rows.tenantId, (m) => ivfCentres((sql, params) => m.query(sql, params), rows, dimensions, ivfCentreCount(lists)));
+    } catch (e) {
+      if (this.stopping) throw e;
+      this.logger.warn(`centres of tenant ${rows.tenantId}, set ${rows.setId}: ${(e as Error).message}`);
+      return undefined;
     }
   }
 
@@ -263,9 +294,14 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
           } else if (!idx.valid) {
             // Named but not valid (its build was interrupted on the server): search cannot use it, the check builds it again.
             await this.queue.request(tenantId);
-          } else if (reg.vectorIndexes.some((v) => vectorIndexMethodStale(v.method, v.indexedRows, this.config.vectorIndex.ivfMaxRows))) {
+          } else if (
+            reg.vectorIndexes.some(
+              (v) => vectorIndexMethodStale(v.method, v.indexedRows, this.config.vectorIndex.ivfMaxRows) || (v.method === 'ivfflat' && !v.centred),
+            )
+          ) {
             // Built by another method than its size now calls for (an index built before the IvfVectorIndex migration, or
-            // VECTOR_IVF_MAX_ROWS changed): the check rebuilds it, and search uses the old one until then.
+            // VECTOR_IVF_MAX_ROWS changed): the check rebuilds it, and search uses the old one until then. An IVF index
+            // without centres (built before the IvfCentres migration, or their computation failed): the check adds them.
             await this.queue.request(tenantId);
           }
         } finally {
