@@ -37,6 +37,7 @@ import { LocalEmbedder } from '../libs/ai/embedding/local.embedder.js';
 import { loadConfig, type AppConfig } from '../libs/config/config.js';
 import { createRuntimeDataSource } from '../libs/database/data-source.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
+import { SearchRepository } from '../libs/retrieval/search.repository.js';
 import { countTokens } from '../libs/ai/tokenizer.js';
 import {
   benchUrls,
@@ -121,6 +122,26 @@ async function prepareTenant(ctx: {
     return { result, ms, indexedRows: row ? Number(row.indexed_rows) : 0, method: row?.method ?? 'none', lists: row?.lists ?? null };
   } finally {
     await service.onApplicationShutdown();
+    await ds.destroy();
+  }
+}
+
+/**
+ * How many of the load's questions read the focused share of the IVF lists (libs/retrieval/vector-index.ts, focused
+ * probes): each searched once through SearchRepository, embedded as the API embeds it. HTTP cannot tell.
+ */
+async function focusedQuestions(config: AppConfig, tenantId: string, queries: string[], embedder: LocalEmbedder): Promise<number> {
+  const ds = await createRuntimeDataSource(config.database, { poolMax: 1, poolMin: 0 }).initialize();
+  try {
+    const repo = new SearchRepository(config.vectorIndex);
+    const vectors = await embedder.embed(queries);
+    let focused = 0;
+    for (const [i, query] of queries.entries()) {
+      await new TenantDb(ds).runFor(tenantId, (m) => repo.search(m, { tenantId, vector: vectors[i]!, query, topK: TOP_K, mode: 'vector' }));
+      if (repo.lastIvfProbePercent === config.vectorIndex.ivfFocusedProbePercent) focused++;
+    }
+    return focused;
+  } finally {
     await ds.destroy();
   }
 }
@@ -286,10 +307,10 @@ async function main(): Promise<void> {
         (migrationVectorIndexes.length ? `, migrations' vector indexes re-created in ${(buildMs / 1000).toFixed(1)} s` : ''),
     );
     const tenantIndex = await prepareTenant({ superuser: s, config: appConfig, tenantId, chunks: CHUNKS });
-    const { m: hnswM, efConstruction: hnswEf, minRows, ivfProbePercent } = appConfig.vectorIndex;
+    const { m: hnswM, efConstruction: hnswEf, minRows, ivfProbePercent, ivfFocusedProbePercent } = appConfig.vectorIndex;
     const how =
       tenantIndex.method === 'ivfflat'
-        ? `IVFFlat index (${tenantIndex.lists} lists, ${ivfProbePercent} % of them read per search`
+        ? `IVFFlat index (${tenantIndex.lists} lists, ${ivfProbePercent} % of them read per search, ${ivfFocusedProbePercent} % for a question near one of the set's centres`
         : `HNSW index (m ${hnswM}, ef_construction ${hnswEf}`;
     const tenantIndexText =
       tenantIndex.result === 'built'
@@ -319,6 +340,8 @@ async function main(): Promise<void> {
       if (CHUNKS > 0 && items === 0) throw new Error(`${mode} search returned nothing for 10 questions about seeded topics`);
     }
     log(`sanity: items per search ${MODES.map((m) => `${m} ${found[m]}`).join(', ')}`);
+    const focus = tenantIndex.method === 'ivfflat' ? await focusedQuestions(appConfig, tenantId, queries, embedder) : undefined;
+    if (focus !== undefined) log(`focused probes: ${focus} of ${queries.length} questions`);
 
     // ---- load
     const warm = Math.min(3, SECONDS);
@@ -398,7 +421,7 @@ async function main(): Promise<void> {
         `${QUERIES} rotating questions about those topics, topK ${TOP_K}, an API key as bearer token. ${SECONDS} s per run after a ${warm} s warm-up; ` +
         `autocannon ${pkgVersion('autocannon')} in the bench process on the same machine as the API (one Node process) and PostgreSQL. ` +
         `Latency percentiles over every response (nearest rank), req/s = responses ÷ run time. ` +
-        `${tenantIndexText} Vector indexes on embeddings: ${indexes.join(', ') || 'none'}. API pool: DB_POOL_MIN ${appConfig.database.poolMin}, DB_POOL_MAX ${appConfig.database.poolMax}. ` +
+        `${tenantIndexText}${focus !== undefined ? ` Focused probes: ${focus} of the ${queries.length} questions read ${ivfFocusedProbePercent} % of the lists, the others ${ivfProbePercent} % (each searched once through SearchRepository before the load).` : ''} Vector indexes on embeddings: ${indexes.join(', ') || 'none'}. API pool: DB_POOL_MIN ${appConfig.database.poolMin}, DB_POOL_MAX ${appConfig.database.poolMax}. ` +
         `Items per search in a sanity pass: ${MODES.map((m) => `${m} ${found[m]}`).join(', ')}.`,
       '',
     );

@@ -17,7 +17,8 @@
  * 5. computes completeness (rows = min(topK, tenant's chunks)), recall@10
  *    against the exact path for the same query and mode, p50/p95 latency,
  *    the RLS cost ratio, and recall/latency of the largest bucket for other
- *    shares of IVF lists read (VECTOR_IVF_PROBE_PERCENT);
+ *    shares of IVF lists read (VECTOR_IVF_PROBE_PERCENT, each for every question)
+ *    and how many searches focused probes sent to the smaller share;
  * 6. side by side in the same run: the largest bucket's indexes rebuilt as
  *    HNSW by the same service (VECTOR_IVF_MAX_ROWS 0, the layout before
  *    IvfVectorIndex), timed, and searched at each ef_search of BENCH_EF_LIST.
@@ -106,6 +107,8 @@ interface Sample {
   /** 1 - similarity of each hit, nearest first (vector mode: the cosine distance the ranking used). */
   distances: number[];
   path: VectorPath | undefined;
+  /** The share of IVF lists the search read, in % (SearchRepository.lastIvfProbePercent; undefined: no IVF index). */
+  share: number | undefined;
   foreign: number;
 }
 
@@ -272,6 +275,7 @@ async function main(): Promise<void> {
             ids: hits.map((h) => h.chunkId),
             distances: hits.map((h) => 1 - h.similarity).sort((a, b) => a - b),
             path: repo.lastVectorPath,
+            share: repo.lastIvfProbePercent,
             foreign: hits.filter((h) => !own.has(h.documentId)).length,
           });
       }
@@ -309,7 +313,7 @@ async function main(): Promise<void> {
     }
     const xl = all.filter(([, q]) => q.tenant.bucket === 'xl');
     for (const p of PROBE_LIST)
-      await run(ds, `probes${p}`, new SearchRepository({ ...config.vectorIndex, ivfProbePercent: p }), xl, 'vector');
+      await run(ds, `probes${p}`, new SearchRepository({ ...config.vectorIndex, ivfProbePercent: p, ivfFocusedProbePercent: 0 }), xl, 'vector');
     const xlMethod = await indexMethods(
       s,
       tenants.filter((t) => t.bucket === 'xl'),
@@ -356,7 +360,7 @@ async function main(): Promise<void> {
     lines.push(
       `Load: COPY BINARY ${num(TOTAL)} rows in ${f1(loadMs / 1000)} s (rows generated on the fly); heap ${heap}, total with indexes ${total}. ` +
         `Per-tenant index builds by the worker's maintain(), the set's own GIN on tsv then its vector index (${xlMethod.join(', ')}: IVFFlat up to VECTOR_IVF_MAX_ROWS ${num(config.vectorIndex.ivfMaxRows)} rows, ` +
-        `one list per ${num(config.vectorIndex.ivfListRows)} rows, searches read ${config.vectorIndex.ivfProbePercent} % of the lists; maintenance_work_mem ${config.vectorIndex.buildMemoryMb} MB, CONCURRENTLY): ` +
+        `one list per ${num(config.vectorIndex.ivfListRows)} rows, searches read ${config.vectorIndex.ivfProbePercent} % of the lists, ${config.vectorIndex.ivfFocusedProbePercent} % for a question whose nearest centre of the set is nearer than ${config.vectorIndex.ivfFocusRatio} of its median one (focused probes); maintenance_work_mem ${config.vectorIndex.buildMemoryMb} MB, CONCURRENTLY): ` +
         builds.map((b) => `${num(b.tenant.size)} rows ${f1(b.ms / 1000)} s`).join(', ') +
         `. Common words of the keyword side (keyword-stats.ts, counted by the same maintain()): ${counted} sets of ≥ 2 000 rows, ` +
         `${common} lexemes in all; maintain() of the ${others} tenants without an index took ${f1(othersMs / 1000)} s.`,
@@ -446,15 +450,24 @@ async function main(): Promise<void> {
         )} | ${recall(on).toFixed(2)} / ${recall(off).toFixed(2)} | ${pctRange(excess(off))} |`,
       );
     };
-    effortTable(`#### Share of IVF lists read on the largest bucket (vector, topK ${TOP_K}; the layout as shipped)`, 'lists read, %');
+    effortTable(
+      `#### Share of IVF lists read on the largest bucket (vector, topK ${TOP_K}; the layout as shipped)\n\n` +
+        'Each share for every question (focused probes off), then the main table\'s runs with them on.',
+      'lists read, %',
+    );
     for (const p of PROBE_LIST)
       efRow(
         `${p}${p === config.vectorIndex.ivfProbePercent ? ' (VECTOR_IVF_PROBE_PERCENT)' : ''}`,
         samples.filter((x) => x.role === `probes${p}`),
       );
+    const shipped = samples.filter((x) => x.role === 'runtime' && x.mode === 'vector' && queries[x.q]!.tenant.bucket === 'xl');
+    const focusedShare = (kind: 'on' | 'off') => {
+      const xs = shipped.filter((x) => queries[x.q]!.kind === kind);
+      return `${xs.filter((x) => x.share === config.vectorIndex.ivfFocusedProbePercent).length}/${xs.length}`;
+    };
     efRow(
-      "the main table's runs (runtime role)",
-      samples.filter((x) => x.role === 'runtime' && x.mode === 'vector' && queries[x.q]!.tenant.bucket === 'xl'),
+      `focused probes, the main table's runs (runtime role): ${config.vectorIndex.ivfFocusedProbePercent} % read for ${focusedShare('on')} on-topic and ${focusedShare('off')} off-topic searches, ${config.vectorIndex.ivfProbePercent} % for the others`,
+      shipped,
     );
     if (hnswBuilds.length) {
       lines.push('');

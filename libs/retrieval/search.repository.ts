@@ -363,7 +363,11 @@ export class SearchRepository {
     common: ReadonlySet<string>;
     keywordConfigs: KeywordConfig[];
   }> {
-    const vectorParam = keyword ? 4 : 2; // the query's vector and its dimensions follow the other parameters
+    // The query's vector and its dimensions follow the other parameters. The focus ratio (DEFAULT_IVF_FOCUS_RATIO) is
+    // computed in a CASE, so never for a vector of other dimensions than the set's (the check after this statement turns
+    // that into EmbeddingSetChanged; a WHERE beside it did not stop the distances), and behind OFFSET 0, so once for both
+    // of its uses.
+    const vectorParam = keyword ? 4 : 2;
     // Settings first, on their own: a statement's timeout is armed when it starts, so the reads
     // below (which could wait on a lock) must come after it.
     const mode = await databaseMode(m.connection, m);
@@ -405,8 +409,10 @@ export class SearchRepository {
        FROM (SELECT 1) one
        LEFT JOIN embedding_sets s ON s.tenant_id = $1 AND s.state = 'active'
        LEFT JOIN vector_indexes v ON v.tenant_id = $1 AND v.set_id = s.id
-       LEFT JOIN LATERAL (SELECT ${ivfFocusSql('v.centres', `$${vectorParam}::halfvec`)}::float8 AS focus
-                          WHERE v.method = 'ivfflat' AND s.dimensions = $${vectorParam + 1}::int) f ON true`,
+       LEFT JOIN LATERAL (
+         SELECT CASE WHEN v.method = 'ivfflat' AND s.dimensions = $${vectorParam + 1}::int
+                     THEN ${ivfFocusSql('v.centres', `$${vectorParam}::halfvec`)}::float8 END AS focus
+         OFFSET 0) f ON true`,
       [...(keyword ? [tenantId, keyword.words, keyword.language] : [tenantId]), query.literal, query.dimensions],
     );
     // The scan budget and the probes depend on the row just read: in the same statement on one node; on Citus a SET LOCAL of its own.
