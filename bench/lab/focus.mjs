@@ -66,7 +66,7 @@ for (const rank of RANKS) {
   const sample = (await c.query(`SELECT id FROM embeddings WHERE ${indexed} ORDER BY md5(id::text) LIMIT ${SAMPLE}`)).rows.map((r) => r.id);
   // The worker's centres (ivf-centres.ts), k as it chooses them.
   const cStart = Date.now();
-  const centres = await ivfCentres(async (sql, params) => (await c.query(sql, params)).rows, { tenantId: t.id, setId: t.set_id, watermark: Number(t.watermark) }, 1536, Math.min(64, t.lists));
+  const centres = await ivfCentres(async (sql, params) => (await c.query(sql, params)).rows, { tenantId: t.id, setId: t.set_id, watermark: Number(t.watermark) }, 1536, Number(process.env.K ?? Math.min(64, t.lists)));
   console.log(`  ${centres.length} centres in ${Date.now() - cStart} ms`);
   const topics = topicsOf[rank - 1];
   const qrnd = prng(4242 + rank);
@@ -91,11 +91,11 @@ for (const rank of RANKS) {
       { enable_sort: 'on' },
     );
     const d = s.rows.map((r) => r.d).sort((x, y) => x - y);
-    const cs = await inTx(
-      `SELECT min(x.d) / NULLIF(percentile_cont(0.5) WITHIN GROUP (ORDER BY x.d), 0) AS focus FROM (SELECT c <=> $1::halfvec AS d FROM unnest($2::halfvec(1536)[]) c) x`,
-      [q.v, centres],
-    );
-    const rec = { rank, kind: q.kind, dmin: d[0], d2: d[1], dmed: median(d), sampleMs: s.ms, focus: cs.rows[0].focus, focusMs: cs.ms, recall: {}, ms: {} };
+    const cs = await inTx(`SELECT (c <=> $1::halfvec)::float8 AS d FROM unnest($2::halfvec(1536)[]) c`, [q.v, centres]);
+    const cd = cs.rows.map((r) => r.d).sort((x, y) => x - y);
+    const cm = median(cd);
+    const mad = median(cd.map((x) => Math.abs(x - cm)));
+    const rec = { rank, kind: q.kind, dmin: d[0], d2: d[1], dmed: median(d), sampleMs: s.ms, focus: cd[0] / cm, z: (cm - cd[0]) / mad, focusMs: cs.ms, recall: {}, ms: {} };
     for (const share of SHARES) {
       const probes = Math.max(1, Math.ceil((t.lists * share) / 100));
       const r = await inTx(
@@ -119,7 +119,8 @@ for (const kind of ['on', 'off']) {
     `${kind}-topic: dmin/dmed ${f(Math.min(...ratio))}–${f(Math.max(...ratio))} (median ${f(median(ratio))}); ` +
       SHARES.map((s) => `${s} %: recall ${f(avg(of.map((r) => r.recall[s])))} p50 ${median(of.map((r) => r.ms[s])).toFixed(1)} ms`).join('; ') +
       `; sample read p50 ${median(of.map((r) => r.sampleMs)).toFixed(2)} ms` +
-      `; centres: min/median ${f(Math.min(...of.map((r) => r.focus)))}–${f(Math.max(...of.map((r) => r.focus)))} (median ${f(median(of.map((r) => r.focus)))}), ${median(of.map((r) => r.focusMs)).toFixed(2)} ms`,
+      `; centres: min/median ${f(Math.min(...of.map((r) => r.focus)))}–${f(Math.max(...of.map((r) => r.focus)))} (median ${f(median(of.map((r) => r.focus)))}), ` +
+      `z (MAD) ${f(Math.min(...of.map((r) => r.z)))}–${f(Math.max(...of.map((r) => r.z)))} (median ${f(median(of.map((r) => r.z)))}), ${median(of.map((r) => r.focusMs)).toFixed(2)} ms`,
   );
 }
 // The rule: the low share when dmin/dmed < tau, else the high one (the last of SHARES).

@@ -325,7 +325,7 @@ export class EnvironmentDto {
   @IsNumber()
   @Min(0)
   @Max(1)
-  VECTOR_IVF_FOCUS_RATIO = 0.75;
+  VECTOR_IVF_FOCUS_RATIO = 0.86;
 
   /** hnsw.ef_search of index searches; 0 = the measured default (400, or more when a search needs more candidates). */
   @Transform(toInt)

@@ -127,20 +127,23 @@ export function ivfProbesSql(listsSql: string, percent = DEFAULT_IVF_PROBE_PERCE
  * Focused probes: a question near one of the set's topics finds its ten nearest rows in the few lists around that topic;
  * only a question about none of them (off-topic: about as far from every row) needs VECTOR_IVF_PROBE_PERCENT of the
  * lists. Search tells the two apart before reading a list, from the question's cosine distances to the set's centres
- * (k-means of its rows, computed by the worker, in vector_indexes.centres): the nearest centre's distance over the
- * median one. Measured on the three largest bench tenants (bench/LAYOUT.md, section 8): 0.18–0.42 on-topic,
- * 0.90–0.99 off-topic; on-topic recall@10 1.00 reading 15 % of the lists (0.99 at 10 %). Below
- * VECTOR_IVF_FOCUS_RATIO (0.75) a search reads VECTOR_IVF_FOCUSED_PROBE_PERCENT (15 %); anything else, including a set
- * without centres yet, the full share. A wrong call either way costs time or, for a question between topics read as
- * on-topic, recall: the ratio keeps a wide margin from both sides.
+ * (IVF_CENTRES k-means centres of its rows, computed by the worker, in vector_indexes.centres): the nearest centre's
+ * distance over the median one. Measured (bench/LAYOUT.md, section 8) on two kinds of vectors: the search bench's
+ * (on-topic 0.18–0.20, off-topic 0.89–0.98) and the LocalEmbedder's of the API bench's texts, whose distances are all
+ * near 1 (on-topic 0.75–0.84, off-topic 0.89–0.97); on-topic recall@10 was 1.00 reading 15 % of the lists on both.
+ * Below VECTOR_IVF_FOCUS_RATIO (0.86) a search reads VECTOR_IVF_FOCUSED_PROBE_PERCENT (15 %); anything else, including a
+ * set without centres yet, the full share. Off-topic questions sat at 0.89 or more on both kinds of vectors; on-topic
+ * ones depend on how far the model spreads a topic from the rest, so a model that spreads less reads the full share.
  */
 export const DEFAULT_IVF_FOCUSED_PROBE_PERCENT = 15;
-export const DEFAULT_IVF_FOCUS_RATIO = 0.75;
+export const DEFAULT_IVF_FOCUS_RATIO = 0.86;
 
-/** Centres per set: one per list, at most 64 (each costs a distance per search, about 1 µs, and 3 KB in the registry). */
-export function ivfCentreCount(lists: number): number {
-  return Math.max(1, Math.min(64, Math.floor(lists)));
-}
+/**
+ * Centres per set, whatever its lists: a question must find a centre of its own topic, and a set can hold more topics
+ * than lists (the API bench's 40 topics in 20 lists: with 20 or 64 centres on- and off-topic ratios overlapped, with 128
+ * they did not). Each costs a distance per search (about 1 µs) and 3 KB of the registry row; 128 took ~2 s to compute.
+ */
+export const IVF_CENTRES = 128;
 
 /** The probe settings of a search (VectorIndexSettings' names). */
 export interface IvfProbeSettings {

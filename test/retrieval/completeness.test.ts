@@ -34,7 +34,7 @@ import { EmbeddingSetChanged } from '../../libs/embedding-sets/active-sets.js';
 import {
   DEFAULT_IVF_FOCUSED_PROBE_PERCENT,
   DEFAULT_IVF_PROBE_PERCENT,
-  ivfCentreCount,
+  IVF_CENTRES,
   ivfProbesFor,
 } from '../../libs/retrieval/vector-index.js';
 
@@ -317,7 +317,7 @@ test('the big tenant is searched through its own index: complete, its own rows o
   const shares: Record<string, number[]> = { on: [], off: [] };
   const reg = await registry(big.id);
   assert.equal(reg?.method, 'ivfflat');
-  assert.equal(reg?.centres, ivfCentreCount(reg!.lists), 'the worker registered the centres with the index');
+  assert.ok(reg!.centres! > 1 && reg!.centres! <= IVF_CENTRES, `the worker registered the centres with the index: ${reg?.centres}`);
   for (const [kind, topics] of [
     ['on', [0, 1, 2, 3, 4, 5, 6, 7]],
     ['off', [9, 11, 13, 15, 17, 19]],

@@ -8,7 +8,7 @@ import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.rep
 import { EmbeddingSwitchQueue } from '#libs/queue/embedding-switch.queue.js';
 import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
 import { refreshKeywordStats } from '#libs/retrieval/keyword-stats.js';
-import { ivfCentreCount, ivfListsFor, vectorIndexMethodFor, vectorIndexMethodStale, type IndexedRows } from '#libs/retrieval/vector-index.js';
+import { IVF_CENTRES, ivfListsFor, vectorIndexMethodFor, vectorIndexMethodStale, type IndexedRows } from '#libs/retrieval/vector-index.js';
 import { ivfCentres } from './ivf-centres.js';
 import { hexToUuid, VectorIndexRepository, type VectorIndexBuild } from './vector-index.repository.js';
 
@@ -129,8 +129,8 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
           : undefined;
         if (keyword === 'gone') return 'gone';
         if (centresDue) {
-          const { indexName, watermark, lists } = state.index!;
-          const centres = await this.centres({ tenantId, setId: set.id, watermark }, set.dimensions, lists);
+          const { indexName, watermark } = state.index!;
+          const centres = await this.centres({ tenantId, setId: set.id, watermark }, set.dimensions);
           if (centres && (await this.repo.setCentres(owner, tenantId, set.id, indexName, centres)))
             this.logger.log(`vector index ${indexName}: ${centres.length} centres`);
         }
@@ -149,7 +149,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
           this.repo.build(owner, set, watermark, { ...how, memoryMb: s.buildMemoryMb }),
         );
         const indexedRows = await count(); // documents deleted during the build are not in it
-        const centres = how.method === 'ivfflat' ? await this.centres({ tenantId, setId: set.id, watermark }, set.dimensions, how.lists) : undefined;
+        const centres = how.method === 'ivfflat' ? await this.centres({ tenantId, setId: set.id, watermark }, set.dimensions) : undefined;
         try {
           await this.repo.register(owner, tenantId, set.id, {
             indexName,
@@ -182,9 +182,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
    * The set's centres for focused IVF probes (ivf-centres.ts), read through the runtime role in the tenant's transaction.
    * Undefined when they cannot be computed: search then reads the full share, and the sweep asks again.
    */
-  private async centres(rows: IndexedRows, dimensions: number, lists: number): Promise<string[] | undefined> {
+  private async centres(rows: IndexedRows, dimensions: number): Promise<string[] | undefined> {
     try {
-      return await this.db.runFor(rows.tenantId, (m) => ivfCentres((sql, params) => m.query(sql, params), rows, dimensions, ivfCentreCount(lists)));
+      return await this.db.runFor(rows.tenantId, (m) => ivfCentres((sql, params) => m.query(sql, params), rows, dimensions, IVF_CENTRES));
     } catch (e) {
       if (this.stopping) throw e;
       this.logger.warn(`centres of tenant ${rows.tenantId}, set ${rows.setId}: ${(e as Error).message}`);
