@@ -318,7 +318,7 @@ export class EnvironmentDto {
   @IsInt()
   @Min(0)
   @Max(100)
-  VECTOR_IVF_FOCUSED_PROBE_PERCENT = 15;
+  VECTOR_IVF_FOCUSED_PROBE_PERCENT = 20;
 
   /** A question whose nearest centre of the set is nearer than this share of its median centre's distance reads the focused share. */
   @Transform(toInt)

@@ -130,12 +130,13 @@ export function ivfProbesSql(listsSql: string, percent = DEFAULT_IVF_PROBE_PERCE
  * (IVF_CENTRES k-means centres of its rows, computed by the worker, in vector_indexes.centres): the nearest centre's
  * distance over the median one. Measured (bench/LAYOUT.md, section 8) on two kinds of vectors: the search bench's
  * (on-topic 0.18–0.20, off-topic 0.89–0.98) and the LocalEmbedder's of the API bench's texts, whose distances are all
- * near 1 (on-topic 0.75–0.84, off-topic 0.89–0.97); on-topic recall@10 was 1.00 reading 15 % of the lists on both.
- * Below VECTOR_IVF_FOCUS_RATIO (0.86) a search reads VECTOR_IVF_FOCUSED_PROBE_PERCENT (15 %); anything else, including a
+ * near 1 (on-topic 0.75–0.84, off-topic 0.89–0.97); on-topic recall@10 was 1.00 reading 15 % of the lists on both,
+ * but 0.93 on the completeness test's noisier vectors on the Citus cluster (4 of 24 lists; 0.99–1.00 on PostgreSQL):
+ * 20 % for a margin. Below VECTOR_IVF_FOCUS_RATIO (0.86) a search reads VECTOR_IVF_FOCUSED_PROBE_PERCENT (20 %); anything else, including a
  * set without centres yet, the full share. Off-topic questions sat at 0.89 or more on both kinds of vectors; on-topic
  * ones depend on how far the model spreads a topic from the rest, so a model that spreads less reads the full share.
  */
-export const DEFAULT_IVF_FOCUSED_PROBE_PERCENT = 15;
+export const DEFAULT_IVF_FOCUSED_PROBE_PERCENT = 20;
 export const DEFAULT_IVF_FOCUS_RATIO = 0.86;
 
 /**
