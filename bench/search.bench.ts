@@ -313,7 +313,13 @@ async function main(): Promise<void> {
     }
     const xl = all.filter(([, q]) => q.tenant.bucket === 'xl');
     for (const p of PROBE_LIST)
-      await run(ds, `probes${p}`, new SearchRepository({ ...config.vectorIndex, ivfProbePercent: p, ivfFocusedProbePercent: 0 }), xl, 'vector');
+      await run(
+        ds,
+        `probes${p}`,
+        new SearchRepository({ ...config.vectorIndex, ivfProbePercent: p, ivfFocusedProbePercent: 0 }),
+        xl,
+        'vector',
+      );
     const xlMethod = await indexMethods(
       s,
       tenants.filter((t) => t.bucket === 'xl'),
@@ -452,7 +458,7 @@ async function main(): Promise<void> {
     };
     effortTable(
       `#### Share of IVF lists read on the largest bucket (vector, topK ${TOP_K}; the layout as shipped)\n\n` +
-        'Each share for every question (focused probes off), then the main table\'s runs with them on.',
+        "Each share for every question (focused probes off), then the main table's runs with them on.",
       'lists read, %',
     );
     for (const p of PROBE_LIST)

@@ -19,7 +19,11 @@ await c.connect();
 let reg;
 const queries = [];
 if (DATA === 'api') {
-  reg = (await c.query(`SELECT tenant_id, set_id, watermark, lists, centres::text[] AS centres FROM vector_indexes WHERE method = 'ivfflat' LIMIT 1`)).rows[0];
+  reg = (
+    await c.query(
+      `SELECT tenant_id, set_id, watermark, lists, centres::text[] AS centres FROM vector_indexes WHERE method = 'ivfflat' LIMIT 1`,
+    )
+  ).rows[0];
   const e = new LocalEmbedder(1536);
   const rnd = prng(99);
   const on = Array.from({ length: NQ }, (_, i) => topicQuery(rnd, i % 40));
@@ -59,7 +63,12 @@ if (DATA === 'api') {
 if (process.env.K) {
   const { ivfCentres } = await import('../../dist/apps/worker/src/vector-index/ivf-centres.js');
   const t0 = Date.now();
-  reg.centres = await ivfCentres(async (sql, params) => (await c.query(sql, params)).rows, { tenantId: reg.tenant_id, setId: reg.set_id, watermark: Number(reg.watermark) }, 1536, Number(process.env.K));
+  reg.centres = await ivfCentres(
+    async (sql, params) => (await c.query(sql, params)).rows,
+    { tenantId: reg.tenant_id, setId: reg.set_id, watermark: Number(reg.watermark) },
+    1536,
+    Number(process.env.K),
+  );
   console.log(`${reg.centres.length} centres computed in ${Date.now() - t0} ms`);
 }
 if (!reg?.centres) throw new Error('no IVF index with centres registered');
@@ -80,7 +89,9 @@ const med = (a) => {
 };
 const rows = [];
 for (const q of queries) {
-  const d = (await c.query(`SELECT (c::halfvec(1536) <=> $1::halfvec(1536))::float8 AS d FROM unnest($2::text[]) c`, [q.v, reg.centres])).rows
+  const d = (
+    await c.query(`SELECT (c::halfvec(1536) <=> $1::halfvec(1536))::float8 AS d FROM unnest($2::text[]) c`, [q.v, reg.centres])
+  ).rows
     .map((r) => r.d)
     .sort((a, b) => a - b);
   const m = med(d);
@@ -107,12 +118,22 @@ for (const q of queries) {
   }
   // Stability: the top 10 reading SHARES[0] and reading SHARES[1] share this many rows.
   const stable = ids[SHARES[1]].filter((id) => ids[SHARES[0]].includes(id)).length;
-  rows.push({ kind: q.kind, stable, ratio: d[0] / m, z: (m - d[0]) / (mad || 1e-9), gap: (d[1] - d[0]) / (m - d[0] || 1e-9), dmin: d[0], dmed: m, recall });
+  rows.push({
+    kind: q.kind,
+    stable,
+    ratio: d[0] / m,
+    z: (m - d[0]) / (mad || 1e-9),
+    gap: (d[1] - d[0]) / (m - d[0] || 1e-9),
+    dmin: d[0],
+    dmed: m,
+    recall,
+  });
 }
 const f = (x) => x.toFixed(3);
 for (const kind of ['on', 'off']) {
   const xs = rows.filter((r) => r.kind === kind);
-  const rng = (k) => `${f(Math.min(...xs.map((r) => r[k])))}–${f(Math.max(...xs.map((r) => r[k])))} (median ${f(med(xs.map((r) => r[k])))})`;
+  const rng = (k) =>
+    `${f(Math.min(...xs.map((r) => r[k])))}–${f(Math.max(...xs.map((r) => r[k])))} (median ${f(med(xs.map((r) => r[k])))})`;
   console.log(
     `${kind}-topic: dmin ${rng('dmin')}; dmed ${rng('dmed')}; ratio ${rng('ratio')}; z (MAD) ${rng('z')}; ` +
       SHARES.map((s) => `recall ${s} % ${f(xs.reduce((a, r) => a + r.recall[s], 0) / xs.length)}`).join(', '),

@@ -49,10 +49,9 @@ const all = []; // per query: kind, rank, signals, recall per share
 for (const rank of RANKS) {
   const {
     rows: [t],
-  } = await c.query(
-    `SELECT t.id, v.set_id, v.watermark FROM tenants t JOIN vector_indexes v ON v.tenant_id = t.id WHERE t.name = $1`,
-    [`Bench ${rank}`],
-  );
+  } = await c.query(`SELECT t.id, v.set_id, v.watermark FROM tenants t JOIN vector_indexes v ON v.tenant_id = t.id WHERE t.name = $1`, [
+    `Bench ${rank}`,
+  ]);
   const scope = `tenant_id = '${t.id}' AND set_id = ${t.set_id}`;
   // A lab IVF index as the worker builds one (one list per 1 000 rows); its predicate (seq < watermark + 1) is one the
   // registered index's (seq <= watermark) cannot be proved from, so a query written with it takes this index.
@@ -66,7 +65,12 @@ for (const rank of RANKS) {
   const sample = (await c.query(`SELECT id FROM embeddings WHERE ${indexed} ORDER BY md5(id::text) LIMIT ${SAMPLE}`)).rows.map((r) => r.id);
   // The worker's centres (ivf-centres.ts), k as it chooses them.
   const cStart = Date.now();
-  const centres = await ivfCentres(async (sql, params) => (await c.query(sql, params)).rows, { tenantId: t.id, setId: t.set_id, watermark: Number(t.watermark) }, 1536, Number(process.env.K ?? Math.min(64, t.lists)));
+  const centres = await ivfCentres(
+    async (sql, params) => (await c.query(sql, params)).rows,
+    { tenantId: t.id, setId: t.set_id, watermark: Number(t.watermark) },
+    1536,
+    Number(process.env.K ?? Math.min(64, t.lists)),
+  );
   console.log(`  ${centres.length} centres in ${Date.now() - cStart} ms`);
   const topics = topicsOf[rank - 1];
   const qrnd = prng(4242 + rank);
@@ -95,7 +99,19 @@ for (const rank of RANKS) {
     const cd = cs.rows.map((r) => r.d).sort((x, y) => x - y);
     const cm = median(cd);
     const mad = median(cd.map((x) => Math.abs(x - cm)));
-    const rec = { rank, kind: q.kind, dmin: d[0], d2: d[1], dmed: median(d), sampleMs: s.ms, focus: cd[0] / cm, z: (cm - cd[0]) / mad, focusMs: cs.ms, recall: {}, ms: {} };
+    const rec = {
+      rank,
+      kind: q.kind,
+      dmin: d[0],
+      d2: d[1],
+      dmed: median(d),
+      sampleMs: s.ms,
+      focus: cd[0] / cm,
+      z: (cm - cd[0]) / mad,
+      focusMs: cs.ms,
+      recall: {},
+      ms: {},
+    };
     for (const share of SHARES) {
       const probes = Math.max(1, Math.ceil((t.lists * share) / 100));
       const r = await inTx(
@@ -117,7 +133,9 @@ for (const kind of ['on', 'off']) {
   const ratio = of.map((r) => r.dmin / r.dmed);
   console.log(
     `${kind}-topic: dmin/dmed ${f(Math.min(...ratio))}–${f(Math.max(...ratio))} (median ${f(median(ratio))}); ` +
-      SHARES.map((s) => `${s} %: recall ${f(avg(of.map((r) => r.recall[s])))} p50 ${median(of.map((r) => r.ms[s])).toFixed(1)} ms`).join('; ') +
+      SHARES.map((s) => `${s} %: recall ${f(avg(of.map((r) => r.recall[s])))} p50 ${median(of.map((r) => r.ms[s])).toFixed(1)} ms`).join(
+        '; ',
+      ) +
       `; sample read p50 ${median(of.map((r) => r.sampleMs)).toFixed(2)} ms` +
       `; centres: min/median ${f(Math.min(...of.map((r) => r.focus)))}–${f(Math.max(...of.map((r) => r.focus)))} (median ${f(median(of.map((r) => r.focus)))}), ` +
       `z (MAD) ${f(Math.min(...of.map((r) => r.z)))}–${f(Math.max(...of.map((r) => r.z)))} (median ${f(median(of.map((r) => r.z)))}), ${median(of.map((r) => r.focusMs)).toFixed(2)} ms`,

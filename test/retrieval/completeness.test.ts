@@ -136,7 +136,9 @@ async function chunkCount(tenantId: string, extra = ''): Promise<number> {
 
 async function registry(
   tenantId: string,
-): Promise<{ index_name: string; watermark: string; indexed_rows: string; method: string; lists: number; centres: number | null } | undefined> {
+): Promise<
+  { index_name: string; watermark: string; indexed_rows: string; method: string; lists: number; centres: number | null } | undefined
+> {
   return (
     await db.query(
       `SELECT index_name, watermark, indexed_rows, method, lists, cardinality(centres) AS centres FROM vector_indexes WHERE tenant_id = $1`,
@@ -317,7 +319,7 @@ test('the big tenant is searched through its own index: complete, its own rows o
   const shares: Record<string, number[]> = { on: [], off: [] };
   const reg = await registry(big.id);
   assert.equal(reg?.method, 'ivfflat');
-  assert.ok(reg!.centres! > 1 && reg!.centres! <= IVF_CENTRES, `the worker registered the centres with the index: ${reg?.centres}`);
+  assert.ok(reg.centres! > 1 && reg.centres! <= IVF_CENTRES, `the worker registered the centres with the index: ${reg?.centres}`);
   for (const [kind, topics] of [
     ['on', [0, 1, 2, 3, 4, 5, 6, 7]],
     ['off', [9, 11, 13, 15, 17, 19]],
@@ -330,7 +332,7 @@ test('the big tenant is searched through its own index: complete, its own rows o
           assert.equal(hits.length, topK, `${kind} ${mode}/top${topK}`);
           assert.equal(path, 'index');
           shares[kind]!.push(share!);
-          assert.equal(probes, ivfProbesFor(reg!.lists, share), `the probes set are the share's (${share} % of ${reg!.lists} lists)`);
+          assert.equal(probes, ivfProbesFor(reg.lists, share), `the probes set are the share's (${share} % of ${reg.lists} lists)`);
           const docs = new Set(
             (await db.query(`SELECT DISTINCT document_id FROM embeddings WHERE id = ANY($1)`, [hits.map((h) => h.chunkId)])).rows.map(
               (r) => r.document_id,

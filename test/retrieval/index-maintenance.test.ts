@@ -306,14 +306,24 @@ test('an IVF index registered without centres (before the IvfCentres migration) 
     await s.onApplicationShutdown();
   }
   assert.deepEqual(await row(), before, 'same index, its centres back');
-  requested.length = 0;
-  const again = service();
-  try {
-    await again.sweep();
-    assert.ok(!requested.includes(t.id), 'nothing more to do');
-  } finally {
-    await again.onApplicationShutdown();
+  // Nothing more to do: with centres; with none that could be computed ('{}', a set too small); with focused probes off.
+  for (const [centres, env] of [
+    [undefined, {}],
+    ['{}', {}],
+    [null, { VECTOR_IVF_FOCUSED_PROBE_PERCENT: '0' }],
+  ] as const) {
+    if (centres !== undefined) await db.query(`UPDATE vector_indexes SET centres = $2 WHERE tenant_id = $1`, [t.id, centres]);
+    requested.length = 0;
+    const again = service(env);
+    try {
+      await again.sweep();
+      assert.ok(!requested.includes(t.id), `nothing to do (centres ${centres}, ${JSON.stringify(env)})`);
+      if (centres === null) assert.equal(await again.maintainSet(set), 'up-to-date');
+    } finally {
+      await again.onApplicationShutdown();
+    }
   }
+  assert.equal((await row()).centred, null, 'focused probes off: no centres computed');
 });
 
 test('a shutdown during the full-text build cancels it and starts no other build', async () => {

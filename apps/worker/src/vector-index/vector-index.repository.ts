@@ -221,7 +221,7 @@ export class VectorIndexRepository {
           rec.method === 'hnsw' ? rec.m : null,
           rec.method === 'hnsw' ? rec.efConstruction : null,
           rec.buildMs,
-          rec.method === 'ivfflat' && rec.centres?.length ? rec.centres : null,
+          rec.method === 'ivfflat' ? (rec.centres ?? null) : null, // [] (none could be computed) is not NULL: not asked for again
         ],
       ),
     );
@@ -232,7 +232,7 @@ export class VectorIndexRepository {
     const { rowCount } = await this.inTenant(owner, tenantId, () =>
       owner.query(
         `UPDATE vector_indexes SET centres = $4::halfvec[] WHERE tenant_id = $1 AND set_id = $2 AND index_name = $3 AND method = 'ivfflat'`,
-        [tenantId, setId, indexName, centres.length ? centres : null],
+        [tenantId, setId, indexName, centres],
       ),
     );
     return (rowCount ?? 0) > 0;
@@ -278,12 +278,17 @@ export class VectorIndexRepository {
 
   /**
    * Whether the tenant still exists, which indexes its registry names (per set, its vector and its full-text index), and
-   * each registered vector index's method and size (read in the tenant's transaction).
+   * the method, size and centres of its active set's vector index (read in the tenant's transaction): what the check
+   * (maintain(), which looks at the active set only) would act on.
    */
   async registered(
     owner: pg.ClientBase,
     tenantId: string,
-  ): Promise<{ exists: boolean; indexNames: string[]; vectorIndexes: { method: VectorIndexMethod; indexedRows: number; centred: boolean }[] }> {
+  ): Promise<{
+    exists: boolean;
+    indexNames: string[];
+    vectorIndexes: { method: VectorIndexMethod; indexedRows: number; centred: boolean }[];
+  }> {
     const {
       rows: [row],
     } = await this.inTenant(owner, tenantId, () =>
@@ -295,15 +300,20 @@ export class VectorIndexRepository {
         `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
               ARRAY(SELECT index_name FROM vector_indexes WHERE tenant_id = $1
                     UNION ALL SELECT keyword_index FROM embedding_sets WHERE tenant_id = $1 AND keyword_index IS NOT NULL) AS index_names,
-              (SELECT json_agg(json_build_object('method', method, 'indexed_rows', indexed_rows, 'centred', centres IS NOT NULL))
-               FROM vector_indexes WHERE tenant_id = $1) AS vector_indexes`,
+              (SELECT json_agg(json_build_object('method', v.method, 'indexed_rows', v.indexed_rows, 'centred', v.centres IS NOT NULL))
+               FROM vector_indexes v JOIN embedding_sets s ON s.tenant_id = v.tenant_id AND s.id = v.set_id
+               WHERE v.tenant_id = $1 AND s.state = 'active') AS vector_indexes`,
         [tenantId],
       ),
     );
     return {
       exists: row?.exists === true,
       indexNames: row?.index_names ?? [],
-      vectorIndexes: (row?.vector_indexes ?? []).map((v) => ({ method: v.method, indexedRows: Number(v.indexed_rows), centred: v.centred })),
+      vectorIndexes: (row?.vector_indexes ?? []).map((v) => ({
+        method: v.method,
+        indexedRows: Number(v.indexed_rows),
+        centred: v.centred,
+      })),
     };
   }
 

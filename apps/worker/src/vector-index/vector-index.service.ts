@@ -109,7 +109,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       state.unindexed >= Math.max(s.rebuildRows, (state.index.indexedRows * s.rebuildPercent) / 100) ||
       vectorIndexMethodStale(state.index.method, state.index.indexedRows, s.ivfMaxRows);
     // An IVF index registered before the registry kept centres (the IvfCentres migration) gets them, without a rebuild.
-    const centresDue = !vectorDue && state.index?.method === 'ivfflat' && !state.index.centred;
+    const centresDue = !vectorDue && s.ivfFocusedProbePercent > 0 && state.index?.method === 'ivfflat' && !state.index.centred;
     if (!vectorDue && !keywordDue && !centresDue) return 'up-to-date';
 
     const owner = await this.acquireOwner();
@@ -145,11 +145,14 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
           vectorIndexMethodFor(toIndex, s.ivfMaxRows) === 'ivfflat'
             ? { method: 'ivfflat', lists: ivfListsFor(toIndex, s.ivfListRows) }
             : { method: 'hnsw', m: s.m, efConstruction: s.efConstruction };
+        // The centres before the build (its rows up to the watermark are known): after it, they would lengthen the moment in
+        // which the new index is valid but not registered, and a shutdown meanwhile would throw the build away.
+        const centres = how.method === 'ivfflat' ? await this.centres({ tenantId, setId: set.id, watermark }, set.dimensions) : undefined;
+        if (this.stopping) return 'busy';
         const indexName = await this.whileBuilding(owner, () =>
           this.repo.build(owner, set, watermark, { ...how, memoryMb: s.buildMemoryMb }),
         );
         const indexedRows = await count(); // documents deleted during the build are not in it
-        const centres = how.method === 'ivfflat' ? await this.centres({ tenantId, setId: set.id, watermark }, set.dimensions) : undefined;
         try {
           await this.repo.register(owner, tenantId, set.id, {
             indexName,
@@ -296,7 +299,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
             await this.queue.request(tenantId);
           } else if (
             reg.vectorIndexes.some(
-              (v) => vectorIndexMethodStale(v.method, v.indexedRows, this.config.vectorIndex.ivfMaxRows) || (v.method === 'ivfflat' && !v.centred),
+              (v) =>
+                vectorIndexMethodStale(v.method, v.indexedRows, this.config.vectorIndex.ivfMaxRows) ||
+                (v.method === 'ivfflat' && !v.centred && this.config.vectorIndex.ivfFocusedProbePercent > 0),
             )
           ) {
             // Built by another method than its size now calls for (an index built before the IvfVectorIndex migration, or
