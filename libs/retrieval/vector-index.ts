@@ -6,9 +6,9 @@ import type { EntityManager } from 'typeorm';
  *   nearest the query, every row in them compared. Built in seconds; its cost grows with the set's size.
  * - hnsw: a graph (m, ef_construction); cost grows with the log of the size, but a query far from all the set's rows
  *   (off-topic) meets nearly equidistant candidates and the greedy walk stops early: recall 0.65–0.82 on the largest
- *   bench tenants against IVF's 0.97–0.99 in about the same time. On-topic it settles quickly, where IVF reads its share
- *   whatever the query: through the API, on-topic only, IVF served about half HNSW's searches per second. Used above
- *   VECTOR_IVF_MAX_ROWS, where IVF's reads would be too slow.
+ *   bench tenants against IVF's 0.97–0.99 in about the same time. On-topic it settles quickly, where IVF reading its
+ *   full share served about half HNSW's searches per second through the API; with focused probes (below) 0.8–0.95×.
+ *   Used above VECTOR_IVF_MAX_ROWS, where IVF's reads would be too slow.
  */
 export type VectorIndexMethod = 'ivfflat' | 'hnsw';
 
