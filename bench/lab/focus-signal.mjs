@@ -6,7 +6,8 @@
 //   DATA=api     the API bench's database (BENCH_KEEP=1 … --only api): LocalEmbedder vectors of synthetic texts,
 //                on-topic = topicQuery of a seeded topic (0–39), off-topic = of an unseeded one (40–79)
 import pg from 'pg';
-import { prng, topicQuery, vectorSpace } from '../../dist/bench/support.js';
+import { prng, topicQuery } from '../../dist/bench/support.js';
+import { benchTenants } from './bench-tenants.mjs';
 import { LocalEmbedder } from '../../dist/libs/ai/embedding/local.embedder.js';
 
 const DATA = process.env.DATA ?? 'bench';
@@ -33,18 +34,7 @@ if (DATA === 'api') {
   vf.forEach((v) => queries.push({ kind: 'off', v: `[${v.join(',')}]` }));
 } else {
   const RANK = Number(process.env.RANK ?? 1);
-  const rnd = prng(200_000);
-  const space = vectorSpace(rnd, 1536, 80);
-  const weights = Array.from({ length: 200 }, (_, i) => 1 / Math.pow(i + 1, 1.1));
-  const sum = weights.reduce((a, b) => a + b, 0);
-  const sizes = weights.map((x) => Math.max(20, Math.round((x / sum) * 200_000)));
-  sizes[0] += 200_000 - sizes.reduce((a, b) => a + b, 0);
-  const topicsOf = sizes.map((size) => {
-    const n = Math.max(2, Math.min(12, Math.round(size / 1000)));
-    const t = new Set();
-    while (t.size < n) t.add(rnd.int(80));
-    return [...t];
-  });
+  const { space, topicsOf } = benchTenants();
   const topics = topicsOf[RANK - 1];
   reg = (
     await c.query(

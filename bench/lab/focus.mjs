@@ -7,7 +7,8 @@
 //
 //   RANKS=1,2,3 SAMPLE=64 SHARES=10,13,20,35 NQ=40 node bench/lab/focus.mjs
 import pg from 'pg';
-import { prng, vectorSpace } from '../../dist/bench/support.js';
+import { prng } from '../../dist/bench/support.js';
+import { benchTenants } from './bench-tenants.mjs';
 import { ivfCentres } from '../../dist/apps/worker/src/vector-index/ivf-centres.js';
 
 const RANKS = (process.env.RANKS ?? '1,2,3').split(',').map(Number);
@@ -18,19 +19,8 @@ const url = process.env.LAB_URL ?? 'postgres://postgres@127.0.0.1:5432/ragdocs_b
 const c = new pg.Client({ connectionString: url });
 await c.connect();
 
-// The bench's tenants (search.bench.ts): Zipf sizes, then each tenant's topics drawn from the same generator.
-const rnd = prng(200_000);
-const space = vectorSpace(rnd, 1536, 80);
-const weights = Array.from({ length: 200 }, (_, i) => 1 / Math.pow(i + 1, 1.1));
-const sum = weights.reduce((a, b) => a + b, 0);
-const sizes = weights.map((x) => Math.max(20, Math.round((x / sum) * 200_000)));
-sizes[0] += 200_000 - sizes.reduce((a, b) => a + b, 0);
-const topicsOf = sizes.map((size) => {
-  const n = Math.max(2, Math.min(12, Math.round(size / 1000)));
-  const t = new Set();
-  while (t.size < n) t.add(rnd.int(80));
-  return [...t];
-});
+// The bench's tenants (search.bench.ts).
+const { space, sizes, topicsOf } = benchTenants();
 
 const settings = { jit: 'off', enable_seqscan: 'off', enable_sort: 'off', 'ivfflat.iterative_scan': 'relaxed_order' };
 async function inTx(sql, params, extra = {}) {

@@ -11,7 +11,8 @@
 //   node bench/lab/offtopic.mjs                         # single graph, the default variants
 //   SPLIT=par VARIANTS=400:10,1000:10 node bench/lab/offtopic.mjs
 import pg from 'pg';
-import { prng, vectorSpace } from '../../dist/bench/support.js';
+import { prng } from '../../dist/bench/support.js';
+import { benchTenants } from './bench-tenants.mjs';
 
 const RANK = Number(process.env.RANK ?? 1);
 const NQ = Number(process.env.NQ ?? 30);
@@ -24,19 +25,8 @@ const clients = [new pg.Client({ connectionString: url }), new pg.Client({ conne
 await Promise.all(clients.map((c) => c.connect()));
 const [c] = clients;
 
-// The bench's tenants (search.bench.ts): Zipf sizes, then each tenant's topics drawn from the same generator.
-const rnd = prng(200_000);
-const space = vectorSpace(rnd, 1536, 80);
-const weights = Array.from({ length: 200 }, (_, i) => 1 / Math.pow(i + 1, 1.1));
-const sum = weights.reduce((a, b) => a + b, 0);
-const sizes = weights.map((x) => Math.max(20, Math.round((x / sum) * 200_000)));
-sizes[0] += 200_000 - sizes.reduce((a, b) => a + b, 0);
-const topicsOf = sizes.map((size) => {
-  const n = Math.max(2, Math.min(12, Math.round(size / 1000)));
-  const t = new Set();
-  while (t.size < n) t.add(rnd.int(80));
-  return [...t];
-});
+// The bench's tenants (search.bench.ts).
+const { space, sizes, topicsOf } = benchTenants();
 const topics = topicsOf[RANK - 1];
 const {
   rows: [t],

@@ -1,0 +1,19 @@
+// The search bench's tenants as the lab scripts re-create them (search.bench.ts, default sizes): the vector space,
+// each tenant's Zipf size, then each tenant's topics, drawn from the same generator in the same order.
+import { prng, vectorSpace } from '../../dist/bench/support.js';
+
+export function benchTenants() {
+  const rnd = prng(200_000);
+  const space = vectorSpace(rnd, 1536, 80);
+  const weights = Array.from({ length: 200 }, (_, i) => 1 / Math.pow(i + 1, 1.1));
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const sizes = weights.map((x) => Math.max(20, Math.round((x / sum) * 200_000)));
+  sizes[0] += 200_000 - sizes.reduce((a, b) => a + b, 0);
+  const topicsOf = sizes.map((size) => {
+    const n = Math.max(2, Math.min(12, Math.round(size / 1000)));
+    const t = new Set();
+    while (t.size < n) t.add(rnd.int(80));
+    return [...t];
+  });
+  return { space, sizes, topicsOf };
+}
