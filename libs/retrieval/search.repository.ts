@@ -14,10 +14,10 @@ import {
   efSearchFor,
   IVF_MAX_LISTS,
   indexedVector,
+  ivfFocusedProbesSql,
   ivfFocusSql,
   ivfProbePercentFor,
   ivfProbesFor,
-  ivfProbesSql,
   type IvfProbeSettings,
   tenantLiteral,
   toTenantVectorIndex,
@@ -340,10 +340,10 @@ export class SearchRepository {
    *   statement of a search needs its sort whatever the setting, so it only costs them nothing);
    * - HNSW: ef_search, and iterative scans that keep going when a scope filters rows out, up to the
    *   whole index;
-   * - IVFFlat: probes, VECTOR_IVF_PROBE_PERCENT of the index's lists (ivfProbesFor), or VECTOR_IVF_FOCUSED_PROBE_PERCENT for
-   *   a question near one of the set's centres (its focus ratio, computed here from the registry's centres: vector-index.ts,
-   *   DEFAULT_IVF_FOCUS_RATIO), and iterative scans
-   *   that read on to more lists when a scope filters rows out. Without a registered IVF index, every list: a
+   * - IVFFlat: probes, VECTOR_IVF_PROBE_PERCENT of the index's lists (ivfProbesFor), or VECTOR_IVF_FOCUSED_PROBE_PERCENT
+   *   for a question near one of the set's centres (its focus ratio, computed here from the registry's centres:
+   *   vector-index.ts, DEFAULT_IVF_FOCUS_RATIO), and iterative scans that read on to more lists when a scope filters
+   *   rows out. Without a registered IVF index, every list: a
    *   rebuild's new IVF index is valid (and its predicate implied by the old watermark's) a moment before it is
    *   registered, and the planner must not read 1 list of it, nor find it cheap;
    * - statement_timeout (SEARCH_TIMEOUT_MS): a search that cannot finish in time answers 503 and
@@ -400,7 +400,7 @@ export class SearchRepository {
               ${
                 mode === 'postgres'
                   ? `set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),
-                     set_config('ivfflat.probes', ${this.probesSql(`COALESCE(v.lists, ${IVF_MAX_LISTS})`, 'f.focus')}::text, true),`
+                     set_config('ivfflat.probes', ${ivfFocusedProbesSql(`COALESCE(v.lists, ${IVF_MAX_LISTS})`, 'f.focus', this.probes)}::text, true),`
                   : ''
               }
               (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, s.keyword_common, v.index_name, v.watermark, v.indexed_rows, v.method, v.lists,
@@ -416,13 +416,13 @@ export class SearchRepository {
       [...(keyword ? [tenantId, keyword.words, keyword.language] : [tenantId]), query.literal, query.dimensions],
     );
     // The scan budget and the probes depend on the row just read: in the same statement on one node; on Citus a SET LOCAL of its own.
-    const focus = row.focus === null ? null : Number(row.focus);
+    const share = ivfProbePercentFor(row.focus === null ? null : Number(row.focus), this.probes);
     if (mode === 'citus')
       await setLocal(m, mode, {
         'hnsw.max_scan_tuples': row.max_scan_tuples,
-        'ivfflat.probes': String(ivfProbesFor(Number(row.lists ?? IVF_MAX_LISTS), ivfProbePercentFor(focus, this.probes))),
+        'ivfflat.probes': String(ivfProbesFor(Number(row.lists ?? IVF_MAX_LISTS), share)),
       });
-    if (row.method === 'ivfflat') this.lastIvfProbePercent = ivfProbePercentFor(focus, this.probes);
+    if (row.method === 'ivfflat') this.lastIvfProbePercent = share;
     const set = row.set_id
       ? {
           id: Number(row.set_id),
@@ -440,17 +440,6 @@ export class SearchRepository {
       common: new Set(row.keyword_common ?? []),
       keywordConfigs: (row.keyword_configs ?? []).sort((a, b) => (a.cfg < b.cfg ? -1 : a.cfg > b.cfg ? 1 : 0)),
     };
-  }
-
-  /**
-   * SQL: ivfflat.probes for an index of `listsSql` lists and a question of focus ratio `focusSql` (NULL: none), as
-   * ivfProbesFor(lists, ivfProbePercentFor(focus)) computes it for Citus.
-   */
-  private probesSql(listsSql: string, focusSql: string): string {
-    const p = this.probes;
-    const full = ivfProbesSql(listsSql, p.ivfProbePercent);
-    if (!(p.ivfFocusedProbePercent > 0) || !Number.isFinite(p.ivfFocusRatio)) return full;
-    return `(CASE WHEN ${focusSql} < ${p.ivfFocusRatio} THEN ${ivfProbesSql(listsSql, p.ivfFocusedProbePercent)} ELSE ${full} END)`;
   }
 
   /**

@@ -132,8 +132,8 @@ export function ivfProbesSql(listsSql: string, percent = DEFAULT_IVF_PROBE_PERCE
  * (on-topic 0.18–0.20, off-topic 0.89–0.98) and the LocalEmbedder's of the API bench's texts, whose distances are all
  * near 1 (on-topic 0.75–0.84, off-topic 0.89–0.97); on-topic recall@10 was 1.00 reading 15 % of the lists on both,
  * but 0.93 on the completeness test's noisier vectors on the Citus cluster (4 of 24 lists; 0.99–1.00 on PostgreSQL):
- * 20 % for a margin. Below VECTOR_IVF_FOCUS_RATIO (0.86) a search reads VECTOR_IVF_FOCUSED_PROBE_PERCENT (20 %); anything else, including a
- * set without centres yet, the full share. Off-topic questions sat at 0.89 or more on both kinds of vectors; on-topic
+ * 20 % for a margin. Below VECTOR_IVF_FOCUS_RATIO (0.86) a search reads VECTOR_IVF_FOCUSED_PROBE_PERCENT (20 %);
+ * anything else, including a set without centres yet, the full share. Off-topic questions sat at 0.89 or more on both kinds of vectors; on-topic
  * ones depend on how far the model spreads a topic from the rest, so a model that spreads less reads the full share.
  */
 export const DEFAULT_IVF_FOCUSED_PROBE_PERCENT = 20;
@@ -157,6 +157,17 @@ export interface IvfProbeSettings {
 /** The share of lists to read, given the question's focus ratio (null: no centres, or not an IVF index). */
 export function ivfProbePercentFor(focus: number | null, s: IvfProbeSettings): number {
   return s.ivfFocusedProbePercent > 0 && focus !== null && focus < s.ivfFocusRatio ? s.ivfFocusedProbePercent : s.ivfProbePercent;
+}
+
+/**
+ * ivfProbesFor(lists, ivfProbePercentFor(focus)) in SQL, for prepare()'s statement on one node (`focusSql` NULL: no
+ * centres); the completeness test checks the probes it sets against ivfProbesFor.
+ */
+export function ivfFocusedProbesSql(listsSql: string, focusSql: string, s: IvfProbeSettings): string {
+  const full = ivfProbesSql(listsSql, s.ivfProbePercent);
+  if (s.ivfFocusedProbePercent === 0) return full;
+  if (!Number.isFinite(s.ivfFocusRatio)) throw new Error(`bad focus ratio ${s.ivfFocusRatio}`);
+  return `(CASE WHEN ${focusSql} < ${s.ivfFocusRatio} THEN ${ivfProbesSql(listsSql, s.ivfFocusedProbePercent)} ELSE ${full} END)`;
 }
 
 /**

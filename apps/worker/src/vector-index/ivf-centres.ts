@@ -21,16 +21,17 @@ const MIN_ROWS = 3;
  */
 export async function ivfCentres(rowsOf: RowsOf, rows: IndexedRows, dimensions: number, k: number): Promise<string[]> {
   const v = indexedVector(dimensions, 'e'); // checks the dimensions: they go into the SQL
+  const n = Math.max(1, Math.floor(k));
   const ids = (
     await rowsOf<{ id: string }>(`SELECT e.id FROM embeddings e WHERE ${vectorIndexPredicate(rows, 'e')} ORDER BY random() LIMIT $1`, [
-      Math.max(1, Math.floor(k)) * SAMPLE_PER_CENTRE,
+      n * SAMPLE_PER_CENTRE,
     ])
   ).map((r) => r.id);
   // Joined by key, not read with `id = ANY (…)`: under RLS that cannot be an index condition (search.repository.ts).
   const sample = `unnest($1::uuid[]) u(id) JOIN embeddings e ON e.tenant_id = $2 AND e.set_id = $3 AND e.id = u.id`;
-  let centres = (
-    await rowsOf<{ c: string }>(`SELECT ${v}::text AS c FROM ${sample} LIMIT $4`, [ids, rows.tenantId, rows.setId, Math.floor(k)])
-  ).map((r) => r.c);
+  let centres = (await rowsOf<{ c: string }>(`SELECT ${v}::text AS c FROM ${sample} LIMIT $4`, [ids, rows.tenantId, rows.setId, n])).map(
+    (r) => r.c,
+  );
   for (let round = 0; round < ROUNDS && centres.length > 0; round++) {
     // Each sampled row to its nearest centre (cosine, as the index), each centre to the normalised mean of its rows. A
     // centre of fewer than MIN_ROWS rows goes: it would be (nearly) a row's own vector, kept in the registry after the
