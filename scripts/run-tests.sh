@@ -19,5 +19,7 @@ pass="$(count pass)"; fail="$(count fail)"; cancelled="$(count cancelled)"; skip
 fail=$(( ${fail:-0} + ${cancelled:-0} ))
 skipped=$(( ${skipped:-0} + ${todo:-0} ))
 if [ "$status" != 0 ] && [ "$fail" = 0 ]; then fail=1; fi  # a crash outside any test still fails the run
+# The failed tests by name, just above the summary: a CI log is often read from its tail only.
+grep -a -E '^ *not ok [0-9]+ - ' "$report" | sed -E 's/^( *)not ok [0-9]+ - /failed: \1/' | head -40 || true
 if [ "$skipped" -gt 0 ]; then echo "${pass:-0} passed, $fail failed, $skipped skipped"; else echo "${pass:-0} passed, $fail failed"; fi
 exit "$status"
