@@ -379,10 +379,23 @@ async function main(): Promise<void> {
         "paired: the median of each pair's own ratio (runtime / superuser, the two searches of one query back to back), the estimate a paired design calls for, less moved by a neighbour's load than a ratio of two medians.",
       '',
     );
+    // Each query ran three times as the runtime role: its fastest run is its time with the least of a neighbour's load in
+    // it (a load only adds time). On this machine the same code and data gave a largest-bucket p95 of ~16 ms quiet and
+    // ~29 ms with the host's other tenants busy; the guest sees no steal time, so nothing else separates the two.
+    const bestOf = (xs: Sample[]) => {
+      const best = new Map<number, number>();
+      for (const x of xs) best.set(x.q, Math.min(best.get(x.q) ?? Infinity, x.ms));
+      const ms = [...best.values()];
+      return `${f1(pct(ms, 50))} / ${f1(pct(ms, 95))}`;
+    };
     lines.push(
-      '| bucket (tenant sizes) | mode | path | p50 | p95 | complete | recall@10 on / off-topic | RLS cost (p50 ratio) | RLS cost (paired) |',
+      "Best of 3: p50 / p95 over the queries of each query's fastest of its three runs as the runtime role (a neighbour's load only adds time; this VM reports no steal time).",
+      '',
     );
-    lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|');
+    lines.push(
+      '| bucket (tenant sizes) | mode | path | p50 | p95 | best of 3: p50 / p95 | complete | recall@10 on / off-topic | RLS cost (p50 ratio) | RLS cost (paired) |',
+    );
+    lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const b of BUCKETS) {
       for (const mode of ['vector', 'hybrid'] as const) {
         const rs = samples.filter((x) => x.role === 'runtime' && x.mode === mode && queries[x.q]!.tenant.bucket === b);
@@ -403,7 +416,7 @@ async function main(): Promise<void> {
               rs.map((x) => x.ms),
               95,
             ),
-          )} | ${complete}/${rs.length} | ${rOn.toFixed(2)} / ${rOff.toFixed(2)} | ${(
+          )} | ${bestOf(rs)} | ${complete}/${rs.length} | ${rOn.toFixed(2)} / ${rOff.toFixed(2)} | ${(
             pct(
               rs.map((x) => x.ms),
               50,

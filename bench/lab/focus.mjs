@@ -15,6 +15,8 @@ const RANKS = (process.env.RANKS ?? '1,2,3').split(',').map(Number);
 const NQ = Number(process.env.NQ ?? 40);
 const SAMPLE = Number(process.env.SAMPLE ?? 64);
 const SHARES = (process.env.SHARES ?? '10,13,20,35').split(',').map(Number);
+// Rows per IVF list (VECTOR_IVF_LIST_ROWS; 1 000 as shipped): do finer lists let an on-topic question read less?
+const LIST_ROWS = Number(process.env.LIST_ROWS ?? 1000);
 const url = process.env.LAB_URL ?? 'postgres://postgres@127.0.0.1:5432/ragdocs_bench_search';
 const c = new pg.Client({ connectionString: url });
 await c.connect();
@@ -43,10 +45,10 @@ for (const rank of RANKS) {
     `Bench ${rank}`,
   ]);
   const scope = `tenant_id = '${t.id}' AND set_id = ${t.set_id}`;
-  // A lab IVF index as the worker builds one (one list per 1 000 rows); its predicate (seq < watermark + 1) is one the
+  // A lab IVF index as the worker builds one (one list per LIST_ROWS rows); its predicate (seq < watermark + 1) is one the
   // registered index's (seq <= watermark) cannot be proved from, so a query written with it takes this index.
   const indexed = `${scope} AND seq < ${Number(t.watermark) + 1}`;
-  t.lists = Math.max(1, Math.round(sizes[rank - 1] / 1000));
+  t.lists = Math.max(1, Math.round(sizes[rank - 1] / LIST_ROWS));
   await c.query(`SET maintenance_work_mem = '1GB'`);
   await c.query(`DROP INDEX IF EXISTS lab_ivf`);
   await c.query(

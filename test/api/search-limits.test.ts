@@ -17,7 +17,9 @@ let t: TestTenant;
 let db: pg.Client;
 const stack = useStack({
   prefix: 'limits',
-  env: { SEARCH_TIMEOUT_MS: '300', DB_POOL_MAX: '3' },
+  // 1 s: every search of the file runs under it, and an ordinary one must never meet it, even on a host so busy with
+  // other work that everything runs several times slower (300 ms did not leave that margin).
+  env: { SEARCH_TIMEOUT_MS: '1000', DB_POOL_MAX: '3' },
   workers: 1,
   superuser: true,
   tenants: ['limits'],
@@ -47,7 +49,7 @@ test(`a keyword search of more than ${MAX_KEYWORD_TERMS} words is a 400 that nam
   const hybrid = await api.request('POST', '/api/v1/search', { token: t.memberKey, json: { query: long, mode: 'hybrid', topK: 100 } });
   assert.equal(hybrid.status, 200, hybrid.text);
   assert.equal(hybrid.body.items.length, 1);
-  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 });
 
 test('a search that cannot finish within SEARCH_TIMEOUT_MS answers 503 and gives its connection back', async () => {
@@ -64,7 +66,9 @@ test('a search that cannot finish within SEARCH_TIMEOUT_MS answers 503 and gives
       assert.equal(r.status, 503, r.text);
       assert.match(r.body.message, /took too long/);
     }
-    assert.ok(Date.now() - started < 5000, `503s took ${Date.now() - started} ms`);
+    // Six searches of 1 s each on a tenant's share of the pool: ~6 s. Without the timeout they would wait for the lock,
+    // that is for ever.
+    assert.ok(Date.now() - started < 20_000, `503s took ${Date.now() - started} ms`);
   } finally {
     await db.query('ROLLBACK');
   }

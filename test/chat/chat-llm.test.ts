@@ -140,20 +140,27 @@ describe('streaming', () => {
   });
 
   test('no database connection is held while the model streams (pool of one, other requests still answer)', async () => {
-    llm.chatAnswer = Array.from({ length: 30 }, (_, i) => `w${i}`).join(' ');
-    llm.chatChunkDelayMs = 100; // about 3 s of streaming
+    llm.chatAnswer = Array.from({ length: 100 }, (_, i) => `w${i}`).join(' ');
+    llm.chatChunkDelayMs = 100; // about 10 s of streaming
     try {
       const conv = await conversation();
       const res = await post(conv, 'How do I reset the router?');
-      const reading = readSse(res);
-      await new Promise((r) => setTimeout(r, 500)); // the stream is now under way
+      // The others start once the model's first token is out (the stream is under way), and must all be answered
+      // while it still streams: a connection held by the stream would keep them waiting until its end.
+      let streaming!: () => void;
+      const underWay = new Promise<void>((r) => (streaming = r));
+      let streamEnded = false;
+      const reading = readSse(res, (e) => {
+        if (e.event === 'token') streaming();
+      }).finally(() => (streamEnded = true));
+      await underWay;
       const started = Date.now();
       const others = await Promise.all(
         Array.from({ length: 5 }, () => api.request('GET', '/api/v1/documents?limit=1', { token: t.adminKey })),
       );
       const took = Date.now() - started;
       assert.ok(others.every((o) => o.status === 200));
-      assert.ok(took < 1500, `other requests waited ${took} ms for the connection`);
+      assert.ok(!streamEnded, `the other requests were answered only after the stream ended (${took} ms)`);
       const events = await reading;
       assert.equal(events.at(-1)!.event, 'done');
     } finally {

@@ -93,8 +93,10 @@ const stack = useStack({
     // One chunk per request: a switch takes a few seconds, long enough to search through it, kill its worker and cancel it.
     EMBEDDING_BATCH_SIZE: '1',
     EMBEDDING_CONCURRENCY: '1',
-    // A killed worker's job is taken back within seconds.
-    QUEUE_LOCK_DURATION_MS: '2000',
+    // A killed worker's job is taken back within seconds. Not less: the lock is renewed every half of it, and a worker
+    // whose event loop stalls past the lock (a host busy with other work) would have its job run twice, which the
+    // exact request counts below would read as a bug.
+    QUEUE_LOCK_DURATION_MS: '6000',
   }),
 });
 

@@ -36,7 +36,8 @@ const lines = (): Line[] =>
 const accessLines = (requestId: string) => lines().filter((l) => l.requestId === requestId && 'status' in l && 'durationMs' in l);
 
 async function waitForAccess(requestId: string): Promise<Line[]> {
-  for (let i = 0; i < 50; i++) {
+  // Up to 15 s: the API writes the line after the answer, and a busy host can hold its process back for seconds.
+  for (let i = 0; i < 300; i++) {
     const found = accessLines(requestId);
     if (found.length) return found;
     await new Promise((r) => setTimeout(r, 50));
@@ -113,7 +114,7 @@ test('LOG_LEVEL is honoured: a probe is logged at debug, so only a debug process
   try {
     const seen = await verbose.request('GET', '/health/live');
     const id = seen.headers.get('x-request-id')!;
-    for (let i = 0; i < 50 && !verbose.log.includes(id); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 300 && !verbose.log.includes(id); i++) await new Promise((r) => setTimeout(r, 50));
     const line = verbose.log
       .split('\n')
       .filter((l) => l.includes(id))

@@ -67,7 +67,14 @@ export class FakeOpenAI {
     const status = scripted?.status ?? 200;
     this.requests.push({ at: Date.now(), path: req.url ?? '', body, status });
     const delay = scripted?.delayMs ?? (req.url?.endsWith('/embeddings') ? this.embeddingDelayMs : 0);
-    if (delay) await new Promise((r) => setTimeout(r, delay));
+    if (delay) {
+      // A client that goes away (an aborted request) ends the wait: no timer outlives the test that set a long delay.
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, delay);
+        res.once('close', () => (clearTimeout(timer), r()));
+      });
+      if (res.destroyed) return;
+    }
     if (scripted && status !== 200) {
       res.writeHead(status, { 'content-type': 'application/json', ...(scripted.headers ?? {}) });
       res.end(JSON.stringify(scripted.body ?? { error: { message: `scripted ${status}`, type: 'test' } }));
