@@ -297,11 +297,14 @@ export class EnvironmentDto {
   @Min(0)
   VECTOR_IVF_MAX_ROWS = 100_000;
 
-  /** Rows per IVF list: lists = rows / this (pgvector's guidance: 1 000). */
+  /**
+   * Rows per IVF list: lists = rows / this. 250, not pgvector's guidance of 1 000: with finer lists the rows nearest a
+   * question sit in fewer of them, so a share of the lists holds more of them (bench/LAYOUT.md, section 9).
+   */
   @Transform(toInt)
   @IsInt()
   @Min(10)
-  VECTOR_IVF_LIST_ROWS = 1_000;
+  VECTOR_IVF_LIST_ROWS = 250;
 
   /** The share of an IVF index's lists a search reads, in % (ivfflat.probes = lists × this / 100, at least 1). */
   @Transform(toInt)
@@ -318,7 +321,7 @@ export class EnvironmentDto {
   @IsInt()
   @Min(0)
   @Max(100)
-  VECTOR_IVF_FOCUSED_PROBE_PERCENT = 20;
+  VECTOR_IVF_FOCUSED_PROBE_PERCENT = 10;
 
   /** A question whose nearest centre of the set is nearer than this share of its median centre's distance reads the focused share. */
   @Transform(toInt)

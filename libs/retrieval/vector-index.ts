@@ -93,19 +93,39 @@ export function vectorIndexMethodStale(method: VectorIndexMethod, rows: number, 
   return method !== vectorIndexMethodFor(rows, ivfMaxRows) && Math.abs(rows - ivfMaxRows) > ivfMaxRows * 0.05;
 }
 
+/**
+ * Whether a set's index should be rebuilt for its layout, though no rows call for it: built by the other method than its
+ * size calls for (vectorIndexMethodStale), or an IVF index with more than twice or less than half the lists
+ * VECTOR_IVF_LIST_ROWS gives its rows (built before the lists became finer, or the setting changed; bench/LAYOUT.md,
+ * section 9). Search reads it correctly until then: its probes are a share of its own lists.
+ */
+export function vectorIndexLayoutStale(
+  index: Pick<TenantVectorIndex, 'method' | 'indexedRows' | 'lists'>,
+  s: { ivfMaxRows: number; ivfListRows: number },
+): boolean {
+  if (vectorIndexMethodStale(index.method, index.indexedRows, s.ivfMaxRows)) return true;
+  if (index.method !== 'ivfflat' || index.lists < 1) return false;
+  const want = ivfListsFor(index.indexedRows, s.ivfListRows);
+  return index.lists > want * 2 || index.lists * 2 < want;
+}
+
 /** pgvector's most IVF lists (and so the most probes). */
 export const IVF_MAX_LISTS = 32_768;
 
-/** IVF lists for `rows` rows: one per `rowsPerList` (pgvector's guidance is rows / 1000 up to a million rows). */
+/**
+ * IVF lists for `rows` rows: one per `rowsPerList` (VECTOR_IVF_LIST_ROWS, 250; pgvector's guidance is rows / 1000 up to a
+ * million rows, but finer lists hold more of a question's nearest rows in the same share: bench/LAYOUT.md, section 9).
+ */
 export function ivfListsFor(rows: number, rowsPerList: number): number {
   return Math.max(1, Math.min(IVF_MAX_LISTS, Math.round(rows / Math.max(1, rowsPerList))));
 }
 
 /**
  * The share of lists a search reads, in %: measured on the largest bench tenants (LAYOUT.md, section 7), recall@10 of
- * off-topic queries depends on the share read, not on the number of lists: 25 % gave 0.94–0.95 on the largest tenant,
- * 30 % 0.96–0.99 there but 0.93–0.95 over the three largest in the bench, 35 % 0.97–0.995 on each; on-topic 1.00 from
- * 10 %. VECTOR_IVF_PROBE_PERCENT sets another value.
+ * off-topic queries depends mostly on the share read: with one list per 1 000 rows 25 % gave 0.94–0.95 on the largest
+ * tenant, 30 % 0.96–0.99 there but 0.93–0.95 over the three largest in the bench, 35 % 0.97–0.995 on each; one list per
+ * 250 rows (section 9) gives a little more at each share (35 %: 0.987–0.991 on the three largest, 0.97 on the
+ * LocalEmbedder's vectors). VECTOR_IVF_PROBE_PERCENT sets another value.
  */
 export const DEFAULT_IVF_PROBE_PERCENT = 35;
 
@@ -130,13 +150,15 @@ export function ivfProbesSql(listsSql: string, percent = DEFAULT_IVF_PROBE_PERCE
  * (IVF_CENTRES k-means centres of its rows, computed by the worker, in vector_indexes.centres): the nearest centre's
  * distance over the median one. Measured (bench/LAYOUT.md, section 8) on two kinds of vectors: the search bench's
  * (on-topic 0.18–0.20, off-topic 0.89–0.98) and the LocalEmbedder's of the API bench's texts, whose distances are all
- * near 1 (on-topic 0.75–0.84, off-topic 0.89–0.97); on-topic recall@10 was 1.00 reading 15 % of the lists on both,
- * but 0.93 on the completeness test's noisier vectors on the Citus cluster (4 of 24 lists; 0.99–1.00 on PostgreSQL):
- * 20 % for a margin. Below VECTOR_IVF_FOCUS_RATIO (0.86) a search reads VECTOR_IVF_FOCUSED_PROBE_PERCENT (20 %);
+ * near 1 (on-topic 0.75–0.84, off-topic 0.89–0.97). With one list per 250 rows (VECTOR_IVF_LIST_ROWS, section 9)
+ * on-topic recall@10 was 0.998–1.00 reading 7.5 % of the lists of the bench's three largest tenants and 1.00 reading
+ * 8 % of the LocalEmbedder's (0.99 at 5 %), but 0.95 at 8 % on the completeness test's noisier vectors (8 of 96 lists)
+ * and 1.00 at 10 %: 10 % for a margin. Below VECTOR_IVF_FOCUS_RATIO (0.86) a search reads
+ * VECTOR_IVF_FOCUSED_PROBE_PERCENT (10 %);
  * anything else, including a set without centres yet, the full share. Off-topic questions sat at 0.89 or more on both kinds of vectors; on-topic
  * ones depend on how far the model spreads a topic from the rest, so a model that spreads less reads the full share.
  */
-export const DEFAULT_IVF_FOCUSED_PROBE_PERCENT = 20;
+export const DEFAULT_IVF_FOCUSED_PROBE_PERCENT = 10;
 export const DEFAULT_IVF_FOCUS_RATIO = 0.86;
 
 /**

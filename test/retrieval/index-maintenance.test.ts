@@ -233,7 +233,7 @@ test('a registered index that turned INVALID is built again: the sweep asks for 
   assert.deepEqual(await registered(t), before, 'the same names (same watermark, same set), valid again');
 });
 
-test('an index of the method its size does not call for is rebuilt by the other one: the sweep asks, the check rebuilds, the old one goes', async () => {
+test('an index of the method or the IVF lists its size does not call for is rebuilt: the sweep asks, the check rebuilds, the old one goes', async () => {
   const set = await activeSet(t);
   const hex = t.id.replace(/-/g, '');
   const { rows } = await db.query(`SELECT max(seq)::bigint AS max FROM embeddings WHERE tenant_id = $1 AND set_id = $2`, [t.id, set.id]);
@@ -254,8 +254,16 @@ test('an index of the method its size does not call for is rebuilt by the other 
       { method: 'hnsw', lists: null, m: 8, ef_construction: 32 },
     ],
     [
-      {},
+      { VECTOR_IVF_LIST_ROWS: '25' },
       `embeddings_ivf_t_${hex}_${rows[0].max}`,
+      /USING ivfflat .* WITH \(lists='16'\)/,
+      { method: 'ivfflat', lists: 16, m: null, ef_construction: null },
+    ],
+    // The same method with a quarter of the lists (as VECTOR_IVF_LIST_ROWS went from 1 000 to 250, the other way round),
+    // no row since: the name the watermark gives is taken by the index it replaces, so the rebuild's is one seq further.
+    [
+      {},
+      `embeddings_ivf_t_${hex}_${Number(rows[0].max) + 1}`,
       /USING ivfflat .* WITH \(lists='4'\)/,
       { method: 'ivfflat', lists: 4, m: null, ef_construction: null },
     ],
@@ -275,7 +283,7 @@ test('an index of the method its size does not call for is rebuilt by the other 
     assert.deepEqual(
       idx.map((i) => [i.name, i.valid]),
       [[name, true]],
-      'the index of the other method (same watermark) was dropped',
+      'the index it replaced was dropped',
     );
     assert.match(idx[0]!.def, def);
   }

@@ -11,6 +11,7 @@ import {
   tenantLiteral,
   VECTOR_INDEX_NAME,
   vectorIndexMethodFor,
+  vectorIndexLayoutStale,
   vectorIndexMethodStale,
   vectorIndexName,
   vectorIndexPredicate,
@@ -72,4 +73,18 @@ test('IVF up to VECTOR_IVF_MAX_ROWS, HNSW above (0: always); lists by rows per l
   assert.equal(ivfProbesFor(1, 30), 1);
   assert.equal(ivfProbesFor(10, 100), 10);
   assert.equal(ivfProbesFor(3, 1), 1);
+});
+
+test('an index is rebuilt for its layout: the other method than its size calls for, or IVF lists off by more than 2×', () => {
+  const s = { ivfMaxRows: 100_000, ivfListRows: 250 };
+  assert.equal(vectorIndexLayoutStale({ method: 'hnsw', indexedRows: 42_562, lists: 0 }, s), true);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 170 }, s), false);
+  // Built with one list per 1 000 rows (before the lists became finer): 43 where 170 are called for.
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 43 }, s), true);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 86 }, s), false);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 340 }, s), false);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 400 }, s), true);
+  // HNSW has no lists; an IVF row without them (never written so) is left to the method check.
+  assert.equal(vectorIndexLayoutStale({ method: 'hnsw', indexedRows: 150_000, lists: 0 }, s), false);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 0 }, s), false);
 });

@@ -287,7 +287,7 @@ export class VectorIndexRepository {
   ): Promise<{
     exists: boolean;
     indexNames: string[];
-    vectorIndexes: { method: VectorIndexMethod; indexedRows: number; centred: boolean }[];
+    vectorIndexes: { method: VectorIndexMethod; indexedRows: number; lists: number; centred: boolean }[];
   }> {
     const {
       rows: [row],
@@ -295,12 +295,12 @@ export class VectorIndexRepository {
       owner.query<{
         exists: boolean;
         index_names: string[];
-        vector_indexes: { method: VectorIndexMethod; indexed_rows: number; centred: boolean }[] | null;
+        vector_indexes: { method: VectorIndexMethod; indexed_rows: number; lists: number | null; centred: boolean }[] | null;
       }>(
         `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
               ARRAY(SELECT index_name FROM vector_indexes WHERE tenant_id = $1
                     UNION ALL SELECT keyword_index FROM embedding_sets WHERE tenant_id = $1 AND keyword_index IS NOT NULL) AS index_names,
-              (SELECT json_agg(json_build_object('method', v.method, 'indexed_rows', v.indexed_rows, 'centred', v.centres IS NOT NULL))
+              (SELECT json_agg(json_build_object('method', v.method, 'indexed_rows', v.indexed_rows, 'lists', v.lists, 'centred', v.centres IS NOT NULL))
                FROM vector_indexes v JOIN embedding_sets s ON s.tenant_id = v.tenant_id AND s.id = v.set_id
                WHERE v.tenant_id = $1 AND s.state = 'active') AS vector_indexes`,
         [tenantId],
@@ -312,6 +312,7 @@ export class VectorIndexRepository {
       vectorIndexes: (row?.vector_indexes ?? []).map((v) => ({
         method: v.method,
         indexedRows: Number(v.indexed_rows),
+        lists: Number(v.lists ?? 0),
         centred: v.centred,
       })),
     };

@@ -8,7 +8,14 @@ import { EmbeddingSetsRepository } from '#libs/embedding-sets/embedding-sets.rep
 import { EmbeddingSwitchQueue } from '#libs/queue/embedding-switch.queue.js';
 import { VectorIndexQueue } from '#libs/queue/vector-index.queue.js';
 import { refreshKeywordStats } from '#libs/retrieval/keyword-stats.js';
-import { IVF_CENTRES, ivfListsFor, vectorIndexMethodFor, vectorIndexMethodStale, type IndexedRows } from '#libs/retrieval/vector-index.js';
+import {
+  IVF_CENTRES,
+  ivfListsFor,
+  vectorIndexLayoutStale,
+  vectorIndexMethodFor,
+  vectorIndexName,
+  type IndexedRows,
+} from '#libs/retrieval/vector-index.js';
 import { ivfCentres } from './ivf-centres.js';
 import { hexToUuid, VectorIndexRepository, type VectorIndexBuild } from './vector-index.repository.js';
 
@@ -107,7 +114,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     const vectorDue =
       !state.index ||
       state.unindexed >= Math.max(s.rebuildRows, (state.index.indexedRows * s.rebuildPercent) / 100) ||
-      vectorIndexMethodStale(state.index.method, state.index.indexedRows, s.ivfMaxRows);
+      vectorIndexLayoutStale(state.index, s);
     // An IVF index registered before the registry kept centres (the IvfCentres migration) gets them, without a rebuild.
     const centresDue = !vectorDue && s.ivfFocusedProbePercent > 0 && state.index?.method === 'ivfflat' && !state.index.centred;
     if (!vectorDue && !keywordDue && !centresDue) return 'up-to-date';
@@ -137,14 +144,20 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         if (!vectorDue) return 'up-to-date';
         if (this.stopping) return 'busy';
         const started = Date.now();
-        const watermark = state.maxSeq;
-        const count = () => this.db.runFor(tenantId, (m) => this.repo.countUpTo(m, tenantId, set.id, watermark));
+        const countUpTo = (upTo: number) => this.db.runFor(tenantId, (m) => this.repo.countUpTo(m, tenantId, set.id, upTo));
         // The method and the lists by the rows the index will hold (state.rows is only counted up to minRows).
-        const toIndex = await count();
+        const toIndex = await countUpTo(state.maxSeq);
         const how: VectorIndexBuild =
           vectorIndexMethodFor(toIndex, s.ivfMaxRows) === 'ivfflat'
             ? { method: 'ivfflat', lists: ivfListsFor(toIndex, s.ivfListRows) }
             : { method: 'hnsw', m: s.m, efConstruction: s.efConstruction };
+        // Names carry the method and the watermark: a rebuild for the layout alone (other lists, no row since) would take
+        // the name of the index it replaces, and IF NOT EXISTS would keep that one. One past the last row's seq covers the
+        // same rows under another name; a row written later with that seq is in the index and counted as indexed, as
+        // the registry's watermark then says.
+        const watermark =
+          state.index?.indexName === vectorIndexName(tenantId, state.maxSeq, how.method) ? state.maxSeq + 1 : state.maxSeq;
+        const count = () => countUpTo(watermark);
         // The centres before the build (its rows up to the watermark are known): after it, they would lengthen the moment in
         // which the new index is valid but not registered, and a shutdown meanwhile would throw the build away.
         const centres = how.method === 'ivfflat' ? await this.centres({ tenantId, setId: set.id, watermark }, set.dimensions) : undefined;
@@ -300,12 +313,13 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
           } else if (
             reg.vectorIndexes.some(
               (v) =>
-                vectorIndexMethodStale(v.method, v.indexedRows, this.config.vectorIndex.ivfMaxRows) ||
+                vectorIndexLayoutStale(v, this.config.vectorIndex) ||
                 (v.method === 'ivfflat' && !v.centred && this.config.vectorIndex.ivfFocusedProbePercent > 0),
             )
           ) {
-            // Built by another method than its size now calls for (an index built before the IvfVectorIndex migration, or
-            // VECTOR_IVF_MAX_ROWS changed): the check rebuilds it, and search uses the old one until then. An IVF index
+            // Built by another method or with other lists than its size now calls for (an index built before the
+            // IvfVectorIndex migration or before the lists became finer, or VECTOR_IVF_MAX_ROWS or VECTOR_IVF_LIST_ROWS
+            // changed): the check rebuilds it, and search uses the old one until then. An IVF index
             // without centres (built before the IvfCentres migration, or their computation failed): the check adds them.
             await this.queue.request(tenantId);
           }
