@@ -155,8 +155,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         // the name of the index it replaces, and IF NOT EXISTS would keep that one. One past the last row's seq covers the
         // same rows under another name; a row written later with that seq is in the index and counted as indexed, as
         // the registry's watermark then says.
-        const watermark =
-          state.index?.indexName === vectorIndexName(tenantId, state.maxSeq, how.method) ? state.maxSeq + 1 : state.maxSeq;
+        const watermark = state.index?.indexName === vectorIndexName(tenantId, state.maxSeq, how.method) ? state.maxSeq + 1 : state.maxSeq;
         const count = () => countUpTo(watermark);
         // The centres before the build (its rows up to the watermark are known): after it, they would lengthen the moment in
         // which the new index is valid but not registered, and a shutdown meanwhile would throw the build away.
