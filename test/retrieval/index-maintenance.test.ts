@@ -289,6 +289,37 @@ test('an index of the method or the IVF lists its size does not call for is rebu
   }
 });
 
+test("a VALID index under the name a build would use (an interrupted build's of other lists, another set's) is not taken for the new one: the build takes the next watermark", async () => {
+  const set = await activeSet(t);
+  const hex = t.id.replace(/-/g, '');
+  const { rows } = await db.query(`SELECT max(seq)::bigint AS max FROM embeddings WHERE tenant_id = $1 AND set_id = $2`, [t.id, set.id]);
+  const max = Number(rows[0].max);
+  assert.equal((await registered(t)).vector, `embeddings_ivf_t_${hex}_${max + 1}`, 'the previous test left its index one seq further');
+  // Valid, under the set's last seq: what IF NOT EXISTS would keep, and register with lists it does not have.
+  const taken = `embeddings_ivf_t_${hex}_${max}`;
+  await db.query(`CREATE INDEX ${taken} ON embeddings (id) WHERE false`);
+  const ivf = async (env: Record<string, string>, lists: number, name: string) => {
+    const s = service(env);
+    try {
+      assert.equal(await s.maintainSet(set), 'rebuilt');
+    } finally {
+      await s.onApplicationShutdown();
+    }
+    assert.equal((await registered(t)).vector, name);
+    const idx = (await indexesOf(t)).filter((i) => !i.name.startsWith('embeddings_tsv_'));
+    assert.deepEqual(
+      idx.map((i) => [i.name, i.valid]),
+      [[name, true]],
+      'the replaced index and the unregistered one were dropped',
+    );
+    assert.match(idx[0]!.def, new RegExp(`USING ivfflat .* WITH \\(lists='${lists}'\\)`));
+  };
+  // Both max (the valid stranger) and max + 1 (the registered index) are taken.
+  await ivf({ VECTOR_IVF_LIST_ROWS: '25' }, 16, `embeddings_ivf_t_${hex}_${max + 2}`);
+  // And back to the default lists for the tests below: max is free again.
+  await ivf({}, 4, taken);
+});
+
 test('an IVF index registered without centres (before the IvfCentres migration) gets them from the check, without a rebuild', async () => {
   const set = await activeSet(t);
   const row = async () =>

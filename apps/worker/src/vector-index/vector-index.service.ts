@@ -15,6 +15,7 @@ import {
   vectorIndexMethodFor,
   vectorIndexName,
   type IndexedRows,
+  type VectorIndexMethod,
 } from '#libs/retrieval/vector-index.js';
 import { ivfCentres } from './ivf-centres.js';
 import { hexToUuid, VectorIndexRepository, type VectorIndexBuild } from './vector-index.repository.js';
@@ -151,11 +152,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
           vectorIndexMethodFor(toIndex, s.ivfMaxRows) === 'ivfflat'
             ? { method: 'ivfflat', lists: ivfListsFor(toIndex, s.ivfListRows) }
             : { method: 'hnsw', m: s.m, efConstruction: s.efConstruction };
-        // Names carry the method and the watermark: a rebuild for the layout alone (other lists, no row since) would take
-        // the name of the index it replaces, and IF NOT EXISTS would keep that one. One past the last row's seq covers the
-        // same rows under another name; a row written later with that seq is in the index and counted as indexed, as
-        // the registry's watermark then says.
-        const watermark = state.index?.indexName === vectorIndexName(tenantId, state.maxSeq, how.method) ? state.maxSeq + 1 : state.maxSeq;
+        const watermark = await this.freeWatermark(owner, tenantId, state.maxSeq, how.method);
         const count = () => countUpTo(watermark);
         // The centres before the build (its rows up to the watermark are known): after it, they would lengthen the moment in
         // which the new index is valid but not registered, and a shutdown meanwhile would throw the build away.
@@ -191,6 +188,20 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     } finally {
       owner.release();
     }
+  }
+
+  /**
+   * The watermark of a new index: the set's last seq, or the first one after it whose name no valid index has. Names carry
+   * the method and the watermark, not the set, and IF NOT EXISTS keeps a valid index of the name whatever it is: the one
+   * a rebuild for the layout alone replaces (other lists, no row since), another set's whose last row came right after
+   * this one's (a switch), or an interrupted build's, of other lists. Any watermark from the last seq on covers the same
+   * rows; a row written later with a seq up to it is in the index and counted as indexed, as the registry then says.
+   * An invalid index of the name is dropped and built again (createValid).
+   */
+  private async freeWatermark(owner: pg.ClientBase, tenantId: string, maxSeq: number, method: VectorIndexMethod): Promise<number> {
+    let watermark = maxSeq;
+    while (await this.repo.isValid(owner, vectorIndexName(tenantId, watermark, method))) watermark++;
+    return watermark;
   }
 
   /**
