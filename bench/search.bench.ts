@@ -380,8 +380,9 @@ async function main(): Promise<void> {
       '',
     );
     // Each query ran three times as the runtime role: its fastest run is its time with the least of a neighbour's load in
-    // it (a load only adds time). On this machine the same code and data gave a largest-bucket p95 of ~16 ms quiet and
-    // ~29 ms with the host's other tenants busy; the guest sees no steal time, so nothing else separates the two.
+    // it (a load only adds time). On this machine the host's other tenants take the vCPUs at times (p95 of the largest
+    // bucket 25–31 ms in runs of the same code and data, the statement alone ~16 ms in a quiet lab run, LAYOUT.md
+    // section 7), and the guest sees no steal time, so nothing else separates the two.
     const bestOf = (xs: Sample[]) => {
       const best = new Map<number, number>();
       for (const x of xs) best.set(x.q, Math.min(best.get(x.q) ?? Infinity, x.ms));

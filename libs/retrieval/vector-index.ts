@@ -7,7 +7,8 @@ import type { EntityManager } from 'typeorm';
  * - hnsw: a graph (m, ef_construction); cost grows with the log of the size, but a query far from all the set's rows
  *   (off-topic) meets nearly equidistant candidates and the greedy walk stops early: recall 0.65–0.82 on the largest
  *   bench tenants against IVF's 0.97–0.99 in about the same time. On-topic it settles quickly, where IVF reading its
- *   full share served about half HNSW's searches per second through the API; with focused probes (below) 0.8–0.95×.
+ *   full share served about half HNSW's searches per second through the API; with focused probes (below) and lists of
+ *   250 rows, 0.74–1.14× (median 0.92×, bench/RESULTS-api-lists.md).
  *   Used above VECTOR_IVF_MAX_ROWS, where IVF's reads would be too slow.
  */
 export type VectorIndexMethod = 'ivfflat' | 'hnsw';
@@ -154,9 +155,9 @@ export function ivfProbesSql(listsSql: string, percent = DEFAULT_IVF_PROBE_PERCE
  * on-topic recall@10 was 0.998–1.00 reading 7.5 % of the lists of the bench's three largest tenants and 1.00 reading
  * 8 % of the LocalEmbedder's (0.99 at 5 %), but 0.95 at 8 % on the completeness test's noisier vectors (8 of 96 lists)
  * and 1.00 at 10 %: 10 % for a margin. Below VECTOR_IVF_FOCUS_RATIO (0.86) a search reads
- * VECTOR_IVF_FOCUSED_PROBE_PERCENT (10 %);
- * anything else, including a set without centres yet, the full share. Off-topic questions sat at 0.89 or more on both kinds of vectors; on-topic
- * ones depend on how far the model spreads a topic from the rest, so a model that spreads less reads the full share.
+ * VECTOR_IVF_FOCUSED_PROBE_PERCENT (10 %); anything else, including a set without centres yet, the full share.
+ * Off-topic questions sat at 0.89 or more on both kinds of vectors; on-topic ones depend on how far the model spreads a
+ * topic from the rest, so a model that spreads less reads the full share.
  */
 export const DEFAULT_IVF_FOCUSED_PROBE_PERCENT = 10;
 export const DEFAULT_IVF_FOCUS_RATIO = 0.86;

@@ -11,10 +11,9 @@ import { TenantBusyError } from '../../libs/database/tenant-pool-share.js';
 import { TenantDb } from '../../libs/database/tenant-db.js';
 import { loadConfig } from '../../libs/config/config.js';
 import { createTenant, TestApi, type HttpResult, type TestTenant } from '../support/api.js';
-import { superClient } from '../support/db.js';
+import { superClient, waitForSessions } from '../support/db.js';
 import { uniqueText, upload, waitForStatus } from '../support/documents.js';
 import { useStack } from '../support/stack.js';
-import { waitFor } from '../support/worker.js';
 
 /** The shipped defaults, stated here so that test.sh's relaxed limits for the other suites do not apply. */
 const DEFAULTS = {
@@ -206,17 +205,7 @@ describe('the connection pool', () => {
       // fraction of a second on a quiet machine and stays under 3 s on one that is busy with other work.
       const slow = () => tenants.runFor(a, (m) => m.query('SELECT pg_sleep(5)'));
       const holding = [slow(), slow()]; // tenant a's share of a 4-connection pool is 2
-      await waitFor(
-        "both of tenant a's transactions sleeping",
-        async () => {
-          const { rows } = await db.query(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)' AND state = 'active'`,
-          );
-          return rows[0].n >= 2;
-        },
-        15_000,
-        20,
-      );
+      await waitForSessions(db, "both of tenant a's transactions sleeping", `query = 'SELECT pg_sleep(5)' AND state = 'active'`, 2);
       const third = await timed(() =>
         slow().then(
           () => 'ran',
@@ -257,17 +246,7 @@ describe('the connection pool', () => {
       await db.query('LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE'); // the budget look-up and the search read it
       const holders = [search(a), search(a), search(b), search(b)];
       // Both pool connections blocked on the lock: only then is the pool full for c.
-      await waitFor(
-        'both pool connections waiting on the lock',
-        async () => {
-          const { rows } = await db.query(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 'rag_app' AND datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          return rows[0].n >= 2;
-        },
-        15_000,
-        20,
-      );
+      await waitForSessions(db, 'both pool connections waiting on the lock', `usename = 'rag_app' AND wait_event_type = 'Lock'`, 2);
       const late = await timed(() => search(c));
       await db.query('ROLLBACK');
       const held = await Promise.all(holders);

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { waitFor } from './worker.js';
 import { createRuntimeDataSource } from '../../libs/database/data-source.js';
 import { TenantDb } from '../../libs/database/tenant-db.js';
 import { loadConfig } from '../../libs/config/config.js';
@@ -6,6 +7,21 @@ import { loadConfig } from '../../libs/config/config.js';
 /** The runtime (RLS-bound) DataSource, as the apps use it, with a chosen pool size; close with `dataSource.destroy()`. */
 export async function runtimeDb(poolMax = 5): Promise<TenantDb> {
   return new TenantDb(await createRuntimeDataSource(loadConfig().database, { poolMax, poolMin: 0 }).initialize());
+}
+
+/**
+ * Waits until at least `n` sessions of this database match `where` (a condition on pg_stat_activity): a test that needs
+ * other sessions to be running, or blocked, before it goes on, whatever the machine's speed (no fixed sleep).
+ */
+export async function waitForSessions(db: pg.Client, what: string, where: string, n: number): Promise<void> {
+  await waitFor(
+    what,
+    async () =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND ${where}`))
+        .rows[0]!.n >= n,
+    15_000,
+    20,
+  );
 }
 
 /** A superuser connection, for catalogue checks and test set-up that RLS rightly forbids. */
