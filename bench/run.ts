@@ -64,6 +64,27 @@ const PG_SETTINGS = [
   'huge_pages',
   'shared_preload_libraries',
 ];
+/**
+ * What scripts/services.sh sets up outside postgresql.conf (bench/LAYOUT.md, section 10), read from the postmaster's
+ * /proc entry when the server runs on this machine: its shared memory in huge pages, and glibc's malloc thresholds.
+ */
+async function serverProcess(c: pg.Client): Promise<string[]> {
+  try {
+    const [{ pid }] = (await c.query(`SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1) AS pid`)).rows;
+    const rollup = readFileSync(`/proc/${Number(pid)}/smaps_rollup`, 'utf8');
+    const hugeKb = [...rollup.matchAll(/^(?:Shared|Private)_Hugetlb:\s+(\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
+    const malloc = readFileSync(`/proc/${Number(pid)}/environ`, 'utf8')
+      .split('\0')
+      .filter((v) => v.startsWith('MALLOC_'));
+    return [
+      `| shared memory in huge pages (postmaster, /proc) | ${hugeKb > 0 ? `yes (${Math.round(hugeKb / 1024)} MB mapped so far)` : 'no'} |`,
+      `| malloc environment (postmaster, /proc) | ${malloc.join(', ') || '(glibc defaults)'} |`,
+    ];
+  } catch {
+    return []; // not a superuser, or the server is not on this machine
+  }
+}
+
 /** Variables besides BENCH_* that change what is measured, shown in the command when set. */
 const OTHER_KNOBS = [
   'EMBEDDING_DIMENSIONS',
@@ -172,6 +193,7 @@ async function machine(): Promise<string[]> {
       '| setting | value |',
       '|---|---|',
       ...rows.map((r: { name: string; value: string }) => `| ${r.name} | ${r.value || '(empty)'} |`),
+      ...(await serverProcess(c)),
     );
   } catch (e) {
     lines.push(`- PostgreSQL: not reachable (${e instanceof Error ? e.message : String(e)})`);

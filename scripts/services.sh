@@ -76,24 +76,64 @@ fi
 # Debian's defaults size PostgreSQL for a small machine (shared_buffers 128 MB). The search working set is larger:
 # a 42k-chunk tenant's HNSW graph alone is ~150 MB, its rows ~130 MB, and with them outside shared_buffers each
 # search copies its pages in from the OS cache again (bench/RESULTS.md, "PostgreSQL memory"). On a local server this
-# script manages (root on Debian, the machine's own cluster), it sets shared_buffers to a quarter of RAM (at most
-# 8 GB) and effective_cache_size to half, the usual starting points, and restarts the cluster, once: when
-# shared_buffers is smaller than that. RAGDOCS_TUNE_POSTGRES=0 leaves the server's settings alone.
+# script manages (root on Debian, the machine's own cluster) it applies three memory settings, measured in
+# bench/LAYOUT.md, sections 1 and 10, and restarts the cluster when one of them is not in effect yet:
+# - shared_buffers a quarter of RAM (at most 8 GB) and effective_cache_size half, the usual starting points (raised,
+#   never lowered);
+# - glibc's malloc keeps the memory a statement frees (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ in the
+#   cluster's environment file): by default each IVF search's sort of ~15 000 candidates mapped fresh memory and gave
+#   it back, and the page faults cost ~30 % of the statement on this VM (section 10);
+# - huge pages for the shared memory (vm.nr_hugepages, huge_pages = try already): a new backend's first search then
+#   maps 2 MB pages instead of one 4 kB page per buffer (first statement 150–190 ms -> 30–50 ms).
+# RAGDOCS_TUNE_POSTGRES=0 leaves the server's settings alone.
 # Only Debian's own cluster on this port (pg_lsclusters): never another server that happens to listen locally, such
 # as the Citus test cluster's nodes (scripts/citus-cluster.sh).
 debian_cluster="$(command -v pg_lsclusters >/dev/null 2>&1 && pg_lsclusters -h 2>/dev/null | awk -v p="$PGPORT_" '$3 == p {print $1 " " $2; exit}' || true)"
+pg_restart() {
+  # shellcheck disable=SC2086 # "version name"
+  pg_ctlcluster --skip-systemctl-redirect $debian_cluster restart
+  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+  pg_up || { say "PostgreSQL did not come back after the restart"; exit 1; }
+}
+# kB of the postmaster's shared memory in huge pages (0: 4 kB pages).
+pg_hugetlb_kb() {
+  local pid
+  pid="$(head -1 "/var/run/postgresql/${debian_cluster// /-}.pid" 2>/dev/null || true)"
+  [ -n "$pid" ] && awk '/^(Shared|Private)_Hugetlb:/ {s += $2} END {print s + 0}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0
+}
 if [ "${RAGDOCS_TUNE_POSTGRES:-1}" = 1 ] && is_root_debian && [ -n "$debian_cluster" ] \
   && [[ "$PGHOST_" =~ ^(127\.0\.0\.1|localhost|::1)$ ]]; then
+  restart=()
   mem_mb=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 ))
   want_mb=$(( mem_mb / 4 )); [ "$want_mb" -gt 8192 ] && want_mb=8192
   have_mb="$(psql_super -c "select setting::bigint * 8 / 1024 from pg_settings where name = 'shared_buffers'")"
   if [ "$have_mb" -lt "$want_mb" ]; then
-    say "setting PostgreSQL's shared_buffers to ${want_mb} MB (was ${have_mb} MB), effective_cache_size to $(( mem_mb / 2 )) MB; restarting it"
     psql_super -c "ALTER SYSTEM SET shared_buffers = '${want_mb}MB'" -c "ALTER SYSTEM SET effective_cache_size = '$(( mem_mb / 2 ))MB'"
-    # shellcheck disable=SC2086 # "version name"
-    pg_ctlcluster --skip-systemctl-redirect $debian_cluster restart
-    for _ in $(seq 1 30); do pg_up && break; sleep 1; done
-    pg_up || { say "PostgreSQL did not come back after the restart"; exit 1; }
+    restart+=("shared_buffers ${want_mb} MB (was ${have_mb} MB), effective_cache_size $(( mem_mb / 2 )) MB")
+  fi
+  envfile="/etc/postgresql/${debian_cluster// //}/environment"
+  if [ -w "$envfile" ] && ! grep -q '^MALLOC_TRIM_THRESHOLD_' "$envfile"; then
+    printf '%s\n' '# scripts/services.sh: keep freed memory in the backend (bench/LAYOUT.md, section 10)' \
+      'MALLOC_MMAP_THRESHOLD_ = 33554432' 'MALLOC_TRIM_THRESHOLD_ = 268435456' >>"$envfile"
+    restart+=("malloc thresholds in $envfile")
+  fi
+  if [ "${#restart[@]}" -gt 0 ]; then say "PostgreSQL: ${restart[*]}; restarting it"; pg_restart; fi
+  # Huge pages: as many as this server's shared memory needs (PostgreSQL >= 15 computes it), reserved before it starts;
+  # not at all when the kernel cannot find them (then no restart, and the next run tries again).
+  hp_want="$(psql_super -c "select setting from pg_settings where name = 'shared_memory_size_in_huge_pages'" 2>/dev/null || true)"
+  if [[ "$hp_want" =~ ^[0-9]+$ ]] && [ "$hp_want" -gt 0 ] && [ -w /proc/sys/vm/nr_hugepages ] && [ "$(pg_hugetlb_kb)" = 0 ]; then
+    hp_unused() { awk '/^HugePages_Free:/ {f = $2} /^HugePages_Rsvd:/ {r = $2} END {print f - r}' /proc/meminfo; }
+    hp_had="$(cat /proc/sys/vm/nr_hugepages)"
+    hp_more=$(( hp_want + 8 - $(hp_unused) ))
+    if [ "$hp_more" -gt 0 ]; then echo $(( hp_had + hp_more )) >/proc/sys/vm/nr_hugepages 2>/dev/null || true; fi
+    if [ "$(hp_unused)" -ge "$hp_want" ]; then
+      say "PostgreSQL: ${hp_want} huge pages for its shared memory (vm.nr_hugepages $(cat /proc/sys/vm/nr_hugepages), was ${hp_had}); restarting it"
+      pg_restart
+      [ "$(pg_hugetlb_kb)" != 0 ] || say "PostgreSQL did not map its shared memory in huge pages after all (huge_pages = off?)"
+    else
+      say "the kernel found only $(hp_unused) of the ${hp_want} huge pages PostgreSQL would need; left as it was"
+      echo "$hp_had" >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+    fi
   fi
 fi
 
