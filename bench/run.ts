@@ -71,6 +71,8 @@ const PG_SETTINGS = [
 async function serverProcess(c: pg.Client): Promise<string[]> {
   try {
     const [{ pid }] = (await c.query(`SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1) AS pid`)).rows;
+    // A server in a container names its own pid (often 1): another process of this machine's /proc, not the server.
+    if (readFileSync(`/proc/${Number(pid)}/comm`, 'utf8').trim() !== 'postgres') return [];
     const rollup = readFileSync(`/proc/${Number(pid)}/smaps_rollup`, 'utf8');
     const hugeKb = [...rollup.matchAll(/^(?:Shared|Private)_Hugetlb:\s+(\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
     const malloc = readFileSync(`/proc/${Number(pid)}/environ`, 'utf8')

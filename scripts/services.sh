@@ -95,11 +95,14 @@ pg_restart() {
   for _ in $(seq 1 30); do pg_up && break; sleep 1; done
   pg_up || { say "PostgreSQL did not come back after the restart"; exit 1; }
 }
-# kB of the postmaster's shared memory in huge pages (0: 4 kB pages).
-pg_hugetlb_kb() {
+# The postmaster's /proc entry, as the server itself names it (its data directory's postmaster.pid); empty when it
+# cannot be read, and then neither step below that depends on it is taken.
+pg_proc() {
   local pid
-  pid="$(head -1 "/var/run/postgresql/${debian_cluster// /-}.pid" 2>/dev/null || true)"
-  [ -n "$pid" ] && awk '/^(Shared|Private)_Hugetlb:/ {s += $2} END {print s + 0}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0
+  pid="$(psql_super -c "select split_part(pg_read_file('postmaster.pid'), E'\n', 1)" 2>/dev/null || true)"
+  if [[ "$pid" =~ ^[0-9]+$ ]] && [ -r "/proc/$pid/smaps_rollup" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = postgres ]; then
+    echo "/proc/$pid"
+  fi
 }
 if [ "${RAGDOCS_TUNE_POSTGRES:-1}" = 1 ] && is_root_debian && [ -n "$debian_cluster" ] \
   && [[ "$PGHOST_" =~ ^(127\.0\.0\.1|localhost|::1)$ ]]; then
@@ -111,28 +114,41 @@ if [ "${RAGDOCS_TUNE_POSTGRES:-1}" = 1 ] && is_root_debian && [ -n "$debian_clus
     psql_super -c "ALTER SYSTEM SET shared_buffers = '${want_mb}MB'" -c "ALTER SYSTEM SET effective_cache_size = '$(( mem_mb / 2 ))MB'"
     restart+=("shared_buffers ${want_mb} MB (was ${have_mb} MB), effective_cache_size $(( mem_mb / 2 )) MB")
   fi
+  # The malloc thresholds: by what the running server has in its environment, not by the file alone.
   envfile="/etc/postgresql/${debian_cluster// //}/environment"
-  if [ -w "$envfile" ] && ! grep -q '^MALLOC_TRIM_THRESHOLD_' "$envfile"; then
-    printf '%s\n' '# scripts/services.sh: keep freed memory in the backend (bench/LAYOUT.md, section 10)' \
-      'MALLOC_MMAP_THRESHOLD_ = 33554432' 'MALLOC_TRIM_THRESHOLD_ = 268435456' >>"$envfile"
-    restart+=("malloc thresholds in $envfile")
+  proc="$(pg_proc)"
+  if [ -n "$proc" ] && [ -w "$envfile" ] && ! tr '\0' '\n' <"$proc/environ" | grep -q '^MALLOC_TRIM_THRESHOLD_='; then
+    if ! grep -q '^MALLOC_TRIM_THRESHOLD_' "$envfile"; then
+      printf '%s\n' '# scripts/services.sh: keep freed memory in the backend (bench/LAYOUT.md, section 10)' \
+        'MALLOC_MMAP_THRESHOLD_ = 33554432' 'MALLOC_TRIM_THRESHOLD_ = 268435456' >>"$envfile"
+    fi
+    restart+=("malloc thresholds from $envfile")
   fi
   if [ "${#restart[@]}" -gt 0 ]; then say "PostgreSQL: ${restart[*]}; restarting it"; pg_restart; fi
-  # Huge pages: as many as this server's shared memory needs (PostgreSQL >= 15 computes it), reserved before it starts;
-  # not at all when the kernel cannot find them (then no restart, and the next run tries again).
-  hp_want="$(psql_super -c "select setting from pg_settings where name = 'shared_memory_size_in_huge_pages'" 2>/dev/null || true)"
-  if [[ "$hp_want" =~ ^[0-9]+$ ]] && [ "$hp_want" -gt 0 ] && [ -w /proc/sys/vm/nr_hugepages ] && [ "$(pg_hugetlb_kb)" = 0 ]; then
+  # Huge pages: as many as this server's shared memory needs (PostgreSQL >= 15 computes it), reserved before it starts.
+  # Not when the kernel cannot find them, nor once they were reserved and the server still did not take them (a marker
+  # in /run, which a reboot clears with the reservation): each would otherwise restart the server on every run.
+  hp_failed=/run/ragdocs-postgres-hugepages-not-taken
+  hp_want="$(psql_super -c "select setting from pg_settings where name = 'shared_memory_size_in_huge_pages' and current_setting('huge_pages') <> 'off'" 2>/dev/null || true)"
+  proc="$(pg_proc)"
+  if [[ "$hp_want" =~ ^[0-9]+$ ]] && [ "$hp_want" -gt 0 ] && [ -n "$proc" ] && [ -w /proc/sys/vm/nr_hugepages ] && [ ! -e "$hp_failed" ] \
+    && [ "$(awk '/^(Shared|Private)_Hugetlb:/ {s += $2} END {print s + 0}' "$proc/smaps_rollup")" = 0 ]; then
     hp_unused() { awk '/^HugePages_Free:/ {f = $2} /^HugePages_Rsvd:/ {r = $2} END {print f - r}' /proc/meminfo; }
     hp_had="$(cat /proc/sys/vm/nr_hugepages)"
     hp_more=$(( hp_want + 8 - $(hp_unused) ))
-    if [ "$hp_more" -gt 0 ]; then echo $(( hp_had + hp_more )) >/proc/sys/vm/nr_hugepages 2>/dev/null || true; fi
+    if [ "$hp_more" -gt 0 ]; then echo $(( hp_had + hp_more )) 2>/dev/null >/proc/sys/vm/nr_hugepages || true; fi
     if [ "$(hp_unused)" -ge "$hp_want" ]; then
       say "PostgreSQL: ${hp_want} huge pages for its shared memory (vm.nr_hugepages $(cat /proc/sys/vm/nr_hugepages), was ${hp_had}); restarting it"
       pg_restart
-      [ "$(pg_hugetlb_kb)" != 0 ] || say "PostgreSQL did not map its shared memory in huge pages after all (huge_pages = off?)"
+      proc="$(pg_proc)"
+      if [ -z "$proc" ] || [ "$(awk '/^(Shared|Private)_Hugetlb:/ {s += $2} END {print s + 0}' "$proc/smaps_rollup")" = 0 ]; then
+        say "PostgreSQL did not map its shared memory in huge pages after all; giving them back (not tried again until a reboot)"
+        echo "$hp_had" 2>/dev/null >/proc/sys/vm/nr_hugepages || true
+        touch "$hp_failed"
+      fi
     else
       say "the kernel found only $(hp_unused) of the ${hp_want} huge pages PostgreSQL would need; left as it was"
-      echo "$hp_had" >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+      echo "$hp_had" 2>/dev/null >/proc/sys/vm/nr_hugepages || true
     fi
   fi
 fi

@@ -17,3 +17,18 @@ export function benchTenants() {
   });
   return { space, sizes, topicsOf };
 }
+
+/**
+ * A bench tenant of the kept database by its rank, with its set and registered watermark, and the predicates of a lab
+ * index over it: `scope` (its set's rows) and `indexed` (those up to the watermark, written `seq < watermark + 1`, which
+ * the registered index's `seq <= watermark` cannot be proved from, so a query written with it takes the lab index).
+ */
+export async function benchTenant(c, rank) {
+  const {
+    rows: [t],
+  } = await c.query(`SELECT t.id, v.set_id, v.watermark FROM tenants t JOIN vector_indexes v ON v.tenant_id = t.id WHERE t.name = $1`, [
+    `Bench ${rank}`,
+  ]);
+  const scope = `tenant_id = '${t.id}' AND set_id = ${t.set_id}`;
+  return { ...t, scope, indexed: `${scope} AND seq < ${Number(t.watermark) + 1}` };
+}

@@ -8,7 +8,7 @@
 //   RANKS=1,2,3 SAMPLE=64 SHARES=10,13,20,35 NQ=40 node bench/lab/focus.mjs
 import pg from 'pg';
 import { prng } from '../../dist/bench/support.js';
-import { benchTenants } from './bench-tenants.mjs';
+import { benchTenant, benchTenants } from './bench-tenants.mjs';
 import { ivfCentres } from '../../dist/apps/worker/src/vector-index/ivf-centres.js';
 
 const RANKS = (process.env.RANKS ?? '1,2,3').split(',').map(Number);
@@ -39,15 +39,9 @@ const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 const all = []; // per query: kind, rank, signals, recall per share
 for (const rank of RANKS) {
-  const {
-    rows: [t],
-  } = await c.query(`SELECT t.id, v.set_id, v.watermark FROM tenants t JOIN vector_indexes v ON v.tenant_id = t.id WHERE t.name = $1`, [
-    `Bench ${rank}`,
-  ]);
-  const scope = `tenant_id = '${t.id}' AND set_id = ${t.set_id}`;
-  // A lab IVF index as the worker builds one (one list per LIST_ROWS rows); its predicate (seq < watermark + 1) is one the
-  // registered index's (seq <= watermark) cannot be proved from, so a query written with it takes this index.
-  const indexed = `${scope} AND seq < ${Number(t.watermark) + 1}`;
+  // A lab IVF index as the worker builds one (one list per LIST_ROWS rows), over benchTenant()'s `indexed` rows.
+  const t = await benchTenant(c, rank);
+  const { scope, indexed } = t;
   t.lists = Math.max(1, Math.round(sizes[rank - 1] / LIST_ROWS));
   await c.query(`SET maintenance_work_mem = '1GB'`);
   await c.query(`DROP INDEX IF EXISTS lab_ivf`);

@@ -9,13 +9,25 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 cluster="${CLUSTER:-15 main}"
 envfile="/etc/postgresql/${cluster// //}/environment"
+hp_orig="$(cat /proc/sys/vm/nr_hugepages)"
 cp "$envfile" /tmp/pgtune-environment.orig
-trap 'cp /tmp/pgtune-environment.orig "$envfile"' EXIT
+# Without the lines scripts/services.sh adds: the base of every configuration.
+grep -v -e '^MALLOC_' -e 'scripts/services.sh: keep freed' /tmp/pgtune-environment.orig >/tmp/pgtune-environment.base
+# Afterwards the server runs as before: the environment file, the huge pages and a restart.
+restore() {
+  # shellcheck disable=SC2086
+  pg_ctlcluster --skip-systemctl-redirect $cluster stop || true
+  cp /tmp/pgtune-environment.orig "$envfile"
+  echo "$hp_orig" >/proc/sys/vm/nr_hugepages
+  # shellcheck disable=SC2086
+  pg_ctlcluster --skip-systemctl-redirect $cluster start
+}
+trap restore EXIT
 for round in $(seq 1 "${ROUNDS:-3}"); do
   for cfg in ${CONFIGS:-base both}; do
     # shellcheck disable=SC2086
     pg_ctlcluster --skip-systemctl-redirect $cluster stop
-    cp /tmp/pgtune-environment.orig "$envfile"
+    cp /tmp/pgtune-environment.base "$envfile"
     case "$cfg" in malloc | both) printf 'MALLOC_MMAP_THRESHOLD_ = 33554432\nMALLOC_TRIM_THRESHOLD_ = 268435456\n' >>"$envfile" ;; esac
     pages=0
     case "$cfg" in hp | both) pages="${HUGE_PAGES:-3200}" ;; esac

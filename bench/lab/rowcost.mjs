@@ -9,19 +9,14 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { prng } from '../../dist/bench/support.js';
-import { benchTenants } from './bench-tenants.mjs';
+import { benchTenant, benchTenants } from './bench-tenants.mjs';
 
 const url = process.env.LAB_URL ?? 'postgres://postgres@127.0.0.1:5432/ragdocs_bench_search';
 const c = new pg.Client({ connectionString: url });
 await c.connect();
 const { space, sizes, topicsOf } = benchTenants();
 const rank = Number(process.env.RANK ?? 1);
-const {
-  rows: [t],
-} = await c.query(`SELECT t.id, v.set_id, v.watermark FROM tenants t JOIN vector_indexes v ON v.tenant_id = t.id WHERE t.name = $1`, [
-  `Bench ${rank}`,
-]);
-const indexed = `tenant_id = '${t.id}' AND set_id = ${t.set_id} AND seq < ${Number(t.watermark) + 1}`;
+const { indexed } = await benchTenant(c, rank);
 const lists = Math.round(sizes[rank - 1] / 250);
 if (process.env.BUILD) {
   await c.query(`SET maintenance_work_mem = '1GB'`);

@@ -7,7 +7,7 @@
 //   BUILD=1 node bench/lab/split.mjs
 import pg from 'pg';
 import { prng } from '../../dist/bench/support.js';
-import { benchTenants } from './bench-tenants.mjs';
+import { benchTenant, benchTenants } from './bench-tenants.mjs';
 
 const url = process.env.LAB_URL ?? 'postgres://postgres@127.0.0.1:5432/ragdocs_bench_search';
 const cs = [new pg.Client(url), new pg.Client(url)];
@@ -15,13 +15,7 @@ for (const x of cs) await x.connect();
 const c = cs[0];
 const { space, sizes, topicsOf } = benchTenants();
 const rank = Number(process.env.RANK ?? 1);
-const {
-  rows: [t],
-} = await c.query(`SELECT t.id, v.set_id, v.watermark FROM tenants t JOIN vector_indexes v ON v.tenant_id = t.id WHERE t.name = $1`, [
-  `Bench ${rank}`,
-]);
-const scope = `tenant_id = '${t.id}' AND set_id = ${t.set_id}`;
-const indexed = `${scope} AND seq < ${Number(t.watermark) + 1}`;
+const { scope, indexed } = await benchTenant(c, rank);
 const lists = Math.round(sizes[rank - 1] / 250);
 const half = Math.round(lists / 2);
 const V = `(embedding::halfvec(1536)) <=> $1::halfvec(1536)`;
