@@ -84,7 +84,7 @@ fi
 #   cluster's environment file): by default each IVF search's sort of ~15 000 candidates mapped fresh memory and gave
 #   it back, and the page faults cost ~30 % of the statement on this VM (section 10);
 # - huge pages for the shared memory (vm.nr_hugepages, huge_pages = try already): a new backend's first search then
-#   maps 2 MB pages instead of one 4 kB page per buffer (first statement 150–190 ms -> 30–50 ms).
+#   maps 2 MB pages instead of every 4 kB of the buffers it touches (first statement 150–190 ms -> 30–50 ms).
 # RAGDOCS_TUNE_POSTGRES=0 leaves the server's settings alone.
 # Only Debian's own cluster on this port (pg_lsclusters): never another server that happens to listen locally, such
 # as the Citus test cluster's nodes (scripts/citus-cluster.sh).
@@ -104,6 +104,8 @@ pg_proc() {
     echo "/proc/$pid"
   fi
 }
+# kB of that postmaster's memory in huge pages (0: 4 kB pages only).
+pg_hugetlb_kb() { awk '/^(Shared|Private)_Hugetlb:/ {s += $2} END {print s + 0}' "$1/smaps_rollup"; }
 if [ "${RAGDOCS_TUNE_POSTGRES:-1}" = 1 ] && is_root_debian && [ -n "$debian_cluster" ] \
   && [[ "$PGHOST_" =~ ^(127\.0\.0\.1|localhost|::1)$ ]]; then
   restart=()
@@ -132,7 +134,7 @@ if [ "${RAGDOCS_TUNE_POSTGRES:-1}" = 1 ] && is_root_debian && [ -n "$debian_clus
   hp_want="$(psql_super -c "select setting from pg_settings where name = 'shared_memory_size_in_huge_pages' and current_setting('huge_pages') <> 'off'" 2>/dev/null || true)"
   proc="$(pg_proc)"
   if [[ "$hp_want" =~ ^[0-9]+$ ]] && [ "$hp_want" -gt 0 ] && [ -n "$proc" ] && [ -w /proc/sys/vm/nr_hugepages ] && [ ! -e "$hp_failed" ] \
-    && [ "$(awk '/^(Shared|Private)_Hugetlb:/ {s += $2} END {print s + 0}' "$proc/smaps_rollup")" = 0 ]; then
+    && [ "$(pg_hugetlb_kb "$proc")" = 0 ]; then
     hp_unused() { awk '/^HugePages_Free:/ {f = $2} /^HugePages_Rsvd:/ {r = $2} END {print f - r}' /proc/meminfo; }
     hp_had="$(cat /proc/sys/vm/nr_hugepages)"
     hp_more=$(( hp_want + 8 - $(hp_unused) ))
@@ -141,7 +143,7 @@ if [ "${RAGDOCS_TUNE_POSTGRES:-1}" = 1 ] && is_root_debian && [ -n "$debian_clus
       say "PostgreSQL: ${hp_want} huge pages for its shared memory (vm.nr_hugepages $(cat /proc/sys/vm/nr_hugepages), was ${hp_had}); restarting it"
       pg_restart
       proc="$(pg_proc)"
-      if [ -z "$proc" ] || [ "$(awk '/^(Shared|Private)_Hugetlb:/ {s += $2} END {print s + 0}' "$proc/smaps_rollup")" = 0 ]; then
+      if [ -z "$proc" ] || [ "$(pg_hugetlb_kb "$proc")" = 0 ]; then
         say "PostgreSQL did not map its shared memory in huge pages after all; giving them back (not tried again until a reboot)"
         echo "$hp_had" 2>/dev/null >/proc/sys/vm/nr_hugepages || true
         touch "$hp_failed"

@@ -32,3 +32,19 @@ export async function benchTenant(c, rank) {
   const scope = `tenant_id = '${t.id}' AND set_id = ${t.set_id}`;
   return { ...t, scope, indexed: `${scope} AND seq < ${Number(t.watermark) + 1}` };
 }
+
+/** A lab IVF index over `where`, built as the worker builds one (halfvec cosine, `lists` lists), replacing one of the name. */
+export async function buildLabIvf(c, name, lists, where) {
+  await c.query(`SET maintenance_work_mem = '1GB'`);
+  await c.query(`DROP INDEX IF EXISTS ${name}`);
+  await c.query(
+    `CREATE INDEX ${name} ON embeddings USING ivfflat ((embedding::halfvec(1536)) halfvec_cosine_ops) WITH (lists = ${lists}) WHERE ${where}`,
+  );
+}
+
+/** `n` off-topic questions for the tenant of `rank` (about topics it does not have), as vector literals; the same each run. */
+export function offTopicQuestions(space, topics, rank, n) {
+  const rnd = prng(4242 + rank);
+  const off = Array.from({ length: 80 }, (_, i) => i).filter((i) => !topics.includes(i));
+  return Array.from({ length: n }, () => `[${space.near(off[rnd.int(off.length)], 0.7).join(',')}]`);
+}

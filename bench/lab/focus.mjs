@@ -8,7 +8,7 @@
 //   RANKS=1,2,3 SAMPLE=64 SHARES=10,13,20,35 NQ=40 node bench/lab/focus.mjs
 import pg from 'pg';
 import { prng } from '../../dist/bench/support.js';
-import { benchTenant, benchTenants } from './bench-tenants.mjs';
+import { benchTenant, benchTenants, buildLabIvf } from './bench-tenants.mjs';
 import { ivfCentres } from '../../dist/apps/worker/src/vector-index/ivf-centres.js';
 
 const RANKS = (process.env.RANKS ?? '1,2,3').split(',').map(Number);
@@ -43,11 +43,7 @@ for (const rank of RANKS) {
   const t = await benchTenant(c, rank);
   const { scope, indexed } = t;
   t.lists = Math.max(1, Math.round(sizes[rank - 1] / LIST_ROWS));
-  await c.query(`SET maintenance_work_mem = '1GB'`);
-  await c.query(`DROP INDEX IF EXISTS lab_ivf`);
-  await c.query(
-    `CREATE INDEX lab_ivf ON embeddings USING ivfflat ((embedding::halfvec(1536)) halfvec_cosine_ops) WITH (lists = ${t.lists}) WHERE ${indexed}`,
-  );
+  await buildLabIvf(c, 'lab_ivf', t.lists, indexed);
   const sample = (await c.query(`SELECT id FROM embeddings WHERE ${indexed} ORDER BY md5(id::text) LIMIT ${SAMPLE}`)).rows.map((r) => r.id);
   // The worker's centres (ivf-centres.ts), k as it chooses them.
   const cStart = Date.now();

@@ -8,8 +8,7 @@
 //   N=200 node bench/lab/rowcost.mjs
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { prng } from '../../dist/bench/support.js';
-import { benchTenant, benchTenants } from './bench-tenants.mjs';
+import { benchTenant, benchTenants, buildLabIvf, offTopicQuestions } from './bench-tenants.mjs';
 
 const url = process.env.LAB_URL ?? 'postgres://postgres@127.0.0.1:5432/ragdocs_bench_search';
 const c = new pg.Client({ connectionString: url });
@@ -18,17 +17,8 @@ const { space, sizes, topicsOf } = benchTenants();
 const rank = Number(process.env.RANK ?? 1);
 const { indexed } = await benchTenant(c, rank);
 const lists = Math.round(sizes[rank - 1] / 250);
-if (process.env.BUILD) {
-  await c.query(`SET maintenance_work_mem = '1GB'`);
-  await c.query(`DROP INDEX IF EXISTS lab_ivf`);
-  await c.query(
-    `CREATE INDEX lab_ivf ON embeddings USING ivfflat ((embedding::halfvec(1536)) halfvec_cosine_ops) WITH (lists = ${lists}) WHERE ${indexed}`,
-  );
-}
-const topics = topicsOf[rank - 1];
-const qrnd = prng(4242 + rank);
-const off = Array.from({ length: 80 }, (_, i) => i).filter((i) => !topics.includes(i));
-const qs = Array.from({ length: 20 }, () => `[${space.near(off[qrnd.int(off.length)], 0.7).join(',')}]`);
+if (process.env.BUILD) await buildLabIvf(c, 'lab_ivf', lists, indexed);
+const qs = offTopicQuestions(space, topicsOf[rank - 1], rank, 20);
 const probes = Math.ceil((lists * Number(process.env.SHARE ?? 35)) / 100);
 await c.query(`SET jit = off; SET enable_seqscan = off; SET enable_sort = off; SET ivfflat.probes = ${probes}`);
 const sql = `SELECT id FROM embeddings WHERE ${indexed} ORDER BY (embedding::halfvec(1536)) <=> $1::halfvec(1536) LIMIT 10`;

@@ -6,8 +6,7 @@
 //
 //   BUILD=1 node bench/lab/split.mjs
 import pg from 'pg';
-import { prng } from '../../dist/bench/support.js';
-import { benchTenant, benchTenants } from './bench-tenants.mjs';
+import { benchTenant, benchTenants, buildLabIvf, offTopicQuestions } from './bench-tenants.mjs';
 
 const url = process.env.LAB_URL ?? 'postgres://postgres@127.0.0.1:5432/ragdocs_bench_search';
 const cs = [new pg.Client(url), new pg.Client(url)];
@@ -20,20 +19,10 @@ const lists = Math.round(sizes[rank - 1] / 250);
 const half = Math.round(lists / 2);
 const V = `(embedding::halfvec(1536)) <=> $1::halfvec(1536)`;
 if (process.env.BUILD) {
-  await c.query(`SET maintenance_work_mem = '1GB'`);
-  const build = async (name, n, where) => {
-    await c.query(`DROP INDEX IF EXISTS ${name}`);
-    await c.query(
-      `CREATE INDEX ${name} ON embeddings USING ivfflat ((embedding::halfvec(1536)) halfvec_cosine_ops) WITH (lists = ${n}) WHERE ${where}`,
-    );
-  };
-  await build('lab_ivf', lists, indexed);
-  for (const k of [0, 1]) await build(`lab_ivf_${k}`, half, `${indexed} AND (seq % 2) = ${k}`);
+  await buildLabIvf(c, 'lab_ivf', lists, indexed);
+  for (const k of [0, 1]) await buildLabIvf(c, `lab_ivf_${k}`, half, `${indexed} AND (seq % 2) = ${k}`);
 }
-const topics = topicsOf[rank - 1];
-const qrnd = prng(4242 + rank);
-const off = Array.from({ length: 80 }, (_, i) => i).filter((i) => !topics.includes(i));
-const qs = Array.from({ length: 20 }, () => `[${space.near(off[qrnd.int(off.length)], 0.7).join(',')}]`);
+const qs = offTopicQuestions(space, topicsOf[rank - 1], rank, 20);
 const share = Number(process.env.SHARE ?? 35);
 const one = `SELECT id, ${V} AS d FROM embeddings WHERE ${indexed} ORDER BY ${V} LIMIT 10`;
 const part = (k) => `SELECT id, ${V} AS d FROM embeddings WHERE ${indexed} AND (seq % 2) = ${k} ORDER BY ${V} LIMIT 10`;
