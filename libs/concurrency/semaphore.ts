@@ -55,6 +55,13 @@ export class Semaphore {
     });
   }
 
+  /** A slot if one is free now and nobody waits for one (call the release exactly once); undefined otherwise, without waiting. */
+  tryAcquire(): Release | undefined {
+    if (this.holders >= this.limit || this.waiting.length) return undefined;
+    this.holders++;
+    return this.releaser();
+  }
+
   /** Runs `work` holding a slot; when none can be had, throws `busy()` if given, else the SemaphoreBusyError. */
   async use<T>(work: () => Promise<T>, waitMs?: number, busy?: () => Error): Promise<T> {
     let release: Release;
@@ -100,12 +107,35 @@ export class KeyedSemaphore {
   ) {}
 
   async use<T>(key: string, work: () => Promise<T>, waitMs?: number, busy?: () => Error): Promise<T> {
-    let gate = this.gates.get(key);
-    if (!gate) this.gates.set(key, (gate = new Semaphore(this.limit, this.maxWaiting)));
+    const gate = this.gate(key);
     try {
       return await gate.use(work, waitMs, busy);
     } finally {
-      if (gate.active === 0 && gate.queued === 0) this.gates.delete(key);
+      this.forget(key, gate);
     }
+  }
+
+  /** A slot of `key` if one is free now (Semaphore.tryAcquire), never waiting. */
+  tryAcquire(key: string): Release | undefined {
+    const gate = this.gate(key);
+    const release = gate.tryAcquire();
+    if (!release) {
+      this.forget(key, gate);
+      return undefined;
+    }
+    return () => {
+      release();
+      this.forget(key, gate);
+    };
+  }
+
+  private gate(key: string): Semaphore {
+    let gate = this.gates.get(key);
+    if (!gate) this.gates.set(key, (gate = new Semaphore(this.limit, this.maxWaiting)));
+    return gate;
+  }
+
+  private forget(key: string, gate: Semaphore): void {
+    if (gate.active === 0 && gate.queued === 0 && this.gates.get(key) === gate) this.gates.delete(key);
   }
 }

@@ -102,6 +102,8 @@ export interface VectorIndexSettings {
   /** Sets up to this many rows get IVFFlat, larger ones HNSW (0: HNSW always). */
   ivfMaxRows: number;
   ivfListRows: number;
+  /** IVF sets of this many rows or more get two half indexes, read at once (0: never). */
+  ivfSplitRows: number;
   ivfProbePercent: number;
   /** 0: no focused probes (libs/retrieval/vector-index.ts). */
   ivfFocusedProbePercent: number;
@@ -205,6 +207,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       efConstruction: env.VECTOR_INDEX_EF_CONSTRUCTION,
       ivfMaxRows: env.VECTOR_IVF_MAX_ROWS,
       ivfListRows: env.VECTOR_IVF_LIST_ROWS,
+      ivfSplitRows: env.VECTOR_IVF_SPLIT_ROWS,
       ivfProbePercent: env.VECTOR_IVF_PROBE_PERCENT,
       ivfFocusedProbePercent: env.VECTOR_IVF_FOCUSED_PROBE_PERCENT,
       ivfFocusRatio: env.VECTOR_IVF_FOCUS_RATIO,

@@ -306,6 +306,16 @@ export class EnvironmentDto {
   @Min(10)
   VECTOR_IVF_LIST_ROWS = 250;
 
+  /**
+   * An IVF set of this many rows or more gets two half indexes (even and odd seqs), which a search reads at once on two
+   * pooled connections when the pool has one idle: 0.65× the time of one index for the same rows (bench/LAYOUT.md,
+   * section 11). Below it the second connection's round trips cost more than they save. 0 = never split.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  VECTOR_IVF_SPLIT_ROWS = 30_000;
+
   /** The share of an IVF index's lists a search reads, in % (ivfflat.probes = lists × this / 100, at least 1). */
   @Transform(toInt)
   @IsInt()

@@ -38,6 +38,11 @@ class TenantPoolShare {
   run<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
     return this.tenants.use(tenantId, work, this.options.waitMs, () => new TenantBusyError(this.slots));
   }
+
+  /** One more slot for the tenant if it has one free now, without waiting (a search's second connection); undefined otherwise. */
+  tryTake(tenantId: string): (() => void) | undefined {
+    return this.tenants.tryAcquire(tenantId);
+  }
 }
 
 const shares = new WeakMap<DataSource, TenantPoolShare | null>();

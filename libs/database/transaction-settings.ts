@@ -35,9 +35,8 @@ const SETTING_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The tenant for this transaction only; anything but a UUID is refused before it reaches SQL. */
-export function setTenant(q: Queryable, mode: DatabaseMode, tenantId: string): Promise<void> {
-  if (!UUID.test(tenantId)) return Promise.reject(new Error('tenant id must be a UUID'));
-  return setLocal(q, mode, { 'app.current_tenant_id': tenantId });
+export async function setTenant(q: Queryable, mode: DatabaseMode, tenantId: string): Promise<void> {
+  await setLocal(q, mode, tenantSetting(tenantId));
 }
 
 /** Sets every given setting for the current transaction only, in one round trip. */
@@ -50,8 +49,23 @@ export async function setLocal(q: Queryable, mode: DatabaseMode, settings: Recor
     await q.query(`SELECT ${calls.join(', ')}`, params);
     return;
   }
-  const statements = entries.map(([name, value]) => `SET LOCAL ${name} = ${quoteLiteral(value)}`);
-  await q.query([`SET LOCAL citus.propagate_set_commands = 'local'`, ...statements].join('; '));
+  await q.query([`SET LOCAL citus.propagate_set_commands = 'local'`, setLocalStatements(settings)].join('; '));
+}
+
+/**
+ * The same settings as SET LOCAL statements, for a multi-statement simple query (which takes no parameters: names are
+ * checked against a pattern, values are quoted literals).
+ */
+export function setLocalStatements(settings: Record<string, string>): string {
+  const entries = Object.entries(settings);
+  for (const [name] of entries) if (!SETTING_NAME.test(name)) throw new Error(`not a setting name: ${name}`);
+  return entries.map(([name, value]) => `SET LOCAL ${name} = ${quoteLiteral(value)}`).join('; ');
+}
+
+/** The tenant's setting (setTenant's), checked to be a UUID, for setLocalStatements. */
+export function tenantSetting(tenantId: string): Record<string, string> {
+  if (!UUID.test(tenantId)) throw new Error('tenant id must be a UUID');
+  return { 'app.current_tenant_id': tenantId };
 }
 
 const quoteLiteral = (value: string) => {

@@ -2,7 +2,8 @@ import type { EntityManager } from 'typeorm';
 import type { ProviderKind } from '../config/config.js';
 import type { VectorIndexSettings } from '../config/config.js';
 import { vectorLiteral } from '../database/embeddings/vector-literal.js';
-import { databaseMode, setLocal } from '../database/transaction-settings.js';
+import { borrowIdleConnection, type BorrowedConnection } from '../database/idle-connection.js';
+import { databaseMode, setLocal, setLocalStatements, tenantSetting } from '../database/transaction-settings.js';
 import { EmbeddingSetChanged, type QueryModel } from '../embedding-sets/active-sets.js';
 import { keywordQuery, keywordTiers, type KeywordQuery } from './keyword-query.js';
 import { DEFAULT_SEARCH_CONFIG, installedConfigs, installedOrNull, SEARCH_LANGUAGE } from './search-language.js';
@@ -24,6 +25,7 @@ import {
   vectorIndexPredicate,
   watermarkLiteral,
   type TenantVectorIndex,
+  type VectorIndexPart,
   type VectorIndexRow,
 } from './vector-index.js';
 
@@ -104,6 +106,23 @@ const KEYWORD_CONFIGS_SQL = `CASE WHEN $3::text IS NOT NULL
 /** How the vector side ran: for tests, the bench and EXPLAIN, not for callers. */
 export type VectorPath = 'exact' | 'index' | 'index+exact-fallback';
 
+/**
+ * How a split index's halves were read (TenantVectorIndex.parts): at once, the second on a borrowed idle connection, or
+ * one after the other in one statement (no idle connection, no free slot in the tenant's share, or Citus).
+ */
+export type SplitRead = 'parallel' | 'serial';
+
+/** What prepare() read that a split index's second connection repeats: the probes it set, and the snapshot to share. */
+interface IndexSettings {
+  probes: number;
+  ef: number;
+  /** pg_export_snapshot() of the search's transaction (one node, split index only). */
+  snapshot: string | null;
+}
+
+/** pg_export_snapshot()'s identifiers (checked: it goes into a statement as a literal). */
+const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+-[0-9]+$/i;
+
 interface Ranked {
   id: string;
   distance?: number;
@@ -142,6 +161,8 @@ export class SearchRepository {
   lastVectorPath: VectorPath | undefined;
   /** The share of IVF lists the last search read, in % (undefined: no IVF index). Same caveat as lastVectorPath. */
   lastIvfProbePercent: number | undefined;
+  /** How the last search read a split index's halves (undefined: no split index read). Same caveat as lastVectorPath. */
+  lastSplitRead: SplitRead | undefined;
 
   constructor(
     private readonly settings: Pick<VectorIndexSettings, 'minRows' | 'efSearch' | 'searchTimeoutMs'> &
@@ -159,15 +180,15 @@ export class SearchRepository {
   async search(m: EntityManager, p: SearchParams): Promise<SearchHit[]> {
     this.lastVectorPath = undefined;
     this.lastIvfProbePercent = undefined;
+    this.lastSplitRead = undefined;
     const vec = vectorLiteral(p.vector);
     // First the transaction's settings, the tenant's index and its language (prepare()).
     const candidates = p.mode === 'hybrid' ? Math.max(p.topK * 4, 40) : p.topK;
     const kq = p.mode === 'vector' ? undefined : keywordQuery(keywordText(p.query));
-    const { index, language, set, common, keywordConfigs } = await this.prepare(
+    const { index, language, set, common, keywordConfigs, indexSettings } = await this.prepare(
       m,
       p.tenantId,
       efSearchFor(candidates, this.settings.efSearch),
-      this.settings.searchTimeoutMs,
       { literal: vec, dimensions: p.vector.length },
       kq && { words: kq.words, language: p.language ?? null },
     );
@@ -176,7 +197,7 @@ export class SearchRepository {
     if (!p.language) p = { ...p, language };
     if (p.mode === 'vector') {
       // One statement finds the nearest chunks and reads their content (no details() round trip).
-      const { hits, rows } = await this.nearest(m, p, set, vec, p.topK, index, { kind: 'details' });
+      const { hits, rows } = await this.nearest(m, p, set, vec, p.topK, index, indexSettings, { kind: 'details' });
       return toHits(p, rows, new Map(hits.map((h) => [h.id, 1 - h.distance!])));
     }
     let ranked: { id: string; score: number }[];
@@ -193,6 +214,7 @@ export class SearchRepository {
         vec,
         candidates,
         index,
+        indexSettings,
         words ? { kind: 'shares', keywordIds: keywordHits.map((h) => h.id), words } : { kind: 'none' },
       );
       ranked = fuse(vectorHits, keywordHits, shares).slice(0, p.topK);
@@ -212,6 +234,7 @@ export class SearchRepository {
     vec: string,
     n: number,
     index: TenantVectorIndex | undefined,
+    indexSettings: IndexSettings,
     extras: VectorExtras,
   ): Promise<Nearest> {
     const rowsInScope = index && (isScoped(p) ? await this.scopeRows(m, p) : index.indexedRows);
@@ -219,7 +242,7 @@ export class SearchRepository {
       this.lastVectorPath = 'exact';
       return this.exact(m, p, set, vec, n, extras);
     }
-    const found = await this.throughIndex(m, p, set, vec, n, index, extras);
+    const found = await this.throughIndex(m, p, set, vec, n, index, indexSettings, extras);
     if (found.hits.length >= n) {
       this.lastVectorPath = 'index';
       return found;
@@ -254,17 +277,45 @@ export class SearchRepository {
    * The tenant's vector index of the set (its expression and predicate repeated
    * literally, so the planner proves it applies; sorts off, so nothing but the
    * index can produce the order), unioned with an exact scan of the set's rows
-   * above the watermark.
+   * above the watermark. A split index (parts 2) is read half on this connection and half on an idle one of the pool,
+   * at once, in this transaction's snapshot (readHalvesAtOnce); without an idle connection, both halves here.
    */
-  private throughIndex(
+  private async throughIndex(
     m: EntityManager,
     p: SearchParams,
     set: SearchedSet,
     vec: string,
     n: number,
     index: TenantVectorIndex,
+    indexSettings: IndexSettings,
     extras: VectorExtras,
   ): Promise<Nearest> {
+    if (index.parts === 2) {
+      const helper =
+        indexSettings.snapshot && m.queryRunner?.isTransactionActive ? await borrowIdleConnection(m.connection, p.tenantId) : undefined;
+      if (helper) {
+        this.lastSplitRead = 'parallel';
+        return this.readHalvesAtOnce(m, helper, p, set, vec, n, index, indexSettings, extras);
+      }
+      this.lastSplitRead = 'serial';
+    }
+    const s = this.indexStatement(p, set, vec, n, index, index.parts === 2 ? [0, 1] : [undefined], true);
+    return this.runNearest(m, s.ctes, s.params, s.bind, s.tenant, s.setId, extras);
+  }
+
+  /**
+   * The CTEs of an index search, ending in `hits` (the `n` nearest, nearest first): one CTE per index read (`parts`: the
+   * whole index, or halves of a split one), and with `fresh` the exact scan of the rows above the watermark.
+   */
+  private indexStatement(
+    p: SearchParams,
+    set: SearchedSet,
+    vec: string,
+    n: number,
+    index: TenantVectorIndex,
+    parts: readonly (VectorIndexPart | undefined)[],
+    fresh: boolean,
+  ) {
     const params: unknown[] = [];
     const bind = (v: unknown) => `$${params.push(v)}`;
     const q = `${bind(vec)}::halfvec(${set.dimensions})`;
@@ -272,17 +323,97 @@ export class SearchRepository {
     const scope = this.scopeSql(p, bind, tenant);
     const k = bind(n);
     const setId = bind(set.id);
+    const reads = parts.map((part, i) => ({
+      name: `ann${i}`,
+      sql: `SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e
+         WHERE ${vectorIndexPredicate({ tenantId: p.tenantId, setId: set.id, watermark: index.watermark, part }, 'e')} ${scope}
+         ORDER BY ${indexedVector(set.dimensions, 'e')} <=> ${q} LIMIT ${k}`,
+    }));
+    if (fresh)
+      reads.push({
+        name: 'fresh',
+        sql: `SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e
+         WHERE e.tenant_id = ${tenant} AND e.set_id = ${setId} AND e.seq > ${watermarkLiteral(index.watermark)} ${scope}`,
+      });
     const ctes = [
-      `ann AS MATERIALIZED (
-         SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e
-         WHERE ${vectorIndexPredicate({ tenantId: p.tenantId, setId: set.id, watermark: index.watermark }, 'e')} ${scope}
-         ORDER BY ${indexedVector(set.dimensions, 'e')} <=> ${q} LIMIT ${k})`,
-      `fresh AS MATERIALIZED (
-         SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e
-         WHERE e.tenant_id = ${tenant} AND e.set_id = ${setId} AND e.seq > ${watermarkLiteral(index.watermark)} ${scope})`,
-      `hits AS MATERIALIZED (SELECT id, distance FROM (SELECT * FROM ann UNION ALL SELECT * FROM fresh) u ORDER BY distance, id LIMIT ${k})`,
+      ...reads.map((r) => `${r.name} AS MATERIALIZED (\n         ${r.sql})`),
+      `hits AS MATERIALIZED (SELECT id, distance FROM (${reads.map((r) => `SELECT * FROM ${r.name}`).join(' UNION ALL ')}) u ORDER BY distance, id LIMIT ${k})`,
     ];
-    return this.runNearest(m, ctes, params, bind, tenant, setId, extras);
+    return { ctes, params, bind, tenant, setId };
+  }
+
+  /**
+   * A split index's halves at once: the second half on `helper` (an idle pooled connection) in this transaction's snapshot
+   * (SET TRANSACTION SNAPSHOT: the same rows, whatever commits meanwhile) and tenant, with the settings prepare() set; the
+   * first half and the fresh rows here. Each reads the same share of its half's lists; the two top-n lists are merged,
+   * then what `extras` asks for is read for the merged hits here. 0.65× the time of one index over the set on the bench's
+   * largest tenant (bench/LAYOUT.md, section 11): the rows read are the same, on two cores.
+   */
+  private async readHalvesAtOnce(
+    m: EntityManager,
+    helper: BorrowedConnection,
+    p: SearchParams,
+    set: SearchedSet,
+    vec: string,
+    n: number,
+    index: TenantVectorIndex,
+    indexSettings: IndexSettings,
+    extras: VectorExtras,
+  ): Promise<Nearest> {
+    const second = this.readOnHelper(helper, p, set, vec, n, index, indexSettings);
+    const first = this.indexStatement(p, set, vec, n, index, [0], true);
+    const [mine, theirs] = await Promise.all([
+      m.query<NearestRow[]>(`WITH ${first.ctes.join(',\n')}\nSELECT h.id, h.distance FROM hits h`, first.params),
+      second,
+    ]);
+    const hits = [...mine, ...theirs]
+      .map((r) => ({ id: r.id, distance: Number(r.distance) }))
+      .sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, n);
+    if (extras.kind === 'none') return { hits, shares: new Map(), rows: [] };
+    const params: unknown[] = [];
+    const bind = (v: unknown) => `$${params.push(v)}`;
+    const ctes = [
+      `hits AS MATERIALIZED (SELECT h.id, h.distance FROM unnest(${bind(hits.map((h) => h.id))}::uuid[], ${bind(hits.map((h) => h.distance))}::float8[]) AS h(id, distance))`,
+    ];
+    return this.runNearest(m, ctes, params, bind, tenantLiteral(p.tenantId), bind(set.id), extras);
+  }
+
+  /** The second half of a split index on `helper`, in a read-only transaction of its own in the search's snapshot. */
+  private async readOnHelper(
+    helper: BorrowedConnection,
+    p: SearchParams,
+    set: SearchedSet,
+    vec: string,
+    n: number,
+    index: TenantVectorIndex,
+    indexSettings: IndexSettings,
+  ): Promise<NearestRow[]> {
+    const { client } = helper;
+    try {
+      if (!SNAPSHOT_ID.test(indexSettings.snapshot ?? '')) throw new Error(`not a snapshot id: ${indexSettings.snapshot}`);
+      // One round trip: SET TRANSACTION SNAPSHOT must come before any query of the transaction, and the settings are
+      // prepare()'s (the tenant's setting as TenantSubscriber puts it, RLS applying as everywhere).
+      await client.query(
+        `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${indexSettings.snapshot}'; ${setLocalStatements({
+          ...tenantSetting(p.tenantId),
+          ...this.searchSettings(indexSettings.ef),
+          'ivfflat.probes': String(indexSettings.probes),
+        })}`,
+      );
+      const s = this.indexStatement(p, set, vec, n, index, [1], false);
+      const { rows } = await client.query<NearestRow>(`WITH ${s.ctes.join(',\n')}\nSELECT h.id, h.distance FROM hits h`, s.params);
+      await client.query('COMMIT');
+      helper.done();
+      return rows;
+    } catch (e) {
+      // A failed statement leaves the transaction aborted: rolled back, the connection goes back; if even that fails, closed.
+      await client.query('ROLLBACK').then(
+        () => helper.done(),
+        (err: Error) => helper.done(err),
+      );
+      throw e;
+    }
   }
 
   /**
@@ -353,7 +484,6 @@ export class SearchRepository {
     m: EntityManager,
     tenantId: string,
     ef: number,
-    timeoutMs: number,
     query: { literal: string; dimensions: number },
     keyword?: { words: string; language: string | null },
   ): Promise<{
@@ -362,6 +492,7 @@ export class SearchRepository {
     language: string;
     common: ReadonlySet<string>;
     keywordConfigs: KeywordConfig[];
+    indexSettings: IndexSettings;
   }> {
     // The query's vector and its dimensions follow the other parameters. The focus ratio (DEFAULT_IVF_FOCUS_RATIO) is
     // computed in a CASE, so never for a vector of other dimensions than the set's (the check after this statement turns
@@ -371,15 +502,7 @@ export class SearchRepository {
     // Settings first, on their own: a statement's timeout is armed when it starts, so the reads
     // below (which could wait on a lock) must come after it.
     const mode = await databaseMode(m.connection, m);
-    await setLocal(m, mode, {
-      statement_timeout: String(timeoutMs),
-      jit: 'off',
-      enable_seqscan: 'off',
-      enable_sort: 'off',
-      'hnsw.ef_search': String(ef),
-      'hnsw.iterative_scan': 'relaxed_order',
-      'ivfflat.iterative_scan': 'relaxed_order',
-    });
+    await setLocal(m, mode, this.searchSettings(ef));
     // One row, always: the LEFT JOINs keep it when the tenant has no active set or no index.
     const [row] = await m.query<
       [
@@ -393,6 +516,7 @@ export class SearchRepository {
           keyword_common: string[] | null;
           keyword_configs?: KeywordConfig[] | null;
           focus: number | null;
+          snapshot: string | null;
         },
       ]
     >(
@@ -403,8 +527,8 @@ export class SearchRepository {
                      set_config('ivfflat.probes', ${ivfFocusedProbesSql(`COALESCE(v.lists, ${IVF_MAX_LISTS})`, 'f.focus', this.probes)}::text, true),`
                   : ''
               }
-              (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, s.keyword_common, v.index_name, v.watermark, v.indexed_rows, v.method, v.lists,
-              f.focus
+              (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, s.keyword_common, v.index_name, v.watermark, v.indexed_rows, v.method, v.lists, v.parts,
+              f.focus, ${mode === 'postgres' ? `CASE WHEN v.parts = 2 THEN pg_export_snapshot() END` : 'NULL::text'} AS snapshot
               ${keyword ? `, ${KEYWORD_CONFIGS_SQL} AS keyword_configs` : ''}
        FROM (SELECT 1) one
        LEFT JOIN embedding_sets s ON s.tenant_id = $1 AND s.state = 'active'
@@ -417,10 +541,11 @@ export class SearchRepository {
     );
     // The scan budget and the probes depend on the row just read: in the same statement on one node; on Citus a SET LOCAL of its own.
     const share = ivfProbePercentFor(row.focus === null ? null : Number(row.focus), this.probes);
+    const probes = ivfProbesFor(Number(row.lists ?? IVF_MAX_LISTS), share);
     if (mode === 'citus')
       await setLocal(m, mode, {
         'hnsw.max_scan_tuples': row.max_scan_tuples,
-        'ivfflat.probes': String(ivfProbesFor(Number(row.lists ?? IVF_MAX_LISTS), share)),
+        'ivfflat.probes': String(probes),
       });
     if (row.method === 'ivfflat') this.lastIvfProbePercent = share;
     const set = row.set_id
@@ -439,6 +564,20 @@ export class SearchRepository {
       language,
       common: new Set(row.keyword_common ?? []),
       keywordConfigs: (row.keyword_configs ?? []).sort((a, b) => (a.cfg < b.cfg ? -1 : a.cfg > b.cfg ? 1 : 0)),
+      indexSettings: { probes, ef, snapshot: row.snapshot },
+    };
+  }
+
+  /** The settings of every search statement (prepare()'s comment says why each), but the scan budget and the probes. */
+  private searchSettings(ef: number): Record<string, string> {
+    return {
+      statement_timeout: String(this.settings.searchTimeoutMs),
+      jit: 'off',
+      enable_seqscan: 'off',
+      enable_sort: 'off',
+      'hnsw.ef_search': String(ef),
+      'hnsw.iterative_scan': 'relaxed_order',
+      'ivfflat.iterative_scan': 'relaxed_order',
     };
   }
 

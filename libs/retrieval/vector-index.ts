@@ -30,6 +30,11 @@ export interface TenantVectorIndex {
   lists: number;
   /** Whether the registry holds the set's centres (IVF only): search reads fewer lists for a question near one of them. */
   centred: boolean;
+  /**
+   * 1, or 2 for a large IVF set (VECTOR_IVF_SPLIT_ROWS): two indexes, over its even and its odd seqs, `lists` lists each,
+   * which a search reads at once on two connections (vectorIndexPartNames; bench/LAYOUT.md, section 11).
+   */
+  parts: number;
 }
 
 /** Which rows an index covers: the literals of its predicate. */
@@ -37,7 +42,11 @@ export interface IndexedRows {
   tenantId: string;
   setId: number;
   watermark: number;
+  /** The half of a split index (parts 2): its rows are those whose seq % 2 is this. */
+  part?: VectorIndexPart;
 }
+
+export type VectorIndexPart = 0 | 1;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -68,16 +77,36 @@ export function indexedVector(dimensions: number, alias = ''): string {
 
 const NAME_PREFIX: Record<VectorIndexMethod, string> = { hnsw: 'embeddings_hnsw_t_', ivfflat: 'embeddings_ivf_t_' };
 
-/** A set's vector index by name, of either method; group 1 is the tenant's id without dashes. */
-export const VECTOR_INDEX_NAME = /^embeddings_(?:hnsw|ivf)_t_([0-9a-f]{32})_[0-9]+$/;
+/** A set's vector index by name, of either method, whole or one half of a split one; group 1 is the tenant's id without dashes. */
+export const VECTOR_INDEX_NAME = /^embeddings_(?:hnsw|ivf)_t_([0-9a-f]{32})_[0-9]+(?:_p[01])?$/;
 
 /**
  * Index names carry the method, the tenant and the watermark, so a rebuild never collides with the index it replaces
- * (not even one of the other method at the same watermark, when VECTOR_IVF_MAX_ROWS changes).
+ * (not even one of the other method at the same watermark, when VECTOR_IVF_MAX_ROWS changes); the halves of a split
+ * index end in _p0 and _p1 (the registry names the first).
  */
-export function vectorIndexName(tenantId: string, watermark: number, method: VectorIndexMethod): string {
+export function vectorIndexName(tenantId: string, watermark: number, method: VectorIndexMethod, part?: VectorIndexPart): string {
   tenantLiteral(tenantId); // throws unless a canonical uuid: the name goes into DDL
-  return `${NAME_PREFIX[method]}${tenantId.replace(/-/g, '')}_${watermarkLiteral(watermark)}`;
+  return `${NAME_PREFIX[method]}${tenantId.replace(/-/g, '')}_${watermarkLiteral(watermark)}${part === undefined ? '' : `_p${part}`}`;
+}
+
+/** Every index a registry row stands for: its own name, and for a split index (parts 2) its second half's. */
+export function vectorIndexPartNames(index: Pick<TenantVectorIndex, 'indexName' | 'parts'>): string[] {
+  if (index.parts !== 2) return [index.indexName];
+  if (!index.indexName.endsWith('_p0')) throw new Error(`a split index's registry name ends in _p0: ${index.indexName}`);
+  return [index.indexName, `${index.indexName.slice(0, -1)}1`];
+}
+
+/** The same in SQL, over a registry row's columns (index_name, parts). */
+export const VECTOR_INDEX_PART_NAMES_SQL = `CASE WHEN parts = 2 THEN ARRAY[index_name, left(index_name, -1) || '1'] ELSE ARRAY[index_name] END`;
+
+/**
+ * How many indexes a set gets: two halves for an IVF set of VECTOR_IVF_SPLIT_ROWS rows or more (0: never), one otherwise.
+ * A search reads both halves at once on two connections, in 0.65× the time of one index over the set, for the same rows
+ * read (bench/LAYOUT.md, sections 10 and 11).
+ */
+export function vectorIndexPartsFor(method: VectorIndexMethod, rows: number, splitRows: number): number {
+  return method === 'ivfflat' && splitRows > 0 && rows >= splitRows ? 2 : 1;
 }
 
 /** The method a set of `rows` rows gets (ivfMaxRows 0 = HNSW whatever the size). */
@@ -101,12 +130,18 @@ export function vectorIndexMethodStale(method: VectorIndexMethod, rows: number, 
  * section 9). Search reads it correctly until then: its probes are a share of its own lists.
  */
 export function vectorIndexLayoutStale(
-  index: Pick<TenantVectorIndex, 'method' | 'indexedRows' | 'lists'>,
-  s: { ivfMaxRows: number; ivfListRows: number },
+  index: Pick<TenantVectorIndex, 'method' | 'indexedRows' | 'lists' | 'parts'>,
+  s: { ivfMaxRows: number; ivfListRows: number; ivfSplitRows: number },
 ): boolean {
   if (vectorIndexMethodStale(index.method, index.indexedRows, s.ivfMaxRows)) return true;
   if (index.method !== 'ivfflat' || index.lists < 1) return false;
-  const want = ivfListsFor(index.indexedRows, s.ivfListRows);
+  // Split or not by its size, not within 5 % of VECTOR_IVF_SPLIT_ROWS (the same reason as the method's).
+  if (
+    index.parts !== vectorIndexPartsFor(index.method, index.indexedRows, s.ivfSplitRows) &&
+    Math.abs(index.indexedRows - s.ivfSplitRows) > s.ivfSplitRows * 0.05
+  )
+    return true;
+  const want = ivfListsFor(index.indexedRows / Math.max(1, index.parts), s.ivfListRows);
   return index.lists > want * 2 || index.lists * 2 < want;
 }
 
@@ -202,10 +237,11 @@ export function ivfFocusSql(centresSql: string, querySql: string): string {
            FROM (SELECT c <=> ${querySql} AS d FROM unnest(${centresSql}) c) x)`;
 }
 
-/** The partial-index predicate; search repeats it verbatim so the planner can prove the index applies. */
+/** The partial-index predicate (of one half, given `part`); search repeats it verbatim so the planner can prove the index applies. */
 export function vectorIndexPredicate(rows: IndexedRows, alias = ''): string {
   const a = alias ? `${alias}.` : '';
-  return `${a}tenant_id = ${tenantLiteral(rows.tenantId)} AND ${a}set_id = ${setLiteral(rows.setId)} AND ${a}seq <= ${watermarkLiteral(rows.watermark)}`;
+  const half = rows.part === undefined ? '' : ` AND (${a}seq % 2) = ${rows.part === 1 ? 1 : 0}`;
+  return `${a}tenant_id = ${tenantLiteral(rows.tenantId)} AND ${a}set_id = ${setLiteral(rows.setId)} AND ${a}seq <= ${watermarkLiteral(rows.watermark)}${half}`;
 }
 
 /** A registry row as any query reads it (bigint columns come back as text). */
@@ -216,18 +252,19 @@ export interface VectorIndexRow {
   method?: string | null;
   lists?: string | number | null;
   centred?: boolean | null;
+  parts?: string | number | null;
 }
 
 /** The index of one of the current tenant's sets, if it has one (RLS limits the registry to the tenant in the transaction). */
 export async function readTenantVectorIndex(m: EntityManager, tenantId: string, setId: number): Promise<TenantVectorIndex | undefined> {
   const [row] = await m.query<VectorIndexRow[]>(
-    `SELECT index_name, watermark, indexed_rows, method, lists, centres IS NOT NULL AS centred FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2`,
+    `SELECT index_name, watermark, indexed_rows, method, lists, centres IS NOT NULL AS centred, parts FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2`,
     [tenantId, setId],
   );
   return toTenantVectorIndex(row);
 }
 
-/** A registry row (index_name, watermark, indexed_rows, method, lists, centred) as read by any query; undefined when the columns are NULL. */
+/** A registry row (index_name, watermark, indexed_rows, method, lists, centred, parts) as read by any query; undefined when the columns are NULL. */
 export function toTenantVectorIndex(row: VectorIndexRow | undefined): TenantVectorIndex | undefined {
   return row?.index_name
     ? {
@@ -237,6 +274,7 @@ export function toTenantVectorIndex(row: VectorIndexRow | undefined): TenantVect
         method: row.method === 'ivfflat' ? 'ivfflat' : 'hnsw',
         lists: Number(row.lists ?? 0),
         centred: row.centred === true,
+        parts: Number(row.parts ?? 1) === 2 ? 2 : 1,
       }
     : undefined;
 }

@@ -14,6 +14,8 @@ import {
   vectorIndexLayoutStale,
   vectorIndexMethodStale,
   vectorIndexName,
+  vectorIndexPartNames,
+  vectorIndexPartsFor,
   vectorIndexPredicate,
 } from '../../libs/retrieval/vector-index.js';
 
@@ -76,15 +78,44 @@ test('IVF up to VECTOR_IVF_MAX_ROWS, HNSW above (0: always); lists by rows per l
 });
 
 test('an index is rebuilt for its layout: the other method than its size calls for, or IVF lists off by more than 2×', () => {
-  const s = { ivfMaxRows: 100_000, ivfListRows: 250 };
-  assert.equal(vectorIndexLayoutStale({ method: 'hnsw', indexedRows: 42_562, lists: 0 }, s), true);
-  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 170 }, s), false);
+  const s = { ivfMaxRows: 100_000, ivfListRows: 250, ivfSplitRows: 0 };
+  assert.equal(vectorIndexLayoutStale({ method: 'hnsw', indexedRows: 42_562, lists: 0, parts: 1 }, s), true);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 170, parts: 1 }, s), false);
   // Built with one list per 1 000 rows (before the lists became finer): 43 where 170 are called for.
-  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 43 }, s), true);
-  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 86 }, s), false);
-  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 340 }, s), false);
-  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 400 }, s), true);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 43, parts: 1 }, s), true);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 86, parts: 1 }, s), false);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 340, parts: 1 }, s), false);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 400, parts: 1 }, s), true);
   // HNSW has no lists; an IVF row without them (never written so) is left to the method check.
-  assert.equal(vectorIndexLayoutStale({ method: 'hnsw', indexedRows: 150_000, lists: 0 }, s), false);
-  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 0 }, s), false);
+  assert.equal(vectorIndexLayoutStale({ method: 'hnsw', indexedRows: 150_000, lists: 0, parts: 1 }, s), false);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 0, parts: 1 }, s), false);
+});
+
+test('a large IVF set is split in two halves (VECTOR_IVF_SPLIT_ROWS), each with the lists of its half; the registry names the first', () => {
+  assert.equal(vectorIndexPartsFor('ivfflat', 29_999, 30_000), 1);
+  assert.equal(vectorIndexPartsFor('ivfflat', 30_000, 30_000), 2);
+  assert.equal(vectorIndexPartsFor('hnsw', 150_000, 30_000), 1);
+  assert.equal(vectorIndexPartsFor('ivfflat', 42_562, 0), 1); // 0: never
+  const s = { ivfMaxRows: 100_000, ivfListRows: 250, ivfSplitRows: 30_000 };
+  // A whole index of a set that should be split is rebuilt; halves of 85 lists each are what 42 562 rows call for.
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 170, parts: 1 }, s), true);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 85, parts: 2 }, s), false);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 42_562, lists: 30, parts: 2 }, s), true);
+  // Shrunk below the split size: whole again, but not within 5 % of it (deletes during a build must not ask for another).
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 20_000, lists: 40, parts: 2 }, s), true);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 29_000, lists: 58, parts: 2 }, s), false);
+  assert.equal(vectorIndexLayoutStale({ method: 'ivfflat', indexedRows: 20_000, lists: 80, parts: 1 }, s), false);
+
+  const tenant = '0b0e0c0d-0000-4000-8000-00000000000a';
+  const first = vectorIndexName(tenant, 42, 'ivfflat', 0);
+  assert.equal(first, 'embeddings_ivf_t_0b0e0c0d00004000800000000000000a_42_p0');
+  assert.match(first, VECTOR_INDEX_NAME);
+  assert.deepEqual(vectorIndexPartNames({ indexName: first, parts: 2 }), [first, first.replace(/_p0$/, '_p1')]);
+  assert.match(vectorIndexPartNames({ indexName: first, parts: 2 })[1]!, VECTOR_INDEX_NAME);
+  assert.deepEqual(vectorIndexPartNames({ indexName: 'embeddings_ivf_t_x_1', parts: 1 }), ['embeddings_ivf_t_x_1']);
+  assert.throws(() => vectorIndexPartNames({ indexName: vectorIndexName(tenant, 42, 'ivfflat'), parts: 2 }), /_p0/);
+  // Each half's predicate is the whole one's and its seq parity, which search repeats verbatim.
+  const rows = { tenantId: tenant, setId: 3, watermark: 42 };
+  assert.equal(vectorIndexPredicate({ ...rows, part: 1 }, 'e'), `${vectorIndexPredicate(rows, 'e')} AND (e.seq % 2) = 1`);
+  assert.equal(vectorIndexPredicate({ ...rows, part: 0 }), `${vectorIndexPredicate(rows)} AND (seq % 2) = 0`);
 });

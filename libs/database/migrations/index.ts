@@ -14,6 +14,7 @@ import { KeywordRankRows1764000023000 } from './1764000023000-keyword-rank-rows.
 import { TenantKeywordIndex1764000024000 } from './1764000024000-tenant-keyword-index.js';
 import { IvfVectorIndex1764000025000 } from './1764000025000-ivf-vector-index.js';
 import { IvfCentres1764000026000 } from './1764000026000-ivf-centres.js';
+import { SplitIvfIndex1764000027000 } from './1764000027000-split-ivf-index.js';
 
 /** Every migration, in order. Listed explicitly so the compiled apps need no glob. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   TenantKeywordIndex1764000024000,
   IvfVectorIndex1764000025000,
   IvfCentres1764000026000,
+  SplitIvfIndex1764000027000,
 ];

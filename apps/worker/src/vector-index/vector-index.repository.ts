@@ -10,14 +10,20 @@ import {
   setLiteral,
   tenantLiteral,
   VECTOR_INDEX_NAME,
+  VECTOR_INDEX_PART_NAMES_SQL,
   vectorIndexName,
+  vectorIndexPartNames,
   vectorIndexPredicate,
   type TenantVectorIndex,
   type VectorIndexMethod,
+  type VectorIndexPart,
 } from '#libs/retrieval/vector-index.js';
 
-/** How a set's vector index is built: IVFFlat with `lists`, or HNSW with `m` and `efConstruction`. */
-export type VectorIndexBuild = { method: 'ivfflat'; lists: number } | { method: 'hnsw'; m: number; efConstruction: number };
+/**
+ * How a set's vector index is built: IVFFlat with `lists` (per half when `parts` is 2: two indexes, over the even and the
+ * odd seqs), or HNSW with `m` and `efConstruction`.
+ */
+export type VectorIndexBuild = { method: 'ivfflat'; lists: number; parts: number } | { method: 'hnsw'; m: number; efConstruction: number };
 
 export interface TenantVectorState {
   /** The set's chunk count, counted up to `upTo` only (enough to decide). */
@@ -77,10 +83,10 @@ export class VectorIndexRepository {
       [tenantId, upTo, index?.watermark ?? 0, setId],
     );
     // The catalogue in a statement of its own: with the tables above (distributed on Citus) it could be read on a node
-    // that has only the shards' indexes.
+    // that has only the shards' indexes. A split index is valid when both halves are.
     const [valid] = await m.query<[{ index_valid: boolean | null; keyword_valid: boolean | null }]>(
-      `SELECT ${validIndex('$1::text')} AS index_valid, ${validIndex('$2::text')} AS keyword_valid`,
-      [index?.indexName ?? null, row.keyword_index],
+      `SELECT (SELECT bool_and(${validIndex('n')}) FROM unnest($1::text[]) n) AS index_valid, ${validIndex('$2::text')} AS keyword_valid`,
+      [index ? vectorIndexPartNames(index) : [], row.keyword_index],
     );
     const usable = index && valid.index_valid ? index : undefined;
     return {
@@ -133,9 +139,18 @@ export class VectorIndexRepository {
     await owner.query(`SELECT pg_advisory_unlock(hashtextextended('vector-index:' || $1, 0))`, [tenantId]);
   }
 
-  /** The set's index: its vectors cast to the set's dimensions (the column has none), its rows up to the watermark. */
-  async build(owner: pg.ClientBase, set: EmbeddingSet, watermark: number, how: VectorIndexBuild & { memoryMb: number }): Promise<string> {
-    const name = vectorIndexName(set.tenantId, watermark, how.method);
+  /**
+   * The set's index: its vectors cast to the set's dimensions (the column has none), its rows up to the watermark; with
+   * `part`, one half of a split index, the rows whose seq % 2 is `part`.
+   */
+  async build(
+    owner: pg.ClientBase,
+    set: EmbeddingSet,
+    watermark: number,
+    how: VectorIndexBuild & { memoryMb: number },
+    part?: VectorIndexPart,
+  ): Promise<string> {
+    const name = vectorIndexName(set.tenantId, watermark, how.method, part);
     const using =
       how.method === 'ivfflat'
         ? `ivfflat (${indexedVector(set.dimensions)} halfvec_cosine_ops) WITH (lists = ${Math.floor(how.lists)})`
@@ -146,7 +161,7 @@ export class VectorIndexRepository {
         owner,
         name,
         `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON embeddings USING ${using}
-         WHERE ${vectorIndexPredicate({ tenantId: set.tenantId, setId: set.id, watermark })}`,
+         WHERE ${vectorIndexPredicate({ tenantId: set.tenantId, setId: set.id, watermark, part })}`,
       );
     } finally {
       await owner.query(`RESET maintenance_work_mem`);
@@ -205,11 +220,12 @@ export class VectorIndexRepository {
   ): Promise<void> {
     await this.inTenant(owner, tenantId, () =>
       owner.query(
-        `INSERT INTO vector_indexes (tenant_id, set_id, index_name, watermark, indexed_rows, method, lists, m, ef_construction, build_ms, centres, built_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::halfvec[], now())
+        `INSERT INTO vector_indexes (tenant_id, set_id, index_name, watermark, indexed_rows, method, lists, m, ef_construction, build_ms, centres, parts, built_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::halfvec[], $12, now())
        ON CONFLICT (tenant_id, set_id) DO UPDATE SET index_name = excluded.index_name, watermark = excluded.watermark,
          indexed_rows = excluded.indexed_rows, method = excluded.method, lists = excluded.lists, m = excluded.m,
-         ef_construction = excluded.ef_construction, build_ms = excluded.build_ms, centres = excluded.centres, built_at = excluded.built_at`,
+         ef_construction = excluded.ef_construction, build_ms = excluded.build_ms, centres = excluded.centres, parts = excluded.parts,
+         built_at = excluded.built_at`,
         [
           tenantId,
           setId,
@@ -222,6 +238,7 @@ export class VectorIndexRepository {
           rec.method === 'hnsw' ? rec.efConstruction : null,
           rec.buildMs,
           rec.method === 'ivfflat' ? (rec.centres ?? null) : null, // [] (none could be computed) is not NULL: not asked for again
+          rec.method === 'ivfflat' ? rec.parts : 1,
         ],
       ),
     );
@@ -238,15 +255,15 @@ export class VectorIndexRepository {
     return (rowCount ?? 0) > 0;
   }
 
-  /** Search stops using the set's index (before it is dropped); returns its name, if it had one. */
-  async unregister(owner: pg.ClientBase, tenantId: string, setId: number): Promise<string | undefined> {
+  /** Search stops using the set's index (before it is dropped); returns the names of its indexes (both halves of a split one). */
+  async unregister(owner: pg.ClientBase, tenantId: string, setId: number): Promise<string[]> {
     const { rows } = await this.inTenant(owner, tenantId, () =>
-      owner.query<{ index_name: string }>(`DELETE FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2 RETURNING index_name`, [
-        tenantId,
-        setId,
-      ]),
+      owner.query<{ names: string[] }>(
+        `DELETE FROM vector_indexes WHERE tenant_id = $1 AND set_id = $2 RETURNING ${VECTOR_INDEX_PART_NAMES_SQL} AS names`,
+        [tenantId, setId],
+      ),
     );
-    return rows[0]?.index_name;
+    return rows[0]?.names ?? [];
   }
 
   /** One transaction of the owner in the tenant: the owner is subject to the policies too (FORCE RLS). */
@@ -287,7 +304,7 @@ export class VectorIndexRepository {
   ): Promise<{
     exists: boolean;
     indexNames: string[];
-    vectorIndexes: { method: VectorIndexMethod; indexedRows: number; lists: number; centred: boolean }[];
+    vectorIndexes: { method: VectorIndexMethod; indexedRows: number; lists: number; centred: boolean; parts: number }[];
   }> {
     const {
       rows: [row],
@@ -295,12 +312,12 @@ export class VectorIndexRepository {
       owner.query<{
         exists: boolean;
         index_names: string[];
-        vector_indexes: { method: VectorIndexMethod; indexed_rows: number; lists: number | null; centred: boolean }[] | null;
+        vector_indexes: { method: VectorIndexMethod; indexed_rows: number; lists: number | null; centred: boolean; parts: number }[] | null;
       }>(
         `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ${tenantLiteral(tenantId)}) AS exists,
-              ARRAY(SELECT index_name FROM vector_indexes WHERE tenant_id = $1
+              ARRAY(SELECT unnest(${VECTOR_INDEX_PART_NAMES_SQL}) FROM vector_indexes WHERE tenant_id = $1
                     UNION ALL SELECT keyword_index FROM embedding_sets WHERE tenant_id = $1 AND keyword_index IS NOT NULL) AS index_names,
-              (SELECT json_agg(json_build_object('method', v.method, 'indexed_rows', v.indexed_rows, 'lists', v.lists, 'centred', v.centres IS NOT NULL))
+              (SELECT json_agg(json_build_object('method', v.method, 'indexed_rows', v.indexed_rows, 'lists', v.lists, 'centred', v.centres IS NOT NULL, 'parts', v.parts))
                FROM vector_indexes v JOIN embedding_sets s ON s.tenant_id = v.tenant_id AND s.id = v.set_id
                WHERE v.tenant_id = $1 AND s.state = 'active') AS vector_indexes`,
         [tenantId],
@@ -314,6 +331,7 @@ export class VectorIndexRepository {
         indexedRows: Number(v.indexed_rows),
         lists: Number(v.lists ?? 0),
         centred: v.centred,
+        parts: Number(v.parts ?? 1),
       })),
     };
   }

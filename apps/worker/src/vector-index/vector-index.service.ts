@@ -14,6 +14,8 @@ import {
   vectorIndexLayoutStale,
   vectorIndexMethodFor,
   vectorIndexName,
+  vectorIndexPartNames,
+  vectorIndexPartsFor,
   type IndexedRows,
   type VectorIndexMethod,
 } from '#libs/retrieval/vector-index.js';
@@ -146,21 +148,29 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         if (this.stopping) return 'busy';
         const started = Date.now();
         const countUpTo = (upTo: number) => this.db.runFor(tenantId, (m) => this.repo.countUpTo(m, tenantId, set.id, upTo));
-        // The method and the lists by the rows the index will hold (state.rows is only counted up to minRows).
+        // The method, the halves and the lists by the rows the index will hold (state.rows is only counted up to minRows).
         const toIndex = await countUpTo(state.maxSeq);
+        const method = vectorIndexMethodFor(toIndex, s.ivfMaxRows);
+        const parts = vectorIndexPartsFor(method, toIndex, s.ivfSplitRows);
         const how: VectorIndexBuild =
-          vectorIndexMethodFor(toIndex, s.ivfMaxRows) === 'ivfflat'
-            ? { method: 'ivfflat', lists: ivfListsFor(toIndex, s.ivfListRows) }
-            : { method: 'hnsw', m: s.m, efConstruction: s.efConstruction };
-        const watermark = await this.freeWatermark(owner, tenantId, state.maxSeq, how.method);
+          method === 'ivfflat'
+            ? { method, parts, lists: ivfListsFor(toIndex / parts, s.ivfListRows) }
+            : { method, m: s.m, efConstruction: s.efConstruction };
+        const watermark = await this.freeWatermark(owner, tenantId, state.maxSeq, method, parts);
         const count = () => countUpTo(watermark);
         // The centres before the build (its rows up to the watermark are known): after it, they would lengthen the moment in
         // which the new index is valid but not registered, and a shutdown meanwhile would throw the build away.
         const centres = how.method === 'ivfflat' ? await this.centres({ tenantId, setId: set.id, watermark }, set.dimensions) : undefined;
         if (this.stopping) return 'busy';
-        const indexName = await this.whileBuilding(owner, () =>
-          this.repo.build(owner, set, watermark, { ...how, memoryMb: s.buildMemoryMb }),
-        );
+        // A split index's halves one after the other (concurrent builds on one table wait for each other anyway); the
+        // registry names the first. A failed second half leaves the first unnamed, for dropUnregistered or the sweep.
+        const build = (part?: 0 | 1) =>
+          this.whileBuilding(owner, () => this.repo.build(owner, set, watermark, { ...how, memoryMb: s.buildMemoryMb }, part));
+        const indexName = parts === 2 ? await build(0) : await build();
+        if (parts === 2) {
+          if (this.stopping) return 'busy';
+          await build(1);
+        }
         const indexedRows = await count(); // documents deleted during the build are not in it
         try {
           await this.repo.register(owner, tenantId, set.id, {
@@ -172,14 +182,14 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
             ...how,
           });
         } catch (e) {
-          await this.repo.drop(owner, indexName); // the tenant was deleted during the build
+          for (const name of vectorIndexPartNames({ indexName, parts })) await this.repo.drop(owner, name); // the tenant was deleted during the build
           if ((e as { code?: string }).code === '23503') return 'gone';
           throw e;
         }
         // The replaced index, and any leftover of an interrupted build of this tenant; another set's index stays.
-        await this.dropUnregistered(owner, tenantId, indexName);
+        await this.dropUnregistered(owner, tenantId, vectorIndexPartNames({ indexName, parts }));
         this.logger.log(
-          `vector index ${indexName} (${how.method === 'ivfflat' ? `IVFFlat, ${how.lists} lists` : 'HNSW'}; set ${set.id}, ${set.dimensions} dimensions): ${indexedRows} rows in ${Date.now() - started} ms`,
+          `vector index ${indexName} (${how.method === 'ivfflat' ? `IVFFlat, ${parts === 2 ? `two halves of ${how.lists} lists` : `${how.lists} lists`}` : 'HNSW'}; set ${set.id}, ${set.dimensions} dimensions): ${indexedRows} rows in ${Date.now() - started} ms`,
         );
         return state.index ? 'rebuilt' : 'built';
       } finally {
@@ -198,9 +208,21 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
    * rows; a row written later with a seq up to it is in the index and counted as indexed, as the registry then says.
    * An invalid index of the name is dropped and built again (createValid).
    */
-  private async freeWatermark(owner: pg.ClientBase, tenantId: string, maxSeq: number, method: VectorIndexMethod): Promise<number> {
+  private async freeWatermark(
+    owner: pg.ClientBase,
+    tenantId: string,
+    maxSeq: number,
+    method: VectorIndexMethod,
+    parts: number,
+  ): Promise<number> {
+    const names = (watermark: number) =>
+      parts === 2 ? [0 as const, 1 as const].map((part) => vectorIndexName(tenantId, watermark, method, part)) : [vectorIndexName(tenantId, watermark, method)];
     let watermark = maxSeq;
-    while (await this.repo.isValid(owner, vectorIndexName(tenantId, watermark, method))) watermark++;
+    const taken = async (w: number) => {
+      for (const name of names(w)) if (await this.repo.isValid(owner, name)) return true;
+      return false;
+    };
+    while (await taken(watermark)) watermark++;
     return watermark;
   }
 
@@ -269,8 +291,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     try {
       while (!(await this.repo.tryLock(owner, tenantId))) await new Promise((r) => setTimeout(r, 1_000));
       try {
-        const name = await this.repo.unregister(owner, tenantId, setId);
-        if (name) await this.repo.drop(owner, name);
+        for (const name of await this.repo.unregister(owner, tenantId, setId)) await this.repo.drop(owner, name);
         // The set's full-text index is unnamed (if its row is still there), then dropped with whatever else nothing names.
         await this.repo.registerKeywordIndex(owner, tenantId, setId, null);
         await this.dropUnregistered(owner, tenantId);
@@ -283,11 +304,11 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
   }
 
   /** Drops the tenant's indexes no registry row names (but `keep`); the caller holds the tenant's build lock. */
-  private async dropUnregistered(owner: pg.PoolClient, tenantId: string, keep?: string): Promise<void> {
+  private async dropUnregistered(owner: pg.PoolClient, tenantId: string, keep: readonly string[] = []): Promise<void> {
     const hex = tenantId.replace(/-/g, '');
     const { indexNames } = await this.repo.registered(owner, tenantId);
     for (const old of await this.repo.listIndexes(owner)) {
-      if (old.tenantHex === hex && old.indexName !== keep && !indexNames.includes(old.indexName))
+      if (old.tenantHex === hex && !keep.includes(old.indexName) && !indexNames.includes(old.indexName))
         await this.repo.drop(owner, old.indexName);
     }
   }
