@@ -322,7 +322,7 @@ export class SearchRepository {
     const tenant = tenantLiteral(p.tenantId);
     const scope = this.scopeSql(p, bind, tenant);
     const k = bind(n);
-    const setId = bind(set.id);
+    const setId = fresh ? bind(set.id) : ''; // a parameter no statement names would be refused
     const reads = parts.map((part, i) => ({
       name: `ann${i}`,
       sql: `SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e
