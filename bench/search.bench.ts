@@ -34,7 +34,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { loadConfig, type AppConfig } from '../libs/config/config.js';
 import { createRuntimeDataSource } from '../libs/database/data-source.js';
 import { TenantDb } from '../libs/database/tenant-db.js';
-import { SearchRepository, type SearchParams, type VectorPath } from '../libs/retrieval/search.repository.js';
+import { SearchRepository, type SearchParams, type SplitRead, type VectorPath } from '../libs/retrieval/search.repository.js';
 import { efSearchFor } from '../libs/retrieval/vector-index.js';
 import type { SearchMode } from '../libs/retrieval/search.types.js';
 import pg from 'pg';
@@ -101,7 +101,7 @@ interface Query {
 interface Sample {
   q: number;
   mode: SearchMode;
-  role: 'runtime' | 'bypass' | 'exact' | 'warm-up' | `ef${number}` | `probes${number}`;
+  role: 'runtime' | 'bypass' | 'exact' | 'warm-up' | `ef${number}` | `probes${number}` | 'halves-parallel' | 'halves-serial';
   ms: number;
   ids: string[];
   /** 1 - similarity of each hit, nearest first (vector mode: the cosine distance the ranking used). */
@@ -109,13 +109,16 @@ interface Sample {
   path: VectorPath | undefined;
   /** The share of IVF lists the search read, in % (SearchRepository.lastIvfProbePercent; undefined: no IVF index). */
   share: number | undefined;
+  /** How a split index's halves were read (SearchRepository.lastSplitRead; undefined: no split index). */
+  split: SplitRead | undefined;
   foreign: number;
 }
 
 /** The method of each tenant's registered vector index (superuser: the registry has RLS). */
 async function indexMethods(s: pg.Client, tenants: Tenant[]): Promise<string[]> {
   const { rows } = await s.query<{ method: string }>(
-    `SELECT t.id, COALESCE(v.method, 'none') AS method FROM unnest($1::uuid[]) WITH ORDINALITY t(id, n) LEFT JOIN vector_indexes v ON v.tenant_id = t.id ORDER BY t.n`,
+    `SELECT t.id, COALESCE(v.method || CASE WHEN v.parts = 2 THEN ' in two halves' ELSE '' END, 'none') AS method
+     FROM unnest($1::uuid[]) WITH ORDINALITY t(id, n) LEFT JOIN vector_indexes v ON v.tenant_id = t.id ORDER BY t.n`,
     [tenants.map((t) => t.id)],
   );
   return rows.map((r) => r.method);
@@ -137,9 +140,12 @@ async function main(): Promise<void> {
   await freshDatabase(urls, log);
   const s = new pg.Client({ connectionString: urls.superUrl });
   await s.connect();
-  const ds = await createRuntimeDataSource({ ...config.database, url: urls.runtimeUrl }, { poolMax: 2, poolMin: 0 }).initialize();
+  // Pools of 4 (a tenant's share, DB_TENANT_POOL_PERCENT 50 %, is 2): a search of a split index finds an idle connection
+  // for its second half, as in the API, whose pool keeps DB_POOL_MIN. `serial` has none: both halves on one connection.
+  const ds = await createRuntimeDataSource({ ...config.database, url: urls.runtimeUrl }, { poolMax: 4, poolMin: 4 }).initialize();
+  const serial = await createRuntimeDataSource({ ...config.database, url: urls.runtimeUrl }, { poolMax: 1, poolMin: 0 }).initialize();
   // Superuser: RLS does not apply (the SQL still names the tenant), for the RLS cost ratio.
-  const bypass = await createRuntimeDataSource({ ...config.database, url: urls.superUrl }, { poolMax: 1, poolMin: 0 }).initialize();
+  const bypass = await createRuntimeDataSource({ ...config.database, url: urls.superUrl }, { poolMax: 4, poolMin: 4 }).initialize();
   const lines: string[] = [];
   try {
     const { type, dims } = await embeddingColumn(s);
@@ -276,6 +282,7 @@ async function main(): Promise<void> {
             distances: hits.map((h) => 1 - h.similarity).sort((a, b) => a - b),
             path: repo.lastVectorPath,
             share: repo.lastIvfProbePercent,
+            split: repo.lastSplitRead,
             foreign: hits.filter((h) => !own.has(h.documentId)).length,
           });
       }
@@ -288,7 +295,7 @@ async function main(): Promise<void> {
     // measured); the API's pool connections (DB_POOL_MIN) live long and pay it once.
     const warmStart = Date.now();
     for (const mode of ['vector', 'hybrid'] as const)
-      for (const source of [ds, bypass])
+      for (const source of [ds, bypass, serial])
         await run(
           source,
           'warm-up',
@@ -312,6 +319,14 @@ async function main(): Promise<void> {
       log(`${mode}: done`);
     }
     const xl = all.filter(([, q]) => q.tenant.bucket === 'xl');
+    // A split index's halves at once (a pool with idle connections) against one after the other on one connection (a pool
+    // of one): the same indexes, rows and probes, paired query by query as above, three times over.
+    for (let rep = 0; rep < 3; rep++)
+      for (const [i, entry] of xl.entries()) {
+        const parallelFirst = (i + rep) % 2 === 0;
+        for (const role of parallelFirst ? (['halves-parallel', 'halves-serial'] as const) : (['halves-serial', 'halves-parallel'] as const))
+          await run(role === 'halves-parallel' ? ds : serial, role, repo, [entry], 'vector');
+      }
     for (const p of PROBE_LIST)
       await run(
         ds,
@@ -374,7 +389,7 @@ async function main(): Promise<void> {
     );
     lines.push(
       `Latency: SearchRepository.search() in a tenant transaction, ms, server side plus loopback (no HTTP, no query embedding). topK ${TOP_K}. ` +
-        `Measured after one unrecorded warm-up pass of the largest bucket's queries, both modes, on both pools (${f1(warmMs / 1000)} s). ` +
+        `Measured after one unrecorded warm-up pass of the largest bucket's queries, both modes, on each pool (${f1(warmMs / 1000)} s). ` +
         "Complete: rows = min(topK, tenant's chunks). Recall@10: overlap with the exact path's top 10 for the same query and mode. RLS cost: p50 runtime role / p50 superuser (RLS bypassed), the same queries, interleaved query by query; " +
         "paired: the median of each pair's own ratio (runtime / superuser, the two searches of one query back to back), the estimate a paired design calls for, less moved by a neighbour's load than a ratio of two medians.",
       '',
@@ -429,6 +444,40 @@ async function main(): Promise<void> {
           ).toFixed(2)} | ${pairedRatio(rs, bs).toFixed(2)} |`,
         );
       }
+    }
+    const halves = (role: Sample['role']) => samples.filter((x) => x.role === role && x.split !== undefined);
+    const [atOnce, oneByOne] = [halves('halves-parallel'), halves('halves-serial')];
+    if (atOnce.length) {
+      const reads = (xs: Sample[], how: SplitRead) => xs.filter((x) => x.split === how).length;
+      const row = (label: string, xs: Sample[]) =>
+        lines.push(
+          `| ${label} | ${f1(
+            pct(
+              xs.map((x) => x.ms),
+              50,
+            ),
+          )} | ${f1(
+            pct(
+              xs.map((x) => x.ms),
+              95,
+            ),
+          )} | ${bestOf(xs)} | ${recall(xs.filter((x) => queries[x.q]!.kind === 'on')).toFixed(2)} / ${recall(xs.filter((x) => queries[x.q]!.kind === 'off')).toFixed(2)} |`,
+        );
+      lines.push(
+        '',
+        `#### Split IVF indexes on the largest bucket: both halves at once against one after the other (vector, topK ${TOP_K})`,
+        '',
+        `Sets of VECTOR_IVF_SPLIT_ROWS (${num(config.vectorIndex.ivfSplitRows)}) rows or more have two half indexes, over the even and the odd seqs. ` +
+          `At once: the second half on an idle connection of the pool (${reads(atOnce, 'parallel')} of ${atOnce.length} searches found one). ` +
+          `One after the other: both in one statement on the search's connection (a pool of one; ${reads(oneByOne, 'serial')} of ${oneByOne.length}). ` +
+          `The same queries, paired and alternated query by query, three times over. Paired ratio (at once / one after the other): ${pairedRatio(atOnce, oneByOne).toFixed(2)}.`,
+        '',
+        '| halves read | p50 | p95 | best of 3: p50 / p95 | recall@10 on / off-topic |',
+        '|---|---:|---:|---:|---:|',
+      );
+      row('at once, two connections', atOnce);
+      row('one after the other, one connection', oneByOne);
+      lines.push('');
     }
     const foreign = samples.reduce((n, x) => n + x.foreign, 0);
     const short = samples.filter((x) => x.role !== 'exact' && x.ids.length < Math.min(TOP_K, queries[x.q]!.tenant.size)).length;
@@ -508,6 +557,7 @@ async function main(): Promise<void> {
     if (foreign || short) process.exitCode = 1;
   } finally {
     await ds.destroy();
+    await serial.destroy();
     await bypass.destroy();
     await s.end();
     await releaseDatabase(urls, log);
