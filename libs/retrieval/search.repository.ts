@@ -300,7 +300,7 @@ export class SearchRepository {
       this.lastSplitRead = 'serial';
     }
     const s = this.indexStatement(p, set, vec, n, index, index.parts === 2 ? [0, 1] : [undefined], true);
-    return this.runNearest(m, s.ctes, s.params, s.bind, s.tenant, s.setId, extras);
+    return this.runNearest(m, s.ctes, s.params, s.bind, s.tenant, s.setId(), extras);
   }
 
   /**
@@ -322,7 +322,9 @@ export class SearchRepository {
     const tenant = tenantLiteral(p.tenantId);
     const scope = this.scopeSql(p, bind, tenant);
     const k = bind(n);
-    const setId = fresh ? bind(set.id) : ''; // a parameter no statement names would be refused
+    // Bound when first named: a parameter no statement names would be refused.
+    let setParam: string | undefined;
+    const setId = () => (setParam ??= bind(set.id));
     const reads = parts.map((part, i) => ({
       name: `ann${i}`,
       sql: `SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e
@@ -333,7 +335,7 @@ export class SearchRepository {
       reads.push({
         name: 'fresh',
         sql: `SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e
-         WHERE e.tenant_id = ${tenant} AND e.set_id = ${setId} AND e.seq > ${watermarkLiteral(index.watermark)} ${scope}`,
+         WHERE e.tenant_id = ${tenant} AND e.set_id = ${setId()} AND e.seq > ${watermarkLiteral(index.watermark)} ${scope}`,
       });
     const ctes = [
       ...reads.map((r) => `${r.name} AS MATERIALIZED (\n         ${r.sql})`),
@@ -345,9 +347,10 @@ export class SearchRepository {
   /**
    * A split index's halves at once: the second half on `helper` (an idle pooled connection) in this transaction's snapshot
    * (SET TRANSACTION SNAPSHOT: the same rows, whatever commits meanwhile) and tenant, with the settings prepare() set; the
-   * first half and the fresh rows here. Each reads the same share of its half's lists; the two top-n lists are merged,
-   * then what `extras` asks for is read for the merged hits here. 0.65× the time of one index over the set on the bench's
-   * largest tenant (bench/LAYOUT.md, section 11): the rows read are the same, on two cores.
+   * first half and the fresh rows here. Each reads the same share of its half's lists, and what `extras` asks for with
+   * its own top n (the keyword candidates' shares here only), so the merge needs no third statement: the nearest n of
+   * the two, their rows and shares. 0.65–0.76× the time of both halves on one connection on the bench's largest tenant
+   * (bench/LAYOUT.md, section 11): the rows read are the same, on two cores.
    */
   private async readHalvesAtOnce(
     m: EntityManager,
@@ -360,23 +363,16 @@ export class SearchRepository {
     indexSettings: IndexSettings,
     extras: VectorExtras,
   ): Promise<Nearest> {
-    const second = this.readOnHelper(helper, p, set, vec, n, index, indexSettings);
+    const theirs = this.readOnHelper(helper, p, set, vec, n, index, indexSettings, extras.kind === 'shares' ? { ...extras, keywordIds: [] } : extras);
     const first = this.indexStatement(p, set, vec, n, index, [0], true);
-    const [mine, theirs] = await Promise.all([
-      m.query<NearestRow[]>(`WITH ${first.ctes.join(',\n')}\nSELECT h.id, h.distance FROM hits h`, first.params),
-      second,
-    ]);
-    const hits = [...mine, ...theirs]
-      .map((r) => ({ id: r.id, distance: Number(r.distance) }))
-      .sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .slice(0, n);
-    if (extras.kind === 'none') return { hits, shares: new Map(), rows: [] };
-    const params: unknown[] = [];
-    const bind = (v: unknown) => `$${params.push(v)}`;
-    const ctes = [
-      `hits AS MATERIALIZED (SELECT h.id, h.distance FROM unnest(${bind(hits.map((h) => h.id))}::uuid[], ${bind(hits.map((h) => h.distance))}::float8[]) AS h(id, distance))`,
-    ];
-    return this.runNearest(m, ctes, params, bind, tenantLiteral(p.tenantId), bind(set.id), extras);
+    const [a, b] = await Promise.all([this.runNearest(m, first.ctes, first.params, first.bind, first.tenant, first.setId(), extras), theirs]);
+    const hits = [...a.hits, ...b.hits].sort((x, y) => x.distance! - y.distance! || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)).slice(0, n);
+    const rows = new Map([...a.rows, ...b.rows].map((r) => [r.id, r]));
+    return {
+      hits,
+      shares: new Map([...b.shares, ...a.shares]),
+      rows: hits.flatMap((h) => rows.get(h.id) ?? []), // details only (no rows otherwise)
+    };
   }
 
   /** The second half of a split index on `helper`, in a read-only transaction of its own in the search's snapshot. */
@@ -388,7 +384,8 @@ export class SearchRepository {
     n: number,
     index: TenantVectorIndex,
     indexSettings: IndexSettings,
-  ): Promise<NearestRow[]> {
+    extras: VectorExtras,
+  ): Promise<Nearest> {
     const { client } = helper;
     try {
       if (!SNAPSHOT_ID.test(indexSettings.snapshot ?? '')) throw new Error(`not a snapshot id: ${indexSettings.snapshot}`);
@@ -402,10 +399,18 @@ export class SearchRepository {
         })}`,
       );
       const s = this.indexStatement(p, set, vec, n, index, [1], false);
-      const { rows } = await client.query<NearestRow>(`WITH ${s.ctes.join(',\n')}\nSELECT h.id, h.distance FROM hits h`, s.params);
+      const found = await this.runNearest(
+        { query: async (sql: string, params?: unknown[]) => (await client.query(sql, params)).rows },
+        s.ctes,
+        s.params,
+        s.bind,
+        s.tenant,
+        extras.kind === 'none' ? '' : s.setId(),
+        extras,
+      );
       await client.query('COMMIT');
       helper.done();
-      return rows;
+      return found;
     } catch (e) {
       // A failed statement leaves the transaction aborted: rolled back, the connection goes back; if even that fails, closed.
       await client.query('ROLLBACK').then(
@@ -427,7 +432,7 @@ export class SearchRepository {
    *   and that form read all 42 562 rows of the largest bench tenant (110 ms instead of ~1 ms; measured).
    */
   private async runNearest(
-    m: EntityManager,
+    m: { query(sql: string, params?: unknown[]): Promise<NearestRow[]> },
     ctes: string[],
     params: unknown[],
     bind: (v: unknown) => string,
