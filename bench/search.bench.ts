@@ -391,7 +391,8 @@ async function main(): Promise<void> {
       `Latency: SearchRepository.search() in a tenant transaction, ms, server side plus loopback (no HTTP, no query embedding). topK ${TOP_K}. ` +
         `Measured after one unrecorded warm-up pass of the largest bucket's queries, both modes, on each pool (${f1(warmMs / 1000)} s). ` +
         "Complete: rows = min(topK, tenant's chunks). Recall@10: overlap with the exact path's top 10 for the same query and mode. RLS cost: p50 runtime role / p50 superuser (RLS bypassed), the same queries, interleaved query by query; " +
-        "paired: the median of each pair's own ratio (runtime / superuser, the two searches of one query back to back), the estimate a paired design calls for, less moved by a neighbour's load than a ratio of two medians.",
+        "paired: the median of each pair's own ratio (runtime / superuser, the two searches of one query back to back), the estimate a paired design calls for, less moved by a neighbour's load than a ratio of two medians; " +
+        "best of 3: the median of each query's fastest runtime search over its fastest superuser search (a neighbour's load only adds time).",
       '',
     );
     // Each query ran three times as the runtime role: its fastest run is its time with the least of a neighbour's load in
@@ -409,9 +410,9 @@ async function main(): Promise<void> {
       '',
     );
     lines.push(
-      '| bucket (tenant sizes) | mode | path | p50 | p95 | best of 3: p50 / p95 | complete | recall@10 on / off-topic | RLS cost (p50 ratio) | RLS cost (paired) |',
+      '| bucket (tenant sizes) | mode | path | p50 | p95 | best of 3: p50 / p95 | complete | recall@10 on / off-topic | RLS cost (p50 ratio) | RLS cost (paired) | RLS cost (best of 3) |',
     );
-    lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const b of BUCKETS) {
       for (const mode of ['vector', 'hybrid'] as const) {
         const rs = samples.filter((x) => x.role === 'runtime' && x.mode === mode && queries[x.q]!.tenant.bucket === b);
@@ -441,7 +442,7 @@ async function main(): Promise<void> {
               bs.map((x) => x.ms),
               50,
             )
-          ).toFixed(2)} | ${pairedRatio(rs, bs).toFixed(2)} |`,
+          ).toFixed(2)} | ${pairedRatio(rs, bs).toFixed(2)} | ${bestOfRatio(rs, bs).toFixed(2)} |`,
         );
       }
     }
@@ -562,6 +563,26 @@ async function main(): Promise<void> {
     await s.end();
     await releaseDatabase(urls, log);
   }
+}
+
+/**
+ * The median over the queries of each query's fastest runtime search / its fastest superuser search (three of each): the
+ * RLS cost with the least of a neighbour's load in it, as "best of 3" is for latency. On a 3 ms search a neighbour's
+ * burst moved the paired ratio of the one-chunk tenant between 0.98 and 1.23 from run to run (bench/RESULTS-search-runs.md),
+ * where bench/lab/rls.mjs, 400 alternating pairs outside the bench, gave 1.03–1.07.
+ */
+function bestOfRatio(runtime: readonly Sample[], bypass: readonly Sample[]): number {
+  const fastest = (xs: readonly Sample[]) => {
+    const best = new Map<string, number>();
+    for (const x of xs) best.set(`${x.mode}|${x.q}`, Math.min(best.get(`${x.mode}|${x.q}`) ?? Infinity, x.ms));
+    return best;
+  };
+  const r = fastest(runtime);
+  const b = fastest(bypass);
+  return pct(
+    [...r].flatMap(([k, ms]) => (b.has(k) ? [ms / b.get(k)!] : [])),
+    50,
+  );
 }
 
 /** The median of each query's runtime / superuser ratio, over the pairs the two roles ran back to back (same query, mode, repetition). */

@@ -14,7 +14,7 @@ bash scripts/citus-cluster.sh provision "$TEST_DB_NAME"
 export PGPORT="$CITUS_PORT" RESET_DB=0   # provisioned on every node just now
 SUITES=(security/rls-catalogue security/tenant-context security/cross-tenant-writes security/runtime-role
   abuse/runtime-role-reach api/auth-admin api/folders api/conversations ingestion/documents-api
-  retrieval/completeness retrieval/search-quality chat/chat-local)
+  retrieval/completeness retrieval/split-index retrieval/search-quality chat/chat-local)
 DEFAULT_FILES="$(printf 'dist/test/%s.test.js ' "${SUITES[@]}") dist/test/citus/distribution.citus.js"
 export TEST_FILES="${TEST_FILES:-$DEFAULT_FILES}"
 exec bash scripts/test.sh
