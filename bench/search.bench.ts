@@ -324,7 +324,9 @@ async function main(): Promise<void> {
     for (let rep = 0; rep < 3; rep++)
       for (const [i, entry] of xl.entries()) {
         const parallelFirst = (i + rep) % 2 === 0;
-        for (const role of parallelFirst ? (['halves-parallel', 'halves-serial'] as const) : (['halves-serial', 'halves-parallel'] as const))
+        for (const role of parallelFirst
+          ? (['halves-parallel', 'halves-serial'] as const)
+          : (['halves-serial', 'halves-parallel'] as const))
           await run(role === 'halves-parallel' ? ds : serial, role, repo, [entry], 'vector');
       }
     for (const p of PROBE_LIST)

@@ -40,7 +40,16 @@ const b = [];
 const ratios = [];
 for (let i = 0; i < Number(process.env.N ?? 400); i++) {
   const ms = {};
-  for (const [role, ds] of i % 2 ? [['r', runtime], ['b', bypass]] : [['b', bypass], ['r', runtime]]) ms[role] = await once(ds);
+  for (const [role, ds] of i % 2
+    ? [
+        ['r', runtime],
+        ['b', bypass],
+      ]
+    : [
+        ['b', bypass],
+        ['r', runtime],
+      ])
+    ms[role] = await once(ds);
   r.push(ms.r);
   b.push(ms.b);
   ratios.push(ms.r / ms.b);

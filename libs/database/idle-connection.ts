@@ -12,7 +12,9 @@ export interface BorrowedConnection {
 /** The pg pool under a TypeORM DataSource of the postgres driver (undefined for any other). */
 function poolOf(ds: DataSource): pg.Pool | undefined {
   const pool = (ds.driver as { master?: unknown }).master;
-  return pool && typeof (pool as pg.Pool).connect === 'function' && 'idleCount' in (pool as object) ? (pool as pg.Pool) : undefined;
+  return pool && typeof pool === 'object' && 'idleCount' in pool && typeof (pool as pg.Pool).connect === 'function'
+    ? (pool as pg.Pool)
+    : undefined;
 }
 
 /** Pools with a connection being opened for the next borrower (warmUp), so a burst opens one, not one per request. */

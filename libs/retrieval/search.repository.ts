@@ -363,9 +363,21 @@ export class SearchRepository {
     indexSettings: IndexSettings,
     extras: VectorExtras,
   ): Promise<Nearest> {
-    const theirs = this.readOnHelper(helper, p, set, vec, n, index, indexSettings, extras.kind === 'shares' ? { ...extras, keywordIds: [] } : extras);
+    const theirs = this.readOnHelper(
+      helper,
+      p,
+      set,
+      vec,
+      n,
+      index,
+      indexSettings,
+      extras.kind === 'shares' ? { ...extras, keywordIds: [] } : extras,
+    );
     const first = this.indexStatement(p, set, vec, n, index, [0], true);
-    const [a, b] = await Promise.all([this.runNearest(m, first.ctes, first.params, first.bind, first.tenant, first.setId(), extras), theirs]);
+    const [a, b] = await Promise.all([
+      this.runNearest(m, first.ctes, first.params, first.bind, first.tenant, first.setId(), extras),
+      theirs,
+    ]);
     const hits = [...a.hits, ...b.hits].sort((x, y) => x.distance! - y.distance! || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)).slice(0, n);
     const rows = new Map([...a.rows, ...b.rows].map((r) => [r.id, r]));
     return {
@@ -400,7 +412,7 @@ export class SearchRepository {
       );
       const s = this.indexStatement(p, set, vec, n, index, [1], false);
       const found = await this.runNearest(
-        { query: async (sql: string, params?: unknown[]) => (await client.query(sql, params)).rows },
+        { query: async (sql: string, params?: unknown[]) => (await client.query<NearestRow>(sql, params)).rows },
         s.ctes,
         s.params,
         s.bind,

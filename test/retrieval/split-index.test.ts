@@ -171,10 +171,15 @@ after(async () => {
 test('the worker builds a whole index below VECTOR_IVF_SPLIT_ROWS, rebuilds it as two halves over even and odd seqs above, and drops the whole one', async () => {
   let worker = await WorkerProcess.start(env(0)); // 0: never split
   try {
-    const whole = await waitFor('a whole IVF index', async () => {
-      const r = await registry(a.id);
-      return r && (await registry(b.id)) ? r : false;
-    }, 120_000, 200);
+    const whole = await waitFor(
+      'a whole IVF index',
+      async () => {
+        const r = await registry(a.id);
+        return r && (await registry(b.id)) ? r : false;
+      },
+      120_000,
+      200,
+    );
     assert.equal(whole.parts, 1);
     assert.doesNotMatch(whole.index_name, /_p0$/);
   } finally {
@@ -184,11 +189,16 @@ test('the worker builds a whole index below VECTOR_IVF_SPLIT_ROWS, rebuilds it a
   worker = await WorkerProcess.start(env(SPLIT_ROWS));
   try {
     // The sweep finds the whole index stale for its layout and rebuilds it; then the whole one goes.
-    const split = await waitFor('two halves', async () => {
-      const [ra, rb] = [await registry(a.id), await registry(b.id)];
-      if (ra?.parts !== 2 || rb?.parts !== 2) return false;
-      return (await tenantIndexes(a.id)).length === 2 && (await tenantIndexes(b.id)).length === 2 ? ra : false;
-    }, 120_000, 200);
+    const split = await waitFor(
+      'two halves',
+      async () => {
+        const [ra, rb] = [await registry(a.id), await registry(b.id)];
+        if (ra?.parts !== 2 || rb?.parts !== 2) return false;
+        return (await tenantIndexes(a.id)).length === 2 && (await tenantIndexes(b.id)).length === 2 ? ra : false;
+      },
+      120_000,
+      200,
+    );
     assert.match(split.index_name, /^embeddings_ivf_t_[0-9a-f]{32}_\d+_p0$/);
     assert.equal(split.lists, ivfListsFor(CHUNKS / 2, LIST_ROWS));
     assert.equal(Number(split.indexed_rows), CHUNKS);
@@ -203,7 +213,10 @@ test('the worker builds a whole index below VECTOR_IVF_SPLIT_ROWS, rebuilds it a
       assert.ok(i.predicate.endsWith(`AND ((seq % (2)::bigint) = ${part}))`), i.predicate);
     }
     // Each half holds its parity's rows: together every row, once.
-    const { rows } = await db.query(`SELECT count(*) FILTER (WHERE seq % 2 = 0) AS even, count(*) AS all FROM embeddings WHERE tenant_id = $1`, [a.id]);
+    const { rows } = await db.query(
+      `SELECT count(*) FILTER (WHERE seq % 2 = 0) AS even, count(*) AS all FROM embeddings WHERE tenant_id = $1`,
+      [a.id],
+    );
     assert.ok(Number(rows[0].even) > 0 && Number(rows[0].even) < Number(rows[0].all));
   } finally {
     await worker.stop();
@@ -228,7 +241,10 @@ test('both halves read at once give the rows one statement reading both gives, c
         parallel.hits.map((h) => h.similarity.toFixed(6)),
         serial.hits.map((h) => h.similarity.toFixed(6)),
       );
-      assert.ok(ids(parallel.hits).every((id) => own.has(id)), 'a row of another tenant');
+      assert.ok(
+        ids(parallel.hits).every((id) => own.has(id)),
+        'a row of another tenant',
+      );
       if (mode === 'vector') {
         const exact = new Set(await exactTop(a.id, vector));
         recall += ids(parallel.hits).filter((id) => exact.has(id)).length / TOP_K;
@@ -243,7 +259,10 @@ test('both halves read at once give the rows one statement reading both gives, c
     const r = await search(tenantDb, b.id, { vector: question(t), mode: 'vector' });
     assert.equal(r.split, atOnce);
     assert.equal(r.hits.length, TOP_K);
-    assert.ok(ids(r.hits).every((id) => ownB.has(id) && !own.has(id)), 'a row of another tenant');
+    assert.ok(
+      ids(r.hits).every((id) => ownB.has(id) && !own.has(id)),
+      'a row of another tenant',
+    );
   }
 });
 
@@ -251,7 +270,9 @@ test('the second half reads the search’s snapshot: rows deleted after it began
   const vector = question(2);
   const first = await search(tenantDb, a.id, { vector, mode: 'vector' });
   const doomed = ids(first.hits);
-  const { rows } = await db.query(`SELECT count(*) FILTER (WHERE seq % 2 = 1)::int AS odd FROM embeddings WHERE id = ANY($1::uuid[])`, [doomed]);
+  const { rows } = await db.query(`SELECT count(*) FILTER (WHERE seq % 2 = 1)::int AS odd FROM embeddings WHERE id = ANY($1::uuid[])`, [
+    doomed,
+  ]);
   assert.ok(rows[0].odd > 0 && rows[0].odd < TOP_K, 'the top 10 spans both halves');
   // As SearchService searches: TenantDb.snapshot, REPEATABLE READ, whose snapshot is taken by its first statement.
   const within = await runInTenant(a.id, () =>
@@ -276,7 +297,9 @@ test('a borrowed connection goes back to the pool without the tenant; a tenant a
   const clients = await Promise.all(Array.from({ length: 4 }, () => pool.connect()));
   try {
     for (const c of clients) {
-      const { rows } = await c.query(`SELECT COALESCE(current_setting('app.current_tenant_id', true), '') AS t, (SELECT count(*) FROM embeddings)::int AS n`);
+      const { rows } = await c.query(
+        `SELECT COALESCE(current_setting('app.current_tenant_id', true), '') AS t, (SELECT count(*) FROM embeddings)::int AS n`,
+      );
       assert.equal(rows[0].t, '');
       assert.equal(rows[0].n, 0, 'no tenant, no rows');
     }
@@ -286,7 +309,7 @@ test('a borrowed connection goes back to the pool without the tenant; a tenant a
 
   // A share of one connection per tenant (25 % of 4): the search holds it, the second half waits for nothing.
   const cfg = loadConfig().database;
-  const opts = runtimeDataSourceOptions({ ...cfg, tenantPoolPercent: 25 }, { poolMax: 4, poolMin: 4 }) as DataSourceOptions;
+  const opts: DataSourceOptions = runtimeDataSourceOptions({ ...cfg, tenantPoolPercent: 25 }, { poolMax: 4, poolMin: 4 });
   const narrow = new TenantDb(await new DataSource(opts).initialize());
   try {
     await warm(narrow, 4);
@@ -302,7 +325,9 @@ test('a borrowed connection goes back to the pool without the tenant; a tenant a
   try {
     await warm(two, 2);
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => search(two, i % 2 ? a.id : b.id, { vector: question(i % TOPICS), mode: i % 3 ? 'vector' : 'hybrid' })),
+      Array.from({ length: 8 }, (_, i) =>
+        search(two, i % 2 ? a.id : b.id, { vector: question(i % TOPICS), mode: i % 3 ? 'vector' : 'hybrid' }),
+      ),
     );
     for (const r of results) assert.equal(r.hits.length, TOP_K);
   } finally {

@@ -216,7 +216,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     parts: number,
   ): Promise<number> {
     const names = (watermark: number) =>
-      parts === 2 ? [0 as const, 1 as const].map((part) => vectorIndexName(tenantId, watermark, method, part)) : [vectorIndexName(tenantId, watermark, method)];
+      parts === 2
+        ? [0 as const, 1 as const].map((part) => vectorIndexName(tenantId, watermark, method, part))
+        : [vectorIndexName(tenantId, watermark, method)];
     let watermark = maxSeq;
     const taken = async (w: number) => {
       for (const name of names(w)) if (await this.repo.isValid(owner, name)) return true;
