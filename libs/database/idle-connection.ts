@@ -47,13 +47,20 @@ export async function borrowIdleConnection(ds: DataSource, tenantId: string): Pr
     releaseSlot();
     return undefined;
   }
+  // pg-pool takes its own 'error' listener off a client it hands out, and a client that emits 'error' with none (its
+  // backend terminated, the network reset while it reads) would throw out of the process: held here until it goes back,
+  // when it closes the connection instead of returning it.
+  let failed: Error | undefined;
+  const onError = (e: Error) => (failed ??= e);
+  client.on('error', onError);
   let returned = false;
   return {
     client,
     done(error?: Error) {
       if (returned) return;
       returned = true;
-      client.release(error);
+      client.off('error', onError);
+      client.release(error ?? failed);
       releaseSlot();
     },
   };

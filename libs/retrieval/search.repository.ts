@@ -116,8 +116,13 @@ export type SplitRead = 'parallel' | 'serial';
 interface IndexSettings {
   probes: number;
   ef: number;
-  /** pg_export_snapshot() of the search's transaction (one node, split index only). */
+  /** pg_export_snapshot() of the search's transaction (one node, split index, a vector side to read). */
   snapshot: string | null;
+  /**
+   * The tenant the search's transaction is set to (TenantSubscriber's setting, which its RLS applies): the second
+   * connection is set to it, and borrowed only when it is the tenant the search names.
+   */
+  tenant: string | null;
 }
 
 /** pg_export_snapshot()'s identifiers (checked: it goes into a statement as a literal). */
@@ -189,7 +194,7 @@ export class SearchRepository {
       m,
       p.tenantId,
       efSearchFor(candidates, this.settings.efSearch),
-      { literal: vec, dimensions: p.vector.length },
+      { literal: vec, dimensions: p.vector.length, read: p.mode !== 'keyword' },
       kq && { words: kq.words, language: p.language ?? null },
     );
     if (!set) return []; // no set, no chunks: a tenant gets its first set before its first chunk
@@ -292,7 +297,9 @@ export class SearchRepository {
   ): Promise<Nearest> {
     if (index.parts === 2) {
       const helper =
-        indexSettings.snapshot && m.queryRunner?.isTransactionActive ? await borrowIdleConnection(m.connection, p.tenantId) : undefined;
+        indexSettings.snapshot && indexSettings.tenant === p.tenantId && m.queryRunner?.isTransactionActive
+          ? await borrowIdleConnection(m.connection, p.tenantId)
+          : undefined;
       if (helper) {
         this.lastSplitRead = 'parallel';
         return this.readHalvesAtOnce(m, helper, p, set, vec, n, index, indexSettings, extras);
@@ -363,6 +370,14 @@ export class SearchRepository {
     indexSettings: IndexSettings,
     extras: VectorExtras,
   ): Promise<Nearest> {
+    // This half's statement first: if building it threw, the helper must go back, not be left reading.
+    let first: ReturnType<SearchRepository['indexStatement']>;
+    try {
+      first = this.indexStatement(p, set, vec, n, index, [0], true);
+    } catch (e) {
+      helper.done();
+      throw e;
+    }
     const theirs = this.readOnHelper(
       helper,
       p,
@@ -373,12 +388,16 @@ export class SearchRepository {
       indexSettings,
       extras.kind === 'shares' ? { ...extras, keywordIds: [] } : extras,
     );
-    const first = this.indexStatement(p, set, vec, n, index, [0], true);
+    theirs.catch(() => undefined); // handled by Promise.all below; never an unhandled rejection meanwhile
     const [a, b] = await Promise.all([
       this.runNearest(m, first.ctes, first.params, first.bind, first.tenant, first.setId(), extras),
       theirs,
     ]);
-    const hits = [...a.hits, ...b.hits].sort((x, y) => x.distance! - y.distance! || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)).slice(0, n);
+    // As the statements order them: by distance (NaN, a zero vector's, last, as PostgreSQL sorts it), then by id.
+    const key = (d: number | undefined) => (d === undefined || Number.isNaN(d) ? Infinity : d);
+    const hits = [...a.hits, ...b.hits]
+      .sort((x, y) => key(x.distance) - key(y.distance) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+      .slice(0, n);
     const rows = new Map([...a.rows, ...b.rows].map((r) => [r.id, r]));
     return {
       hits,
@@ -501,7 +520,7 @@ export class SearchRepository {
     m: EntityManager,
     tenantId: string,
     ef: number,
-    query: { literal: string; dimensions: number },
+    query: { literal: string; dimensions: number; read: boolean },
     keyword?: { words: string; language: string | null },
   ): Promise<{
     set?: QueryModel & SearchedSet;
@@ -534,6 +553,7 @@ export class SearchRepository {
           keyword_configs?: KeywordConfig[] | null;
           focus: number | null;
           snapshot: string | null;
+          tx_tenant: string | null;
         },
       ]
     >(
@@ -545,7 +565,8 @@ export class SearchRepository {
                   : ''
               }
               (SELECT ${SEARCH_LANGUAGE} FROM tenants t WHERE t.id = $1) AS language, s.id AS set_id, s.provider, s.model, s.dimensions, s.keyword_common, v.index_name, v.watermark, v.indexed_rows, v.method, v.lists, v.parts,
-              f.focus, ${mode === 'postgres' ? `CASE WHEN v.parts = 2 THEN pg_export_snapshot() END` : 'NULL::text'} AS snapshot
+              f.focus, ${mode === 'postgres' && query.read ? `CASE WHEN v.parts = 2 THEN pg_export_snapshot() END` : 'NULL::text'} AS snapshot,
+              current_setting('app.current_tenant_id', true) AS tx_tenant
               ${keyword ? `, ${KEYWORD_CONFIGS_SQL} AS keyword_configs` : ''}
        FROM (SELECT 1) one
        LEFT JOIN embedding_sets s ON s.tenant_id = $1 AND s.state = 'active'
@@ -581,7 +602,7 @@ export class SearchRepository {
       language,
       common: new Set(row.keyword_common ?? []),
       keywordConfigs: (row.keyword_configs ?? []).sort((a, b) => (a.cfg < b.cfg ? -1 : a.cfg > b.cfg ? 1 : 0)),
-      indexSettings: { probes, ef, snapshot: row.snapshot },
+      indexSettings: { probes, ef, snapshot: row.snapshot, tenant: row.tx_tenant },
     };
   }
 

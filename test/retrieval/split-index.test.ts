@@ -320,6 +320,14 @@ test('a borrowed connection goes back to the pool without the tenant; a tenant a
     await narrow.dataSource.destroy();
   }
 
+  // A search naming another tenant than its transaction's (a caller's bug) reads the registry as the transaction's tenant
+  // (RLS): no set, no index read, no connection borrowed (which would be set to the named tenant), no row.
+  const crossed = await tenantDb.runFor(b.id, async (m) => {
+    const hits = await repo.search(m, { query: 'q', topK: TOP_K, language: 'simple', vector: question(0), mode: 'vector', tenantId: a.id });
+    return { hits, split: repo.lastSplitRead, path: repo.lastVectorPath };
+  });
+  assert.deepEqual(crossed, { hits: [], split: undefined, path: undefined });
+
   // Eight searches at once on a pool of two: each finishes with its rows, whichever way it read.
   const two = await runtimeDb(2);
   try {
@@ -335,9 +343,24 @@ test('a borrowed connection goes back to the pool without the tenant; a tenant a
   }
 });
 
-test('a deleted tenant’s two halves are dropped by the sweep', async () => {
+test('a half that goes missing is built again by the sweep; a deleted tenant’s two halves are dropped by it', async () => {
   const worker = await WorkerProcess.start(env(SPLIT_ROWS));
   try {
+    // The second half dropped behind the service's back: the registry still names the first, which is valid.
+    const was = (await registry(a.id))!.index_name;
+    await db.query(`DROP INDEX ${was.replace(/_p0$/, '_p1')}`);
+    const again = await waitFor(
+      'both halves again',
+      async () => {
+        const r = await registry(a.id);
+        return r && r.index_name !== was && (await tenantIndexes(a.id)).filter((i) => i.valid).length === 2 ? r : false;
+      },
+      60_000,
+      200,
+    );
+    assert.equal(again.parts, 2);
+    assert.ok(!(await tenantIndexes(a.id)).some((i) => i.name === was), 'the orphaned first half is dropped');
+
     assert.equal((await tenantIndexes(b.id)).length, 2);
     await db.query(`DELETE FROM tenants WHERE id = $1`, [b.id]);
     await waitFor('both halves dropped', async () => (await tenantIndexes(b.id)).length === 0, 60_000, 200);

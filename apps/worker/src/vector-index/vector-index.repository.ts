@@ -83,9 +83,10 @@ export class VectorIndexRepository {
       [tenantId, upTo, index?.watermark ?? 0, setId],
     );
     // The catalogue in a statement of its own: with the tables above (distributed on Citus) it could be read on a node
-    // that has only the shards' indexes. A split index is valid when both halves are.
+    // that has only the shards' indexes. A split index is valid when both halves exist and are valid (a missing one is
+    // NULL, which bool_and would skip).
     const [valid] = await m.query<[{ index_valid: boolean | null; keyword_valid: boolean | null }]>(
-      `SELECT (SELECT bool_and(${validIndex('n')}) FROM unnest($1::text[]) n) AS index_valid, ${validIndex('$2::text')} AS keyword_valid`,
+      `SELECT (SELECT bool_and(COALESCE(${validIndex('n')}, false)) FROM unnest($1::text[]) n) AS index_valid, ${validIndex('$2::text')} AS keyword_valid`,
       [index ? vectorIndexPartNames(index) : [], row.keyword_index],
     );
     const usable = index && valid.index_valid ? index : undefined;

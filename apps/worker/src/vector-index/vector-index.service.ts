@@ -332,7 +332,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
 
     const owner = await this.acquireOwner();
     try {
-      for (const idx of await this.repo.listIndexes(owner)) {
+      const indexes = await this.repo.listIndexes(owner);
+      const existing = new Set(indexes.map((i) => i.indexName));
+      for (const idx of indexes) {
         const tenantId = hexToUuid(idx.tenantHex);
         if (!(await this.repo.tryLock(owner, tenantId))) continue; // being built right now
         try {
@@ -340,8 +342,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
           if (!reg.indexNames.includes(idx.indexName)) {
             await this.repo.drop(owner, idx.indexName);
             this.logger.log(`dropped ${idx.indexName} (${reg.exists ? 'replaced or unfinished' : 'tenant deleted'})`);
-          } else if (!idx.valid) {
-            // Named but not valid (its build was interrupted on the server): search cannot use it, the check builds it again.
+          } else if (!idx.valid || reg.indexNames.some((name) => !existing.has(name))) {
+            // Named but not valid (its build was interrupted on the server), or the other half of a split index is gone
+            // (dropped by hand, lost in a restore): search cannot use it, the check builds it again.
             await this.queue.request(tenantId);
           } else if (
             reg.vectorIndexes.some(
