@@ -401,6 +401,11 @@ async function main(): Promise<void> {
     // it (a load only adds time). On this machine the host's other tenants take the vCPUs at times (p95 of the largest
     // bucket 25–31 ms in runs of the same code and data, the statement alone ~16 ms in a quiet lab run, LAYOUT.md
     // section 7), and the guest sees no steal time, so nothing else separates the two.
+    /** "p50 | p95" of the samples' times, two table cells. */
+    const p50p95 = (xs: Sample[]) => {
+      const ms = xs.map((x) => x.ms);
+      return `${f1(pct(ms, 50))} | ${f1(pct(ms, 95))}`;
+    };
     const bestOf = (xs: Sample[]) => {
       const best = new Map<number, number>();
       for (const x of xs) best.set(x.q, Math.min(best.get(x.q) ?? Infinity, x.ms));
@@ -454,17 +459,7 @@ async function main(): Promise<void> {
       const reads = (xs: Sample[], how: SplitRead) => xs.filter((x) => x.split === how).length;
       const row = (label: string, xs: Sample[]) =>
         lines.push(
-          `| ${label} | ${f1(
-            pct(
-              xs.map((x) => x.ms),
-              50,
-            ),
-          )} | ${f1(
-            pct(
-              xs.map((x) => x.ms),
-              95,
-            ),
-          )} | ${bestOf(xs)} | ${recall(xs.filter((x) => queries[x.q]!.kind === 'on')).toFixed(2)} / ${recall(xs.filter((x) => queries[x.q]!.kind === 'off')).toFixed(2)} |`,
+          `| ${label} | ${p50p95(xs)} | ${bestOf(xs)} | ${recall(xs.filter((x) => queries[x.q]!.kind === 'on')).toFixed(2)} / ${recall(xs.filter((x) => queries[x.q]!.kind === 'off')).toFixed(2)} |`,
         );
       lines.push(
         '',
@@ -508,19 +503,7 @@ async function main(): Promise<void> {
     const efRow = (label: string, xs: Sample[]) => {
       const on = xs.filter((x) => queries[x.q]!.kind === 'on');
       const off = xs.filter((x) => queries[x.q]!.kind === 'off');
-      lines.push(
-        `| ${label} | ${f1(
-          pct(
-            xs.map((x) => x.ms),
-            50,
-          ),
-        )} | ${f1(
-          pct(
-            xs.map((x) => x.ms),
-            95,
-          ),
-        )} | ${recall(on).toFixed(2)} / ${recall(off).toFixed(2)} | ${pctRange(excess(off))} |`,
-      );
+      lines.push(`| ${label} | ${p50p95(xs)} | ${recall(on).toFixed(2)} / ${recall(off).toFixed(2)} | ${pctRange(excess(off))} |`);
     };
     effortTable(
       `#### Share of IVF lists read on the largest bucket (vector, topK ${TOP_K}; the layout as shipped)\n\n` +

@@ -125,6 +125,16 @@ interface IndexSettings {
   tenant: string | null;
 }
 
+/** One search's read of a split index: the search, its set, the query's vector literal, how many, the index, prepare()'s settings. */
+interface SplitIndexRead {
+  p: SearchParams;
+  set: SearchedSet;
+  vec: string;
+  n: number;
+  index: TenantVectorIndex;
+  indexSettings: IndexSettings;
+}
+
 /** pg_export_snapshot()'s identifiers (checked: it goes into a statement as a literal). */
 const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+-[0-9]+$/i;
 
@@ -302,7 +312,7 @@ export class SearchRepository {
           : undefined;
       if (helper) {
         this.lastSplitRead = 'parallel';
-        return this.readHalvesAtOnce(m, helper, p, set, vec, n, index, indexSettings, extras);
+        return this.readHalvesAtOnce(m, helper, { p, set, vec, n, index, indexSettings }, extras);
       }
       this.lastSplitRead = 'serial';
     }
@@ -362,14 +372,10 @@ export class SearchRepository {
   private async readHalvesAtOnce(
     m: EntityManager,
     helper: BorrowedConnection,
-    p: SearchParams,
-    set: SearchedSet,
-    vec: string,
-    n: number,
-    index: TenantVectorIndex,
-    indexSettings: IndexSettings,
+    read: SplitIndexRead,
     extras: VectorExtras,
   ): Promise<Nearest> {
+    const { p, set, vec, n, index } = read;
     // This half's statement first: if building it threw, the helper must go back, not be left reading.
     let first: ReturnType<SearchRepository['indexStatement']>;
     try {
@@ -378,16 +384,7 @@ export class SearchRepository {
       helper.done();
       throw e;
     }
-    const theirs = this.readOnHelper(
-      helper,
-      p,
-      set,
-      vec,
-      n,
-      index,
-      indexSettings,
-      extras.kind === 'shares' ? { ...extras, keywordIds: [] } : extras,
-    );
+    const theirs = this.readOnHelper(helper, read, extras.kind === 'shares' ? { ...extras, keywordIds: [] } : extras);
     theirs.catch(() => undefined); // handled by Promise.all below; never an unhandled rejection meanwhile
     const [a, b] = await Promise.all([
       this.runNearest(m, first.ctes, first.params, first.bind, first.tenant, first.setId(), extras),
@@ -407,16 +404,8 @@ export class SearchRepository {
   }
 
   /** The second half of a split index on `helper`, in a read-only transaction of its own in the search's snapshot. */
-  private async readOnHelper(
-    helper: BorrowedConnection,
-    p: SearchParams,
-    set: SearchedSet,
-    vec: string,
-    n: number,
-    index: TenantVectorIndex,
-    indexSettings: IndexSettings,
-    extras: VectorExtras,
-  ): Promise<Nearest> {
+  private async readOnHelper(helper: BorrowedConnection, read: SplitIndexRead, extras: VectorExtras): Promise<Nearest> {
+    const { p, set, vec, n, index, indexSettings } = read;
     const { client } = helper;
     try {
       if (!SNAPSHOT_ID.test(indexSettings.snapshot ?? '')) throw new Error(`not a snapshot id: ${indexSettings.snapshot}`);
