@@ -366,8 +366,8 @@ export class SearchRepository {
    * (SET TRANSACTION SNAPSHOT: the same rows, whatever commits meanwhile) and tenant, with the settings prepare() set; the
    * first half and the fresh rows here. Each reads the same share of its half's lists, and what `extras` asks for with
    * its own top n (the keyword candidates' shares here only), so the merge needs no third statement: the nearest n of
-   * the two, their rows and shares. 0.65–0.76× the time of both halves on one connection on the bench's largest tenant
-   * (bench/LAYOUT.md, section 11): the rows read are the same, on two cores.
+   * the two, their rows and shares. 0.76–0.82× the time of both halves on one connection for the search bench's largest
+   * tenant, paired (bench/LAYOUT.md, section 11; the statements alone in the lab: 0.65×): the same rows, on two cores.
    */
   private async readHalvesAtOnce(
     m: EntityManager,
