@@ -40,16 +40,7 @@ const b = [];
 const ratios = [];
 for (let i = 0; i < Number(process.env.N ?? 400); i++) {
   const ms = {};
-  for (const [role, ds] of i % 2
-    ? [
-        ['r', runtime],
-        ['b', bypass],
-      ]
-    : [
-        ['b', bypass],
-        ['r', runtime],
-      ])
-    ms[role] = await once(ds);
+  for (const role of i % 2 ? ['r', 'b'] : ['b', 'r']) ms[role] = await once(role === 'r' ? runtime : bypass);
   r.push(ms.r);
   b.push(ms.b);
   ratios.push(ms.r / ms.b);

@@ -41,8 +41,7 @@ export async function setTenant(q: Queryable, mode: DatabaseMode, tenantId: stri
 
 /** Sets every given setting for the current transaction only, in one round trip. */
 export async function setLocal(q: Queryable, mode: DatabaseMode, settings: Record<string, string>): Promise<void> {
-  const entries = Object.entries(settings);
-  for (const [name] of entries) if (!SETTING_NAME.test(name)) throw new Error(`not a setting name: ${name}`);
+  const entries = settingEntries(settings);
   if (mode === 'postgres') {
     const params: string[] = [];
     const calls = entries.map(([name, value]) => `set_config($${params.push(name)}, $${params.push(value)}, true)`);
@@ -57,9 +56,16 @@ export async function setLocal(q: Queryable, mode: DatabaseMode, settings: Recor
  * checked against a pattern, values are quoted literals).
  */
 export function setLocalStatements(settings: Record<string, string>): string {
+  return settingEntries(settings)
+    .map(([name, value]) => `SET LOCAL ${name} = ${quoteLiteral(value)}`)
+    .join('; ');
+}
+
+/** The settings as [name, value] pairs, each name checked against SETTING_NAME (it may go into SQL as written). */
+function settingEntries(settings: Record<string, string>): [string, string][] {
   const entries = Object.entries(settings);
   for (const [name] of entries) if (!SETTING_NAME.test(name)) throw new Error(`not a setting name: ${name}`);
-  return entries.map(([name, value]) => `SET LOCAL ${name} = ${quoteLiteral(value)}`).join('; ');
+  return entries;
 }
 
 /** The tenant's setting (setTenant's), checked to be a UUID, for setLocalStatements. */

@@ -90,6 +90,13 @@ export function vectorIndexName(tenantId: string, watermark: number, method: Vec
   return `${NAME_PREFIX[method]}${tenantId.replace(/-/g, '')}_${watermarkLiteral(watermark)}${part === undefined ? '' : `_p${part}`}`;
 }
 
+/** The names of a set's indexes built at `watermark`: one, or the two halves of a split one (parts 2), the first first. */
+export function vectorIndexNames(tenantId: string, watermark: number, method: VectorIndexMethod, parts: number): string[] {
+  return parts === 2
+    ? [vectorIndexName(tenantId, watermark, method, 0), vectorIndexName(tenantId, watermark, method, 1)]
+    : [vectorIndexName(tenantId, watermark, method)];
+}
+
 /** Every index a registry row stands for: its own name, and for a split index (parts 2) its second half's. */
 export function vectorIndexPartNames(index: Pick<TenantVectorIndex, 'indexName' | 'parts'>): string[] {
   if (index.parts !== 2) return [index.indexName];

@@ -13,7 +13,7 @@ import {
   ivfListsFor,
   vectorIndexLayoutStale,
   vectorIndexMethodFor,
-  vectorIndexName,
+  vectorIndexNames,
   vectorIndexPartNames,
   vectorIndexPartsFor,
   type IndexedRows,
@@ -215,13 +215,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     method: VectorIndexMethod,
     parts: number,
   ): Promise<number> {
-    const names = (watermark: number) =>
-      parts === 2
-        ? [0 as const, 1 as const].map((part) => vectorIndexName(tenantId, watermark, method, part))
-        : [vectorIndexName(tenantId, watermark, method)];
     let watermark = maxSeq;
     const taken = async (w: number) => {
-      for (const name of names(w)) if (await this.repo.isValid(owner, name)) return true;
+      for (const name of vectorIndexNames(tenantId, w, method, parts)) if (await this.repo.isValid(owner, name)) return true;
       return false;
     };
     while (await taken(watermark)) watermark++;
