@@ -98,6 +98,7 @@ let tenantDb: TenantDb; // runtime role (RLS), as the apps use it
 let big: TestTenant;
 let small: TestTenant;
 let fresh: TestTenant; // created after ANALYZE, one chunk, through the real upload path
+const fillers: TestTenant[] = [];
 let dims: number;
 let embedder: LocalEmbedder;
 let bases: number[][];
@@ -196,7 +197,6 @@ before(async () => {
     RECONCILE_INTERVAL_MS: '1000',
   };
   api = await TestApi.start(env);
-  const fillers: TestTenant[] = [];
   [big, small] = await Promise.all([createTenant(api, 'cmpl-big'), createTenant(api, 'cmpl-small')]);
   for (let i = 0; i < FILLERS; i++) fillers.push(await createTenant(api, `cmpl-fill${i}`));
   tenantDb = await runtimeDb(3);
@@ -248,6 +248,10 @@ after(async () => {
   await worker?.stop();
   await api?.close();
   await tenantDb?.dataSource.destroy();
+  // The suite's 100k rows go with it: a later suite's worker sweeps every tenant, and would otherwise spend its waits
+  // rebuilding the big tenant's index for its own settings (on Citus, longer than those waits).
+  const ours = [big, small, fresh, ...fillers].filter(Boolean).map((t) => t.id);
+  if (ours.length) await db?.query(`DELETE FROM tenants WHERE id = ANY($1::uuid[])`, [ours]);
   await db?.end();
 });
 

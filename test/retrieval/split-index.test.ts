@@ -167,6 +167,9 @@ after(async () => {
   await api?.close();
   await tenantDb?.dataSource.destroy();
   await onePool?.dataSource.destroy();
+  // Its rows go with it, as completeness's (a later suite's worker would rebuild this suite's halves for its settings).
+  const ours = [a, b].filter(Boolean).map((t) => t.id);
+  if (ours.length) await db?.query(`DELETE FROM tenants WHERE id = ANY($1::uuid[])`, [ours]);
   await db?.end();
 });
 
