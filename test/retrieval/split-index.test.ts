@@ -37,6 +37,8 @@ const SPLIT_ROWS = 6_000;
 const LIST_ROWS = 100; // 40 lists per half: enough for the share read to matter
 const TOPICS = 8;
 const TOP_K = 10;
+/** How long a worker may take for the builds a test waits for: on Citus, after the completeness suite, one took 95 s. */
+const BUILD_WAIT_MS = 240_000;
 
 let api: TestApi;
 let db: pg.Client; // superuser: bulk set-up, catalogue checks, deletes behind a search's back
@@ -182,7 +184,7 @@ test('the worker builds a whole index below VECTOR_IVF_SPLIT_ROWS, rebuilds it a
         const r = await registry(a.id);
         return r && (await registry(b.id)) ? r : false;
       },
-      120_000,
+      BUILD_WAIT_MS,
       200,
     );
     assert.equal(whole.parts, 1);
@@ -201,7 +203,7 @@ test('the worker builds a whole index below VECTOR_IVF_SPLIT_ROWS, rebuilds it a
         if (ra?.parts !== 2 || rb?.parts !== 2) return false;
         return (await tenantIndexes(a.id)).length === 2 && (await tenantIndexes(b.id)).length === 2 ? ra : false;
       },
-      120_000,
+      BUILD_WAIT_MS,
       200,
     );
     assert.match(split.index_name, /^embeddings_ivf_t_[0-9a-f]{32}_\d+_p0$/);
@@ -367,7 +369,7 @@ test('a half that goes missing is built again by the sweep; a deleted tenant’s
         const want = [r.index_name, r.index_name.replace(/_p0$/, '_p1')];
         return now.length === 2 && now.every((i) => i.valid && want.includes(i.name)) ? r : false;
       },
-      120_000,
+      BUILD_WAIT_MS,
       200,
     );
     assert.equal(again.parts, 2);
