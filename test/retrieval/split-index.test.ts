@@ -259,6 +259,16 @@ test('both halves read at once give the rows one statement reading both gives, c
       }
     }
   }
+  // The second half's statement is sent without parameters (its values inlined as literals, one round trip): words with
+  // quotes, backslashes and statement ends read as words there too, and give what the one-connection read gives.
+  for (const query of [`topic's chunk \\' ); SELECT 1; --`, `E'\\x00' chunk $$ topic`]) {
+    const vector = question(3);
+    const parallel = await search(tenantDb, a.id, { vector, mode: 'hybrid', query });
+    const serial = await search(onePool, a.id, { vector, mode: 'hybrid', query });
+    assert.equal(parallel.split, atOnce, query);
+    assert.equal(parallel.hits.length, TOP_K);
+    assert.deepEqual(ids(parallel.hits), ids(serial.hits), query);
+  }
   // Exactness is the identity with the one-connection read above; this only says the right rows were read at all (IVF's
   // k-means samples at random; one run on Citus gave 0.875 on these noisy vectors, 40 lists per half).
   assert.ok(recall / n >= 0.8, `recall@10 ${(recall / n).toFixed(3)}`);
