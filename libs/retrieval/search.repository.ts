@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { ProviderKind } from '../config/config.js';
 import type { VectorIndexSettings } from '../config/config.js';
@@ -323,8 +322,7 @@ export class SearchRepository {
 
   /**
    * The CTEs of an index search, ending in `hits` (the `n` nearest, nearest first): one CTE per index read (`parts`: the
-   * whole index, or halves of a split one), and with `fresh` the exact scan of the rows above the watermark. With `inline`
-   * the values are literals in the text (no parameters: readOnHelper sends it with its transaction in one round trip).
+   * whole index, or halves of a split one), and with `fresh` the exact scan of the rows above the watermark.
    */
   private indexStatement(
     p: SearchParams,
@@ -334,10 +332,9 @@ export class SearchRepository {
     index: TenantVectorIndex,
     parts: readonly (VectorIndexPart | undefined)[],
     fresh: boolean,
-    inline = false,
   ) {
     const params: unknown[] = [];
-    const bind = inline ? sqlLiteral : (v: unknown) => `$${params.push(v)}`;
+    const bind = (v: unknown) => `$${params.push(v)}`;
     const q = `${bind(vec)}::halfvec(${set.dimensions})`;
     const tenant = tenantLiteral(p.tenantId);
     const scope = this.scopeSql(p, bind, tenant);
@@ -406,33 +403,34 @@ export class SearchRepository {
     };
   }
 
-  /**
-   * The second half of a split index on `helper`, in a read-only transaction of its own in the search's snapshot: one
-   * round trip (a simple query of several statements, the values inlined as literals), not three (BEGIN and the
-   * settings, the statement, COMMIT), so this half ends about when the search's own does: on a loaded machine each round
-   * trip is a wake-up of both processes (p99 2 ms here with CI running).
-   */
+  /** The second half of a split index on `helper`, in a read-only transaction of its own in the search's snapshot. */
   private async readOnHelper(helper: BorrowedConnection, read: SplitIndexRead, extras: VectorExtras): Promise<Nearest> {
     const { p, set, vec, n, index, indexSettings } = read;
     const { client } = helper;
     try {
       if (!SNAPSHOT_ID.test(indexSettings.snapshot ?? '')) throw new Error(`not a snapshot id: ${indexSettings.snapshot}`);
-      // SET TRANSACTION SNAPSHOT must come before any query of the transaction; the settings are prepare()'s (the
-      // tenant's setting as TenantSubscriber puts it, RLS applying as everywhere). An error skips the statements after
-      // it and leaves the transaction aborted: the catch below rolls it back.
-      const s = this.indexStatement(p, set, vec, n, index, [1], false, true);
-      const statement = this.nearestStatement(s.ctes, s.bind, s.tenant, extras.kind === 'none' ? '' : s.setId(), extras);
-      const results = (await client.query(
+      // One round trip: SET TRANSACTION SNAPSHOT must come before any query of the transaction, and the settings are
+      // prepare()'s (the tenant's setting as TenantSubscriber puts it, RLS applying as everywhere).
+      await client.query(
         `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${indexSettings.snapshot}'; ${setLocalStatements({
           ...tenantSetting(p.tenantId),
           ...this.searchSettings(indexSettings.ef),
           'ivfflat.probes': String(indexSettings.probes),
-        })}; ${statement}; COMMIT`,
-      )) as unknown as pg.QueryResult<NearestRow>[];
-      const rows = results.find((r) => r.command === 'SELECT');
-      if (!rows) throw new Error('the second half gave no rows');
+        })}`,
+      );
+      const s = this.indexStatement(p, set, vec, n, index, [1], false);
+      const found = await this.runNearest(
+        { query: async (sql: string, params?: unknown[]) => (await client.query<NearestRow>(sql, params)).rows },
+        s.ctes,
+        s.params,
+        s.bind,
+        s.tenant,
+        extras.kind === 'none' ? '' : s.setId(),
+        extras,
+      );
+      await client.query('COMMIT');
       helper.done();
-      return toNearest(rows.rows, extras);
+      return found;
     } catch (e) {
       // A failed statement leaves the transaction aborted: rolled back, the connection goes back; if even that fails, closed.
       await client.query('ROLLBACK').then(
@@ -462,11 +460,6 @@ export class SearchRepository {
     setId: string,
     extras: VectorExtras,
   ): Promise<Nearest> {
-    return toNearest(await m.query(this.nearestStatement(ctes, bind, tenant, setId, extras), params), extras);
-  }
-
-  /** runNearest's statement: the CTEs, and the select of what `extras` asks for (`bind` adds a value as runNearest's). */
-  private nearestStatement(ctes: string[], bind: (v: unknown) => string, tenant: string, setId: string, extras: VectorExtras): string {
     let select = `SELECT h.id, h.distance FROM hits h ORDER BY h.distance, h.id`;
     if (extras.kind === 'details')
       select = `SELECT h.id, h.distance, (1 - h.distance)::float8 AS similarity, e.document_id, d.filename, e.content, e.page_from, e.page_to, e.section
@@ -487,7 +480,10 @@ export class SearchRepository {
           SELECT h.id, h.distance, NULL::float8 AS share FROM hits h UNION ALL SELECT s.id, NULL, s.share FROM shares s WHERE s.share > 0) u
         ORDER BY u.distance NULLS LAST, u.id`;
     }
-    return `WITH ${ctes.join(',\n')}\n${select}`;
+    const rows: NearestRow[] = await m.query(`WITH ${ctes.join(',\n')}\n${select}`, params);
+    const hits = rows.filter((r) => r.distance !== null).map((r) => ({ id: r.id, distance: Number(r.distance) }));
+    const shares = new Map(rows.filter((r) => r.distance === null).map((r) => [r.id, Number(r.share)]));
+    return { hits, shares, rows: extras.kind === 'details' ? rows : [] };
   }
 
   /**
@@ -810,23 +806,4 @@ function minMax(xs: number[]): number[] {
     hi = Math.max(hi, x);
   }
   return xs.map((x) => (hi > lo ? (x - lo) / (hi - lo) : 1));
-}
-
-/** A vector statement's rows (SearchRepository.nearestStatement) as hits, shares and, for details, the rows themselves. */
-function toNearest(rows: NearestRow[], extras: VectorExtras): Nearest {
-  const hits = rows.filter((r) => r.distance !== null).map((r) => ({ id: r.id, distance: Number(r.distance) }));
-  const shares = new Map(rows.filter((r) => r.distance === null).map((r) => [r.id, Number(r.share)]));
-  return { hits, shares, rows: extras.kind === 'details' ? rows : [] };
-}
-
-/**
- * A statement's value as an SQL literal, for a statement sent without parameters (readOnHelper): an integer, a string
- * (pg's escapeLiteral: quotes and backslashes, whatever standard_conforming_strings says), or an array of strings (an
- * ARRAY[...], which every such value's cast types, as `::uuid[]`). Anything else is refused, never guessed.
- */
-export function sqlLiteral(v: unknown): string {
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
-  if (typeof v === 'string') return pg.escapeLiteral(v);
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return `ARRAY[${v.map((x) => pg.escapeLiteral(x)).join(', ')}]`;
-  throw new Error(`no SQL literal for this value: ${typeof v}`);
 }

@@ -259,8 +259,8 @@ test('both halves read at once give the rows one statement reading both gives, c
       }
     }
   }
-  // The second half's statement is sent without parameters (its values inlined as literals, one round trip): words with
-  // quotes, backslashes and statement ends read as words there too, and give what the one-connection read gives.
+  // The user's words reach the second half's statement too (the heading shares, hybrid): quotes, backslashes and
+  // statement ends are words there, and give what the one-connection read gives.
   for (const query of [`topic's chunk \\' ); SELECT 1; --`, `E'\\x00' chunk $$ topic`]) {
     const vector = question(3);
     const parallel = await search(tenantDb, a.id, { vector, mode: 'hybrid', query });
