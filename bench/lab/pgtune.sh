@@ -2,7 +2,8 @@
 # Memory settings of the local PostgreSQL, interleaved A/B (bench/LAYOUT.md, section 10): for each round and each
 # configuration, restart the Debian cluster with it, warm up, then run rowcost.mjs three times. Needs root on Debian (the
 # machine scripts/services.sh sets up), the search bench's kept database, and `BUILD=1 node bench/lab/rowcost.mjs` once.
-# Configurations: base (4 kB pages, glibc's malloc defaults), hp (huge pages), malloc (MALLOC_* below), both.
+# Configurations: base (4 kB pages, glibc's malloc defaults), hp (huge pages), malloc (MALLOC_* below), both; sb2g: both
+# with shared_buffers 2 GB instead of the quarter of RAM scripts/services.sh sets (section 13: a smaller buffer table).
 #
 #   ROUNDS=3 CONFIGS="base both hp malloc" bash bench/lab/pgtune.sh
 set -euo pipefail
@@ -28,12 +29,14 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
     # shellcheck disable=SC2086
     pg_ctlcluster --skip-systemctl-redirect $cluster stop
     cp /tmp/pgtune-environment.base "$envfile"
-    case "$cfg" in malloc | both) printf 'MALLOC_MMAP_THRESHOLD_ = 33554432\nMALLOC_TRIM_THRESHOLD_ = 268435456\n' >>"$envfile" ;; esac
+    case "$cfg" in malloc | both | sb2g) printf 'MALLOC_MMAP_THRESHOLD_ = 33554432\nMALLOC_TRIM_THRESHOLD_ = 268435456\n' >>"$envfile" ;; esac
     pages=0
-    case "$cfg" in hp | both) pages="${HUGE_PAGES:-3200}" ;; esac
+    case "$cfg" in hp | both | sb2g) pages="${HUGE_PAGES:-3200}" ;; esac
     echo "$pages" >/proc/sys/vm/nr_hugepages
+    opts=()
+    [ "$cfg" = sb2g ] && opts=(-- -o "-c shared_buffers=2GB")
     # shellcheck disable=SC2086
-    pg_ctlcluster --skip-systemctl-redirect $cluster start
+    pg_ctlcluster --skip-systemctl-redirect $cluster start "${opts[@]}"
     pid="$(head -1 "/var/run/postgresql/${cluster// /-}.pid")"
     hugetlb="$(awk '/Shared_Hugetlb|Private_Hugetlb/ {s += $2} END {print s + 0}' "/proc/$pid/smaps_rollup")"
     # Warm-up: after a restart the first ~1 000 statements still pay for system time (filling shared_buffers from the
