@@ -24,7 +24,7 @@ import { databaseMode, setLocal } from '../../libs/database/transaction-settings
 import { SearchRepository, type SearchParams, type VectorPath } from '../../libs/retrieval/search.repository.js';
 import type { SearchHit } from '../../libs/retrieval/search.types.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { runtimeDb, superClient } from '../support/db.js';
+import { deleteTenants, runtimeDb, superClient } from '../support/db.js';
 import { upload, waitForStatus } from '../support/documents.js';
 import { actualRows, keywordPlans } from '../support/keyword-plans.js';
 import { prng } from '../support/prng.js';
@@ -248,10 +248,7 @@ after(async () => {
   await worker?.stop();
   await api?.close();
   await tenantDb?.dataSource.destroy();
-  // The suite's 100k rows go with it: a later suite's worker sweeps every tenant, and would otherwise spend its waits
-  // rebuilding the big tenant's index for its own settings (on Citus, longer than those waits).
-  const ours = [big, small, fresh, ...fillers].filter(Boolean).map((t) => t.id);
-  if (ours.length) await db?.query(`DELETE FROM tenants WHERE id = ANY($1::uuid[])`, [ours]);
+  await deleteTenants(db, [big, small, fresh, ...fillers]); // its 100k rows go with it
   await db?.end();
 });
 

@@ -24,7 +24,7 @@ import { SearchRepository, type SearchParams, type SplitRead } from '../../libs/
 import type { SearchHit } from '../../libs/retrieval/search.types.js';
 import { ivfListsFor } from '../../libs/retrieval/vector-index.js';
 import { createTenant, TestApi, type TestTenant } from '../support/api.js';
-import { runtimeDb, superClient } from '../support/db.js';
+import { deleteTenants, runtimeDb, superClient } from '../support/db.js';
 import { prng } from '../support/prng.js';
 import { runInTenant } from '../../libs/tenancy/tenant-context.js';
 import { waitFor, WorkerProcess } from '../support/worker.js';
@@ -169,9 +169,7 @@ after(async () => {
   await api?.close();
   await tenantDb?.dataSource.destroy();
   await onePool?.dataSource.destroy();
-  // Its rows go with it, as completeness's (a later suite's worker would rebuild this suite's halves for its settings).
-  const ours = [a, b].filter(Boolean).map((t) => t.id);
-  if (ours.length) await db?.query(`DELETE FROM tenants WHERE id = ANY($1::uuid[])`, [ours]);
+  await deleteTenants(db, [a, b]);
   await db?.end();
 });
 
