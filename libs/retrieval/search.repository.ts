@@ -345,7 +345,7 @@ export class SearchRepository {
     const reads = parts.map((part, i) => ({
       name: `ann${i}`,
       sql: `SELECT e.id, e.embedding <=> ${q} AS distance FROM embeddings e
-         WHERE ${vectorIndexPredicate({ tenantId: p.tenantId, setId: set.id, watermark: index.watermark, part }, 'e')} ${scope}
+         WHERE ${vectorIndexPredicate({ tenantId: p.tenantId, setId: set.id, watermark: index.watermark, method: index.method, part }, 'e')} ${scope}
          ORDER BY ${indexedVector(set.dimensions, 'e')} <=> ${q} LIMIT ${k}`,
     }));
     if (fresh)

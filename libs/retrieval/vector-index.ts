@@ -37,11 +37,12 @@ export interface TenantVectorIndex {
   parts: number;
 }
 
-/** Which rows an index covers: the literals of its predicate. */
+/** Which rows an index covers, and which index it is: the literals of its predicate. */
 export interface IndexedRows {
   tenantId: string;
   setId: number;
   watermark: number;
+  method: VectorIndexMethod;
   /** The half of a split index (parts 2): its rows are those whose seq % 2 is this. */
   part?: VectorIndexPart;
 }
@@ -244,11 +245,25 @@ export function ivfFocusSql(centresSql: string, querySql: string): string {
            FROM (SELECT c <=> ${querySql} AS d FROM unnest(${centresSql}) c) x)`;
 }
 
-/** The partial-index predicate (of one half, given `part`); search repeats it verbatim so the planner can prove the index applies. */
+/**
+ * The partial-index predicate (of one half, given `part`); search repeats it verbatim so the planner can prove the index
+ * applies, and only that index: its last condition is one no row fails (seq is never negative) that names the index, by
+ * its watermark, method and half. Without it, a rebuild's new index (rows up to a higher watermark) has a predicate the
+ * old watermark's search implies, and it is valid a moment before the worker registers it: the planner could read it with
+ * the probes set for the registered index's lists, a quarter of the share when it has four times the lists (measured in
+ * the completeness test: it did). An index built before this condition existed has none; its search still implies its
+ * predicate, and never a newer index's.
+ */
 export function vectorIndexPredicate(rows: IndexedRows, alias = ''): string {
   const a = alias ? `${alias}.` : '';
   const half = rows.part === undefined ? '' : ` AND (${a}seq % 2) = ${rows.part === 1 ? 1 : 0}`;
-  return `${a}tenant_id = ${tenantLiteral(rows.tenantId)} AND ${a}set_id = ${setLiteral(rows.setId)} AND ${a}seq <= ${watermarkLiteral(rows.watermark)}${half}`;
+  return `${a}tenant_id = ${tenantLiteral(rows.tenantId)} AND ${a}set_id = ${setLiteral(rows.setId)} AND ${a}seq <= ${watermarkLiteral(rows.watermark)}${half} AND ${a}seq <> ${vectorIndexKey(rows)}`;
+}
+
+/** The index's own negative number: distinct for every watermark, method and half (whole, 0, 1). */
+function vectorIndexKey(rows: IndexedRows): string {
+  const kind = (rows.method === 'hnsw' ? 3n : 0n) + (rows.part === undefined ? 0n : rows.part === 1 ? 2n : 1n);
+  return String(-(BigInt(watermarkLiteral(rows.watermark)) * 6n + kind) - 1n);
 }
 
 /** A registry row as any query reads it (bigint columns come back as text). */

@@ -35,8 +35,8 @@ test('index names, predicates and the indexed expression are literals made only 
     assert.equal(VECTOR_INDEX_NAME.exec(vectorIndexName(TENANT, 7, method))?.[1], TENANT.replace(/-/g, ''));
   assert.equal(VECTOR_INDEX_NAME.exec('embeddings_tsv_t_0b4e7a5234a14c2e9f415e0d6b6f0a11_s1'), null);
   assert.equal(
-    vectorIndexPredicate({ tenantId: TENANT, setId: 2, watermark: 7 }, 'e'),
-    `e.tenant_id = '${TENANT}'::uuid AND e.set_id = 2 AND e.seq <= 7`,
+    vectorIndexPredicate({ tenantId: TENANT, setId: 2, watermark: 7, method: 'ivfflat' }, 'e'),
+    `e.tenant_id = '${TENANT}'::uuid AND e.set_id = 2 AND e.seq <= 7 AND e.seq <> -43`,
   );
   assert.equal(indexedVector(768, 'e'), '(e.embedding::halfvec(768))');
   for (const bad of [TENANT.toUpperCase(), `${TENANT}'; DROP TABLE x; --`, 'x']) assert.throws(() => tenantLiteral(bad), /canonical uuid/);
@@ -114,8 +114,23 @@ test('a large IVF set is split in two halves (VECTOR_IVF_SPLIT_ROWS), each with 
   assert.match(vectorIndexPartNames({ indexName: first, parts: 2 })[1]!, VECTOR_INDEX_NAME);
   assert.deepEqual(vectorIndexPartNames({ indexName: 'embeddings_ivf_t_x_1', parts: 1 }), ['embeddings_ivf_t_x_1']);
   assert.throws(() => vectorIndexPartNames({ indexName: vectorIndexName(tenant, 42, 'ivfflat'), parts: 2 }), /_p0/);
-  // Each half's predicate is the whole one's and its seq parity, which search repeats verbatim.
-  const rows = { tenantId: tenant, setId: 3, watermark: 42 };
-  assert.equal(vectorIndexPredicate({ ...rows, part: 1 }, 'e'), `${vectorIndexPredicate(rows, 'e')} AND (e.seq % 2) = 1`);
-  assert.equal(vectorIndexPredicate({ ...rows, part: 0 }), `${vectorIndexPredicate(rows)} AND (seq % 2) = 0`);
+  // Each half's predicate is the whole one's rows and its seq parity, which search repeats verbatim.
+  const rows = { tenantId: tenant, setId: 3, watermark: 42, method: 'ivfflat' } as const;
+  const whole = `e.tenant_id = '${tenant}'::uuid AND e.set_id = 3 AND e.seq <= 42`;
+  assert.equal(vectorIndexPredicate({ ...rows, part: 1 }, 'e'), `${whole} AND (e.seq % 2) = 1 AND e.seq <> -255`);
+  assert.equal(vectorIndexPredicate({ ...rows, part: 0 }), `${whole.replace(/e\./g, '')} AND (seq % 2) = 0 AND seq <> -254`);
+  // The last condition names the index: a negative number (no row fails it) that no other watermark, method or half has,
+  // so a search implies its own index's predicate and no other's (the completeness test has the planner try).
+  const keys = [0, 1, 2, 7, 42, Number.MAX_SAFE_INTEGER].flatMap((watermark) =>
+    (['ivfflat', 'hnsw'] as const).flatMap((method) =>
+      [undefined, 0, 1].map(
+        (part) => /seq <> (-\d+)$/.exec(vectorIndexPredicate({ ...rows, watermark, method, part: part as 0 | 1 | undefined }))![1]!,
+      ),
+    ),
+  );
+  assert.equal(new Set(keys).size, keys.length);
+  assert.ok(
+    keys.every((k) => BigInt(k) < 0n && BigInt(k) > -(2n ** 63n)),
+    keys.join(' '),
+  );
 });

@@ -162,7 +162,7 @@ export class VectorIndexRepository {
         owner,
         name,
         `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON embeddings USING ${using}
-         WHERE ${vectorIndexPredicate({ tenantId: set.tenantId, setId: set.id, watermark, part })}`,
+         WHERE ${vectorIndexPredicate({ tenantId: set.tenantId, setId: set.id, watermark, method: how.method, part })}`,
       );
     } finally {
       await owner.query(`RESET maintenance_work_mem`);

@@ -139,8 +139,8 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
           : undefined;
         if (keyword === 'gone') return 'gone';
         if (centresDue) {
-          const { indexName, watermark } = state.index!;
-          const centres = await this.centres({ tenantId, setId: set.id, watermark }, set.dimensions);
+          const { indexName, watermark, method } = state.index!;
+          const centres = await this.centres({ tenantId, setId: set.id, watermark, method }, set.dimensions);
           if (centres && (await this.repo.setCentres(owner, tenantId, set.id, indexName, centres)))
             this.logger.log(`vector index ${indexName}: ${centres.length} centres`);
         }
@@ -160,7 +160,10 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
         const count = () => countUpTo(watermark);
         // The centres before the build (its rows up to the watermark are known): after it, they would lengthen the moment in
         // which the new index is valid but not registered, and a shutdown meanwhile would throw the build away.
-        const centres = how.method === 'ivfflat' ? await this.centres({ tenantId, setId: set.id, watermark }, set.dimensions) : undefined;
+        const centres =
+          how.method === 'ivfflat'
+            ? await this.centres({ tenantId, setId: set.id, watermark, method: how.method }, set.dimensions)
+            : undefined;
         if (this.stopping) return 'busy';
         // A split index's halves one after the other (concurrent builds on one table wait for each other anyway); the
         // registry names the first. A failed second half leaves the first unnamed, for dropUnregistered or the sweep.
