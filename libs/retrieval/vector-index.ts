@@ -250,7 +250,7 @@ export function ivfFocusSql(centresSql: string, querySql: string): string {
  * applies, and only that index: its last condition is one no row fails (seq is never negative) that names the index, by
  * its watermark, method and half. Without it, a rebuild's new index (rows up to a higher watermark) has a predicate the
  * old watermark's search implies, and it is valid a moment before the worker registers it: the planner could read it with
- * the probes set for the registered index's lists, a quarter of the share when it has four times the lists (measured in
+ * the probes set for the registered index's lists, half the share when it has twice the lists (measured in
  * the completeness test: it did). An index built before this condition existed has none; its search still implies its
  * predicate, and never a newer index's.
  */
