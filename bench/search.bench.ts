@@ -492,7 +492,9 @@ async function main(): Promise<void> {
       const on = xs.filter((x) => queries[x.q]!.kind === 'on');
       const off = xs.filter((x) => queries[x.q]!.kind === 'off');
       const byTenant = xlTenants.map((t) => recall(off.filter((x) => queries[x.q]!.tenant === t)).toFixed(2)).join(' / ');
-      lines.push(`| ${label} | ${p50p95(xs)} | ${recall(on).toFixed(2)} / ${recall(off).toFixed(2)} | ${byTenant} | ${pctRange(excess(off))} |`);
+      lines.push(
+        `| ${label} | ${p50p95(xs)} | ${recall(on).toFixed(2)} / ${recall(off).toFixed(2)} | ${byTenant} | ${pctRange(excess(off))} |`,
+      );
     };
     effortTable(
       `#### Share of IVF lists read on the largest bucket (vector, topK ${TOP_K}; the layout as shipped)\n\n` +
