@@ -9,7 +9,9 @@ const lab = await rlsLab({ poolMax: 2, mode: 'hybrid' });
 const times = { runtime: [], superuser: [] }; // per run: [planning, execution, label] per statement
 
 async function once(role) {
+  // Unnamed statements: each passes through m.query, where this sees it (and plans it as the search did before named ones).
   await lab.search(role, {
+    statements: 'unnamed',
     after: async (m, statements) => {
       const run = [];
       for (const [sql, params] of statements.filter(([sql]) => !/^\s*SELECT set_config/.test(sql))) {

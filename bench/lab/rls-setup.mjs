@@ -23,7 +23,11 @@ export async function rlsLab({ poolMax, mode: defaultMode }) {
     rows: [tenant],
   } = await s.query(`SELECT id FROM tenants WHERE name = $1`, [name]);
   await s.end();
-  const repo = new SearchRepository(config.vectorIndex);
+  const repos = {
+    named: new SearchRepository({ ...config.vectorIndex, namedStatements: true }),
+    unnamed: new SearchRepository({ ...config.vectorIndex, namedStatements: false }),
+  };
+  const repo = repos[process.env.SEARCH_NAMED_STATEMENTS === 'false' ? 'unnamed' : 'named'];
   const vector = Array.from({ length: 1536 }, (_, i) => Math.sin(i + 1));
   const mode = process.env.MODE ?? defaultMode;
   return {
@@ -32,9 +36,12 @@ export async function rlsLab({ poolMax, mode: defaultMode }) {
     roles,
     /**
      * One search by `role` in its tenant transaction; `onStatement(sql, params, run)` (optional) sees each statement the
-     * search sends and runs it (`run()`), and `after(m, statements)` runs in the same transaction once the search is done.
+     * search sends through `m.query` and runs it (`run()`; named statements do not pass there), and `after(m, statements)`
+     * runs in the same transaction once the search is done. `statements`: 'named' or 'unnamed' (default: as
+     * SEARCH_NAMED_STATEMENTS says).
      */
-    async search(role, { onStatement, after } = {}) {
+    async search(role, { onStatement, after, statements: kind } = {}) {
+      const searcher = kind ? repos[kind] : repo;
       return new TenantDb(roles[role]).runFor(tenant.id, async (m) => {
         const statements = [];
         const query = m.query.bind(m);
@@ -42,7 +49,7 @@ export async function rlsLab({ poolMax, mode: defaultMode }) {
           statements.push([sql, params]);
           return onStatement ? onStatement(sql, params, () => query(sql, params)) : query(sql, params);
         };
-        await repo.search(m, { tenantId: tenant.id, vector, query: 'how do I reset my password', topK: 10, mode });
+        await searcher.search(m, { tenantId: tenant.id, vector, query: 'how do I reset my password', topK: 10, mode });
         m.query = query;
         if (after) await after(m, statements);
       });

@@ -114,6 +114,8 @@ export interface VectorIndexSettings {
   efSearch: number;
   /** statement_timeout of search statements */
   searchTimeoutMs: number;
+  /** Statements without a tenant in their text as named statements, plans kept (SEARCH_NAMED_STATEMENTS). */
+  namedStatements: boolean;
 }
 
 export class ConfigError extends Error {
@@ -215,6 +217,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       sweepIntervalMs: env.VECTOR_INDEX_SWEEP_MS,
       efSearch: env.VECTOR_SEARCH_EF,
       searchTimeoutMs: env.SEARCH_TIMEOUT_MS,
+      namedStatements: env.SEARCH_NAMED_STATEMENTS,
     },
     admission: {
       rates: {

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) =>
@@ -352,6 +352,15 @@ export class EnvironmentDto {
   @IsInt()
   @Min(100)
   SEARCH_TIMEOUT_MS = 5_000;
+
+  /**
+   * Search statements whose text holds no tenant run as named (server-side prepared) statements with their plans kept
+   * per connection (libs/database/named-statement.ts). Off for a pooler that cannot keep them: PgBouncer in transaction
+   * mode before 1.21, or without max_prepared_statements.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  SEARCH_NAMED_STATEMENTS = true;
 
   // ── Admission control (README, "Capacity isolation") ─────────────────────
   // Requests per minute per tenant, per kind of request; a tenant's

@@ -3,6 +3,7 @@ import type { ProviderKind } from '../config/config.js';
 import type { VectorIndexSettings } from '../config/config.js';
 import { vectorLiteral } from '../database/embeddings/vector-literal.js';
 import { borrowIdleConnection, type BorrowedConnection } from '../database/idle-connection.js';
+import { queryNamed } from '../database/named-statement.js';
 import { databaseMode, setLocal, setLocalStatements, tenantSetting } from '../database/transaction-settings.js';
 import { EmbeddingSetChanged, type QueryModel } from '../embedding-sets/active-sets.js';
 import { keywordQuery, keywordTiers, type KeywordQuery } from './keyword-query.js';
@@ -123,6 +124,11 @@ interface IndexSettings {
    * connection is set to it, and borrowed only when it is the tenant the search names.
    */
   tenant: string | null;
+  /**
+   * Whether the statements whose text holds no tenant (prepare()'s, the exact scan, the details) run as named statements
+   * with their plans kept (one node; see prepare()). Citus plans each statement for the shards it reaches: not there.
+   */
+  named: boolean;
 }
 
 /** One search's read of a split index: the search, its set, the query's vector literal, how many, the index, prepare()'s settings. */
@@ -181,7 +187,7 @@ export class SearchRepository {
 
   constructor(
     private readonly settings: Pick<VectorIndexSettings, 'minRows' | 'efSearch' | 'searchTimeoutMs'> &
-      Partial<Pick<VectorIndexSettings, 'ivfProbePercent' | 'ivfFocusedProbePercent' | 'ivfFocusRatio'>>,
+      Partial<Pick<VectorIndexSettings, 'ivfProbePercent' | 'ivfFocusedProbePercent' | 'ivfFocusRatio' | 'namedStatements'>>,
   ) {}
 
   private get probes(): IvfProbeSettings {
@@ -235,7 +241,7 @@ export class SearchRepository {
       ranked = fuse(vectorHits, keywordHits, shares).slice(0, p.topK);
     }
     if (!ranked.length) return [];
-    return this.details(m, p, set, vec, ranked);
+    return this.details(m, p, set, vec, ranked, indexSettings.named);
   }
 
   /**
@@ -255,7 +261,7 @@ export class SearchRepository {
     const rowsInScope = index && (isScoped(p) ? await this.scopeRows(m, p) : index.indexedRows);
     if (!index || !rowsInScope || rowsInScope < this.settings.minRows) {
       this.lastVectorPath = 'exact';
-      return this.exact(m, p, set, vec, n, extras);
+      return this.exact(m, p, set, vec, n, extras, indexSettings.named);
     }
     const found = await this.throughIndex(m, p, set, vec, n, index, indexSettings, extras);
     if (found.hits.length >= n) {
@@ -266,14 +272,22 @@ export class SearchRepository {
     // approximate scan gave up early. Only an exact scan can tell; it is
     // what a small result costs, and it can never lose a row.
     this.lastVectorPath = 'index+exact-fallback';
-    return this.exact(m, p, set, vec, n, extras);
+    return this.exact(m, p, set, vec, n, extras, indexSettings.named);
   }
 
   /**
    * Every row in scope, compared. The ORDER BY sits outside a materialized CTE
    * so no vector index can be used; sequential scans are off (see prepare()).
    */
-  private exact(m: EntityManager, p: SearchParams, set: SearchedSet, vec: string, n: number, extras: VectorExtras): Promise<Nearest> {
+  private exact(
+    m: EntityManager,
+    p: SearchParams,
+    set: SearchedSet,
+    vec: string,
+    n: number,
+    extras: VectorExtras,
+    named: boolean,
+  ): Promise<Nearest> {
     const params: unknown[] = [];
     const bind = (v: unknown) => `$${params.push(v)}`;
     const q = `${bind(vec)}::halfvec`;
@@ -285,7 +299,7 @@ export class SearchRepository {
          WHERE e.tenant_id = ${tenant} AND e.set_id = ${setId} ${this.scopeSql(p, bind, tenant)})`,
       `hits AS MATERIALIZED (SELECT id, distance FROM c ORDER BY distance, id LIMIT ${bind(n)})`,
     ];
-    return this.runNearest(m, ctes, params, bind, tenant, setId, extras);
+    return this.runNearest(named ? namedQueries(m) : m, ctes, params, bind, tenant, setId, extras);
   }
 
   /**
@@ -461,11 +475,16 @@ export class SearchRepository {
     extras: VectorExtras,
   ): Promise<Nearest> {
     let select = `SELECT h.id, h.distance FROM hits h ORDER BY h.distance, h.id`;
+    // Each hit's row by its key (LATERAL … OFFSET 0: never pulled up into a join the planner could turn around). A generic
+    // plan (named statements) knows neither the tenant nor how many hits: it hash-joined the hits to every row of the
+    // tenant (9 263 read for 10, 1.5× the search's time; bench/lab/named.mjs).
     if (extras.kind === 'details')
-      select = `SELECT h.id, h.distance, (1 - h.distance)::float8 AS similarity, e.document_id, d.filename, e.content, e.page_from, e.page_to, e.section
+      select = `SELECT h.id, h.distance, (1 - h.distance)::float8 AS similarity, x.document_id, x.filename, x.content, x.page_from, x.page_to, x.section
         FROM hits h
-        JOIN embeddings e ON e.tenant_id = ${tenant} AND e.set_id = ${setId} AND e.id = h.id
-        JOIN documents d ON d.tenant_id = e.tenant_id AND d.id = e.document_id
+        CROSS JOIN LATERAL (
+          SELECT e.document_id, d.filename, e.content, e.page_from, e.page_to, e.section
+          FROM embeddings e JOIN documents d ON d.tenant_id = e.tenant_id AND d.id = e.document_id
+          WHERE e.tenant_id = ${tenant} AND e.set_id = ${setId} AND e.id = h.id OFFSET 0) x
         ORDER BY h.distance, h.id`;
     if (extras.kind === 'shares') {
       ctes.push(`shares AS MATERIALIZED (
@@ -503,7 +522,13 @@ export class SearchRepository {
    *   rebuild's new IVF index is valid (and its predicate implied by the old watermark's) a moment before it is
    *   registered, and the planner must not read 1 list of it, nor find it cheap;
    * - statement_timeout (SEARCH_TIMEOUT_MS): a search that cannot finish in time answers 503 and
-   *   gives its connection back, instead of holding it for the pool's 30 s.
+   *   gives its connection back, instead of holding it for the pool's 30 s;
+   * - plan_cache_mode, with named statements (SEARCH_NAMED_STATEMENTS, one node): force_generic_plan for this statement
+   *   and, for a tenant without its own index, the exact scan and the details. Their plans hold no tenant (the policies
+   *   read it from the setting when a plan runs), so one plan per connection serves every tenant; left to `auto`, a
+   *   small tenant's custom plans look cheaper than the generic one and every search would be planned again. `auto` for
+   *   a tenant with its own index: its index statement (unnamed, its index's predicate in the text) is planned for its
+   *   own values once.
    */
   private async prepare(
     m: EntityManager,
@@ -527,9 +552,10 @@ export class SearchRepository {
     // Settings first, on their own: a statement's timeout is armed when it starts, so the reads
     // below (which could wait on a lock) must come after it.
     const mode = await databaseMode(m.connection, m);
-    await setLocal(m, mode, this.searchSettings(ef));
+    const named = mode === 'postgres' && (this.settings.namedStatements ?? true);
+    await setLocal(m, mode, { ...this.searchSettings(ef), ...(named ? { plan_cache_mode: 'force_generic_plan' } : {}) });
     // One row, always: the LEFT JOINs keep it when the tenant has no active set or no index.
-    const [row] = await m.query<
+    const [row] = await (named ? namedQueries(m) : m).query<
       [
         VectorIndexRow & {
           max_scan_tuples: string;
@@ -549,7 +575,8 @@ export class SearchRepository {
       `SELECT greatest(20000, COALESCE(v.indexed_rows, 0))::text AS max_scan_tuples,
               ${
                 mode === 'postgres'
-                  ? `set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),
+                  ? `${named ? `set_config('plan_cache_mode', CASE WHEN v.index_name IS NULL THEN 'force_generic_plan' ELSE 'auto' END, true),` : ''}
+                     set_config('hnsw.max_scan_tuples', greatest(20000, COALESCE(v.indexed_rows, 0))::text, true),
                      set_config('ivfflat.probes', ${ivfFocusedProbesSql(`COALESCE(v.lists, ${IVF_MAX_LISTS})`, 'f.focus', this.probes)}::text, true),`
                   : ''
               }
@@ -591,7 +618,7 @@ export class SearchRepository {
       language,
       common: new Set(row.keyword_common ?? []),
       keywordConfigs: (row.keyword_configs ?? []).sort((a, b) => (a.cfg < b.cfg ? -1 : a.cfg > b.cfg ? 1 : 0)),
-      indexSettings: { probes, ef, snapshot: row.snapshot, tenant: row.tx_tenant },
+      indexSettings: { probes, ef, snapshot: row.snapshot, tenant: row.tx_tenant, named },
     };
   }
 
@@ -687,8 +714,9 @@ export class SearchRepository {
     set: SearchedSet,
     vec: string,
     ranked: { id: string; score: number }[],
+    named: boolean,
   ): Promise<SearchHit[]> {
-    const rows: DetailRow[] = await m.query(
+    const rows: DetailRow[] = await (named ? namedQueries(m) : m).query(
       `SELECT e.id, e.document_id, d.filename, e.content, (1 - (e.embedding <=> $2::halfvec))::float8 AS similarity, e.page_from, e.page_to, e.section
        FROM unnest($3::uuid[]) WITH ORDINALITY AS r(id, ord)
        JOIN embeddings e ON e.tenant_id = $1 AND e.id = r.id AND e.set_id = $4
@@ -724,6 +752,11 @@ export class SearchRepository {
     }
     return parts.length ? `AND (${parts.join(' OR ')})` : '';
   }
+}
+
+/** `m`'s queries as named statements (queryNamed): for statements whose text holds no tenant, vector or other unbounded value. */
+function namedQueries(m: EntityManager) {
+  return { query: <T = NearestRow[]>(sql: string, params: unknown[] = []) => queryNamed(m, sql, params) as Promise<T> };
 }
 
 /**

@@ -19,6 +19,7 @@ import { VectorIndexRepository } from '../../apps/worker/src/vector-index/vector
 import { LocalEmbedder } from '../../libs/ai/embedding/local.embedder.js';
 import { platformEmbeddingModel } from '../../libs/config/embedding-default.js';
 import { insertChunks } from '../../libs/database/embeddings/insert-chunks.js';
+import { queryNamed } from '../../libs/database/named-statement.js';
 import { vectorLiteral } from '../../libs/database/embeddings/vector-literal.js';
 import { TenantDb } from '../../libs/database/tenant-db.js';
 import type { EmbeddingSet } from '../../libs/embedding-sets/embedding-set.js';
@@ -29,6 +30,7 @@ import { createTenant, TestApi, type TestTenant } from '../support/api.js';
 import { deleteTenants, runtimeDb, superClient } from '../support/db.js';
 import { upload, waitForStatus } from '../support/documents.js';
 import { actualRows, keywordPlans } from '../support/keyword-plans.js';
+import { nodeRows, planOf, recordStatements } from '../support/statement-plans.js';
 import { prng } from '../support/prng.js';
 import { waitFor, WorkerProcess } from '../support/worker.js';
 import { DEFAULT_SEARCH_CONFIG } from '../../libs/retrieval/search-language.js';
@@ -376,22 +378,20 @@ test('the big tenant is searched through its own index: complete, its own rows o
  * The plans of a search's statements that read embeddings, each run again with EXPLAIN ANALYZE in the search's own
  * transaction (the runtime role, its settings in place), after the search itself returned `topK` rows.
  */
-async function searchPlans(tenantId: string, p: Omit<SearchParams, 'tenantId' | 'language'>): Promise<string[]> {
+/**
+ * The plans each statement of one search that reads embeddings ran with (EXPLAIN ANALYZE in the search's transaction and
+ * settings; a named statement's kept plan through EXECUTE: test/support/statement-plans.ts).
+ */
+async function searchPlans(
+  tenantId: string,
+  p: Omit<SearchParams, 'tenantId' | 'language'>,
+  r = repo,
+): Promise<{ text: string; name?: string; plan: string }[]> {
   return tenantDb.runFor(tenantId, async (m) => {
-    const statements: [string, unknown[] | undefined][] = [];
-    const query = m.query.bind(m);
-    m.query = (async (sql: string, params?: unknown[]) => {
-      statements.push([sql, params]);
-      return query(sql, params);
-    }) as typeof m.query;
-    const hits = await repo.search(m, { ...p, tenantId, language: 'simple' });
+    const { result: hits, sent } = await recordStatements(m, () => r.search(m, { ...p, tenantId, language: 'simple' }));
     assert.equal(hits.length, p.topK);
-    m.query = query;
-    const out: string[] = [];
-    for (const [sql, params] of statements.filter(([sql]) => /\bembeddings\b/.test(sql)))
-      out.push(
-        (await m.query<{ 'QUERY PLAN': string }[]>(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`, params)).map((r) => r['QUERY PLAN']).join('\n'),
-      );
+    const out: { text: string; name?: string; plan: string }[] = [];
+    for (const s of sent.filter((x) => /\bembeddings\b/.test(x.text))) out.push({ text: s.text, name: s.name, plan: await planOf(m, s) });
     return out;
   });
 }
@@ -403,12 +403,114 @@ test("every statement of the big tenant's vector and hybrid searches, under RLS,
   for (const mode of ['vector', 'hybrid'] as const) {
     const plans = await searchPlans(big.id, { query: TOPICS[2]!, vector: near(2), topK: 10, mode });
     assert.ok(plans.length >= 1, `${mode}: no statement read embeddings`);
-    for (const plan of plans) {
+    for (const { plan } of plans) {
       const removed = [...plan.matchAll(/Rows Removed by (?:Filter|Index Recheck): (\d+)/g)].map((x) => Number(x[1]));
       const produced = [...plan.matchAll(/actual time=[\d.]+\.\.[\d.]+ rows=(\d+)/g)].map((x) => Number(x[1]));
       assert.ok(Math.max(0, ...removed) <= 1_000, `${mode}: rows read and thrown away:\n${plan}`);
       assert.ok(Math.max(0, ...produced) <= 1_000, `${mode}: a node produced more rows than a search needs:\n${plan}`);
     }
+  }
+});
+
+test("searches without an index run on kept plans (one node: named statements, generic plans): one connection's plans serve every tenant, each its own rows, and carry no tenant", async () => {
+  const one = await runtimeDb(1); // one connection: every search below meets the plans the ones before it kept
+  const unnamed = await runtimeDb(1);
+  try {
+    const citus = (await one.runFor(small.id, (m) => databaseMode(m.connection, m))) === 'citus';
+    const searchers = [small, fillers[0]!, fillers[1]!, fresh];
+    const own = new Map<string, Set<string>>();
+    for (const t of searchers)
+      own.set(t.id, new Set((await db.query(`SELECT id FROM embeddings WHERE tenant_id = $1`, [t.id])).rows.map((r) => r.id as string)));
+    const count = { vector: 0, hybrid: 0 };
+    for (let rep = 0; rep < 2; rep++)
+      for (const t of searchers)
+        for (const mode of ['vector', 'hybrid'] as const) {
+          const p = { tenantId: t.id, query: TOPICS[rep]!, vector: near(rep), topK: 10, mode, language: 'simple' };
+          const hits = await one.runFor(t.id, (m) => repo.search(m, p));
+          count[mode]++;
+          assert.equal(hits.length, Math.min(10, own.get(t.id)!.size), `${mode}, tenant of ${own.get(t.id)!.size} rows`);
+          assert.ok(
+            hits.every((h) => own.get(t.id)!.has(h.chunkId)),
+            `${mode}: a row of another tenant`,
+          );
+        }
+    const kept = async (ds: TenantDb) =>
+      (await ds.runFor(small.id, (m) =>
+        m.query(
+          `SELECT name, statement, generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE 'rag\_%'`,
+        ),
+      )) as { name: string; statement: string; generic: number; custom: number }[];
+    const plans = await kept(one);
+    // The same searches with SEARCH_NAMED_STATEMENTS=false keep nothing (the setting for a pooler that cannot).
+    await unnamed.runFor(small.id, (m) =>
+      new SearchRepository({ minRows: MIN_ROWS, efSearch: 0, searchTimeoutMs: 30_000, namedStatements: false }).search(m, {
+        tenantId: small.id,
+        query: TOPICS[20]!,
+        vector: near(20),
+        topK: 10,
+        mode: 'hybrid',
+        language: 'simple',
+      }),
+    );
+    assert.deepEqual(await kept(unnamed), [], 'SEARCH_NAMED_STATEMENTS=false: no named statement');
+    if (citus) {
+      assert.deepEqual(plans, [], 'Citus: no named statement (each statement is planned for the shards it reaches)');
+      return;
+    }
+    const sum = (match: (s: string) => boolean) =>
+      plans
+        .filter((k) => match(k.statement))
+        .reduce((a, k) => ({ generic: a.generic + k.generic, custom: a.custom + k.custom }), { generic: 0, custom: 0 });
+    const searches = count.vector + count.hybrid;
+    // prepare()'s statement, the exact scan (once per search), the details (hybrid): generic plans only, each planned
+    // once on this connection and run for every tenant.
+    assert.deepEqual(
+      sum((s) => s.includes('FROM (SELECT 1) one')),
+      { generic: searches, custom: 0 },
+      JSON.stringify(plans),
+    );
+    assert.deepEqual(
+      sum((s) => s.includes('c AS MATERIALIZED')),
+      { generic: searches, custom: 0 },
+      JSON.stringify(plans),
+    );
+    assert.deepEqual(
+      sum((s) => s.includes('WITH ORDINALITY')),
+      { generic: count.hybrid, custom: 0 },
+      JSON.stringify(plans),
+    );
+
+    // A kept plan carries no tenant: the vector statement kept above, run by name with another tenant's id and set in
+    // its parameters, reads nothing in the small tenant's transaction and nothing with no tenant set; in the other
+    // tenant's own transaction, its rows (the probe can fail).
+    const exact = plans.find((k) => k.statement.includes('c AS MATERIALIZED') && k.statement.includes('d.filename')); // vector mode's
+    assert.ok(exact, JSON.stringify(plans));
+    const victim = fillers[0]!;
+    const [{ id: victimSet }] = (await db.query(`SELECT id FROM embedding_sets WHERE tenant_id = $1 AND state = 'active'`, [victim.id]))
+      .rows;
+    const probe = (as: string, clear = false) =>
+      one.runFor(as, async (m) => {
+        if (clear) await m.query(`SELECT set_config('app.current_tenant_id', '', true)`);
+        await m.query(`SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`);
+        return queryNamed<{ id: string }>(m, exact.statement, [vectorLiteral(near(0)), victim.id, Number(victimSet), 10]);
+      });
+    assert.equal((await probe(small.id)).length, 0, "another tenant's id in a kept plan's parameters");
+    assert.equal((await probe(victim.id, true)).length, 0, 'no tenant set');
+    const theirs = await probe(victim.id);
+    assert.equal(theirs.length, 10, 'the same statement in its own tenant');
+    assert.ok(theirs.every((r) => own.get(victim.id)!.has(r.id)));
+
+    // What a generic plan reads: the tenant's rows once (the exact scan), the hits' rows by key. (Joined the other way
+    // round, a generic plan, which knows neither the tenant nor how many hits, read every row of the tenant again.)
+    for (const mode of ['vector', 'hybrid'] as const)
+      for (const { name, plan } of await searchPlans(victim.id, { query: TOPICS[3]!, vector: near(3), topK: 10, mode })) {
+        if (name) assert.match(plan, /tenant_id = \$\d+/, `${mode}: a named statement's plan is generic (no tenant in it):\n${plan}`);
+        const wide = nodeRows(plan).filter((n) => / on embeddings\b/.test(n.node) && n.rows > 1_000);
+        assert.ok(wide.length <= 1, `${mode}: the tenant's rows read more than once:\n${plan}`);
+      }
+  } finally {
+    await one.dataSource.destroy();
+    await unnamed.dataSource.destroy();
   }
 });
 
@@ -439,7 +541,9 @@ test("an index the registry does not name yet is never read: a rebuild's, valid 
     for (const mode of ['vector', 'hybrid'] as const)
       for (const topic of [0, BIG_TOPICS.length + 3]) {
         // On-topic, then off-topic (a topic the big tenant has no rows of): words and vector of the same topic.
-        const plans = (await searchPlans(big.id, { query: TOPICS[topic]!, vector: near(topic), topK: 10, mode })).join('\n');
+        const plans = (await searchPlans(big.id, { query: TOPICS[topic]!, vector: near(topic), topK: 10, mode }))
+          .map((x) => x.plan)
+          .join('\n');
         assert.ok(plans.includes(reg.index_name), `${mode}: the registered index is not read:\n${plans}`);
         assert.ok(!plans.includes(rogue), `${mode}: the unregistered index is read:\n${plans}`);
       }

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { QueryFailedError, type EntityManager } from 'typeorm';
+
+/**
+ * Runs `text` as a named statement (a server-side prepared statement) on the connection of `m`'s transaction: the
+ * connection parses it once and keeps it, and PostgreSQL can keep its plan (plan_cache_mode decides whether a Bind
+ * re-plans). The name is a hash of the text, so the same text always finds its statement and a different one never
+ * collides with it; each connection holds one statement per distinct text, so the text must not embed values that vary
+ * without bound (a tenant id, a vector: those go in `params`).
+ *
+ * Why: a small tenant's search spent about a fifth of its time planning, and two thirds of what RLS added to it was
+ * planning the policies' conditions again on every search (bench/lab/README.md, rls-plans.mjs). A plan of these
+ * statements holds no tenant: the policies read it from the transaction's setting when the plan runs.
+ *
+ * Errors come as TypeORM's QueryFailedError (with the driver's code), as from `m.query`, so the API maps them alike (a
+ * statement timeout is a 503). Outside a transaction `m` has no connection of its own: then a plain `m.query`.
+ */
+export async function queryNamed<T>(m: EntityManager, text: string, params: unknown[]): Promise<T[]> {
+  const runner = m.queryRunner;
+  if (!runner?.isTransactionActive) return m.query(text, params) as Promise<T[]>;
+  // The postgres driver's runner connects to a pg PoolClient (the one its transaction runs on).
+  const client = (await runner.connect()) as pg.PoolClient;
+  try {
+    return (await client.query<T & pg.QueryResultRow>({ name: statementName(text), text, values: params })).rows;
+  } catch (e) {
+    throw new QueryFailedError(text, params, e as Error);
+  }
+}
+
+/** The statement's name: a hash of its text (PostgreSQL keeps 63 bytes of a name). */
+export function statementName(text: string): string {
+  return `rag_${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
+}
