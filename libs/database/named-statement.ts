@@ -18,7 +18,7 @@ import { QueryFailedError, type EntityManager } from 'typeorm';
  */
 export async function queryNamed<T>(m: EntityManager, text: string, params: unknown[]): Promise<T[]> {
   const runner = m.queryRunner;
-  if (!runner?.isTransactionActive) return m.query(text, params) as Promise<T[]>;
+  if (!runner?.isTransactionActive) return m.query<T[]>(text, params);
   // The postgres driver's runner connects to a pg PoolClient (the one its transaction runs on).
   const client = (await runner.connect()) as pg.PoolClient;
   try {

@@ -434,12 +434,12 @@ test("searches without an index run on kept plans (one node: named statements, g
             `${mode}: a row of another tenant`,
           );
         }
-    const kept = async (ds: TenantDb) =>
-      (await ds.runFor(small.id, (m) =>
-        m.query(
-          `SELECT name, statement, generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE 'rag\_%'`,
+    const kept = (ds: TenantDb) =>
+      ds.runFor(small.id, (m) =>
+        m.query<{ name: string; statement: string; generic: number; custom: number }[]>(
+          `SELECT name, statement, generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE 'rag\\_%'`,
         ),
-      )) as { name: string; statement: string; generic: number; custom: number }[];
+      );
     const plans = await kept(one);
     // The same searches with SEARCH_NAMED_STATEMENTS=false keep nothing (the setting for a pooler that cannot).
     await unnamed.runFor(small.id, (m) =>

@@ -13,22 +13,23 @@ export interface SentStatement {
  * connection (TypeORM's unnamed ones and queryNamed()'s named ones alike: both reach the pg client).
  */
 export async function recordStatements<T>(m: EntityManager, work: () => Promise<T>): Promise<{ result: T; sent: SentStatement[] }> {
-  const client = (await m.queryRunner!.connect()) as pg.PoolClient & { query: (...args: unknown[]) => unknown };
+  const client = (await m.queryRunner!.connect()) as pg.PoolClient;
   const sent: SentStatement[] = [];
-  const query = client.query;
-  client.query = function (this: unknown, ...args: unknown[]) {
+  const send = client.query.bind(client) as (...args: unknown[]) => unknown;
+  // An own property over the prototype's method for the duration; deleting it restores the method.
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     const [first, second] = args;
     if (typeof first === 'string') sent.push({ text: first, values: (second as unknown[] | undefined) ?? [] });
     else if (first && typeof first === 'object' && 'text' in first) {
       const c = first as { text: string; values?: unknown[]; name?: string };
       sent.push({ text: c.text, values: c.values ?? (second as unknown[] | undefined) ?? [], name: c.name });
     }
-    return query.apply(this, args);
-  } as typeof client.query;
+    return send(...args);
+  };
   try {
     return { result: await work(), sent };
   } finally {
-    client.query = query;
+    delete (client as unknown as { query?: unknown }).query;
   }
 }
 
@@ -48,7 +49,12 @@ export async function planOf(m: EntityManager, s: SentStatement): Promise<string
 
 /** A parameter as an SQL literal, in the text form the driver sends it in (an array as an array literal). */
 const literal = (v: unknown): string => {
-  const element = (e: unknown) => (e === null ? 'NULL' : `"${String(e).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+  const element = (e: unknown) =>
+    e === null
+      ? 'NULL'
+      : `"${String(e)
+          .replace(/\\/g, '\\\\')
+          .replace(/"/g, '\\"')}"`;
   const text = Array.isArray(v) ? `{${v.map(element).join(',')}}` : String(v);
   return `'${text.replace(/'/g, "''")}'`;
 };
