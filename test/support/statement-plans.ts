@@ -48,14 +48,10 @@ export async function planOf(m: EntityManager, s: SentStatement): Promise<string
 }
 
 /** A parameter as an SQL literal, in the text form the driver sends it in (an array as an array literal). */
+type Scalar = string | number | boolean;
 const literal = (v: unknown): string => {
-  const element = (e: unknown) =>
-    e === null
-      ? 'NULL'
-      : `"${String(e)
-          .replace(/\\/g, '\\\\')
-          .replace(/"/g, '\\"')}"`;
-  const text = Array.isArray(v) ? `{${v.map(element).join(',')}}` : String(v);
+  const element = (e: Scalar | null) => (e === null ? 'NULL' : `"${String(e).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+  const text = Array.isArray(v) ? `{${(v as (Scalar | null)[]).map(element).join(',')}}` : String(v as Scalar);
   return `'${text.replace(/'/g, "''")}'`;
 };
 
