@@ -51,7 +51,7 @@ export async function planOf(m: EntityManager, s: SentStatement): Promise<string
 type Scalar = string | number | boolean;
 const literal = (v: unknown): string => {
   const element = (e: Scalar | null) => (e === null ? 'NULL' : `"${String(e).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
-  const text = Array.isArray(v) ? `{${(v as (Scalar | null)[]).map(element).join(',')}}` : String(v as Scalar);
+  const text = Array.isArray(v) ? `{${(v as (Scalar | null)[]).map(element).join(',')}}` : String(v);
   return `'${text.replace(/'/g, "''")}'`;
 };
 
