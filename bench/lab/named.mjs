@@ -43,4 +43,20 @@ console.log(
 console.log(
   `  named / unnamed (paired): runtime ${paired('runtime/named', 'runtime/unnamed')}, superuser ${paired('superuser/named', 'superuser/unnamed')}`,
 );
+// What the kept statements cost a connection: their number and the memory of their plan-cache contexts (the statement's
+// source, its query trees and its generic plan), read on whichever pooled connection of the superuser the last search
+// had (pg_backend_memory_contexts is the superuser's; its statements are the runtime role's).
+await lab.search('superuser', {
+  statements: 'named',
+  after: async (m) => {
+    const [kept] = await m.query(
+      `SELECT count(*)::int AS n,
+              (SELECT COALESCE(sum(c.total_bytes), 0)::bigint FROM pg_backend_memory_contexts c
+               WHERE c.name IN ('CachedPlanSource', 'CachedPlanQuery', 'CachedPlan')
+                 AND EXISTS (SELECT 1 FROM pg_prepared_statements p WHERE p.name LIKE 'rag\\_%' AND left(p.statement, 200) = left(c.ident, 200))) AS bytes
+       FROM pg_prepared_statements WHERE name LIKE 'rag\\_%'`,
+    );
+    console.log(`  kept on one connection: ${kept.n} named statements, ${(Number(kept.bytes) / 1024).toFixed(0)} kB of plan cache`);
+  },
+});
 await lab.close();

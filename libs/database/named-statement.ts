@@ -22,13 +22,26 @@ export async function queryNamed<T>(m: EntityManager, text: string, params: unkn
   // The postgres driver's runner connects to a pg PoolClient (the one its transaction runs on).
   const client = (await runner.connect()) as pg.PoolClient;
   try {
-    return (await client.query<T & pg.QueryResultRow>({ name: statementName(text), text, values: params })).rows;
+    return (await client.query<T & pg.QueryResultRow>({ name: statementName(text, generations.get(client)), text, values: params })).rows;
   } catch (e) {
+    if (isStaleResultType(e)) generations.set(client, (generations.get(client) ?? 0) + 1);
     throw new QueryFailedError(text, params, e as Error);
   }
 }
 
-/** The statement's name: a hash of its text (PostgreSQL keeps 63 bytes of a name). */
-export function statementName(text: string): string {
-  return `rag_${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
+/**
+ * A kept statement whose result columns changed type under it (a migration altering a column a search returns, while
+ * the API runs) fails with "cached plan must not change result type" on every later Bind: PostgreSQL will not change a
+ * prepared statement's result. The connection then moves on to new names (parsed afresh) for every statement; the one
+ * request that met it fails (503, try again: http-exception.filter.ts), the next is served. The old statements stay
+ * until the connection closes.
+ */
+const generations = new WeakMap<pg.PoolClient, number>();
+
+export const isStaleResultType = (e: unknown) =>
+  (e as { code?: string }).code === '0A000' && /cached plan must not change result type/.test((e as Error).message ?? '');
+
+/** The statement's name: a hash of its text and the connection's generation (PostgreSQL keeps 63 bytes of a name). */
+export function statementName(text: string, generation = 0): string {
+  return `rag_${createHash('sha256').update(text).digest('hex').slice(0, 40)}${generation ? `_${generation}` : ''}`;
 }

@@ -2,6 +2,7 @@ import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type Exce
 import type { Request, Response } from 'express';
 import { APIError } from 'openai';
 import { QueryFailedError } from 'typeorm';
+import { isStaleResultType } from '#libs/database/named-statement.js';
 import { TenantBusyError } from '#libs/database/tenant-pool-share.js';
 import { NoTenantError } from '#libs/tenancy/tenant-context.js';
 import { RetryLaterException } from '../admission/too-many-requests.js';
@@ -36,6 +37,11 @@ function fromPostgres(err: QueryFailedError & { code?: string; constraint?: stri
       return { status: 404, message: 'Not found' }; // RLS WITH CHECK: never confirm another tenant's row
     case '57014':
       return { status: 503, message: 'The database took too long to answer', retryAfter: 1 };
+    case '0A000':
+      // A kept search statement met a changed column type (named-statement.ts): the connection parses afresh next time.
+      return isStaleResultType(err)
+        ? { status: 503, message: 'The database schema changed under this request; try again', retryAfter: 1 }
+        : undefined;
     default:
       return undefined;
   }
