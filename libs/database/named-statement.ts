@@ -9,9 +9,9 @@ import { QueryFailedError, type EntityManager } from 'typeorm';
  * collides with it; each connection holds one statement per distinct text, so the text must not embed values that vary
  * without bound (a tenant id, a vector: those go in `params`).
  *
- * Why: a small tenant's search spent about a fifth of its time planning, and two thirds of what RLS added to it was
- * planning the policies' conditions again on every search (bench/lab/README.md, rls-plans.mjs). A plan of these
- * statements holds no tenant: the policies read it from the transaction's setting when the plan runs.
+ * Why: a small tenant's search spent about a fifth of its time planning its statements again on every search
+ * (bench/lab/rls-plans.mjs); with kept plans it takes 0.71–0.74× the time (bench/LAYOUT.md, section 17). A plan of
+ * these statements holds no tenant: the policies read it from the transaction's setting when the plan runs.
  *
  * Errors come as TypeORM's QueryFailedError (with the driver's code), as from `m.query`, so the API maps them alike (a
  * statement timeout is a 503). Outside a transaction `m` has no connection of its own: then a plain `m.query`.

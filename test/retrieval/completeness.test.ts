@@ -508,6 +508,14 @@ test("searches without an index run on kept plans (one node: named statements, g
         const wide = nodeRows(plan).filter((n) => / on embeddings\b/.test(n.node) && n.rows > 1_000);
         assert.ok(wide.length <= 1, `${mode}: the tenant's rows read more than once:\n${plan}`);
       }
+    // Scoped to one document (200 of the tenant's 4 000 rows): a generic plan does not know how many documents the
+    // scope names either, and must still read that document's rows only.
+    const [{ id: doc }] = (await db.query(`SELECT id FROM documents WHERE tenant_id = $1 ORDER BY id LIMIT 1`, [victim.id])).rows;
+    for (const mode of ['vector', 'hybrid'] as const)
+      for (const { plan } of await searchPlans(victim.id, { query: TOPICS[3]!, vector: near(3), topK: 10, mode, documentIds: [doc] })) {
+        const read = nodeRows(plan).filter((n) => / on embeddings\b/.test(n.node) && n.rows > CHUNKS_PER_DOC);
+        assert.deepEqual(read, [], `${mode}, one document in scope: more rows read than it has:\n${plan}`);
+      }
   } finally {
     await one.dataSource.destroy();
     await unnamed.dataSource.destroy();
