@@ -299,7 +299,7 @@ export class SearchRepository {
          WHERE e.tenant_id = ${tenant} AND e.set_id = ${setId} ${this.scopeSql(p, bind, tenant)})`,
       `hits AS MATERIALIZED (SELECT id, distance FROM c ORDER BY distance, id LIMIT ${bind(n)})`,
     ];
-    return this.runNearest(named ? namedQueries(m) : m, ctes, params, bind, tenant, setId, extras);
+    return this.runNearest(statementsOf(m, named), ctes, params, bind, tenant, setId, extras);
   }
 
   /**
@@ -555,7 +555,7 @@ export class SearchRepository {
     const named = mode === 'postgres' && (this.settings.namedStatements ?? true);
     await setLocal(m, mode, { ...this.searchSettings(ef), ...(named ? { plan_cache_mode: 'force_generic_plan' } : {}) });
     // One row, always: the LEFT JOINs keep it when the tenant has no active set or no index.
-    const [row] = await (named ? namedQueries(m) : m).query<
+    const [row] = await statementsOf(m, named).query<
       [
         VectorIndexRow & {
           max_scan_tuples: string;
@@ -716,7 +716,7 @@ export class SearchRepository {
     ranked: { id: string; score: number }[],
     named: boolean,
   ): Promise<SearchHit[]> {
-    const rows: DetailRow[] = await (named ? namedQueries(m) : m).query(
+    const rows: DetailRow[] = await statementsOf(m, named).query(
       `SELECT e.id, e.document_id, d.filename, e.content, (1 - (e.embedding <=> $2::halfvec))::float8 AS similarity, e.page_from, e.page_to, e.section
        FROM unnest($3::uuid[]) WITH ORDINALITY AS r(id, ord)
        JOIN embeddings e ON e.tenant_id = $1 AND e.id = r.id AND e.set_id = $4
@@ -754,9 +754,12 @@ export class SearchRepository {
   }
 }
 
-/** `m`'s queries as named statements (queryNamed): for statements whose text holds no tenant, vector or other unbounded value. */
-function namedQueries(m: EntityManager) {
-  return { query: <T = NearestRow[]>(sql: string, params: unknown[] = []) => queryNamed(m, sql, params) as Promise<T> };
+/**
+ * Where a statement whose text holds no tenant, vector or other unbounded value goes: `m`'s queries as named statements
+ * (queryNamed) when `named`, else `m` itself.
+ */
+function statementsOf(m: EntityManager, named: boolean): Pick<EntityManager, 'query'> {
+  return named ? { query: <T>(sql: string, params: unknown[] = []) => queryNamed(m, sql, params) as Promise<T> } : m;
 }
 
 /**
